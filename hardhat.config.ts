@@ -1,0 +1,50 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+// Compile offline with the solc-js build that the npm `solc` package ships. Its version must be
+// the one pinned in package.json, and every build profile needs the path (Ignition builds with
+// `production`): a profile without it would try to download a compiler.
+const SOLC_VERSION = "0.8.28";
+const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+// Fuzz and invariant depth: fast for everyday runs, deep when BALLAST_FUZZ=deep (CI nightly, audits).
+const deep = process.env.BALLAST_FUZZ === "deep";
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: {
+        version: SOLC_VERSION,
+        path: solcPath,
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+      },
+      production: {
+        version: SOLC_VERSION,
+        path: solcPath,
+        settings: { optimizer: { enabled: true, runs: 1000 }, evmVersion: "cancun" },
+      },
+    },
+  },
+  paths: {
+    ignition: "deploy",
+  },
+  test: {
+    mocha: { timeout: 120_000 },
+    solidity: {
+      fuzz: { runs: deep ? 5_000 : 256 },
+      invariant: deep ? { runs: 256, depth: 200 } : { runs: 32, depth: 40 },
+    },
+  },
+  networks: {
+    // The in-process network: tests, benchmarks and the demo. Accounts hold enough ETH to seed
+    // WETH pools as deep as mainnet's.
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      accounts: { accountsBalance: 10n ** 9n * 10n ** 18n },
+    },
+  },
+});
