@@ -15,6 +15,8 @@ const deep = process.env.BALLAST_FUZZ === "deep";
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
+    // Deployed as they are published: governance's timelock.
+    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
     profiles: {
       default: {
         version: SOLC_VERSION,

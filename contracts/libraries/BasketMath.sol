@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title BasketMath
+/// @notice Weights and drift of a basket whose holdings are valued in one unit.
+library BasketMath {
+    uint256 internal constant BPS = 10_000;
+
+    /// @notice The weights do not sum to 10,000 basis points.
+    error BasketWeightsSum(uint256 sumBps);
+
+    /// @notice Reverts unless `targetsBps` sums to exactly 10,000.
+    function checkWeights(uint16[] memory targetsBps) internal pure {
+        uint256 sum;
+        for (uint256 i; i < targetsBps.length; ++i) {
+            sum += targetsBps[i];
+        }
+        if (sum != BPS) revert BasketWeightsSum(sum);
+    }
+
+    /// @notice Each holding's share of `total`, in basis points, rounded down. Zero total: all zero.
+    function weightsBps(uint256[] memory values, uint256 total) internal pure returns (uint256[] memory weights) {
+        weights = new uint256[](values.length);
+        if (total == 0) return weights;
+        for (uint256 i; i < values.length; ++i) {
+            weights[i] = Math.mulDiv(values[i], BPS, total);
+        }
+    }
+
+    /// @notice The largest absolute gap between a holding's weight and its target, in basis points.
+    /// An empty basket (zero total) has no drift.
+    function driftBps(uint256[] memory values, uint16[] memory targetsBps, uint256 total)
+        internal
+        pure
+        returns (uint256 maxDrift)
+    {
+        if (total == 0) return 0;
+        for (uint256 i; i < values.length; ++i) {
+            // Compare value * BPS with target * total to avoid rounding each weight first.
+            uint256 scaled = values[i] * BPS;
+            uint256 target = uint256(targetsBps[i]) * total;
+            uint256 gap = scaled > target ? scaled - target : target - scaled;
+            uint256 d = gap / total;
+            if (d > maxDrift) maxDrift = d;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title SwapPath
+/// @notice Uniswap V3 multi-hop paths: `token0 | fee0 | token1 | fee1 | token2 ...`, 20-byte
+/// addresses and 3-byte fees, as SwapRouter's `exactInput` takes them.
+library SwapPath {
+    uint256 internal constant ADDR = 20;
+    uint256 internal constant FEE = 3;
+    uint256 internal constant HOP = ADDR + FEE;
+
+    /// @notice The path's length is not that of one or more hops.
+    error SwapPathMalformed(uint256 length);
+
+    /// @notice Number of hops (pools) on a well-formed `path`; reverts on a malformed one.
+    function hops(bytes memory path) internal pure returns (uint256 n) {
+        if (path.length < ADDR + HOP || (path.length - ADDR) % HOP != 0) revert SwapPathMalformed(path.length);
+        n = (path.length - ADDR) / HOP;
+    }
+
+    /// @notice The `i`-th hop's input token, fee and output token.
+    function hop(bytes memory path, uint256 i) internal pure returns (address tokenIn, uint24 fee, address tokenOut) {
+        uint256 offset = i * HOP;
+        tokenIn = _address(path, offset);
+        fee = uint24(_uint(path, offset + ADDR, FEE));
+        tokenOut = _address(path, offset + HOP);
+    }
+
+    function first(bytes memory path) internal pure returns (address) {
+        return _address(path, 0);
+    }
+
+    function last(bytes memory path) internal pure returns (address) {
+        return _address(path, path.length - ADDR);
+    }
+
+    /// @notice The same route walked the other way, as `exactInput` wants for buying.
+    function reverse(bytes memory path) internal pure returns (bytes memory reversed) {
+        uint256 n = hops(path);
+        reversed = abi.encodePacked(last(path));
+        for (uint256 i = n; i > 0; --i) {
+            (address tokenIn, uint24 fee,) = hop(path, i - 1);
+            reversed = abi.encodePacked(reversed, fee, tokenIn);
+        }
+    }
+
+    function _address(bytes memory path, uint256 offset) private pure returns (address a) {
+        return address(uint160(_uint(path, offset, ADDR)));
+    }
+
+    /// @dev Reads `size` (<= 32) big-endian bytes at `offset`. Callers stay within the path's length,
+    /// which `hops` checked.
+    function _uint(bytes memory path, uint256 offset, uint256 size) private pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := shr(mul(8, sub(32, size)), mload(add(add(path, 32), offset)))
+        }
+    }
+}

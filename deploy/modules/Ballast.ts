@@ -1,0 +1,76 @@
+// Ballast on any EVM chain: the TWAP oracle, the TimelockController that governs, and the vault.
+//
+// Parameters per network live in deploy/parameters/<network>.json (see the README). Everything
+// the vault trusts is wired here: the timelock holds the governor and admin roles of the vault and
+// owns the oracle; the guardian may pause the vault and cancel pending timelock operations; the
+// keeper may rebalance.
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+export const DEFAULT_PARAMETERS = {
+  driftThresholdBps: 500,
+  minDriftBps: 100,
+  rebalanceIntervalSeconds: 7 * 24 * 3600,
+  cooldownSeconds: 3600,
+  maxSlippageBps: 100,
+  maxTradeBps: 1000,
+  maxSpotDeviationBps: 200,
+  lastRebalanceAt: 0,
+};
+
+export default buildModule("Ballast", (m) => {
+  const asset = m.getParameter<string>("asset");
+  const router = m.getParameter<string>("router");
+  const factory = m.getParameter<string>("factory");
+  const name = m.getParameter<string>("name", "Ballast Basket");
+  const symbol = m.getParameter<string>("symbol", "BLST");
+  const twapWindowSeconds = m.getParameter<number>("twapWindowSeconds", 1800);
+
+  // The basket, base asset included; each other token's swap path and oracle route (hex-encoded
+  // Uniswap paths from the token to the base asset), in the same order. The base asset's are "0x".
+  const tokens = m.getParameter<string[]>("tokens");
+  const targetsBps = m.getParameter<number[]>("targetsBps");
+  const swapPaths = m.getParameter<string[]>("swapPaths");
+  const oracleTokens = m.getParameter<string[]>("oracleTokens");
+  const oracleRoutes = m.getParameter<string[]>("oracleRoutes");
+
+  const parameters = m.getParameter("parameters", DEFAULT_PARAMETERS);
+  const depositCap = m.getParameter<bigint>("depositCap", 2n ** 256n - 1n);
+
+  const minDelaySeconds = m.getParameter<number>("timelockMinDelaySeconds", 2 * 24 * 3600);
+  const proposers = m.getParameter<string[]>("proposers");
+  // The zero address as executor lets anyone execute an operation once its delay has passed.
+  const executors = m.getParameter<string[]>("executors", ["0x0000000000000000000000000000000000000000"]);
+  const guardian = m.getParameter<string>("guardian");
+  const keeper = m.getParameter<string>("keeper");
+
+  // The deployer administers the timelock only long enough to give the guardian its cancel role,
+  // then renounces: from then on the timelock administers itself.
+  const deployer = m.getAccount(0);
+  const timelock = m.contract("TimelockController", [minDelaySeconds, proposers, executors, deployer]);
+  const cancellerRole = m.staticCall(timelock, "CANCELLER_ROLE", [], 0, { id: "cancellerRole" });
+  const adminRole = m.staticCall(timelock, "DEFAULT_ADMIN_ROLE", [], 0, { id: "adminRole" });
+  const grantCancel = m.call(timelock, "grantRole", [cancellerRole, guardian], { id: "grantGuardianCancel" });
+  m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
+
+  const oracle = m.contract("UniswapV3TwapOracle", [asset, factory, twapWindowSeconds, timelock, oracleTokens, oracleRoutes]);
+
+  const vault = m.contract("RebalancingVault", [
+    asset,
+    name,
+    symbol,
+    {
+      oracle,
+      router,
+      governor: timelock,
+      guardian,
+      keeper,
+      tokens,
+      targetsBps,
+      swapPaths,
+      parameters,
+      depositCap,
+    },
+  ]);
+
+  return { timelock, oracle, vault };
+});
