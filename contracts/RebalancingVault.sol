@@ -136,7 +136,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256 assets) {
         if (shares == 0) revert VaultZeroAmount();
         uint256 nav = _nav(Pricing.High);
-        uint256 max = _toShares(_maxDepositAt(nav), nav, Math.Rounding.Floor);
+        uint256 max = _maxMintAt(nav);
         if (shares > max) revert ERC4626ExceededMaxMint(receiver, shares, max);
         assets = _toAssets(shares, nav, Math.Rounding.Ceil);
         _deposit(_msgSender(), receiver, assets, shares);
@@ -285,9 +285,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
         (bool ok, uint256 nav) = _tryNav(Pricing.High);
-        if (!ok) return 0;
-        uint256 maxAssets = _maxDepositAt(nav);
-        return maxAssets == type(uint256).max ? type(uint256).max : _toShares(maxAssets, nav, Math.Rounding.Floor);
+        return ok ? _maxMintAt(nav) : 0;
     }
 
     /// @inheritdoc ERC4626
@@ -411,6 +409,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         uint256 cap = _depositCap;
         if (cap == type(uint256).max) return cap;
         return nav >= cap ? 0 : cap - nav;
+    }
+
+    function _maxMintAt(uint256 nav) private view returns (uint256) {
+        uint256 maxAssets = _maxDepositAt(nav);
+        return maxAssets == type(uint256).max ? maxAssets : _toShares(maxAssets, nav, Math.Rounding.Floor);
     }
 
     /// @dev The owner's shares at the low NAV, limited by the idle base asset.

@@ -100,5 +100,6 @@ export default buildModule("LocalMarket", (m) => {
     usdcWbtcPool,
     usdcLinkPool,
     wbtcWethPool,
+    seeder,
   };
 });

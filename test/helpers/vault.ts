@@ -82,3 +82,76 @@ export async function govern(
 }
 
 export type Signer = HardhatEthersSigner;
+
+export const USDC = (n: number | bigint) => BigInt(n) * 10n ** 6n;
+
+/**
+ * Puts tokens straight into the vault (a donation), worth `usd` dollars at the pools' initial
+ * prices and split by TARGETS, as if a rebalance had bought them. Until the rebalance engine runs
+ * in tests, this is how the vault comes to hold a basket.
+ */
+export async function donateBasket(f: BallastFixture, usd: bigint) {
+  const vault = await f.vault.getAddress();
+  const share = (bps: number) => (usd * BigInt(bps)) / 10_000n;
+  await f.usdc.mint(vault, share(TARGETS[0]) * 10n ** 6n);
+  await signedBy(f.weth, f.signers.deployer).deposit({ value: (share(TARGETS[1]) * 10n ** 18n) / 3000n });
+  await f.weth.transfer(vault, (share(TARGETS[1]) * 10n ** 18n) / 3000n);
+  await f.wbtc.mint(vault, (share(TARGETS[2]) * 10n ** 8n) / 100_000n);
+  await f.link.mint(vault, (share(TARGETS[3]) * 10n ** 18n) / 15n);
+}
+
+/** Swaps `amountIn` of `tokenIn` for `tokenOut` on the local market as `trader` (minted or wrapped first). */
+export async function marketSwap(
+  connection: Connection,
+  f: BallastFixture,
+  trader: Signer,
+  tokenIn: string,
+  tokenOut: string,
+  fee: number,
+  amountIn: bigint,
+) {
+  const router = await f.router.getAddress();
+  if (tokenIn === f.tokens.weth) {
+    await signedBy(f.weth, trader).deposit({ value: amountIn });
+    await signedBy(f.weth, trader).approve(router, MaxUint256);
+  } else {
+    const token = [f.usdc, f.wbtc, f.link].find((t) => t.target === tokenIn)!;
+    await token.mint(trader.address, amountIn);
+    await signedBy(token, trader).approve(router, MaxUint256);
+  }
+  return signedBy(f.router, trader).exactInputSingle({
+    tokenIn,
+    tokenOut,
+    fee,
+    recipient: trader.address,
+    deadline: (await connection.networkHelpers.time.latest()) + 600,
+    amountIn,
+    amountOutMinimum: 0n,
+    sqrtPriceLimitX96: 0n,
+  });
+}
+
+/** The timelock as a signer, for tests of governance's bad input (the real flow is in Governance.test.ts). */
+export async function timelockSigner(connection: Connection, f: BallastFixture) {
+  const address = await f.timelock.getAddress();
+  await connection.networkHelpers.impersonateAccount(address);
+  await connection.networkHelpers.setBalance(address, 10n ** 20n);
+  return connection.ethers.getSigner(address);
+}
+
+/**
+ * Creates a USDC pool for `token` (any token with an open `mint(address,uint256)`), seeded with
+ * $10M a side at `usdPerToken`, routes the oracle to it and lists it in the vault at target 0,
+ * acting as the timelock. Returns the swap path.
+ */
+export async function listNewToken(connection: Connection, f: BallastFixture, token: BaseContract, usdPerToken: bigint, decimals = 18) {
+  const address = await token.getAddress();
+  const usdSide = 10_000_000n;
+  await f.seeder.seed(f.tokens.usdc, USDC(usdSide), address, (usdSide * 10n ** BigInt(decimals)) / usdPerToken, 3000, 200, f.signers.deployer.address);
+  await connection.networkHelpers.time.increase(TWAP_WINDOW + 60);
+  const path = encodePath([address, f.tokens.usdc], [3000]);
+  const gov = await timelockSigner(connection, f);
+  await signedBy(f.oracle, gov).setRoute(address, path);
+  await signedBy(f.vault, gov).addToken(address, path);
+  return path;
+}

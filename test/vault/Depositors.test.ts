@@ -1,0 +1,310 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
+import { signedBy } from "../helpers/assertions.js";
+import type { Connection } from "../helpers/market.js";
+import { deployBallast, donateBasket, govern, marketSwap, timelockSigner, USDC, type BallastFixture } from "../helpers/vault.js";
+
+describe("RebalancingVault: depositors", function () {
+  let connection: Connection;
+  let fixture: () => Promise<BallastFixture>;
+
+  before(async function () {
+    connection = await network.create();
+    fixture = async () => deployBallast(connection);
+  });
+  const load = () => connection.networkHelpers.loadFixture(fixture);
+
+  describe("deposit and mint", function () {
+    it("deposit mints exactly previewDeposit shares and takes exactly the assets", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      const vault = signedBy(f.vault, alice);
+      await vault.deposit(USDC(1_000), alice.address);
+      await donateBasket(f, 2_000n);
+      const preview = await vault.previewDeposit(USDC(500));
+      const before = await f.usdc.balanceOf(alice.address);
+      await expect(vault.deposit(USDC(500), alice.address))
+        .to.emit(f.vault, "Deposit")
+        .withArgs(alice.address, alice.address, USDC(500), preview);
+      expect(before - (await f.usdc.balanceOf(alice.address))).to.equal(USDC(500));
+    });
+
+    it("mint takes previewMint assets, rounded up, and mints exactly the shares", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await donateBasket(f, 777n);
+      const shares = 123_456_789_012n;
+      const preview = await f.vault.previewMint(shares);
+      expect(preview).to.be.greaterThan(0n);
+      const before = await f.usdc.balanceOf(bob.address);
+      await signedBy(f.vault, bob).mint(shares, bob.address);
+      expect(await f.vault.balanceOf(bob.address)).to.equal(shares);
+      expect(before - (await f.usdc.balanceOf(bob.address))).to.equal(preview);
+      // Rounding favours the vault: the assets paid are worth at least the shares received.
+      expect(await f.vault.convertToAssets(shares)).to.be.lessThanOrEqual(preview);
+    });
+
+    it("rejects zero amounts", async function () {
+      const f = await load();
+      const vault = signedBy(f.vault, f.signers.alice);
+      await expect(vault.deposit(0, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+      await expect(vault.mint(0, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+    });
+
+    it("rejects deposits while paused, and maxDeposit/maxMint say 0", async function () {
+      const f = await load();
+      await signedBy(f.vault, f.signers.guardian).pause();
+      expect(await f.vault.maxDeposit(f.signers.alice.address)).to.equal(0n);
+      expect(await f.vault.maxMint(f.signers.alice.address)).to.equal(0n);
+      const vault = signedBy(f.vault, f.signers.alice);
+      await expect(vault.deposit(USDC(1), f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      await expect(vault.mint(10n ** 12n, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+    });
+
+    it("stops deposits at the cap, on both sides of it", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      const gov = await timelockSigner(connection, f);
+      await signedBy(f.vault, gov).setParameter(7, USDC(10_000)); // DepositCap
+      const vault = signedBy(f.vault, alice);
+      await vault.deposit(USDC(6_000), alice.address);
+      expect(await f.vault.maxDeposit(alice.address)).to.equal(USDC(4_000));
+      await expect(vault.deposit(USDC(4_000) + 1n, alice.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC4626ExceededMaxDeposit")
+        .withArgs(alice.address, USDC(4_000) + 1n, USDC(4_000));
+      const maxMint = await f.vault.maxMint(alice.address);
+      await expect(vault.mint(maxMint + 1n, alice.address)).to.be.revertedWithCustomError(f.vault, "ERC4626ExceededMaxMint");
+      await vault.deposit(USDC(4_000), alice.address);
+      expect(await f.vault.maxDeposit(alice.address)).to.equal(0n);
+    });
+  });
+
+  describe("withdraw and redeem: paid from the idle base asset only", function () {
+    // Alice deposits $1,000; then $3,000 of tokens (no base) arrive. Alice owns ~$4,000 but only
+    // $1,000 is idle base: the standard exits stop there.
+    async function idleBelowClaim() {
+      const f = await load();
+      const { alice } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      const vault = await f.vault.getAddress();
+      await f.wbtc.mint(vault, 3n * 10n ** 6n); // 0.03 WBTC = $3,000
+      return f;
+    }
+
+    it("maxWithdraw is the idle base when the owner's claim is larger", async function () {
+      const f = await idleBelowClaim();
+      const { alice } = f.signers;
+      expect(await f.vault.previewRedeem(await f.vault.balanceOf(alice.address))).to.be.greaterThan(USDC(3_900));
+      expect(await f.vault.maxWithdraw(alice.address)).to.equal(USDC(1_000));
+      const vault = signedBy(f.vault, alice);
+      await expect(vault.withdraw(USDC(1_000) + 1n, alice.address, alice.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC4626ExceededMaxWithdraw")
+        .withArgs(alice.address, USDC(1_000) + 1n, USDC(1_000));
+      const shares = await f.vault.previewWithdraw(USDC(1_000));
+      const before = await f.vault.balanceOf(alice.address);
+      await expect(vault.withdraw(USDC(1_000), alice.address, alice.address)).to.changeTokenBalance(
+        connection.ethers,
+        f.usdc,
+        alice,
+        USDC(1_000),
+      );
+      expect(before - (await f.vault.balanceOf(alice.address)), "shares burned = previewWithdraw").to.equal(shares);
+      expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(0n);
+    });
+
+    it("maxRedeem is the shares the idle base pays for, and redeeming more reverts", async function () {
+      const f = await idleBelowClaim();
+      const { alice } = f.signers;
+      const max = await f.vault.maxRedeem(alice.address);
+      expect(max).to.be.lessThan(await f.vault.balanceOf(alice.address));
+      const vault = signedBy(f.vault, alice);
+      await expect(vault.redeem(max + 1n, alice.address, alice.address))
+        .to.be.revertedWithCustomError(f.vault, "ERC4626ExceededMaxRedeem")
+        .withArgs(alice.address, max + 1n, max);
+      const preview = await f.vault.previewRedeem(max);
+      await expect(vault.redeem(max, alice.address, alice.address))
+        .to.emit(f.vault, "Withdraw")
+        .withArgs(alice.address, alice.address, alice.address, preview, max);
+      expect(preview).to.be.lessThanOrEqual(USDC(1_000));
+    });
+
+    it("the owner's whole claim when idle base covers it", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await signedBy(f.vault, bob).deposit(USDC(5_000), bob.address);
+      const shares = await f.vault.balanceOf(alice.address);
+      expect(await f.vault.maxRedeem(alice.address)).to.equal(shares);
+      const assets = await f.vault.previewRedeem(shares);
+      expect(assets).to.be.within(USDC(1_000) - 1n, USDC(1_000));
+      await signedBy(f.vault, alice).redeem(shares, alice.address, alice.address);
+      expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+    });
+
+    it("spends the allowance of a third-party caller, and refuses without one", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await expect(signedBy(f.vault, bob).withdraw(USDC(10), bob.address, alice.address)).to.be.revertedWithCustomError(
+        f.vault,
+        "ERC20InsufficientAllowance",
+      );
+      await expect(signedBy(f.vault, bob).redeem(10n ** 6n, bob.address, alice.address)).to.be.revertedWithCustomError(
+        f.vault,
+        "ERC20InsufficientAllowance",
+      );
+      await signedBy(f.vault, alice).approve(bob.address, await f.vault.previewWithdraw(USDC(10)));
+      await signedBy(f.vault, bob).withdraw(USDC(10), bob.address, alice.address);
+      expect(await f.vault.allowance(alice.address, bob.address)).to.equal(0n);
+    });
+
+    it("rejects zero amounts", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      const vault = signedBy(f.vault, alice);
+      await expect(vault.withdraw(0, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+      await expect(vault.redeem(0, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+      // One share is worth less than one base unit: it would pay nothing.
+      await expect(vault.redeem(1, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+    });
+
+    it("keeps working while paused", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await signedBy(f.vault, f.signers.guardian).pause();
+      await signedBy(f.vault, alice).withdraw(USDC(400), alice.address, alice.address);
+      await signedBy(f.vault, alice).redeem(await f.vault.maxRedeem(alice.address), alice.address, alice.address);
+      expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+    });
+  });
+
+  describe("redeemInKind", function () {
+    it("pays the pro-rata slice of every holding, in targets() order, and burns the shares", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      const carol = { address: connection.ethers.Wallet.createRandom().address }; // holds nothing yet
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await signedBy(f.vault, bob).deposit(USDC(3_000), bob.address);
+      await donateBasket(f, 10_000n);
+      const vaultAddress = await f.vault.getAddress();
+      const [tokens] = await f.vault.targets();
+      const contracts = [f.usdc, f.weth, f.wbtc, f.link];
+      const balances = await Promise.all(contracts.map((c) => c.balanceOf(vaultAddress)));
+      const shares = await f.vault.balanceOf(alice.address);
+      const supply = (await f.vault.totalSupply()) + 10n ** 6n; // virtual shares own a slice too
+      const expected = balances.map((b) => (b * shares) / supply);
+
+      await expect(signedBy(f.vault, alice).redeemInKind(shares, carol.address, alice.address))
+        .to.emit(f.vault, "RedeemedInKind")
+        .withArgs(alice.address, carol.address, alice.address, shares, tokens, expected);
+      for (const [i, c] of contracts.entries()) {
+        expect(await c.balanceOf(carol.address), `token ${i}`).to.equal(expected[i]);
+      }
+      expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+      // About a quarter of $14,000 of holdings.
+      const value = await f.oracle.quote(f.tokens.weth, expected[1]);
+      expect(value).to.be.closeTo(USDC(3_000 * 1_000) / 4_000n, USDC(10));
+    });
+
+    it("works while paused and while the oracle cannot answer, when standard exits cannot", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      await donateBasket(f, 1_000n);
+      await signedBy(f.vault, f.signers.guardian).pause();
+      // The oracle loses its route for WBTC (a pool retired, a route mis-set): it cannot value WBTC.
+      await govern(connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
+      await expect(f.vault.totalAssets()).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
+      expect(await f.vault.maxWithdraw(alice.address), "max* views do not revert").to.equal(0n);
+      expect(await f.vault.maxRedeem(alice.address)).to.equal(0n);
+      await expect(signedBy(f.vault, alice).redeem(10n ** 9n, alice.address, alice.address)).to.be.revertedWithCustomError(
+        f.oracle,
+        "OracleNoRoute",
+      );
+
+      const shares = await f.vault.balanceOf(alice.address);
+      await signedBy(f.vault, alice).redeemInKind(shares, alice.address, alice.address);
+      expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+      expect(await f.wbtc.balanceOf(alice.address)).to.be.greaterThan(0n);
+    });
+
+    it("rejects zero shares, the zero receiver, more than the balance, and a caller without allowance", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
+      const shares = await f.vault.balanceOf(alice.address);
+      const vault = signedBy(f.vault, alice);
+      await expect(vault.redeemInKind(0, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+      await expect(vault.redeemInKind(1, connection.ethers.ZeroAddress, alice.address)).to.be.revertedWithCustomError(
+        f.vault,
+        "VaultZeroAddress",
+      );
+      await expect(vault.redeemInKind(shares + 1n, alice.address, alice.address)).to.be.revertedWithCustomError(
+        f.vault,
+        "ERC20InsufficientBalance",
+      );
+      await expect(signedBy(f.vault, bob).redeemInKind(shares, bob.address, alice.address)).to.be.revertedWithCustomError(
+        f.vault,
+        "ERC20InsufficientAllowance",
+      );
+    });
+  });
+
+  describe("attacks", function () {
+    it("the first-depositor donation (inflation) attack costs the attacker far more than the victim loses", async function () {
+      const f = await load();
+      const { attacker, alice } = f.signers;
+      const vaultAddress = await f.vault.getAddress();
+      // The attacker deposits one base unit, then donates $1M to inflate the share price.
+      await signedBy(f.vault, attacker).deposit(1n, attacker.address);
+      await signedBy(f.usdc, attacker).transfer(vaultAddress, USDC(1_000_000));
+      // The victim deposits $1M.
+      await signedBy(f.vault, alice).deposit(USDC(1_000_000), alice.address);
+      const victimValue = await f.vault.previewRedeem(await f.vault.balanceOf(alice.address));
+      const attackerValue = await f.vault.previewRedeem(await f.vault.balanceOf(attacker.address));
+      expect(USDC(1_000_000) - victimValue, "victim's loss").to.be.lessThanOrEqual(USDC(1));
+      expect(attackerValue, "attacker recovers about half the donation at most").to.be.lessThan(USDC(500_001));
+    });
+
+    it("a price jump the TWAP has not caught up with cannot be used to enter cheap and leave rich", async function () {
+      const f = await load();
+      const { alice, attacker, carol } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(100_000), alice.address);
+      await donateBasket(f, 1_000_000n);
+      // The market moves: WETH and WBTC jump (real swaps, $20M into each pool).
+      await marketSwap(connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
+      await marketSwap(connection, f, carol, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(20_000_000));
+      // The TWAP still says the old prices: a TWAP-only vault would sell shares too cheap now.
+      const atTwap = await f.vault.convertToShares(USDC(100_000));
+      const atBound = await f.vault.previewDeposit(USDC(100_000));
+      expect(atBound, "deposits are priced at the higher, spot, value").to.be.lessThan((atTwap * 97n) / 100n);
+
+      await signedBy(f.vault, attacker).deposit(USDC(100_000), attacker.address);
+      await connection.networkHelpers.time.increase(1800); // the TWAP catches up
+      const shares = await f.vault.balanceOf(attacker.address);
+      const out = await f.vault.previewRedeem(shares);
+      expect(out, "no profit from the lag").to.be.lessThanOrEqual(USDC(100_000));
+    });
+
+    it("a price drop the TWAP has not caught up with cannot be escaped at the old price", async function () {
+      const f = await load();
+      const { alice, bob, carol } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(600_000), alice.address);
+      await signedBy(f.vault, bob).deposit(USDC(600_000), bob.address);
+      await donateBasket(f, 1_000_000n);
+      const fair = await f.vault.previewRedeem(await f.vault.balanceOf(bob.address));
+      // WETH crashes (a real swap: 5,000 WETH sold into the pool).
+      await marketSwap(connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 5_000n * 10n ** 18n);
+      const shares = await f.vault.balanceOf(bob.address);
+      const atTwap = await f.vault.convertToAssets(shares);
+      const atBound = await f.vault.previewRedeem(shares);
+      expect(atTwap, "the TWAP has not moved yet").to.be.closeTo(fair, fair / 1000n);
+      expect(atBound, "exits are priced at the lower, spot, value").to.be.lessThan((atTwap * 99n) / 100n);
+    });
+  });
+});
