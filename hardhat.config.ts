@@ -36,6 +36,8 @@ export default defineConfig({
   test: {
     mocha: { timeout: 120_000 },
     solidity: {
+      // Solidity tests deploy the genuine Uniswap V3 contracts from their published artifacts.
+      fsPermissions: { readDirectory: ["node_modules/@uniswap"] },
       fuzz: { runs: deep ? 5_000 : 256 },
       invariant: deep ? { runs: 256, depth: 200 } : { runs: 32, depth: 40 },
     },

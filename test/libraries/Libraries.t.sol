@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
+
+import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
+import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
+import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
+
+/// @dev External wrappers so that reverts of internal library functions can be expected.
+contract LibraryHarness {
+    function checkWeights(uint16[] memory t) external pure {
+        BasketMath.checkWeights(t);
+    }
+
+    function hops(bytes memory path) external pure returns (uint256) {
+        return SwapPath.hops(path);
+    }
+}
+
+contract BasketMathTest is Test {
+    LibraryHarness private h = new LibraryHarness();
+
+    function test_checkWeights_acceptsExactly10000() public view {
+        uint16[] memory t = new uint16[](3);
+        (t[0], t[1], t[2]) = (5000, 3000, 2000);
+        h.checkWeights(t);
+    }
+
+    function testFuzz_checkWeights_rejectsAnyOtherSum(uint16 a, uint16 b) public {
+        vm.assume(uint256(a) + b != 10_000);
+        uint16[] memory t = new uint16[](2);
+        (t[0], t[1]) = (a, b);
+        vm.expectRevert(abi.encodeWithSelector(BasketMath.BasketWeightsSum.selector, uint256(a) + b));
+        h.checkWeights(t);
+    }
+
+    function testFuzz_driftIsZeroAtTargetAndBoundedBy10000(uint96 total, uint16 w) public pure {
+        total = uint96(bound(total, 1e6, type(uint96).max));
+        w = uint16(bound(w, 0, 10_000));
+        uint256[] memory values = new uint256[](2);
+        values[0] = uint256(total) * w / 10_000;
+        values[1] = total - values[0];
+        uint16[] memory targets = new uint16[](2);
+        (targets[0], targets[1]) = (w, uint16(10_000 - w));
+        assertLe(BasketMath.driftBps(values, targets, total), 1, "at target, drift is rounding only");
+        (targets[0], targets[1]) = (uint16(10_000 - w), w);
+        uint256 d = BasketMath.driftBps(values, targets, total);
+        assertLe(d, 10_000, "drift is at most 100%");
+        uint256 gap = w > 5000 ? 2 * uint256(w) - 10_000 : 10_000 - 2 * uint256(w);
+        assertApproxEqAbs(d, gap, 1, "drift is the largest weight gap");
+    }
+
+    function testFuzz_weightsSumToAtMost10000(uint64 a, uint64 b, uint64 c) public pure {
+        uint256[] memory values = new uint256[](3);
+        (values[0], values[1], values[2]) = (a, b, c);
+        uint256 total = uint256(a) + b + c;
+        uint256[] memory w = BasketMath.weightsBps(values, total);
+        uint256 sum = w[0] + w[1] + w[2];
+        if (total == 0) assertEq(sum, 0);
+        else assertTrue(sum <= 10_000 && sum >= 9_998, "weights round down by less than 1 bp each");
+    }
+}
+
+contract SwapPathTest is Test {
+    LibraryHarness private h = new LibraryHarness();
+
+    function testFuzz_decodesWhatWasEncoded(address a, uint24 f1, address b, uint24 f2, address c) public pure {
+        bytes memory path = abi.encodePacked(a, f1, b, f2, c);
+        assertEq(SwapPath.hops(path), 2);
+        (address in0, uint24 fee0, address out0) = SwapPath.hop(path, 0);
+        (address in1, uint24 fee1, address out1) = SwapPath.hop(path, 1);
+        assertEq(in0, a);
+        assertEq(fee0, f1);
+        assertEq(out0, b);
+        assertEq(in1, b);
+        assertEq(fee1, f2);
+        assertEq(out1, c);
+        assertEq(SwapPath.first(path), a);
+        assertEq(SwapPath.last(path), c);
+    }
+
+    function testFuzz_reverseTwiceIsIdentity(address a, uint24 f1, address b, uint24 f2, address c) public pure {
+        bytes memory path = abi.encodePacked(a, f1, b, f2, c);
+        bytes memory reversed = SwapPath.reverse(path);
+        assertEq(reversed, abi.encodePacked(c, f2, b, f1, a));
+        assertEq(SwapPath.reverse(reversed), path);
+    }
+
+    function testFuzz_rejectsMalformedLengths(uint8 length) public {
+        vm.assume(length < 43 || (uint256(length) - 20) % 23 != 0);
+        vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(length)));
+        h.hops(new bytes(length));
+    }
+}
+
+contract TwapMathTest is Test {
+    function testFuzz_quoteRoundTripNeverCreatesValue(int24 tick, uint128 amount) public pure {
+        tick = int24(bound(tick, -400_000, 400_000));
+        uint256 out = TwapMath.quoteAtTick(tick, amount, true);
+        uint256 back = TwapMath.quoteAtTick(tick, out, false);
+        assertLe(back, amount, "converting there and back rounds down");
+    }
+
+    function testFuzz_quoteIsMonotonicInTick(int24 tick, uint96 amount) public pure {
+        tick = int24(bound(tick, -400_000, 400_000));
+        amount = uint96(bound(amount, 1e6, type(uint96).max));
+        // A higher tick means token0 is worth more token1.
+        assertLe(TwapMath.quoteAtTick(tick, amount, true), TwapMath.quoteAtTick(tick + 1, amount, true));
+        assertGe(TwapMath.quoteAtTick(tick, amount, false), TwapMath.quoteAtTick(tick + 1, amount, false));
+    }
+
+    function test_quoteAtTickZeroIsParity() public pure {
+        assertEq(TwapMath.quoteAtTick(0, 1e18, true), 1e18);
+        assertEq(TwapMath.quoteAtTick(0, 1e18, false), 1e18);
+    }
+
+    function test_quoteMatchesPriceAtKnownTick() public pure {
+        // 1.0001^69082 = 1000.0 (to 5 significant digits): 1 token0 buys ~1000 token1.
+        uint256 out = TwapMath.quoteAtTick(69_082, 1e18, true);
+        assertApproxEqRel(out, 1000e18, 1e14);
+        // Both square-price branches agree where they meet.
+        uint160 sqrtP = uint160(type(uint128).max);
+        uint256 viaX192 = TwapMath.quoteAtSqrtPrice(sqrtP, 1e18, true);
+        uint256 viaX128 = TwapMath.quoteAtSqrtPrice(sqrtP + 1, 1e18, true);
+        assertApproxEqRel(viaX192, viaX128, 1e9);
+        assertEq(TickMath.getSqrtRatioAtTick(0), 2 ** 96);
+    }
+}
