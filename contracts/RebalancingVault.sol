@@ -133,7 +133,13 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     }
 
     /// @inheritdoc ERC4626
-    function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256 assets) {
+    function mint(uint256 shares, address receiver)
+        public
+        override
+        nonReentrant
+        whenNotPaused
+        returns (uint256 assets)
+    {
         if (shares == 0) revert VaultZeroAmount();
         uint256 nav = _nav(Pricing.High);
         uint256 max = _maxMintAt(nav);
@@ -574,18 +580,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     function _setParameter(Parameter parameter, uint256 value) private {
         (uint256 min, uint256 max) = parameterBounds(parameter);
         if (value < min || value > max) revert VaultParameterOutOfBounds(parameter, value, min, max);
+        uint256 old = _parameterValue(_params, _depositCap, parameter);
+        // Bounds above fit every field's width, so the casts below cannot truncate.
         Parameters storage p = _params;
-        uint256 old;
-        if (parameter == Parameter.DriftThresholdBps) (old, p.driftThresholdBps) = (p.driftThresholdBps, uint16(value));
-        else if (parameter == Parameter.MinDriftBps) (old, p.minDriftBps) = (p.minDriftBps, uint16(value));
-        else if (parameter == Parameter.RebalanceIntervalSeconds) {
-            (old, p.rebalanceIntervalSeconds) = (p.rebalanceIntervalSeconds, uint32(value));
-        } else if (parameter == Parameter.CooldownSeconds) (old, p.cooldownSeconds) = (p.cooldownSeconds, uint32(value));
-        else if (parameter == Parameter.MaxSlippageBps) (old, p.maxSlippageBps) = (p.maxSlippageBps, uint16(value));
-        else if (parameter == Parameter.MaxTradeBps) (old, p.maxTradeBps) = (p.maxTradeBps, uint16(value));
-        else if (parameter == Parameter.MaxSpotDeviationBps) {
-            (old, p.maxSpotDeviationBps) = (p.maxSpotDeviationBps, uint16(value));
-        } else (old, _depositCap) = (_depositCap, value);
+        if (parameter == Parameter.DriftThresholdBps) p.driftThresholdBps = uint16(value);
+        else if (parameter == Parameter.MinDriftBps) p.minDriftBps = uint16(value);
+        else if (parameter == Parameter.RebalanceIntervalSeconds) p.rebalanceIntervalSeconds = uint32(value);
+        else if (parameter == Parameter.CooldownSeconds) p.cooldownSeconds = uint32(value);
+        else if (parameter == Parameter.MaxSlippageBps) p.maxSlippageBps = uint16(value);
+        else if (parameter == Parameter.MaxTradeBps) p.maxTradeBps = uint16(value);
+        else if (parameter == Parameter.MaxSpotDeviationBps) p.maxSpotDeviationBps = uint16(value);
+        else _depositCap = value;
         emit ParameterSet(parameter, old, value);
     }
 

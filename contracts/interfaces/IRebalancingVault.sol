@@ -137,7 +137,10 @@ interface IRebalancingVault {
     function driftBps() external view returns (uint256);
 
     /// @notice Balances and oracle values (base units) of every holding, in the order of `targets()`.
-    function holdings() external view returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values);
+    function holdings()
+        external
+        view
+        returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values);
 
     function parameters() external view returns (Parameters memory);
 

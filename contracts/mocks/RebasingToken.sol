@@ -6,8 +6,12 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @notice Test token whose balances all grow or shrink at once (like stETH or AMPL): holders own
 /// internal shares, and `rebase` changes what a share is worth.
 contract RebasingToken {
+    // ERC-20's getter names, as constants.
+    // solhint-disable-next-line const-name-snakecase
     string public constant name = "Rebasing";
+    // solhint-disable-next-line const-name-snakecase
     string public constant symbol = "REB";
+    // solhint-disable-next-line const-name-snakecase
     uint8 public constant decimals = 18;
 
     uint256 public totalShares;

@@ -89,7 +89,9 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             address pool = FACTORY.getPool(tokenIn, tokenOut, fee);
             if (pool == address(0)) revert OraclePoolMissing(tokenIn, tokenOut, fee);
             (,,,, uint16 cardinalityNext,,) = IUniswapV3Pool(pool).slot0();
-            if (cardinalityNext < MIN_CARDINALITY) revert OracleCardinalityTooLow(pool, cardinalityNext, MIN_CARDINALITY);
+            if (cardinalityNext < MIN_CARDINALITY) {
+                revert OracleCardinalityTooLow(pool, cardinalityNext, MIN_CARDINALITY);
+            }
             hops.push(Hop(IUniswapV3Pool(pool), tokenIn < tokenOut));
         }
         // Prove the route answers now, so that a vault never lists a token it cannot value.
