@@ -155,3 +155,18 @@ export async function listNewToken(connection: Connection, f: BallastFixture, to
   await signedBy(f.vault, gov).addToken(address, path);
   return path;
 }
+
+/**
+ * Registers, in the calling `describe`, a connection of its own and the Ballast fixture on it.
+ * Tests call `suite.load()` for a fresh snapshot and use `suite.connection`.
+ */
+export function useBallast() {
+  const suite = {} as { connection: Connection; load: () => Promise<BallastFixture> };
+  before(async function () {
+    const { network } = await import("hardhat");
+    suite.connection = await network.create();
+    const fixture = () => deployBallast(suite.connection);
+    suite.load = () => suite.connection.networkHelpers.loadFixture(fixture);
+  });
+  return suite;
+}

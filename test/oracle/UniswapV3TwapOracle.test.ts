@@ -1,22 +1,14 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { network } from "hardhat";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
-import type { Connection } from "../helpers/market.js";
-import { deployBallast, marketSwap, timelockSigner, TWAP_WINDOW, USDC, type BallastFixture } from "../helpers/vault.js";
+import { marketSwap, timelockSigner, TWAP_WINDOW, USDC, useBallast } from "../helpers/vault.js";
 
 describe("UniswapV3TwapOracle", function () {
-  let connection: Connection;
-  let fixture: () => Promise<BallastFixture>;
-
-  before(async function () {
-    connection = await network.create();
-    fixture = async () => deployBallast(connection);
-  });
-  const load = () => connection.networkHelpers.loadFixture(fixture);
+  const suite = useBallast();
+  const load = () => suite.load();
 
   it("values tokens at their pool prices, the base asset at par, and multi-hop routes consistently", async function () {
     const f = await load();
@@ -25,7 +17,7 @@ describe("UniswapV3TwapOracle", function () {
     expect(await f.oracle.quote(f.tokens.wbtc, 10n ** 8n)).to.be.closeTo(USDC(100_000), USDC(10));
     expect(await f.oracle.quote(f.tokens.link, 10n ** 18n)).to.be.closeTo(USDC(15), USDC(1) / 100n);
     // WETH priced through WBTC: the same $3,000, within the two pools' tick rounding.
-    const gov = signedBy(f.oracle, await timelockSigner(connection, f));
+    const gov = signedBy(f.oracle, await timelockSigner(suite.connection, f));
     await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]));
     expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(2));
     expect((await f.oracle.route(f.tokens.weth)).length).to.equal(2);
@@ -36,22 +28,22 @@ describe("UniswapV3TwapOracle", function () {
     const [low0, high0] = await f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n);
     expect(high0 - low0).to.be.lessThan(USDC(1));
     // $20M of USDC buys WETH: spot rises by about a third.
-    await marketSwap(connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
+    await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
     const twapNow = await f.oracle.quote(f.tokens.weth, 10n ** 18n);
     const [low, high] = await f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n);
     expect(twapNow, "the TWAP barely moved").to.be.closeTo(USDC(3_000), USDC(5));
     expect(low).to.equal(twapNow);
     expect(high, "spot is the high bound").to.be.greaterThan(USDC(3_900));
-    await connection.networkHelpers.time.increase(TWAP_WINDOW / 2);
+    await suite.connection.networkHelpers.time.increase(TWAP_WINDOW / 2);
     const halfway = await f.oracle.quote(f.tokens.weth, 10n ** 18n);
     expect(halfway).to.be.greaterThan(twapNow).and.lessThan(high);
-    await connection.networkHelpers.time.increase(TWAP_WINDOW / 2);
+    await suite.connection.networkHelpers.time.increase(TWAP_WINDOW / 2);
     expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n), "caught up after one window").to.be.closeTo(high, USDC(1));
   });
 
   it("refuses routes that do not lead from the token to the base, through pools that exist and remember enough", async function () {
     const f = await load();
-    const gov = signedBy(f.oracle, await timelockSigner(connection, f));
+    const gov = signedBy(f.oracle, await timelockSigner(suite.connection, f));
     const { usdc, weth, wbtc } = f.tokens;
     await expect(gov.setRoute(weth, encodePath([wbtc, usdc], [3000])))
       .to.be.revertedWithCustomError(f.oracle, "OracleRouteEnds")
@@ -62,7 +54,7 @@ describe("UniswapV3TwapOracle", function () {
     await expect(gov.setRoute(weth, "0x00")).to.be.revertedWithCustomError(f.oracle, "SwapPathMalformed");
 
     // A pool that keeps a single observation cannot serve a TWAP.
-    const uni = await connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
+    const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
     const uniAddress = await uni.getAddress();
     await f.seeder.seed(usdc, USDC(1_000_000), uniAddress, 10n ** 23n, 3000, 1, f.signers.deployer.address);
     const pool = await f.factory.getPool(usdc, uniAddress, 3000);
@@ -79,7 +71,7 @@ describe("UniswapV3TwapOracle", function () {
 
   it("removes routes, after which quotes fail with OracleNoRoute", async function () {
     const f = await load();
-    const gov = signedBy(f.oracle, await timelockSigner(connection, f));
+    const gov = signedBy(f.oracle, await timelockSigner(suite.connection, f));
     await expect(gov.removeRoute(f.tokens.link)).to.emit(f.oracle, "RouteRemoved").withArgs(f.tokens.link);
     await expect(f.oracle.quote(f.tokens.link, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
     await expect(f.oracle.quoteBounds(f.tokens.link, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
@@ -93,7 +85,7 @@ describe("UniswapV3TwapOracle", function () {
   it("rejects a bad construction", async function () {
     const f = await load();
     const factory = await f.factory.getAddress();
-    const Oracle = await connection.ethers.getContractFactory("UniswapV3TwapOracle");
+    const Oracle = await suite.connection.ethers.getContractFactory("UniswapV3TwapOracle");
     const owner = f.signers.deployer.address;
     await expect(Oracle.deploy(ZeroAddress, factory, 1800, owner, [], [])).to.be.revertedWithCustomError(Oracle, "OracleZeroAddress");
     await expect(Oracle.deploy(f.tokens.usdc, factory, 60, owner, [], [])).to.be.revertedWithCustomError(

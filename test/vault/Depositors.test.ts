@@ -1,20 +1,12 @@
 import { expect } from "chai";
-import { network } from "hardhat";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { signedBy } from "../helpers/assertions.js";
-import type { Connection } from "../helpers/market.js";
-import { deployBallast, donateBasket, govern, marketSwap, timelockSigner, USDC, type BallastFixture } from "../helpers/vault.js";
+import { donateBasket, govern, marketSwap, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
 
 describe("RebalancingVault: depositors", function () {
-  let connection: Connection;
-  let fixture: () => Promise<BallastFixture>;
-
-  before(async function () {
-    connection = await network.create();
-    fixture = async () => deployBallast(connection);
-  });
-  const load = () => connection.networkHelpers.loadFixture(fixture);
+  const suite = useBallast();
+  const load = () => suite.load();
 
   describe("deposit and mint", function () {
     it("deposit mints exactly previewDeposit shares and takes exactly the assets", async function () {
@@ -67,7 +59,7 @@ describe("RebalancingVault: depositors", function () {
     it("stops deposits at the cap, on both sides of it", async function () {
       const f = await load();
       const { alice } = f.signers;
-      const gov = await timelockSigner(connection, f);
+      const gov = await timelockSigner(suite.connection, f);
       await signedBy(f.vault, gov).setParameter(7, USDC(10_000)); // DepositCap
       const vault = signedBy(f.vault, alice);
       await vault.deposit(USDC(6_000), alice.address);
@@ -106,7 +98,7 @@ describe("RebalancingVault: depositors", function () {
       const shares = await f.vault.previewWithdraw(USDC(1_000));
       const before = await f.vault.balanceOf(alice.address);
       await expect(vault.withdraw(USDC(1_000), alice.address, alice.address)).to.changeTokenBalance(
-        connection.ethers,
+        suite.connection.ethers,
         f.usdc,
         alice,
         USDC(1_000),
@@ -187,7 +179,7 @@ describe("RebalancingVault: depositors", function () {
     it("pays the pro-rata slice of every holding, in targets() order, and burns the shares", async function () {
       const f = await load();
       const { alice, bob } = f.signers;
-      const carol = { address: connection.ethers.Wallet.createRandom().address }; // holds nothing yet
+      const carol = { address: suite.connection.ethers.Wallet.createRandom().address }; // holds nothing yet
       await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
       await signedBy(f.vault, bob).deposit(USDC(3_000), bob.address);
       await donateBasket(f, 10_000n);
@@ -218,7 +210,7 @@ describe("RebalancingVault: depositors", function () {
       await donateBasket(f, 1_000n);
       await signedBy(f.vault, f.signers.guardian).pause();
       // The oracle loses its route for WBTC (a pool retired, a route mis-set): it cannot value WBTC.
-      await govern(connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
+      await govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
       await expect(f.vault.totalAssets()).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
       expect(await f.vault.maxWithdraw(alice.address), "max* views do not revert").to.equal(0n);
       expect(await f.vault.maxRedeem(alice.address)).to.equal(0n);
@@ -240,7 +232,7 @@ describe("RebalancingVault: depositors", function () {
       const shares = await f.vault.balanceOf(alice.address);
       const vault = signedBy(f.vault, alice);
       await expect(vault.redeemInKind(0, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
-      await expect(vault.redeemInKind(1, connection.ethers.ZeroAddress, alice.address)).to.be.revertedWithCustomError(
+      await expect(vault.redeemInKind(1, suite.connection.ethers.ZeroAddress, alice.address)).to.be.revertedWithCustomError(
         f.vault,
         "VaultZeroAddress",
       );
@@ -277,15 +269,15 @@ describe("RebalancingVault: depositors", function () {
       await signedBy(f.vault, alice).deposit(USDC(100_000), alice.address);
       await donateBasket(f, 1_000_000n);
       // The market moves: WETH and WBTC jump (real swaps, $20M into each pool).
-      await marketSwap(connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
-      await marketSwap(connection, f, carol, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(20_000_000));
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(20_000_000));
       // The TWAP still says the old prices: a TWAP-only vault would sell shares too cheap now.
       const atTwap = await f.vault.convertToShares(USDC(100_000));
       const atBound = await f.vault.previewDeposit(USDC(100_000));
       expect(atBound, "deposits are priced at the higher, spot, value").to.be.lessThan((atTwap * 97n) / 100n);
 
       await signedBy(f.vault, attacker).deposit(USDC(100_000), attacker.address);
-      await connection.networkHelpers.time.increase(1800); // the TWAP catches up
+      await suite.connection.networkHelpers.time.increase(1800); // the TWAP catches up
       const shares = await f.vault.balanceOf(attacker.address);
       const out = await f.vault.previewRedeem(shares);
       expect(out, "no profit from the lag").to.be.lessThanOrEqual(USDC(100_000));
@@ -299,7 +291,7 @@ describe("RebalancingVault: depositors", function () {
       await donateBasket(f, 1_000_000n);
       const fair = await f.vault.previewRedeem(await f.vault.balanceOf(bob.address));
       // WETH crashes (a real swap: 5,000 WETH sold into the pool).
-      await marketSwap(connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 5_000n * 10n ** 18n);
+      await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 5_000n * 10n ** 18n);
       const shares = await f.vault.balanceOf(bob.address);
       const atTwap = await f.vault.convertToAssets(shares);
       const atBound = await f.vault.previewRedeem(shares);

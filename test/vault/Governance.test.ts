@@ -1,13 +1,10 @@
 import { expect } from "chai";
 import { id, ZeroAddress, ZeroHash } from "ethers";
-import { network } from "hardhat";
 
 import { DEFAULT_PARAMETERS } from "../../deploy/modules/Ballast.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
-import type { Connection } from "../helpers/market.js";
 import {
-  deployBallast,
   donateBasket,
   govern,
   listNewToken,
@@ -15,6 +12,7 @@ import {
   TIMELOCK_DELAY,
   timelockSigner,
   USDC,
+  useBallast,
   type BallastFixture,
 } from "../helpers/vault.js";
 
@@ -30,14 +28,8 @@ const Parameter = {
 } as const;
 
 describe("RebalancingVault: governance, guardian and construction", function () {
-  let connection: Connection;
-  let fixture: () => Promise<BallastFixture>;
-
-  before(async function () {
-    connection = await network.create();
-    fixture = async () => deployBallast(connection);
-  });
-  const load = () => connection.networkHelpers.loadFixture(fixture);
+  const suite = useBallast();
+  const load = () => suite.load();
 
   describe("wiring", function () {
     it("gives the timelock the governor and admin roles, the guardian pause and cancel, the keeper its role", async function () {
@@ -92,7 +84,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
         f.timelock,
         "TimelockUnexpectedOperationState",
       );
-      await connection.networkHelpers.time.increase(TIMELOCK_DELAY);
+      await suite.connection.networkHelpers.time.increase(TIMELOCK_DELAY);
       await expect(timelock.execute(vault, 0, data, ZeroHash, salt))
         .to.emit(f.vault, "TargetsSet")
         .withArgs(tokens, TARGETS, [2500, 2500, 2500, 2500]);
@@ -112,7 +104,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
         "AccessControlUnauthorizedAccount",
       );
       await signedBy(f.timelock, f.signers.guardian).cancel(opId);
-      await connection.networkHelpers.time.increase(TIMELOCK_DELAY);
+      await suite.connection.networkHelpers.time.increase(TIMELOCK_DELAY);
       await expect(timelock.execute(vault, 0, data, ZeroHash, salt)).to.be.revertedWithCustomError(
         f.timelock,
         "TimelockUnexpectedOperationState",
@@ -122,10 +114,10 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("changes the oracle's window within bounds only", async function () {
       const f = await load();
-      await expect(govern(connection, f, f.oracle, f.oracle.interface.encodeFunctionData("setWindow", [3600])))
+      await expect(govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("setWindow", [3600])))
         .to.emit(f.oracle, "WindowSet")
         .withArgs(1800, 3600);
-      const gov = await timelockSigner(connection, f);
+      const gov = await timelockSigner(suite.connection, f);
       for (const bad of [599, 86_401]) {
         await expect(signedBy(f.oracle, gov).setWindow(bad))
           .to.be.revertedWithCustomError(f.oracle, "OracleWindowOutOfBounds")
@@ -147,7 +139,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
     for (const [name, min, max] of bounds) {
       it(`${name}: accepts [${min}, ${max}] and rejects what is outside`, async function () {
         const f = await load();
-        const gov = signedBy(f.vault, await timelockSigner(connection, f));
+        const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
         const p = Parameter[name];
         expect(await f.vault.parameterBounds(p)).to.deep.equal([min, max]);
         if (min > 0n) {
@@ -168,7 +160,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("DepositCap: any value, with old and new in the event", async function () {
       const f = await load();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       await expect(gov.setParameter(Parameter.DepositCap, USDC(5)))
         .to.emit(f.vault, "ParameterSet")
         .withArgs(Parameter.DepositCap, 2n ** 256n - 1n, USDC(5));
@@ -179,7 +171,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
   describe("the basket", function () {
     it("rejects targets that do not sum to 10,000, miss or repeat a token, or name an unknown one", async function () {
       const f = await load();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const { usdc, weth, wbtc, link } = f.tokens;
       await expect(gov.setTargets([usdc, weth, wbtc, link], [4000, 3000, 2000, 999]))
         .to.be.revertedWithCustomError(f.vault, "BasketWeightsSum")
@@ -193,7 +185,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       await expect(gov.setTargets([usdc, weth, weth, link], [4000, 3000, 2000, 1000]))
         .to.be.revertedWithCustomError(f.vault, "VaultDuplicateToken")
         .withArgs(weth);
-      const stranger = connection.ethers.Wallet.createRandom().address;
+      const stranger = suite.connection.ethers.Wallet.createRandom().address;
       await expect(gov.setTargets([usdc, weth, stranger, link], [4000, 3000, 2000, 1000]))
         .to.be.revertedWithCustomError(f.vault, "VaultUnknownToken")
         .withArgs(stranger);
@@ -201,14 +193,14 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("lists a new token once its oracle route and pool exist, and removes it when its target is 0 and holding dust", async function () {
       const f = await load();
-      const uni = await connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
+      const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
       const uniAddress = await uni.getAddress();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const path = encodePath([uniAddress, f.tokens.usdc], [3000]);
       // Without a pool: the path is refused.
       await expect(gov.addToken(uniAddress, path)).to.be.revertedWithCustomError(f.vault, "VaultBadSwapPath");
 
-      await listNewToken(connection, f, uni, 8n);
+      await listNewToken(suite.connection, f, uni, 8n);
       const [tokens, targets] = await f.vault.targets();
       expect(tokens.at(-1)).to.equal(uniAddress);
       expect(targets.at(-1)).to.equal(0n);
@@ -222,8 +214,8 @@ describe("RebalancingVault: governance, guardian and construction", function () 
         .to.be.revertedWithCustomError(f.vault, "VaultTargetNotZero")
         .withArgs(uniAddress, 500);
       await gov.setTargets([...tokens], [4000, 3000, 2000, 1000, 0]);
-      const vaultSigner = await connection.ethers.getImpersonatedSigner(await f.vault.getAddress());
-      await connection.networkHelpers.setBalance(vaultSigner.address, 10n ** 18n);
+      const vaultSigner = await suite.connection.ethers.getImpersonatedSigner(await f.vault.getAddress());
+      await suite.connection.networkHelpers.setBalance(vaultSigner.address, 10n ** 18n);
       await signedBy(uni, vaultSigner).transfer(f.signers.alice.address, 10n ** 18n - 10n ** 17n); // leave $0.80
       await expect(gov.removeToken(uniAddress)).to.emit(f.vault, "TokenRemoved").withArgs(uniAddress, 10n ** 17n);
       expect((await f.vault.targets())[0]).to.have.length(4);
@@ -233,8 +225,8 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("refuses to list a token the oracle cannot price, the zero address, or one without decimals", async function () {
       const f = await load();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
-      const uni = await connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
       const uniAddress = await uni.getAddress();
       await f.seeder.seed(f.tokens.usdc, USDC(1_000_000), uniAddress, 10n ** 23n, 3000, 200, f.signers.deployer.address);
       await expect(gov.addToken(uniAddress, encodePath([uniAddress, f.tokens.usdc], [3000])))
@@ -247,7 +239,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("validates swap paths: both ends and every pool", async function () {
       const f = await load();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const { usdc, weth, wbtc } = f.tokens;
       const good = encodePath([weth, wbtc, usdc], [3000, 3000]); // via the WBTC/WETH pool
       await expect(gov.setSwapPath(weth, good)).to.emit(f.vault, "SwapPathSet").withArgs(weth, f.paths[0], good);
@@ -264,18 +256,18 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("replaces the oracle only with one for the same base that prices every holding", async function () {
       const f = await load();
-      const gov = signedBy(f.vault, await timelockSigner(connection, f));
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const factory = await f.factory.getAddress();
       const timelock = await f.timelock.getAddress();
-      const wrongBase = await connection.ethers.deployContract("UniswapV3TwapOracle", [f.tokens.weth, factory, 1800, timelock, [], []]);
+      const wrongBase = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [f.tokens.weth, factory, 1800, timelock, [], []]);
       await expect(gov.setOracle(await wrongBase.getAddress()))
         .to.be.revertedWithCustomError(f.vault, "VaultOracleBaseMismatch")
         .withArgs(f.tokens.usdc, f.tokens.weth);
-      const partial = await connection.ethers.deployContract("UniswapV3TwapOracle", [
+      const partial = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
         f.tokens.usdc, factory, 1800, timelock, [f.tokens.weth], [f.paths[0]],
       ]);
       await expect(gov.setOracle(await partial.getAddress())).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
-      const full = await connection.ethers.deployContract("UniswapV3TwapOracle", [
+      const full = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
         f.tokens.usdc, factory, 1800, timelock, [f.tokens.weth, f.tokens.wbtc, f.tokens.link], f.paths,
       ]);
       await expect(gov.setOracle(await full.getAddress()))
@@ -316,7 +308,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       };
     }
     async function deployWith(f: BallastFixture, patch: Record<string, unknown>) {
-      const factory = await connection.ethers.getContractFactory("RebalancingVault");
+      const factory = await suite.connection.ethers.getContractFactory("RebalancingVault");
       return factory.deploy(f.tokens.usdc, "B", "B", await config(f, patch));
     }
 
@@ -342,7 +334,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
     for (const [what, patch, error] of cases) {
       it(`rejects ${what} with ${error}`, async function () {
         const f = await load();
-        const factory = await connection.ethers.getContractFactory("RebalancingVault");
+        const factory = await suite.connection.ethers.getContractFactory("RebalancingVault");
         await expect(deployWith(f, patch(f))).to.be.revertedWithCustomError(factory, error);
       });
     }

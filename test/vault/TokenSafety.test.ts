@@ -1,30 +1,22 @@
 import { expect } from "chai";
-import { network } from "hardhat";
 
 import { DEFAULT_PARAMETERS } from "../../deploy/modules/Ballast.js";
 import { signedBy } from "../helpers/assertions.js";
-import type { Connection } from "../helpers/market.js";
-import { deployBallast, listNewToken, USDC, type BallastFixture } from "../helpers/vault.js";
+import { listNewToken, USDC, useBallast } from "../helpers/vault.js";
 
 describe("RebalancingVault: hostile tokens", function () {
-  let connection: Connection;
-  let fixture: () => Promise<BallastFixture>;
-
-  before(async function () {
-    connection = await network.create();
-    fixture = async () => deployBallast(connection);
-  });
-  const load = () => connection.networkHelpers.loadFixture(fixture);
+  const suite = useBallast();
+  const load = () => suite.load();
 
   it("refuses a fee-on-transfer base asset's deposit instead of crediting what did not arrive", async function () {
     const f = await load();
     const { alice } = f.signers;
-    const fot = await connection.ethers.deployContract("FeeOnTransferToken");
+    const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
     const fotAddress = await fot.getAddress();
-    const oracle = await connection.ethers.deployContract("UniswapV3TwapOracle", [
+    const oracle = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
       fotAddress, await f.factory.getAddress(), 1800, await f.timelock.getAddress(), [], [],
     ]);
-    const vault = await connection.ethers.deployContract("RebalancingVault", [
+    const vault = await suite.connection.ethers.deployContract("RebalancingVault", [
       fotAddress,
       "FOT vault",
       "vFOT",
@@ -51,8 +43,8 @@ describe("RebalancingVault: hostile tokens", function () {
   it("follows a rebasing token's balance both ways, for every holder alike", async function () {
     const f = await load();
     const { alice, bob } = f.signers;
-    const reb = await connection.ethers.deployContract("RebasingToken");
-    await listNewToken(connection, f, reb, 10n); // $10 per REB
+    const reb = await suite.connection.ethers.deployContract("RebasingToken");
+    await listNewToken(suite.connection, f, reb, 10n); // $10 per REB
     await signedBy(f.vault, alice).deposit(USDC(10_000), alice.address);
     await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
     const vaultAddress = await f.vault.getAddress();
@@ -77,8 +69,8 @@ describe("RebalancingVault: hostile tokens", function () {
   it("blocks a token's transfer hook from re-entering the vault, or reading its NAV mid-exit", async function () {
     const f = await load();
     const { alice } = f.signers;
-    const hook = await connection.ethers.deployContract("HookToken");
-    await listNewToken(connection, f, hook, 1n);
+    const hook = await suite.connection.ethers.deployContract("HookToken");
+    await listNewToken(suite.connection, f, hook, 1n);
     const vaultAddress = await f.vault.getAddress();
     await signedBy(f.vault, alice).deposit(USDC(10_000), alice.address);
     await hook.mint(vaultAddress, 1_000n * 10n ** 18n);
