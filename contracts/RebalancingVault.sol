@@ -282,8 +282,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     }
 
     /// @inheritdoc ERC4626
+    /// @dev 0 while the oracle cannot price a holding, as `deposit` would revert then, whatever the cap.
     function maxDeposit(address) public view override returns (uint256) {
-        if (_depositCap == type(uint256).max && !paused()) return type(uint256).max;
         (bool ok, uint256 nav) = _tryNav(Pricing.High);
         return ok ? _maxDepositAt(nav) : 0;
     }
@@ -549,10 +549,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
 
     /// @dev A path must run from `token` to the base asset through pools that exist.
     function _checkSwapPath(address token, bytes memory path) private view {
-        if (path.length < SwapPath.ADDR + SwapPath.HOP || (path.length - SwapPath.ADDR) % SwapPath.HOP != 0) {
+        if (!path.isWellFormed() || path.first() != token || path.last() != asset()) {
             revert VaultBadSwapPath(token, path);
         }
-        if (path.first() != token || path.last() != asset()) revert VaultBadSwapPath(token, path);
         uint256 n = path.hops();
         for (uint256 i; i < n; ++i) {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);

@@ -12,9 +12,14 @@ library SwapPath {
     /// @notice The path's length is not that of one or more hops.
     error SwapPathMalformed(uint256 length);
 
+    /// @notice Whether `path` has the length of one or more hops.
+    function isWellFormed(bytes memory path) internal pure returns (bool) {
+        return path.length >= ADDR + HOP && (path.length - ADDR) % HOP == 0;
+    }
+
     /// @notice Number of hops (pools) on a well-formed `path`; reverts on a malformed one.
     function hops(bytes memory path) internal pure returns (uint256 n) {
-        if (path.length < ADDR + HOP || (path.length - ADDR) % HOP != 0) revert SwapPathMalformed(path.length);
+        if (!isWellFormed(path)) revert SwapPathMalformed(path.length);
         n = (path.length - ADDR) / HOP;
     }
 

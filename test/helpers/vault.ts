@@ -2,6 +2,7 @@
 // signers for every role, and helpers to act as governance through the timelock.
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { id, MaxUint256, ZeroHash, type BaseContract } from "ethers";
+import { network } from "hardhat";
 
 import Ballast, { DEFAULT_PARAMETERS } from "../../deploy/modules/Ballast.js";
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
@@ -163,7 +164,6 @@ export async function listNewToken(connection: Connection, f: BallastFixture, to
 export function useBallast() {
   const suite = {} as { connection: Connection; load: () => Promise<BallastFixture> };
   before(async function () {
-    const { network } = await import("hardhat");
     suite.connection = await network.create();
     const fixture = () => deployBallast(suite.connection);
     suite.load = () => suite.connection.networkHelpers.loadFixture(fixture);

@@ -56,6 +56,21 @@ describe("RebalancingVault: depositors", function () {
       await expect(vault.mint(10n ** 12n, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
     });
 
+    it("says 0 in maxDeposit/maxMint while the oracle cannot price a holding, even with no cap", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      await donateBasket(f, 1_000n);
+      expect(await f.vault.depositCap()).to.equal(2n ** 256n - 1n);
+      await govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
+      expect(await f.vault.paused()).to.equal(false);
+      expect(await f.vault.maxDeposit(alice.address)).to.equal(0n);
+      expect(await f.vault.maxMint(alice.address)).to.equal(0n);
+      await expect(signedBy(f.vault, alice).deposit(USDC(1), alice.address)).to.be.revertedWithCustomError(
+        f.oracle,
+        "OracleNoRoute",
+      );
+    });
+
     it("stops deposits at the cap, on both sides of it", async function () {
       const f = await load();
       const { alice } = f.signers;
