@@ -15,7 +15,8 @@ import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "./interfaces/IRebalancingVault.sol";
 import {BasketMath} from "./libraries/BasketMath.sol";
-import {SwapPath} from "./libraries/SwapPath.sol";
+import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
+import {Holding} from "./types/Holding.sol";
 
 /// @dev The part of SwapRouter the vault reads at construction.
 interface IPeripheryImmutableState {
@@ -23,8 +24,8 @@ interface IPeripheryImmutableState {
 }
 
 /// @title RebalancingVault
-/// @notice See {IRebalancingVault}. Sections by caller: depositors, governance, guardian, views,
-/// internal valuation.
+/// @notice See {IRebalancingVault}. Sections by caller: depositors, keepers, governance, guardian,
+/// views, then the internals: valuation, rebalancing, configuration.
 /// @dev Accounting reads balances (`balanceOf`), never an internal ledger, so a token that rebases or
 /// a donation changes NAV for every holder alike and cannot desynchronise anything. Deposits are
 /// priced at the higher of the oracle's two values of each holding and exits at the lower, so that
@@ -32,7 +33,6 @@ interface IPeripheryImmutableState {
 /// holders' expense.
 contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-    using SwapPath for bytes;
 
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
@@ -42,17 +42,13 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     /// @dev Virtual shares: 10^6 shares per base unit before the first deposit. Makes the donation
     /// ("inflation") attack cost the attacker about a million times what it steals.
     uint8 private constant _DECIMALS_OFFSET = 6;
+    uint256 private constant _BPS = 10_000;
 
     /// @dev Which of the oracle's values prices a valuation.
     enum Pricing {
         Mid,
         Low,
         High
-    }
-
-    struct Holding {
-        address token;
-        uint16 targetBps;
     }
 
     address public immutable ROUTER;
@@ -62,6 +58,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     Holding[] private _basket;
     mapping(address token => uint256) private _indexPlusOne;
     mapping(address token => bytes) private _swapPaths;
+    mapping(address tokenIn => mapping(address tokenOut => bytes)) private _pairPaths;
     Parameters private _params;
     uint256 private _depositCap;
     IPriceOracle private _oracle;
@@ -208,6 +205,53 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         emit RedeemedInKind(caller, receiver, owner, shares, tokens, amounts);
     }
 
+    // ================================================================== keepers
+
+    /// @inheritdoc IRebalancingVault
+    function rebalance() external returns (Trade[] memory trades) {
+        return _rebalance();
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function performUpkeep(bytes calldata) external {
+        _rebalance();
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function rebalanceStatus() public view returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt) {
+        Parameters memory p = _params;
+        readyAt = uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+        (bool ok, uint256[] memory values, uint256 nav) = _tryValues(Pricing.Mid, false);
+        if (!ok) return (false, Trigger.None, 0, readyAt);
+        drift = BasketMath.driftBps(values, _targets(), nav);
+        trigger = _trigger(p, drift);
+        due = trigger != Trigger.None && block.timestamp >= readyAt && !paused();
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
+        (uint256[] memory values,) = _values(Pricing.Mid);
+        return RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, values, _params);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function rebalanceTrigger() public view returns (bool canExec, bytes memory execPayload) {
+        (bool due,,,) = rebalanceStatus();
+        if (!due) return (false, "");
+        // The plan reverts on a spot price too far from the oracle: then a call would revert too.
+        try this.previewRebalance() returns (Trade[] memory trades) {
+            if (trades.length != 0) return (true, abi.encodeCall(this.rebalance, ()));
+        } catch {
+            return (false, "");
+        }
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
+        (upkeepNeeded,) = rebalanceTrigger();
+        performData = "";
+    }
+
     // ================================================================== governance
 
     /// @inheritdoc IRebalancingVault
@@ -228,12 +272,19 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         uint256 maxDust = 10 ** decimals() / 10 ** _DECIMALS_OFFSET; // one whole base unit
         if (value > maxDust) revert VaultHoldingNotDust(token, value, maxDust);
 
+        for (uint256 j = 1; j < _basket.length; ++j) {
+            address other = _basket[j].token;
+            if (_pairPaths[token][other].length != 0) RebalanceLogic.setPairPath(_pairPaths, token, other, "");
+        }
         Holding memory moved = _basket[_basket.length - 1];
         _basket[index] = moved;
         _indexPlusOne[moved.token] = index + 1;
         _basket.pop();
         delete _indexPlusOne[token];
         delete _swapPaths[token];
+        // The moved holding changed index: every route bit that named it must follow.
+        RebalanceLogic.rebuildPairMasks(_basket, _pairPaths);
+        IERC20(token).forceApprove(ROUTER, 0);
         emit TokenRemoved(token, balance);
     }
 
@@ -243,6 +294,18 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         _checkSwapPath(token, path);
         emit SwapPathSet(token, _swapPaths[token], path);
         _swapPaths[token] = path;
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function setPairPath(address tokenA, address tokenB, bytes calldata path) external onlyRole(GOVERNOR_ROLE) {
+        uint256 a = _indexOf(tokenA);
+        uint256 b = _indexOf(tokenB);
+        if (a == 0 || b == 0 || a == b) revert VaultBadPairPath(tokenA, tokenB, path);
+        if (path.length != 0 && !RebalanceLogic.leadsThroughPools(address(FACTORY), path, tokenA, tokenB)) {
+            revert VaultBadPairPath(tokenA, tokenB, path);
+        }
+        RebalanceLogic.setPairPath(_pairPaths, tokenA, tokenB, path);
+        RebalanceLogic.rebuildPairMasks(_basket, _pairPaths);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -377,6 +440,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     /// @inheritdoc IRebalancingVault
     function swapPath(address token) external view returns (bytes memory) {
         return _swapPaths[token];
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function pairPath(address tokenIn, address tokenOut) external view returns (bytes memory) {
+        return _pairPaths[tokenIn][tokenOut];
     }
 
     /// @inheritdoc IRebalancingVault
@@ -521,6 +589,68 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         emit Deposit(caller, receiver, assets, shares);
     }
 
+    // ================================================================== internal: rebalancing
+
+    function _rebalance() private nonReentrant whenNotPaused returns (Trade[] memory trades) {
+        if (!hasRole(KEEPER_ROLE, address(0))) _checkRole(KEEPER_ROLE);
+        Parameters memory p = _params;
+        {
+            uint256 readyAt = uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+            if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
+        }
+        (uint256[] memory values, uint256 navBefore) = _values(Pricing.Mid);
+        uint256 driftBefore = BasketMath.driftBps(values, _targets(), navBefore);
+        Trigger trigger = _trigger(p, driftBefore);
+        if (trigger == Trigger.None) revert VaultRebalanceNotDue(driftBefore, _threshold(p), _calendarDueAt(p));
+
+        trades = RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, values, p);
+        uint256 traded;
+        (trades, traded) = RebalanceLogic.execute(trades, ROUTER, asset());
+        (uint256 navAfter, uint256 driftAfter) =
+            _checkOutcome(values, navBefore, Math.mulDiv(traded, p.maxSlippageBps, _BPS));
+        _params.lastRebalanceAt = uint64(block.timestamp);
+        emit Rebalanced(_msgSender(), trigger, navBefore, navAfter, driftBefore, driftAfter, trades.length);
+    }
+
+    /// @dev Re-values the basket at the same oracle prices (within a block the TWAPs do not move with
+    /// the swaps just made: a pool records its observation before the first swap of a block), then
+    /// checks that drift decreased, compared in 1e18ths of NAV (finer than basis points), and that
+    /// NAV did not fall by more than `maxLoss`. Each swap's minimum output already bounds its loss;
+    /// this catches what swaps cannot see, such as a token delivering less than the pool sent.
+    function _checkOutcome(uint256[] memory valuesBefore, uint256 navBefore, uint256 maxLoss)
+        private
+        view
+        returns (uint256 navAfter, uint256 driftAfterBps)
+    {
+        uint16[] memory targets_ = _targets();
+        uint256[] memory valuesAfter;
+        (valuesAfter, navAfter) = _values(Pricing.Mid);
+        uint256 before = BasketMath.drift(valuesBefore, targets_, navBefore, 1e18);
+        uint256 afterwards = BasketMath.drift(valuesAfter, targets_, navAfter, 1e18);
+        if (afterwards >= before) revert VaultDriftNotReduced(before, afterwards);
+        if (navAfter + maxLoss < navBefore) revert VaultRebalanceLoss(navBefore - navAfter, maxLoss);
+        driftAfterBps = BasketMath.driftBps(valuesAfter, targets_, navAfter);
+    }
+
+    function _trigger(Parameters memory p, uint256 drift) private view returns (Trigger) {
+        if (drift < p.minDriftBps) return Trigger.None;
+        if (p.driftThresholdBps != 0 && drift >= p.driftThresholdBps) return Trigger.Threshold;
+        if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= _calendarDueAt(p)) return Trigger.Calendar;
+        return Trigger.None;
+    }
+
+    /// @dev The drift at which the threshold trigger fires; 0 when it is off.
+    function _threshold(Parameters memory p) private pure returns (uint256) {
+        if (p.driftThresholdBps == 0) return 0;
+        return Math.max(p.driftThresholdBps, p.minDriftBps);
+    }
+
+    /// @dev When the calendar trigger fires (given drift of at least MinDriftBps); 0 when it is off.
+    function _calendarDueAt(Parameters memory p) private pure returns (uint256) {
+        if (p.rebalanceIntervalSeconds == 0) return 0;
+        return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
+    }
+
     // ================================================================== internal: configuration
 
     function _indexOf(address token) private view returns (uint256) {
@@ -533,8 +663,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         if (token == address(0)) revert VaultZeroAddress();
         if (_indexPlusOne[token] != 0) revert VaultDuplicateToken(token);
         if (_basket.length == MAX_TOKENS) revert VaultTooManyTokens(_basket.length + 1, MAX_TOKENS);
+        uint8 decimals_;
         try IERC20Metadata(token).decimals() returns (uint8 d) {
             if (d > 36) revert VaultBadToken(token);
+            decimals_ = d;
         } catch {
             revert VaultBadToken(token);
         }
@@ -542,21 +674,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
             _checkSwapPath(token, path);
             _swapPaths[token] = path;
         }
-        _basket.push(Holding(token, 0));
+        _basket.push(Holding(token, 0, 0, decimals_));
         _indexPlusOne[token] = _basket.length;
+        // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
+        // calls it, within that call. One approval at listing saves one per swap.
+        IERC20(token).forceApprove(ROUTER, type(uint256).max);
         emit TokenAdded(token, path);
     }
 
     /// @dev A path must run from `token` to the base asset through pools that exist.
     function _checkSwapPath(address token, bytes memory path) private view {
-        if (!path.isWellFormed() || path.first() != token || path.last() != asset()) {
-            revert VaultBadSwapPath(token, path);
-        }
-        uint256 n = path.hops();
-        for (uint256 i; i < n; ++i) {
-            (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
-            if (FACTORY.getPool(tokenIn, tokenOut, fee) == address(0)) revert VaultBadSwapPath(token, path);
-        }
+        if (!RebalanceLogic.leadsThroughPools(address(FACTORY), path, token, asset())) revert VaultBadSwapPath(token, path);
     }
 
     function _setTargets(address[] memory tokens, uint16[] memory targetsBps) private {

@@ -40,6 +40,31 @@ interface IRebalancingVault {
         uint64 lastRebalanceAt;
     }
 
+    /// @notice Why a rebalance is due.
+    enum Trigger {
+        /// Not due: drift below the threshold (or below MinDriftBps) and the interval not passed.
+        None,
+        /// Drift reached DriftThresholdBps.
+        Threshold,
+        /// RebalanceIntervalSeconds passed since the last rebalance, with drift at least MinDriftBps.
+        Calendar
+    }
+
+    /// @notice One swap of a rebalance. `minAmountOut` is the oracle's value of `amountIn` in
+    /// `tokenOut` (`expectedOut`) less MaxSlippageBps: it comes from the oracle, never from a caller.
+    /// `value` is the oracle value of `amountIn` in base units; `amountOut` is what arrived (0 in a
+    /// preview); `path` is the Uniswap V3 route taken.
+    struct Trade {
+        address tokenIn;
+        address tokenOut;
+        uint256 value;
+        uint256 amountIn;
+        uint256 expectedOut;
+        uint256 minAmountOut;
+        uint256 amountOut;
+        bytes path;
+    }
+
     // ------------------------------------------------------------------ errors
 
     /// @notice An amount of zero was given.
@@ -73,6 +98,26 @@ interface IRebalancingVault {
     /// @notice The token moved a different amount than asked (fee-on-transfer or similar).
     error VaultTransferMismatch(address token, uint256 expected, uint256 received);
 
+    /// @notice The route between two tokens is not a path from one to the other through existing pools,
+    /// or names the base asset or an unlisted token.
+    error VaultBadPairPath(address tokenA, address tokenB, bytes path);
+    /// @notice A rebalance is not due: drift is below the threshold (`thresholdBps`, 0 when that
+    /// trigger is off, never below MinDriftBps) and the calendar trigger fires only at `calendarDueAt`
+    /// (0 when off).
+    error VaultRebalanceNotDue(uint256 driftBps, uint256 thresholdBps, uint256 calendarDueAt);
+    /// @notice The cooldown since the last rebalance has `secondsLeft` to run.
+    error VaultCooldownActive(uint256 secondsLeft);
+    /// @notice A pool's spot price stands `deviationBps` from the oracle's, more than MaxSpotDeviationBps:
+    /// the market is being moved (a sandwich or a manipulation) and the vault does not trade into it.
+    error VaultSpotDeviation(address token, uint256 deviationBps, uint256 maxBps);
+    /// @notice A swap failed, typically because it would have paid less than `minAmountOut` (too
+    /// little liquidity, or a price pushed against the vault). `reason` is the router's revert data.
+    error VaultSwapFailed(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, bytes reason);
+    /// @notice After trading, drift (in 1e18ths of NAV) did not decrease.
+    error VaultDriftNotReduced(uint256 driftBeforeWad, uint256 driftAfterWad);
+    /// @notice After trading, NAV fell by `lost` base units, more than MaxSlippageBps of what was traded.
+    error VaultRebalanceLoss(uint256 lost, uint256 maxLoss);
+
     // ------------------------------------------------------------------ events
 
     /// @notice `owner` redeemed `shares` for a pro-rata slice of every holding, paid to `receiver`.
@@ -90,6 +135,25 @@ interface IRebalancingVault {
     event TargetsSet(address[] tokens, uint16[] oldTargetsBps, uint16[] newTargetsBps);
     event ParameterSet(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
     event OracleSet(address indexed oldOracle, address indexed newOracle);
+    /// @notice A direct route between two basket tokens was set (`path` from `tokenA` to `tokenB`) or,
+    /// with an empty path, removed.
+    event PairPathSet(address indexed tokenA, address indexed tokenB, bytes path);
+    /// @notice One swap of a rebalance: what went in and came out (measured by balances), and what the
+    /// oracle said should come out.
+    event RebalanceTrade(
+        address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 expectedOut
+    );
+    /// @notice A rebalance by `caller`, fired by `trigger`, with NAV (oracle value, base units) and
+    /// drift before and after. Its trades are the RebalanceTrade events just before it.
+    event Rebalanced(
+        address indexed caller,
+        Trigger trigger,
+        uint256 navBefore,
+        uint256 navAfter,
+        uint256 driftBeforeBps,
+        uint256 driftAfterBps,
+        uint256 trades
+    );
 
     // ------------------------------------------------------------------ depositors
 
@@ -97,6 +161,37 @@ interface IRebalancingVault {
     /// in the order of `targets()`. Needs no oracle and works while paused: nobody can be trapped.
     /// @return amounts What was paid of each token.
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
+
+    // ------------------------------------------------------------------ keepers
+
+    /// @notice Trades the basket back toward its targets when a rebalance is due. Callable by the
+    /// keeper role, or by anyone once governance grants that role to the zero address (safe: every
+    /// price is bounded by the oracle). Reverts when paused, within the cooldown, when not due, when
+    /// a pool's spot price stands too far from the oracle, when a swap would lose more than
+    /// MaxSlippageBps, or when, after trading, drift did not decrease or NAV fell by more than the bound.
+    /// @return trades The swaps made, with `amountIn` as executed.
+    function rebalance() external returns (Trade[] memory trades);
+
+    /// @notice Whether a rebalance is due by its triggers, and when the cooldown lets the next one run.
+    /// `due` is false while paused, within the cooldown, or while the oracle cannot price a holding.
+    function rebalanceStatus()
+        external
+        view
+        returns (bool due, Trigger trigger, uint256 driftBps, uint256 readyAt);
+
+    /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like
+    /// `rebalance()` would on a spot price too far from the oracle; does not check the triggers.
+    function previewRebalance() external view returns (Trade[] memory trades);
+
+    /// @notice For resolver-style keepers (Gelato, Yearn): whether to call, and the call to make.
+    /// True only when a rebalance is due and its plan trades and passes the spot checks now.
+    function rebalanceTrigger() external view returns (bool canExec, bytes memory execPayload);
+
+    /// @notice Chainlink Automation: as `rebalanceTrigger`; `performData` is empty.
+    function checkUpkeep(bytes calldata checkData) external view returns (bool upkeepNeeded, bytes memory performData);
+
+    /// @notice Chainlink Automation: `rebalance()`. The argument is ignored; everything is re-checked.
+    function performUpkeep(bytes calldata performData) external;
 
     // ------------------------------------------------------------------ governance
 
@@ -108,6 +203,10 @@ interface IRebalancingVault {
 
     /// @notice Sets the swap path of a listed token.
     function setSwapPath(address token, bytes calldata swapPath) external;
+
+    /// @notice Sets (or, with an empty `path`, removes) a direct route between two listed tokens other
+    /// than the base asset: `path` leads from `tokenA` to `tokenB`; the reverse is used the other way.
+    function setPairPath(address tokenA, address tokenB, bytes calldata path) external;
 
     /// @notice Sets every target at once: `tokens` is the basket in any order, weights sum to 10,000.
     function setTargets(address[] calldata tokens, uint16[] calldata targetsBps) external;
@@ -149,6 +248,9 @@ interface IRebalancingVault {
     function oracle() external view returns (IPriceOracle);
 
     function swapPath(address token) external view returns (bytes memory);
+
+    /// @notice The direct route from `tokenIn` to `tokenOut`, empty when none is set.
+    function pairPath(address tokenIn, address tokenOut) external view returns (bytes memory);
 
     /// @notice [min, max] bounds of a parameter.
     function parameterBounds(Parameter parameter) external pure returns (uint256 min, uint256 max);

@@ -29,9 +29,19 @@ library BasketMath {
         }
     }
 
-    /// @notice The largest absolute gap between a holding's weight and its target, in basis points.
-    /// An empty basket (zero total) has no drift.
+    /// @notice The largest absolute gap between a holding's weight and its target, in basis points,
+    /// rounded down. An empty basket (zero total) has no drift.
     function driftBps(uint256[] memory values, uint16[] memory targetsBps, uint256 total)
+        internal
+        pure
+        returns (uint256)
+    {
+        return drift(values, targetsBps, total, BPS);
+    }
+
+    /// @notice The same drift in `unit`ths of NAV (10,000 for basis points, 1e18 to compare two
+    /// drifts that basis points would round to the same number), rounded down.
+    function drift(uint256[] memory values, uint16[] memory targetsBps, uint256 total, uint256 unit)
         internal
         pure
         returns (uint256 maxDrift)
@@ -42,7 +52,7 @@ library BasketMath {
             uint256 scaled = values[i] * BPS;
             uint256 target = uint256(targetsBps[i]) * total;
             uint256 gap = scaled > target ? scaled - target : target - scaled;
-            uint256 d = gap / total;
+            uint256 d = Math.mulDiv(gap, unit, total * BPS);
             if (d > maxDrift) maxDrift = d;
         }
     }

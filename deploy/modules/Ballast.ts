@@ -54,6 +54,8 @@ export default buildModule("Ballast", (m) => {
 
   const oracle = m.contract("UniswapV3TwapOracle", [asset, factory, twapWindowSeconds, timelock, oracleTokens, oracleRoutes]);
 
+  // The vault's trading logic is an external library (it keeps the vault under the size limit).
+  const rebalanceLogic = m.library("RebalanceLogic");
   const vault = m.contract("RebalancingVault", [
     asset,
     name,
@@ -70,7 +72,7 @@ export default buildModule("Ballast", (m) => {
       parameters,
       depositCap,
     },
-  ]);
+  ], { libraries: { RebalanceLogic: rebalanceLogic } });
 
-  return { timelock, oracle, vault };
+  return { timelock, oracle, rebalanceLogic, vault };
 });

@@ -67,6 +67,12 @@ export async function deployBallast(connection: Connection, overrides: Record<st
 
 export type BallastFixture = Awaited<ReturnType<typeof deployBallast>>;
 
+/** The vault's contract factory, linked to the RebalanceLogic library the fixture deployed. */
+export async function vaultFactory(connection: Connection, f: BallastFixture) {
+  const RebalanceLogic = await f.rebalanceLogic.getAddress();
+  return connection.ethers.getContractFactory("RebalancingVault", { libraries: { RebalanceLogic } });
+}
+
 /** Schedules `data` on `target` through the timelock as governance, waits out the delay, executes. */
 export async function govern(
   connection: Connection,

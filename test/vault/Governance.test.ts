@@ -13,6 +13,7 @@ import {
   timelockSigner,
   USDC,
   useBallast,
+  vaultFactory,
   type BallastFixture,
 } from "../helpers/vault.js";
 
@@ -308,7 +309,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       };
     }
     async function deployWith(f: BallastFixture, patch: Record<string, unknown>) {
-      const factory = await suite.connection.ethers.getContractFactory("RebalancingVault");
+      const factory = await vaultFactory(suite.connection, f);
       return factory.deploy(f.tokens.usdc, "B", "B", await config(f, patch));
     }
 
@@ -334,7 +335,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
     for (const [what, patch, error] of cases) {
       it(`rejects ${what} with ${error}`, async function () {
         const f = await load();
-        const factory = await suite.connection.ethers.getContractFactory("RebalancingVault");
+        const factory = await vaultFactory(suite.connection, f);
         await expect(deployWith(f, patch(f))).to.be.revertedWithCustomError(factory, error);
       });
     }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { DEFAULT_PARAMETERS } from "../../deploy/modules/Ballast.js";
 import { signedBy } from "../helpers/assertions.js";
-import { listNewToken, USDC, useBallast } from "../helpers/vault.js";
+import { listNewToken, USDC, useBallast, vaultFactory } from "../helpers/vault.js";
 
 describe("RebalancingVault: hostile tokens", function () {
   const suite = useBallast();
@@ -16,7 +16,7 @@ describe("RebalancingVault: hostile tokens", function () {
     const oracle = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
       fotAddress, await f.factory.getAddress(), 1800, await f.timelock.getAddress(), [], [],
     ]);
-    const vault = await suite.connection.ethers.deployContract("RebalancingVault", [
+    const vault = await (await vaultFactory(suite.connection, f)).deploy(
       fotAddress,
       "FOT vault",
       "vFOT",
@@ -32,7 +32,7 @@ describe("RebalancingVault: hostile tokens", function () {
         parameters: DEFAULT_PARAMETERS,
         depositCap: 2n ** 256n - 1n,
       },
-    ]);
+    );
     await fot.mint(alice.address, USDC(1_000));
     await signedBy(fot, alice).approve(await vault.getAddress(), USDC(1_000));
     await expect(signedBy(vault, alice).deposit(USDC(1_000), alice.address))

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title RebalancePlanner
+/// @notice Plans the trades that bring a basket back toward its target weights, from each holding's
+/// value in base units (index 0 is the base asset, the hub every other token trades against).
+///
+/// The plan:
+/// - moves every holding toward its target and never past it, so no holding's gap grows and the
+///   basket's drift (its largest gap) never increases;
+/// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"). A token inside the
+///   band is traded only when the out-of-band tokens cannot be balanced otherwise: first the base
+///   asset absorbs or funds the difference (no extra swap), then in-band tokens, then the larger
+///   side is scaled down;
+/// - caps what each token (other than the base asset) trades at `maxTradeBps` of NAV, so that a
+///   large rebalance is done in slices;
+/// - matches a seller directly with a buyer when a direct route between the two exists (one swap
+///   instead of two through the base asset), then sells the rest to the base asset and buys the rest
+///   with it. Every trade exhausts a seller or a buyer, so there are at most `n - 1` trades.
+library RebalancePlanner {
+    uint256 internal constant BPS = 10_000;
+
+    /// @notice Sell `value` (base units at oracle prices) of holding `from` for holding `to`.
+    struct Trade {
+        uint256 from;
+        uint256 to;
+        uint256 value;
+    }
+
+    /// @param values Each holding's value in base units; index 0 is the base asset.
+    /// @param targetsBps Target weights, same order, summing to 10,000.
+    /// @param pairMasks Bit `j` of `pairMasks[i]` is set when a direct route between holdings `i` and
+    /// `j` (both other than the base asset) exists.
+    /// @param bandBps Gap, in basis points of NAV, from which a holding is out of band.
+    /// @param maxTradeBps Largest value a token other than the base asset trades, in basis points of NAV.
+    function plan(
+        uint256[] memory values,
+        uint16[] memory targetsBps,
+        uint256[] memory pairMasks,
+        uint256 bandBps,
+        uint256 maxTradeBps
+    ) internal pure returns (Trade[] memory trades) {
+        uint256 n = values.length;
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            total += values[i];
+        }
+        if (total == 0) return new Trade[](0);
+
+        Flows memory f = _flows(values, targetsBps, total, bandBps, maxTradeBps);
+        // Balance the two sides with in-band holdings on the short side, base asset first.
+        if (f.supply > f.demand) {
+            f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
+        } else if (f.demand > f.supply) {
+            f.supply += _fill(f.sells, f.spare, f.overweight, true, f.demand - f.supply);
+        }
+        // Whatever still does not balance, the larger side gives up pro rata.
+        if (f.supply > f.demand) _scale(f.sells, f.demand, f.supply);
+        else if (f.demand > f.supply) _scale(f.buys, f.supply, f.demand);
+        return _route(f.sells, f.buys, pairMasks, total);
+    }
+
+    /// @dev What each holding would sell or buy (base units) to reach its target, capped; out-of-band
+    /// holdings in `sells`/`buys` (and their totals), in-band ones in `spare`.
+    struct Flows {
+        uint256[] sells;
+        uint256[] buys;
+        uint256[] spare;
+        bool[] overweight;
+        uint256 supply;
+        uint256 demand;
+    }
+
+    function _flows(
+        uint256[] memory values,
+        uint16[] memory targetsBps,
+        uint256 total,
+        uint256 bandBps,
+        uint256 maxTradeBps
+    ) private pure returns (Flows memory f) {
+        uint256 n = values.length;
+        f.sells = new uint256[](n);
+        f.buys = new uint256[](n);
+        f.spare = new uint256[](n);
+        f.overweight = new bool[](n);
+        uint256 cap = Math.mulDiv(total, maxTradeBps, BPS);
+        for (uint256 i; i < n; ++i) {
+            uint256 target = Math.mulDiv(total, targetsBps[i], BPS);
+            bool over = values[i] > target;
+            uint256 gap = over ? values[i] - target : target - values[i];
+            f.overweight[i] = over;
+            // The base asset is the hub: what it funds or absorbs is the sum of the other trades.
+            uint256 want = i == 0 ? gap : Math.min(gap, cap);
+            if (gap * BPS < bandBps * total) {
+                f.spare[i] = want;
+            } else if (over) {
+                f.sells[i] = want;
+                f.supply += want;
+            } else {
+                f.buys[i] = want;
+                f.demand += want;
+            }
+        }
+    }
+
+    /// @dev Adds up to `needed` to `side` from the spare of in-band holdings that are overweight
+    /// (`wantOverweight`) or underweight, in basket order (the base asset first). Returns what it added.
+    function _fill(
+        uint256[] memory side,
+        uint256[] memory spare,
+        bool[] memory overweight,
+        bool wantOverweight,
+        uint256 needed
+    ) private pure returns (uint256 added) {
+        for (uint256 i; i < side.length && needed != 0; ++i) {
+            if (spare[i] == 0 || overweight[i] != wantOverweight) continue;
+            uint256 take = Math.min(spare[i], needed);
+            side[i] += take;
+            added += take;
+            needed -= take;
+        }
+    }
+
+    /// @dev Scales every entry by `num / den` (< 1), rounding down: the scaled side never exceeds the
+    /// other.
+    function _scale(uint256[] memory side, uint256 num, uint256 den) private pure {
+        for (uint256 i; i < side.length; ++i) {
+            if (side[i] != 0) side[i] = Math.mulDiv(side[i], num, den);
+        }
+    }
+
+    /// @dev Turns flows into trades: direct seller-to-buyer where a route exists, the rest through
+    /// the base asset, sells before buys. Drops amounts under one millionth of NAV (rounding dust
+    /// that would cost a swap's gas for nothing).
+    function _route(uint256[] memory sells, uint256[] memory buys, uint256[] memory pairMasks, uint256 total)
+        private
+        pure
+        returns (Trade[] memory trades)
+    {
+        uint256 n = sells.length;
+        uint256 dust = total / 1_000_000;
+        trades = new Trade[](n);
+        uint256 k;
+        for (uint256 i = 1; i < n; ++i) {
+            if (sells[i] <= dust) continue;
+            for (uint256 j = 1; j < n && sells[i] != 0; ++j) {
+                if (buys[j] <= dust || (pairMasks[i] >> j) & 1 == 0) continue;
+                uint256 v = Math.min(sells[i], buys[j]);
+                trades[k++] = Trade(i, j, v);
+                sells[i] -= v;
+                buys[j] -= v;
+            }
+            if (sells[i] > dust) trades[k++] = Trade(i, 0, sells[i]);
+        }
+        for (uint256 j = 1; j < n; ++j) {
+            if (buys[j] > dust) trades[k++] = Trade(0, j, buys[j]);
+        }
+        // Every trade above exhausted a seller or a buyer (or was dust), and sellers and buyers are
+        // distinct holdings other than the base asset: k <= n - 1 < n. Trim the array to k.
+        assembly ("memory-safe") {
+            mstore(trades, k)
+        }
+    }
+}
