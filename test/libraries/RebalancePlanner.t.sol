@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {RebalancePlanner} from "../../contracts/libraries/RebalancePlanner.sol";
+
+/// @notice The planner's promises, under fuzzing, for a base asset and three tokens with any values,
+/// targets, bands, caps and direct routes.
+contract RebalancePlannerTest is Test {
+    uint256 private constant BPS = 10_000;
+    uint256 private constant N = 4;
+
+    struct Case {
+        uint256[] values;
+        uint16[] targets;
+        uint256[] masks;
+        uint256 band;
+        uint256 cap;
+        uint256 total;
+    }
+
+    function _case(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16 cap)
+        private
+        pure
+        returns (Case memory c)
+    {
+        c.values = new uint256[](N);
+        c.values[0] = bound(raw[0], 0, 1e27);
+        for (uint256 i = 1; i < N; ++i) {
+            c.values[i] = bound(raw[i], 0, 1e27);
+        }
+        c.targets = new uint16[](N);
+        c.targets[1] = uint16(bound(w[0], 0, 10_000));
+        c.targets[2] = uint16(bound(w[1], 0, 10_000 - c.targets[1]));
+        c.targets[3] = uint16(bound(w[2], 0, 10_000 - c.targets[1] - c.targets[2]));
+        c.targets[0] = uint16(10_000 - c.targets[1] - c.targets[2] - c.targets[3]);
+        // Direct routes, symmetric: bit 0 for 1-2, bit 1 for 1-3, bit 2 for 2-3.
+        c.masks = new uint256[](N);
+        if (routes & 1 != 0) (c.masks[1], c.masks[2]) = (c.masks[1] | 1 << 2, c.masks[2] | 1 << 1);
+        if (routes & 2 != 0) (c.masks[1], c.masks[3]) = (c.masks[1] | 1 << 3, c.masks[3] | 1 << 1);
+        if (routes & 4 != 0) (c.masks[2], c.masks[3]) = (c.masks[2] | 1 << 3, c.masks[3] | 1 << 2);
+        c.band = bound(band, 0, 5_000);
+        c.cap = bound(cap, 10, 10_000);
+        for (uint256 i; i < N; ++i) {
+            c.total += c.values[i];
+        }
+    }
+
+    function _target(Case memory c, uint256 i) private pure returns (uint256) {
+        return Math.mulDiv(c.total, c.targets[i], BPS);
+    }
+
+    function _gap(Case memory c, uint256[] memory values, uint256 i) private pure returns (uint256) {
+        uint256 t = _target(c, i);
+        return values[i] > t ? values[i] - t : t - values[i];
+    }
+
+    function _maxGap(Case memory c, uint256[] memory values) private pure returns (uint256 m) {
+        for (uint256 i; i < N; ++i) {
+            m = Math.max(m, _gap(c, values, i));
+        }
+    }
+
+    /// @dev Applies the trades at the planner's values: what leaves one holding arrives in the other.
+    function _apply(Case memory c, RebalancePlanner.Trade[] memory trades)
+        private
+        pure
+        returns (uint256[] memory after_, uint256[] memory sold, uint256[] memory bought)
+    {
+        after_ = new uint256[](N);
+        sold = new uint256[](N);
+        bought = new uint256[](N);
+        for (uint256 i; i < N; ++i) {
+            after_[i] = c.values[i];
+        }
+        for (uint256 k; k < trades.length; ++k) {
+            RebalancePlanner.Trade memory t = trades[k];
+            after_[t.from] -= t.value;
+            after_[t.to] += t.value;
+            sold[t.from] += t.value;
+            bought[t.to] += t.value;
+        }
+    }
+
+    function testFuzz_tradesAreWellFormed(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16 cap)
+        public
+        pure
+    {
+        Case memory c = _case(raw, w, routes, band, cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        assertLe(trades.length, N - 1, "at most n - 1 swaps");
+        // The base asset in hand as the trades run in order: sells to it come before buys with it.
+        uint256 base = c.values[0];
+        for (uint256 k; k < trades.length; ++k) {
+            RebalancePlanner.Trade memory t = trades[k];
+            assertTrue(t.from != t.to, "no trade with itself");
+            assertGt(t.value, 0, "no empty trade");
+            if (t.from == 0) {
+                assertLe(t.value, base, "buys spend only the base asset in hand");
+                base -= t.value;
+            } else {
+                assertLe(t.value, c.values[t.from], "never sells more than is held");
+            }
+            if (t.to == 0) base += t.value;
+            if (t.from != 0 && t.to != 0) assertTrue((c.masks[t.from] >> t.to) & 1 == 1, "direct only on a route");
+        }
+    }
+
+    function testFuzz_movesEveryHoldingTowardItsTargetWithinCaps(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band,
+        uint16 cap
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        (uint256[] memory after_, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
+        uint256 capValue = Math.mulDiv(c.total, c.cap, BPS);
+        for (uint256 i = 1; i < N; ++i) {
+            assertTrue(sold[i] == 0 || bought[i] == 0, "a token is sold or bought, not both");
+            assertLe(sold[i] + bought[i], capValue, "each token trades at most MaxTradeBps of NAV");
+            assertLe(_gap(c, after_, i), _gap(c, c.values, i), "no token's gap grows");
+            uint256 t = _target(c, i);
+            if (c.values[i] >= t) assertGe(after_[i], t, "an overweight token never goes under");
+            else assertLe(after_[i], t, "an underweight token never goes over");
+        }
+        // The base asset absorbs the rounding of scaled flows: a few units at most.
+        assertLe(_gap(c, after_, 0), _gap(c, c.values, 0) + N, "the base asset's gap does not grow");
+    }
+
+    function testFuzz_neverIncreasesDriftAndReducesItWhenDue(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band,
+        uint16 cap
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, cap);
+        vm.assume(c.total >= 1e12);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        (uint256[] memory after_,,) = _apply(c, trades);
+        uint256 before = _maxGap(c, c.values);
+        uint256 afterwards = _maxGap(c, after_);
+        assertLe(afterwards, before + N, "drift never increases");
+        // Due: the largest gap is out of band and worth more than rounding dust.
+        if (before * BPS >= Math.max(c.band, 1) * c.total) {
+            assertGt(trades.length, 0, "a due basket gets trades");
+            assertLt(afterwards, before, "and its drift decreases");
+        }
+    }
+
+    function testFuzz_leavesInBandTokensAloneWhenTheBaseAssetCanBalance(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band,
+        uint16 cap
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        (, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
+        // What the out-of-band tokens want to sell and buy, and the base asset's room either way.
+        uint256 capValue = Math.mulDiv(c.total, c.cap, BPS);
+        (uint256 supply, uint256 demand, uint256 baseRoomToBuy, uint256 baseRoomToSell) = (0, 0, 0, 0);
+        for (uint256 i; i < N; ++i) {
+            uint256 gap = _gap(c, c.values, i);
+            uint256 want = i == 0 ? gap : Math.min(gap, capValue);
+            bool over = c.values[i] > _target(c, i);
+            if (gap * BPS >= c.band * c.total) {
+                if (over) supply += want;
+                else demand += want;
+            } else if (i == 0) {
+                if (over) baseRoomToSell = gap;
+                else baseRoomToBuy = gap;
+            }
+        }
+        for (uint256 i = 1; i < N; ++i) {
+            if (_gap(c, c.values, i) * BPS >= c.band * c.total) continue;
+            if (bought[i] != 0) assertGt(supply, demand + baseRoomToBuy, "an in-band token is bought only when needed");
+            if (sold[i] != 0) assertGt(demand, supply + baseRoomToSell, "an in-band token is sold only when needed");
+        }
+    }
+
+    function test_matchesASellerWithABuyerDirectlyWhenARouteExists() public pure {
+        Case memory c;
+        c.values = new uint256[](N);
+        (c.values[0], c.values[1], c.values[2], c.values[3]) = (2_500e6, 3_500e6, 1_500e6, 2_500e6);
+        c.targets = new uint16[](N);
+        (c.targets[0], c.targets[1], c.targets[2], c.targets[3]) = (2_500, 2_500, 2_500, 2_500);
+        c.masks = new uint256[](N);
+        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 10_000);
+        assertEq(hub.length, 2, "through the base asset: sell, then buy");
+        assertEq(hub[0].from, 1);
+        assertEq(hub[0].to, 0);
+        assertEq(hub[1].from, 0);
+        assertEq(hub[1].to, 2);
+        (c.masks[1], c.masks[2]) = (1 << 2, 1 << 1);
+        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 10_000);
+        assertEq(direct.length, 1, "one direct swap");
+        assertEq(direct[0].from, 1);
+        assertEq(direct[0].to, 2);
+        assertEq(direct[0].value, 1_000e6);
+    }
+
+    function test_slicesATradeLargerThanTheCap() public pure {
+        uint256[] memory values = new uint256[](2);
+        (values[0], values[1]) = (10_000e6, 0);
+        uint16[] memory targets = new uint16[](2);
+        (targets[0], targets[1]) = (5_000, 5_000);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, 1_000);
+        assertEq(trades.length, 1);
+        assertEq(trades[0].value, 1_000e6, "10% of NAV, not the 50% gap");
+    }
+
+    function test_plansNothingForAnEmptyBasket() public pure {
+        RebalancePlanner.Trade[] memory trades =
+            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, 10_000);
+        assertEq(trades.length, 0);
+    }
+}
