@@ -684,7 +684,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
 
     /// @dev A path must run from `token` to the base asset through pools that exist.
     function _checkSwapPath(address token, bytes memory path) private view {
-        if (!RebalanceLogic.leadsThroughPools(address(FACTORY), path, token, asset())) revert VaultBadSwapPath(token, path);
+        if (!RebalanceLogic.leadsThroughPools(address(FACTORY), path, token, asset())) {
+            revert VaultBadSwapPath(token, path);
+        }
     }
 
     function _setTargets(address[] memory tokens, uint16[] memory targetsBps) private {

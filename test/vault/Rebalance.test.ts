@@ -1,0 +1,397 @@
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
+
+import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
+import { encodePath } from "../../deploy/lib/uniswap-path.js";
+import { signedBy } from "../helpers/assertions.js";
+import {
+  govern,
+  marketSwap,
+  TARGETS,
+  timelockSigner,
+  TWAP_WINDOW,
+  USDC,
+  useBallast,
+  type BallastFixture,
+} from "../helpers/vault.js";
+
+const Parameter = {
+  DriftThresholdBps: 0,
+  MinDriftBps: 1,
+  RebalanceIntervalSeconds: 2,
+  CooldownSeconds: 3,
+  MaxSlippageBps: 4,
+  MaxTradeBps: 5,
+  MaxSpotDeviationBps: 6,
+  DepositCap: 7,
+};
+const Trigger = { None: 0n, Threshold: 1n, Calendar: 2n };
+const HOUR = 3600;
+
+describe("RebalancingVault: rebalance", function () {
+  const suite = useBallast();
+  const load = () => suite.load();
+  const time = () => suite.connection.networkHelpers.time;
+
+  async function setParameter(f: BallastFixture, parameter: number, value: bigint | number) {
+    await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(parameter, value);
+  }
+
+  /** Alice deposits `usd` of USDC: the vault is all base asset, 60% away from its 40% target. */
+  async function deposited(usd = 1_000_000n) {
+    const f = await load();
+    await signedBy(f.vault, f.signers.alice).deposit(USDC(usd), f.signers.alice.address);
+    return f;
+  }
+
+  async function rebalanceBy(f: BallastFixture, who = f.signers.keeper) {
+    return signedBy(f.vault, who).rebalance();
+  }
+
+  function parsed(f: BallastFixture, receipt: Awaited<ReturnType<ContractTransactionResponse["wait"]>>) {
+    const logs = receipt!.logs.map((l) => f.vault.interface.parseLog(l)).filter((l) => l !== null);
+    return {
+      trades: logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args),
+      rebalanced: logs.find((l) => l.name === "Rebalanced")!.args,
+    };
+  }
+
+  /** Rebalances every cooldown until not due; returns the number of calls. */
+  async function rebalanceUntilSettled(f: BallastFixture, max = 20) {
+    for (let calls = 0; calls < max; calls++) {
+      const [due] = await f.vault.rebalanceStatus();
+      if (!due) return calls;
+      await rebalanceBy(f);
+      await time().increase(HOUR);
+    }
+    throw new Error("still due after many rebalances");
+  }
+
+  describe("buying the basket", function () {
+    it("trades an all-base vault toward its targets in slices of at most MaxTradeBps, within the slippage bound", async function () {
+      const f = await deposited();
+      const navBefore = await f.vault.totalAssets();
+      const driftBefore = await f.vault.driftBps();
+      expect(driftBefore).to.equal(6_000n);
+
+      const receipt = await (await rebalanceBy(f)).wait();
+      const { trades, rebalanced } = parsed(f, receipt);
+      expect(trades).to.have.length(3, "one buy per token, nothing for the base asset");
+      const cap = (navBefore * 1_000n) / 10_000n;
+      for (const t of trades) {
+        expect(t.tokenIn).to.equal(f.tokens.usdc);
+        expect(t.amountIn).to.be.lessThanOrEqual(cap, "each slice is at most 10% of NAV");
+        // Out at least the oracle's expectation less 1%, and not absurdly more.
+        expect(t.amountOut * 10_000n).to.be.greaterThanOrEqual(t.expectedOut * 9_900n);
+        expect(t.amountOut).to.be.lessThanOrEqual(t.expectedOut);
+      }
+      expect(rebalanced.caller).to.equal(f.signers.keeper.address);
+      expect(rebalanced.trigger).to.equal(Trigger.Threshold);
+      expect(rebalanced.navBefore).to.equal(navBefore);
+      expect(rebalanced.driftBeforeBps).to.equal(driftBefore);
+      expect(rebalanced.driftAfterBps).to.be.lessThan(driftBefore);
+      expect(rebalanced.trades).to.equal(3n);
+      const traded = trades.reduce((s, t) => s + t.amountIn, 0n);
+      expect(navBefore - rebalanced.navAfter).to.be.lessThanOrEqual((traded * 100n) / 10_000n, "NAV loss within 1% of what traded");
+      expect(rebalanced.navAfter).to.be.greaterThan(0n);
+    });
+
+    it("keeps slicing, one call per cooldown, until drift is back inside the threshold", async function () {
+      const f = await deposited();
+      const calls = await rebalanceUntilSettled(f);
+      // 60% to move from the base asset, 10% of NAV per token per call, WETH needing 30%: 3 calls at least.
+      expect(calls).to.be.greaterThanOrEqual(3);
+      expect(await f.vault.driftBps()).to.be.lessThan(500n);
+      const weights = await f.vault.currentWeights();
+      weights.forEach((w: bigint, i: number) => expect(Number(w)).to.be.closeTo(TARGETS[i], 500));
+      // What a depositor holds lost at most the slippage of what was traded (60% of NAV, twice 1%).
+      expect(await f.vault.totalAssets()).to.be.greaterThan((USDC(1_000_000) * 99n) / 100n);
+    });
+
+    it("uses a direct route between two tokens when one is set: one swap instead of two", async function () {
+      const f = await deposited();
+      const gov = await timelockSigner(suite.connection, f);
+      await setParameter(f, Parameter.MaxTradeBps, 10_000);
+      await rebalanceUntilSettled(f);
+      // BTC rallies about 15% against everything, in both of its pools: WBTC is overweight, the others under.
+      const trader = f.signers.carol;
+      await marketSwap(suite.connection, f, trader, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(4_340_000));
+      await marketSwap(suite.connection, f, trader, f.tokens.weth, f.tokens.wbtc, LOCAL_MARKET_FEES.wbtcWeth, 724n * 10n ** 18n);
+      await time().increase(TWAP_WINDOW + 60);
+      await setParameter(f, Parameter.DriftThresholdBps, 100);
+      const pair = encodePath([f.tokens.wbtc, f.tokens.weth], [LOCAL_MARKET_FEES.wbtcWeth]);
+      await expect(signedBy(f.vault, gov).setPairPath(f.tokens.wbtc, f.tokens.weth, pair))
+        .to.emit(f.vault, "PairPathSet")
+        .withArgs(f.tokens.wbtc, f.tokens.weth, pair);
+      expect(await f.vault.pairPath(f.tokens.weth, f.tokens.wbtc)).to.equal(encodePath([f.tokens.weth, f.tokens.wbtc], [3000]));
+
+      const plan: { tokenIn: string; tokenOut: string }[] = await f.vault.previewRebalance();
+      const direct = plan.filter((t) => t.tokenIn === f.tokens.wbtc && t.tokenOut === f.tokens.weth);
+      expect(direct).to.have.length(1, "WBTC sold straight for WETH");
+      expect(plan.some((t) => t.tokenIn === f.tokens.usdc && t.tokenOut === f.tokens.weth)).to.equal(false, "not through USDC");
+      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      expect(trades.map((t) => [t.tokenIn, t.tokenOut])).to.deep.include([f.tokens.wbtc, f.tokens.weth]);
+      expect(trades.length).to.equal(plan.length);
+    });
+  });
+
+  describe("triggers", function () {
+    it("rebalanceStatus, rebalanceTrigger and checkUpkeep say due, with the reason, only when a call would succeed", async function () {
+      const f = await load();
+      let [due, trigger, drift] = await f.vault.rebalanceStatus();
+      expect([due, trigger, drift]).to.deep.equal([false, Trigger.None, 0n], "an empty vault has nothing to do");
+      expect((await f.vault.rebalanceTrigger())[0]).to.equal(false);
+
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      [due, trigger, drift] = await f.vault.rebalanceStatus();
+      expect([due, trigger, drift]).to.deep.equal([true, Trigger.Threshold, 6_000n]);
+      const [canExec, payload] = await f.vault.rebalanceTrigger();
+      expect(canExec).to.equal(true);
+      expect(payload).to.equal(f.vault.interface.encodeFunctionData("rebalance"));
+      const [upkeepNeeded, performData] = await f.vault.checkUpkeep("0x");
+      expect([upkeepNeeded, performData]).to.deep.equal([true, "0x"]);
+
+      await rebalanceBy(f);
+      const now = await time().latest();
+      const status = await f.vault.rebalanceStatus();
+      expect(status.due).to.equal(false, "within the cooldown");
+      expect(status.readyAt).to.equal(BigInt(now + HOUR));
+      expect((await f.vault.checkUpkeep("0x"))[0]).to.equal(false);
+    });
+
+    it("reverts within the cooldown with the seconds left", async function () {
+      const f = await deposited();
+      await rebalanceBy(f);
+      await time().increase(HOUR - 600);
+      // The next block's timestamp is one second on.
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultCooldownActive").withArgs(599n);
+    });
+
+    it("reverts when drift is below the threshold, naming the drift, the threshold and the calendar date", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.MaxTradeBps, 10_000);
+      await rebalanceUntilSettled(f);
+      const drift = await f.vault.driftBps();
+      const last = (await f.vault.parameters()).lastRebalanceAt;
+      await expect(rebalanceBy(f))
+        .to.be.revertedWithCustomError(f.vault, "VaultRebalanceNotDue")
+        .withArgs(drift, 500n, last + 7n * 24n * 3600n);
+    });
+
+    it("fires the calendar trigger after the interval when drift is at least MinDriftBps, and never below it", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.MaxTradeBps, 10_000);
+      await rebalanceUntilSettled(f);
+      // ETH up about 7%: drift of 1-5%, under the 5% threshold.
+      await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(2_000_000));
+      await time().increase(TWAP_WINDOW + 60);
+      const drift = await f.vault.driftBps();
+      expect(drift).to.be.greaterThanOrEqual(100n);
+      expect(drift).to.be.lessThan(500n);
+      expect((await f.vault.rebalanceStatus()).due).to.equal(false);
+
+      await time().increase(7 * 24 * 3600);
+      const [due, trigger] = await f.vault.rebalanceStatus();
+      expect([due, trigger]).to.deep.equal([true, Trigger.Calendar]);
+      const { rebalanced } = parsed(f, await (await rebalanceBy(f)).wait());
+      expect(rebalanced.trigger).to.equal(Trigger.Calendar);
+      expect(rebalanced.driftAfterBps).to.be.lessThan(drift);
+
+      // Below MinDriftBps the calendar does nothing, however long it has been.
+      await setParameter(f, Parameter.MinDriftBps, 5_000);
+      await time().increase(30 * 24 * 3600);
+      expect((await f.vault.rebalanceStatus()).due).to.equal(false);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultRebalanceNotDue");
+    });
+
+    it("does nothing when governance turns both triggers off", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.DriftThresholdBps, 0);
+      await setParameter(f, Parameter.RebalanceIntervalSeconds, 0);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultRebalanceNotDue").withArgs(6_000n, 0n, 0n);
+      expect((await f.vault.rebalanceStatus()).due).to.equal(false);
+    });
+  });
+
+  describe("callers and pause", function () {
+    it("lets only the keeper rebalance, until governance opens it to anyone through the timelock", async function () {
+      const f = await deposited();
+      const { alice } = f.signers;
+      const role = await f.vault.KEEPER_ROLE();
+      await expect(rebalanceBy(f, alice))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, role);
+      await govern(suite.connection, f, f.vault, f.vault.interface.encodeFunctionData("grantRole", [role, ZeroAddress]));
+      await expect(rebalanceBy(f, alice)).to.emit(f.vault, "Rebalanced");
+    });
+
+    it("performUpkeep ignores its argument and checks everything again", async function () {
+      const f = await load();
+      const keeper = signedBy(f.vault, f.signers.keeper);
+      await expect(keeper.performUpkeep("0xdeadbeef")).to.be.revertedWithCustomError(f.vault, "VaultRebalanceNotDue");
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await expect(signedBy(f.vault, f.signers.alice).performUpkeep("0x")).to.be.revertedWithCustomError(
+        f.vault,
+        "AccessControlUnauthorizedAccount",
+      );
+      await expect(keeper.performUpkeep("0xdeadbeef")).to.emit(f.vault, "Rebalanced");
+    });
+
+    it("stops rebalancing while paused; exits keep working", async function () {
+      const f = await deposited();
+      await signedBy(f.vault, f.signers.guardian).pause();
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      expect((await f.vault.rebalanceStatus()).due).to.equal(false);
+      expect((await f.vault.rebalanceTrigger())[0]).to.equal(false);
+      const alice = f.signers.alice;
+      await signedBy(f.vault, alice).redeem(await f.vault.maxRedeem(alice.address), alice.address, alice.address);
+      expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+    });
+  });
+
+  describe("hostile markets", function () {
+    it("refuses to trade into a pool pushed past MaxSpotDeviationBps, leaving the front-runner with the loss", async function () {
+      const f = await deposited();
+      const attacker = f.signers.attacker;
+      const usdcBefore = await f.usdc.balanceOf(attacker.address);
+      // Front-run: buy WETH to push its price about 3% above the TWAP, so that the vault would buy dear.
+      await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(900_000));
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSpotDeviation");
+      expect((await f.vault.rebalanceTrigger())[0]).to.equal(false, "keepers are told not to call");
+      // Back-run: the attacker sells what it bought and is out of pocket (two pool fees, nothing gained).
+      await signedBy(f.weth, attacker).approve(await f.router.getAddress(), MaxUint256);
+      await signedBy(f.router, attacker).exactInputSingle({
+        tokenIn: f.tokens.weth,
+        tokenOut: f.tokens.usdc,
+        fee: LOCAL_MARKET_FEES.usdcWeth,
+        recipient: attacker.address,
+        deadline: (await time().latest()) + 600,
+        amountIn: await f.weth.balanceOf(attacker.address),
+        amountOutMinimum: 0n,
+        sqrtPriceLimitX96: 0n,
+      });
+      // marketSwap minted the $900k it spent.
+      expect(await f.usdc.balanceOf(attacker.address)).to.be.lessThan(usdcBefore + USDC(900_000));
+      expect(await f.vault.totalAssets()).to.equal(USDC(1_000_000), "the vault did not trade");
+    });
+
+    it("a push inside the spot bound but past the slippage bound fails the swap, not the depositors", async function () {
+      const f = await deposited();
+      // About 1.5% up: within the 2% spot bound, but a purchase there would lose more than 1% to the oracle.
+      await marketSwap(suite.connection, f, f.signers.attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(450_000));
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSwapFailed");
+      expect(await f.vault.totalAssets()).to.equal(USDC(1_000_000));
+    });
+
+    it("a sandwich inside both bounds does not pay when a slice's impact is below the pool's round-trip fee", async function () {
+      const f = await deposited();
+      // Only WBTC (0.3% pool) to buy: 10% of NAV, $100k into a pool $60M deep, about 0.33% of impact.
+      const gov = await timelockSigner(suite.connection, f);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
+      const attacker = f.signers.attacker;
+      const router = signedBy(f.router, attacker);
+      const usdcBefore = await f.usdc.balanceOf(attacker.address);
+      // Front-run with a push of about 0.3%, then the keeper's rebalance, then the back-run.
+      await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(90_000));
+      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      expect(trades).to.have.length(1);
+      expect(trades[0].amountOut * 10_000n).to.be.greaterThanOrEqual(trades[0].expectedOut * 9_900n, "within the slippage bound");
+      await signedBy(f.wbtc, attacker).approve(await f.router.getAddress(), MaxUint256);
+      await router.exactInputSingle({
+        tokenIn: f.tokens.wbtc,
+        tokenOut: f.tokens.usdc,
+        fee: LOCAL_MARKET_FEES.usdcWbtc,
+        recipient: attacker.address,
+        deadline: (await time().latest()) + 600,
+        amountIn: await f.wbtc.balanceOf(attacker.address),
+        amountOutMinimum: 0n,
+        sqrtPriceLimitX96: 0n,
+      });
+      // marketSwap minted the $90k it spent.
+      expect(await f.usdc.balanceOf(attacker.address)).to.be.lessThan(usdcBefore + USDC(90_000), "the sandwich lost money");
+    });
+
+    it("a pool too thin for the trade makes the rebalance fail with VaultSwapFailed, and nothing moves", async function () {
+      const f = await deposited();
+      const thin = await suite.connection.ethers.deployContract("DemoToken", ["Thin", "THIN", 18]);
+      const thinAddress = await thin.getAddress();
+      // $50k a side at $1: a 10% slice of a $1M vault would move its price by several percent.
+      await f.seeder.seed(f.tokens.usdc, USDC(50_000), thinAddress, 50_000n * 10n ** 18n, 3000, 200, f.signers.deployer.address);
+      await time().increase(TWAP_WINDOW + 60);
+      const gov = await timelockSigner(suite.connection, f);
+      const path = encodePath([thinAddress, f.tokens.usdc], [3000]);
+      await signedBy(f.oracle, gov).setRoute(thinAddress, path);
+      await signedBy(f.vault, gov).addToken(thinAddress, path);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, thinAddress], [9_000, 0, 0, 0, 1_000]);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSwapFailed");
+      expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000));
+      expect(await thin.balanceOf(await f.vault.getAddress())).to.equal(0n);
+    });
+
+    it("entering just before a rebalance and leaving just after, in the same block, does not pay", async function () {
+      const f = await deposited();
+      const { attacker } = f.signers;
+      const vault = signedBy(f.vault, attacker);
+      const provider = suite.connection.provider;
+      const usdcBefore = await f.usdc.balanceOf(attacker.address);
+      await provider.request({ method: "evm_setAutomine", params: [false] });
+      try {
+        await vault.deposit(USDC(1_000_000), attacker.address, { gasLimit: 1_000_000 });
+        await signedBy(f.vault, f.signers.keeper).rebalance({ gasLimit: 3_000_000 });
+        await provider.request({ method: "evm_mine", params: [] });
+      } finally {
+        await provider.request({ method: "evm_setAutomine", params: [true] });
+      }
+      expect((await f.vault.parameters()).lastRebalanceAt).to.be.greaterThan(0n, "the rebalance ran in that block");
+      // Leave with everything: the idle base asset first, the rest in kind, valued at the oracle.
+      const shares = await f.vault.balanceOf(attacker.address);
+      const maxRedeem = await f.vault.maxRedeem(attacker.address);
+      await vault.redeem(maxRedeem, attacker.address, attacker.address);
+      let inKind: bigint = 0n;
+      if (shares > maxRedeem) {
+        const amounts = await vault.redeemInKind.staticCall(shares - maxRedeem, attacker.address, attacker.address);
+        await vault.redeemInKind(shares - maxRedeem, attacker.address, attacker.address);
+        const [tokens] = await f.vault.targets();
+        for (let i = 1; i < tokens.length; i++) inKind += BigInt(await f.oracle.quote(tokens[i], amounts[i]));
+      }
+      expect(await f.vault.balanceOf(attacker.address)).to.equal(0n, "all the way out");
+      const usdcAfter: bigint = await f.usdc.balanceOf(attacker.address);
+      const net = usdcAfter + inKind - usdcBefore;
+      expect(net).to.be.lessThan(0n, "the attacker got back less than it put in");
+    });
+  });
+
+  describe("governance of routes", function () {
+    it("rejects a pair route that names the base asset, one token twice, an unknown token, or a wrong or missing pool", async function () {
+      const f = await load();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      const { usdc, weth, wbtc, link } = f.tokens;
+      const good = encodePath([wbtc, weth], [3000]);
+      await expect(gov.setPairPath(usdc, weth, encodePath([usdc, weth], [500]))).to.be.revertedWithCustomError(f.vault, "VaultBadPairPath");
+      await expect(gov.setPairPath(wbtc, wbtc, good)).to.be.revertedWithCustomError(f.vault, "VaultBadPairPath");
+      await expect(gov.setPairPath(wbtc, f.signers.alice.address, good)).to.be.revertedWithCustomError(f.vault, "VaultUnknownToken");
+      await expect(gov.setPairPath(wbtc, link, good)).to.be.revertedWithCustomError(f.vault, "VaultBadPairPath");
+      await expect(gov.setPairPath(wbtc, weth, encodePath([wbtc, weth], [500]))).to.be.revertedWithCustomError(f.vault, "VaultBadPairPath");
+      await expect(gov.setPairPath(wbtc, weth, good.slice(0, -2))).to.be.revertedWithCustomError(f.vault, "VaultBadPairPath");
+      await expect(signedBy(f.vault, f.signers.governance).setPairPath(wbtc, weth, good)).to.be.revertedWithCustomError(
+        f.vault,
+        "AccessControlUnauthorizedAccount",
+      );
+      await gov.setPairPath(wbtc, weth, good);
+      await expect(gov.setPairPath(weth, wbtc, "0x")).to.emit(f.vault, "PairPathSet").withArgs(weth, wbtc, "0x");
+      expect(await f.vault.pairPath(wbtc, weth)).to.equal("0x");
+      expect(await f.vault.pairPath(weth, wbtc)).to.equal("0x");
+    });
+
+    it("forgets a removed token's pair routes and its router approval", async function () {
+      const f = await load();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      const { usdc, weth, wbtc, link } = f.tokens;
+      await gov.setPairPath(wbtc, weth, encodePath([wbtc, weth], [3000]));
+      await gov.setTargets([usdc, weth, wbtc, link], [4000, 3000, 0, 3000]);
+      await gov.removeToken(wbtc);
+      expect(await f.vault.pairPath(weth, wbtc)).to.equal("0x");
+      expect(await f.wbtc.allowance(await f.vault.getAddress(), await f.router.getAddress())).to.equal(0n);
+    });
+  });
+});
