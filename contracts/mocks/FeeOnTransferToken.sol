@@ -3,9 +3,16 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-/// @notice Test token: burns 1% of every transfer, as some real tokens take a fee.
+/// @notice Test token: burns a fee (1% unless set otherwise) of every transfer, as some real tokens do.
 contract FeeOnTransferToken is ERC20 {
+    uint256 public feeBps = 100;
+
     constructor() ERC20("Fee On Transfer", "FOT") {}
+
+    /// @notice Lets a test switch the fee off (to seed a pool) and on again.
+    function setFeeBps(uint256 newFeeBps) external {
+        feeBps = newFeeBps;
+    }
 
     function decimals() public pure override returns (uint8) {
         return 6;
@@ -17,7 +24,7 @@ contract FeeOnTransferToken is ERC20 {
 
     function _update(address from, address to, uint256 value) internal override {
         if (from != address(0) && to != address(0)) {
-            uint256 fee = value / 100;
+            uint256 fee = value * feeBps / 10_000;
             super._update(from, address(0), fee);
             value -= fee;
         }

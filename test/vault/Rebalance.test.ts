@@ -133,6 +133,24 @@ describe("RebalancingVault: rebalance", function () {
       expect(trades.map((t) => [t.tokenIn, t.tokenOut])).to.deep.include([f.tokens.wbtc, f.tokens.weth]);
       expect(trades.length).to.equal(plan.length);
     });
+
+    it("trades along a multi-hop swap path, walked backwards to buy", async function () {
+      const f = await deposited();
+      const gov = await timelockSigner(suite.connection, f);
+      const viaWeth = encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]);
+      await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, viaWeth);
+      // Two pools' fees and impact: buy WBTC alone, in 5% slices, to stay within the 1% bound.
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
+      await setParameter(f, Parameter.MaxTradeBps, 500);
+      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const wbtcBuy = trades.find((t) => t.tokenOut === f.tokens.wbtc)!;
+      expect(wbtcBuy.tokenIn).to.equal(f.tokens.usdc);
+      expect(wbtcBuy.amountOut * 10_000n).to.be.greaterThanOrEqual(wbtcBuy.expectedOut * 9_900n);
+      const plan = await f.vault.previewRebalance();
+      expect(plan.find((t: { tokenOut: string }) => t.tokenOut === f.tokens.wbtc)?.path).to.equal(
+        encodePath([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc], [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.wbtcWeth]),
+      );
+    });
   });
 
   describe("triggers", function () {
@@ -326,6 +344,26 @@ describe("RebalancingVault: rebalance", function () {
       await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSwapFailed");
       expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000));
       expect(await thin.balanceOf(await f.vault.getAddress())).to.equal(0n);
+    });
+
+    it("a token that delivers less than the pool sent fails the trade with VaultTransferMismatch", async function () {
+      const f = await deposited();
+      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
+      const fotAddress = await fot.getAddress();
+      // Seeded while its fee is off (Uniswap V3 pools refuse liquidity that arrives short), then on.
+      await fot.setFeeBps(0);
+      await f.seeder.seed(f.tokens.usdc, USDC(60_000_000), fotAddress, USDC(60_000_000), 3000, 200, f.signers.deployer.address);
+      await time().increase(TWAP_WINDOW + 60);
+      const gov = await timelockSigner(suite.connection, f);
+      const path = encodePath([fotAddress, f.tokens.usdc], [3000]);
+      await signedBy(f.oracle, gov).setRoute(fotAddress, path);
+      await signedBy(f.vault, gov).addToken(fotAddress, path);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [9_000, 0, 0, 0, 1_000]);
+      await fot.setFeeBps(100);
+      const [trade] = await f.vault.previewRebalance();
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultTransferMismatch");
+      expect(trade.tokenOut).to.equal(fotAddress);
+      expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000));
     });
 
     it("entering just before a rebalance and leaving just after, in the same block, does not pay", async function () {

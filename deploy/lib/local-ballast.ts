@@ -1,0 +1,78 @@
+// Ballast on the genuine local Uniswap V3 market: the one way tests, the benchmark and the demo
+// deploy it on the in-process network. Both deployments go through their Ignition modules.
+import type { NetworkConnection } from "hardhat/types/network";
+
+import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
+import LocalMarket, { LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
+import { encodePath } from "./uniswap-path.js";
+
+export const LOCAL_TWAP_WINDOW_SECONDS = 1800;
+export const LOCAL_TIMELOCK_DELAY_SECONDS = 2 * 24 * 3600;
+/** USDC 40%, WETH 30%, WBTC 20%, LINK 10%. */
+export const LOCAL_TARGETS_BPS = [4000, 3000, 2000, 1000];
+/** Price of the extra demo tokens that larger baskets add, in USD. */
+export const EXTRA_TOKEN_USD = 50n;
+
+export interface LocalBallastOptions {
+  proposers: string[];
+  guardian: string;
+  keeper: string;
+  /** Tokens in the basket, the base asset included: 2 to 16. Past 4, demo tokens with pools are added. */
+  basketSize?: number;
+  targetsBps?: number[];
+  parameters?: typeof DEFAULT_PARAMETERS;
+  /** Any other Ballast module parameter. */
+  overrides?: Record<string, unknown>;
+}
+
+/** Equal weights over `n` tokens, the remainder on the base asset. */
+export function equalTargets(n: number): number[] {
+  const each = Math.floor(10_000 / n);
+  return [10_000 - each * (n - 1), ...Array<number>(n - 1).fill(each)];
+}
+
+export async function deployLocalBallast(connection: NetworkConnection<"l1">, options: LocalBallastOptions) {
+  const { ethers, networkHelpers } = connection;
+  const basketSize = options.basketSize ?? 4;
+  if (basketSize < 2 || basketSize > 16) throw new Error(`a basket holds 2 to 16 tokens, not ${basketSize}`);
+  const market = await connection.ignition.deploy(LocalMarket);
+  const [usdc, weth, wbtc, link] = await Promise.all(
+    [market.usdc, market.weth, market.wbtc, market.link].map((c) => c.getAddress()),
+  );
+  const tokens = [weth, wbtc, link];
+  const fees: number[] = [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.usdcWbtc, LOCAL_MARKET_FEES.usdcLink];
+  const [deployer] = await ethers.getSigners();
+  for (let i = 4; i < basketSize; i++) {
+    const token = await ethers.deployContract("DemoToken", [`Demo token ${i}`, `TKN${i}`, 18]);
+    const address = await token.getAddress();
+    const usdSide = 60_000_000n;
+    await market.seeder.seed(usdc, usdSide * 10n ** 6n, address, (usdSide * 10n ** 18n) / EXTRA_TOKEN_USD, 3000, 200, deployer.address);
+    tokens.push(address);
+    fees.push(3000);
+  }
+  // The oracle proves at deployment that every route answers over the window: give the pools that
+  // much history first.
+  await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
+
+  const basket = tokens.slice(0, basketSize - 1);
+  const paths = basket.map((token, i) => encodePath([token, usdc], [fees[i]]));
+  const parameters = {
+    asset: usdc,
+    router: await market.router.getAddress(),
+    factory: await market.factory.getAddress(),
+    twapWindowSeconds: LOCAL_TWAP_WINDOW_SECONDS,
+    tokens: [usdc, ...basket],
+    targetsBps: options.targetsBps ?? (basketSize === 4 ? LOCAL_TARGETS_BPS : equalTargets(basketSize)),
+    swapPaths: ["0x", ...paths],
+    oracleTokens: basket,
+    oracleRoutes: paths,
+    parameters: options.parameters ?? DEFAULT_PARAMETERS,
+    timelockMinDelaySeconds: LOCAL_TIMELOCK_DELAY_SECONDS,
+    proposers: options.proposers,
+    guardian: options.guardian,
+    keeper: options.keeper,
+    ...options.overrides,
+  };
+  const ballast = await connection.ignition.deploy(Ballast, { parameters: { Ballast: parameters as never } });
+  return { ...market, ...ballast, basket: [usdc, ...basket], paths };
+}
