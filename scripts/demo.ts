@@ -1,15 +1,261 @@
-// The main job: runs Ballast's whole loop on the in-process network.
+// The main job: Ballast's whole loop on the in-process network, against the genuine Uniswap V3
+// contracts. Deploys the local market and a 4-token vault through their Ignition modules; three
+// depositors come in; a market actor moves prices with real swaps over ten simulated days (a trend,
+// a crash, a recovery); a keeper checks every simulated hour and rebalances when the vault says a
+// call would succeed; governance changes the targets through the timelock mid-way; one depositor
+// leaves in kind, another in the base asset. Ends with a report.
 //
-// NOT BUILT YET: the vault and the rebalance engine do not exist yet, so for now this deploys the
-// genuine local Uniswap V3 market that everything else stands on and prints what it deployed.
+// Deterministic: the only randomness is the market's intraday noise, drawn from BALLAST_SEED (default 1).
+import Table from "cli-table3";
+import { id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
-import LocalMarket from "../deploy/modules/LocalMarket.js";
+import { DEFAULT_PARAMETERS } from "../deploy/modules/Ballast.js";
+import { deployLocalBallast, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 
-const connection = await network.create();
-const market = await connection.ignition.deploy(LocalMarket);
+const HOUR = 3600;
+const DAYS = 10;
+const SEED = Number(process.env.BALLAST_SEED ?? 1);
+const NAMES = ["USDC", "WETH", "WBTC", "LINK"];
+const DECIMALS = [6n, 18n, 8n, 18n];
+const START_USD = [1, 3_000, 100_000, 15];
 
-console.log("Ballast demo: the vault is not built yet; this deploys the local Uniswap V3 market only.\n");
-for (const [name, contract] of Object.entries(market)) {
-  console.log(`  ${name.padEnd(16)} ${await contract.getAddress()}`);
+/** Daily price multipliers per token (WETH, WBTC, LINK): trend up, crash on day 5, recovery. */
+function dailyMove(day: number): number[] {
+  if (day < 4) return [1.03, 1.02, 1.04];
+  if (day === 4) return [0.78, 0.8, 0.7];
+  if (day < 7) return [1.0, 1.01, 0.99];
+  return [1.04, 1.03, 1.05];
 }
+
+/** mulberry32: a small deterministic generator for the market's noise. */
+function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** floor(sqrt(n)), by Newton's method from above. */
+function sqrtBig(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = 1n << BigInt((n.toString(2).length >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+const usd = (raw: bigint) => Number(raw) / 1e6;
+const fmtUsd = (raw: bigint) => `$${usd(raw).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+
+const connection = await network.create({ network: "default", chainType: "l1" });
+const { ethers, networkHelpers } = connection;
+const [deployer, governance, guardian, keeper, alice, bob, carol, market] = await ethers.getSigners();
+
+console.log(`Ballast demo (seed ${SEED}): deploying the genuine local Uniswap V3 market and a 4-token vault...`);
+const b = await deployLocalBallast(connection, {
+  proposers: [governance.address],
+  guardian: guardian.address,
+  keeper: keeper.address,
+  parameters: { ...DEFAULT_PARAMETERS, driftThresholdBps: 300 },
+});
+const vaultAddress = await b.vault.getAddress();
+const routerAddress = await b.router.getAddress();
+const tokens = b.basket;
+const pools = [null, b.usdcWethPool, b.usdcWbtcPool, b.usdcLinkPool];
+const asKeeper = b.vault.connect(keeper) as typeof b.vault;
+console.log(`  vault ${vaultAddress}, timelock ${await b.timelock.getAddress()}`);
+
+// --- depositors
+const depositors = [
+  { name: "alice", signer: alice, usd: 400_000n },
+  { name: "bob", signer: bob, usd: 350_000n },
+  { name: "carol", signer: carol, usd: 250_000n },
+];
+for (const d of depositors) {
+  await b.usdc.mint(d.signer.address, d.usd * 10n ** 6n);
+  await (b.usdc.connect(d.signer) as typeof b.usdc).approve(vaultAddress, MaxUint256);
+  await (b.vault.connect(d.signer) as typeof b.vault).deposit(d.usd * 10n ** 6n, d.signer.address);
+  console.log(`  ${d.name} deposits ${fmtUsd(d.usd * 10n ** 6n)}`);
+}
+
+// --- the market actor: moves a pool's price to a target with one swap bounded by a price limit.
+const erc20 = async (address: string) => ethers.getContractAt("DemoToken", address, market);
+for (const [i, token] of tokens.entries()) {
+  if (i !== 1) await (await erc20(token)).mint(market.address, 10n ** 36n); // WETH is wrapped below
+  await (await erc20(token)).approve(routerAddress, MaxUint256);
+}
+await (b.weth.connect(market) as typeof b.weth).deposit({ value: 5_000_000n * 10n ** 18n });
+const marketRouter = b.router.connect(market) as typeof b.router;
+
+async function setPrice(i: number, usdPrice: number) {
+  const pool = pools[i]!;
+  const [token0] = [await pool.token0()];
+  // Raw USDC units per raw token unit, as a fraction scaled by 1e12.
+  const num = BigInt(Math.round(usdPrice * 1e12)) * 10n ** 6n;
+  const den = 10n ** 12n * 10n ** DECIMALS[i];
+  const ratioX192 = token0 === tokens[i] ? (num << 192n) / den : (den << 192n) / num;
+  const target = sqrtBig(ratioX192);
+  const [current] = await pool.slot0();
+  if (target === current) return;
+  const zeroForOne = target < current;
+  const tokenIn = zeroForOne ? token0 : await pool.token1();
+  const tokenOut = tokenIn === tokens[i] ? tokens[0] : tokens[i];
+  await marketRouter.exactInputSingle({
+    tokenIn,
+    tokenOut,
+    fee: await pool.fee(),
+    recipient: market.address,
+    deadline: 2n ** 40n,
+    amountIn: 10n ** 34n,
+    amountOutMinimum: 0n,
+    sqrtPriceLimitX96: target,
+  });
+}
+
+// --- the keeper: asks the vault whether a call would succeed, simulates it, then sends it.
+interface RebalanceRecord {
+  at: string;
+  trigger: string;
+  trades: number;
+  gas: bigint;
+  slippageBps: number;
+  driftBefore: bigint;
+  driftAfter: bigint;
+}
+const rebalances: RebalanceRecord[] = [];
+const TRIGGERS = ["none", "threshold", "calendar"];
+async function keeperPass(label: string) {
+  const [canExec] = await b.vault.rebalanceTrigger();
+  if (!canExec) return;
+  await asKeeper.rebalance.staticCall();
+  const receipt = (await (await asKeeper.rebalance()).wait()) as ContractTransactionReceipt;
+  const logs = receipt.logs.map((l) => b.vault.interface.parseLog(l)).filter((l) => l !== null);
+  const trades = logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args);
+  const done = logs.find((l) => l.name === "Rebalanced")!.args;
+  let expected = 0;
+  let shortfall = 0;
+  for (const t of trades) {
+    expected += Number(t.expectedOut);
+    shortfall += Number(t.expectedOut) - Number(t.amountOut);
+  }
+  const record = {
+    at: label,
+    trigger: TRIGGERS[Number(done.trigger)],
+    trades: trades.length,
+    gas: receipt.gasUsed,
+    slippageBps: expected === 0 ? 0 : (shortfall / expected) * 10_000,
+    driftBefore: done.driftBeforeBps,
+    driftAfter: done.driftAfterBps,
+  };
+  rebalances.push(record);
+  console.log(
+    `  ${label}  rebalance (${record.trigger}): ${record.trades} swaps, drift ${record.driftBefore} -> ${record.driftAfter} bps, ` +
+      `${record.gas.toLocaleString("en-US")} gas, ${record.slippageBps.toFixed(1)} bps below the oracle`,
+  );
+}
+
+// --- governance: new targets through the timelock, scheduled on day 4, executable on day 6.
+const newTargets = [3000, 3000, 3000, 1000];
+const setTargetsData = b.vault.interface.encodeFunctionData("setTargets", [tokens, newTargets]);
+const salt = id("demo: new targets");
+const timelock = b.timelock.connect(governance) as typeof b.timelock;
+let scheduledAt = 0;
+
+// --- the simulation
+const rand = random(SEED);
+const prices = [...START_USD];
+const weightsByDay: string[][] = [];
+let basketUnits: bigint[] = [];
+const sharePrice = async () => b.vault.convertToAssets(10n ** 12n);
+let startSharePrice = 0n;
+
+console.log(`\nSimulating ${DAYS} days, keeper every hour:`);
+for (let day = 0; day < DAYS; day++) {
+  const move = dailyMove(day);
+  for (let hour = 0; hour < 24; hour++) {
+    const label = `day ${day + 1} ${String(hour).padStart(2, "0")}:00`;
+    if (hour % 6 === 0) {
+      for (let i = 1; i < 4; i++) {
+        const noise = 1 + (rand() - 0.5) * 0.01;
+        prices[i] = prices[i] * Math.pow(move[i - 1], 6 / 24) * noise;
+        await setPrice(i, prices[i]);
+      }
+    }
+    await networkHelpers.time.increase(HOUR);
+    await keeperPass(label);
+    if (day === 0 && hour === 23) {
+      const [, balances] = await b.vault.holdings();
+      basketUnits = [...balances];
+      startSharePrice = await sharePrice();
+    }
+    if (day === 3 && hour === 12) {
+      await timelock.schedule(vaultAddress, 0, setTargetsData, ZeroHash, salt, LOCAL_TIMELOCK_DELAY_SECONDS);
+      scheduledAt = await networkHelpers.time.latest();
+      console.log(`  ${label}  governance schedules targets ${newTargets.join("/")} (executable in 2 days; depositors may leave first)`);
+    }
+    if (scheduledAt !== 0 && (await networkHelpers.time.latest()) >= scheduledAt + LOCAL_TIMELOCK_DELAY_SECONDS) {
+      await (b.timelock.connect(deployer) as typeof b.timelock).execute(vaultAddress, 0, setTargetsData, ZeroHash, salt);
+      scheduledAt = 0;
+      console.log(`  ${label}  the timelock executes the new targets (anyone may execute once the delay has passed)`);
+    }
+  }
+  const weights = await b.vault.currentWeights();
+  const [, targets] = await b.vault.targets();
+  weightsByDay.push([
+    `day ${day + 1}`,
+    ...weights.map((w: bigint, i: number) => `${(Number(w) / 100).toFixed(1)}% / ${Number(targets[i]) / 100}%`),
+    `${await b.vault.driftBps()}`,
+    prices.slice(1).map((p) => p.toLocaleString("en-US", { maximumFractionDigits: 0 })).join(" / "),
+  ]);
+}
+
+// --- buy-and-hold of the basket held after day 1, valued at the oracle now, per share then.
+let holdValue = 0n;
+for (const [i, units] of basketUnits.entries()) {
+  holdValue += i === 0 ? units : await b.oracle.quote(tokens[i], units);
+}
+const supplyAtStart = await b.vault.totalSupply();
+const endSharePrice = await sharePrice();
+const navEnd = await b.vault.totalAssets();
+
+// --- exits
+console.log("\nExits:");
+const aliceVault = b.vault.connect(alice) as typeof b.vault;
+const aliceShares = await b.vault.balanceOf(alice.address);
+const inKind = await aliceVault.redeemInKind.staticCall(aliceShares, alice.address, alice.address);
+await aliceVault.redeemInKind(aliceShares, alice.address, alice.address);
+console.log(`  alice redeems in kind: ${inKind.map((a: bigint, i: number) => `${(Number(a) / 10 ** Number(DECIMALS[i])).toFixed(4)} ${NAMES[i]}`).join(", ")}`);
+const bobVault = b.vault.connect(bob) as typeof b.vault;
+const bobMax = await b.vault.maxRedeem(bob.address);
+const bobAssets = await bobVault.redeem.staticCall(bobMax, bob.address, bob.address);
+await bobVault.redeem(bobMax, bob.address, bob.address);
+const bobLeft = await b.vault.balanceOf(bob.address);
+console.log(`  bob redeems for ${fmtUsd(bobAssets)} USDC${bobLeft === 0n ? ", all of his shares" : " (what the idle base asset covers; the rest can leave in kind)"}`);
+
+// --- report
+console.log("\nWeights (current / target) at the end of each day, drift, and prices (WETH / WBTC / LINK):");
+const wt = new Table({ head: ["", ...NAMES, "drift bps", "prices $"], style: { head: [], border: [] } });
+weightsByDay.forEach((r) => wt.push(r));
+console.log(wt.toString());
+
+console.log(`\nRebalances: ${rebalances.length}`);
+const rt = new Table({ head: ["when", "trigger", "swaps", "gas", "below oracle (bps)", "drift bps"], style: { head: [], border: [] } });
+rebalances.forEach((r) =>
+  rt.push([r.at, r.trigger, r.trades, r.gas.toLocaleString("en-US"), r.slippageBps.toFixed(1), `${r.driftBefore} -> ${r.driftAfter}`]),
+);
+console.log(rt.toString());
+
+const holdPerShare = (holdValue * 10n ** 12n) / (supplyAtStart + 10n ** 6n);
+console.log("\nValue of one share, from the end of day 1 to the end of day 10:");
+const perShare = (raw: bigint) => `$${(Number(raw) / 1e6).toFixed(4)}`;
+const change = (to: bigint) => `${((Number(to) / Number(startSharePrice) - 1) * 100).toFixed(2)}%`;
+console.log(`  Ballast (rebalanced):        ${perShare(startSharePrice)} -> ${perShare(endSharePrice)} (${change(endSharePrice)})`);
+console.log(`  buy-and-hold of that basket: ${perShare(startSharePrice)} -> ${perShare(holdPerShare)} (${change(holdPerShare)})`);
+console.log(`  NAV at the end: ${fmtUsd(navEnd)} before exits`);
