@@ -45,6 +45,18 @@ export async function deployBallast(connection: Connection, overrides: Record<st
 
 export type BallastFixture = Awaited<ReturnType<typeof deployBallast>>;
 
+/** The vault's parameters, as `IRebalancingVault.Parameter` numbers them. */
+export const Parameter = {
+  DriftThresholdBps: 0,
+  MinDriftBps: 1,
+  RebalanceIntervalSeconds: 2,
+  CooldownSeconds: 3,
+  MaxSlippageBps: 4,
+  MaxTradeBps: 5,
+  MaxSpotDeviationBps: 6,
+  DepositCap: 7,
+} as const;
+
 /** The vault's contract factory, linked to the RebalanceLogic library the fixture deployed. */
 export async function vaultFactory(connection: Connection, f: BallastFixture) {
   const RebalanceLogic = await f.rebalanceLogic.getAddress();
@@ -126,12 +138,18 @@ export async function timelockSigner(connection: Connection, f: BallastFixture) 
 
 /**
  * Creates a USDC pool for `token` (any token with an open `mint(address,uint256)`), seeded with
- * $10M a side at `usdPerToken`, routes the oracle to it and lists it in the vault at target 0,
+ * `usdSide` dollars a side ($10M unless given) at `usdPerToken`, routes the oracle to it and lists it in the vault at target 0,
  * acting as the timelock. Returns the swap path.
  */
-export async function listNewToken(connection: Connection, f: BallastFixture, token: BaseContract, usdPerToken: bigint, decimals = 18) {
+export async function listNewToken(
+  connection: Connection,
+  f: BallastFixture,
+  token: BaseContract,
+  usdPerToken: bigint,
+  decimals = 18,
+  usdSide = 10_000_000n,
+) {
   const address = await token.getAddress();
-  const usdSide = 10_000_000n;
   await f.seeder.seed(f.tokens.usdc, USDC(usdSide), address, (usdSide * 10n ** BigInt(decimals)) / usdPerToken, 3000, 200, f.signers.deployer.address);
   await connection.networkHelpers.time.increase(TWAP_WINDOW + 60);
   const path = encodePath([address, f.tokens.usdc], [3000]);

@@ -12,21 +12,12 @@ import {
   TIMELOCK_DELAY,
   timelockSigner,
   USDC,
+  Parameter,
   useBallast,
   vaultFactory,
   type BallastFixture,
 } from "../helpers/vault.js";
 
-const Parameter = {
-  DriftThresholdBps: 0,
-  MinDriftBps: 1,
-  RebalanceIntervalSeconds: 2,
-  CooldownSeconds: 3,
-  MaxSlippageBps: 4,
-  MaxTradeBps: 5,
-  MaxSpotDeviationBps: 6,
-  DepositCap: 7,
-} as const;
 
 describe("RebalancingVault: governance, guardian and construction", function () {
   const suite = useBallast();

@@ -6,25 +6,17 @@ import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
   govern,
+  listNewToken,
   marketSwap,
   TARGETS,
   timelockSigner,
   TWAP_WINDOW,
   USDC,
+  Parameter,
   useBallast,
   type BallastFixture,
 } from "../helpers/vault.js";
 
-const Parameter = {
-  DriftThresholdBps: 0,
-  MinDriftBps: 1,
-  RebalanceIntervalSeconds: 2,
-  CooldownSeconds: 3,
-  MaxSlippageBps: 4,
-  MaxTradeBps: 5,
-  MaxSpotDeviationBps: 6,
-  DepositCap: 7,
-};
 const Trigger = { None: 0n, Threshold: 1n, Calendar: 2n };
 const HOUR = 3600;
 
@@ -334,12 +326,8 @@ describe("RebalancingVault: rebalance", function () {
       const thin = await suite.connection.ethers.deployContract("DemoToken", ["Thin", "THIN", 18]);
       const thinAddress = await thin.getAddress();
       // $50k a side at $1: a 10% slice of a $1M vault would move its price by several percent.
-      await f.seeder.seed(f.tokens.usdc, USDC(50_000), thinAddress, 50_000n * 10n ** 18n, 3000, 200, f.signers.deployer.address);
-      await time().increase(TWAP_WINDOW + 60);
+      await listNewToken(suite.connection, f, thin, 1n, 18, 50_000n);
       const gov = await timelockSigner(suite.connection, f);
-      const path = encodePath([thinAddress, f.tokens.usdc], [3000]);
-      await signedBy(f.oracle, gov).setRoute(thinAddress, path);
-      await signedBy(f.vault, gov).addToken(thinAddress, path);
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, thinAddress], [9_000, 0, 0, 0, 1_000]);
       await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSwapFailed");
       expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000));
@@ -352,12 +340,8 @@ describe("RebalancingVault: rebalance", function () {
       const fotAddress = await fot.getAddress();
       // Seeded while its fee is off (Uniswap V3 pools refuse liquidity that arrives short), then on.
       await fot.setFeeBps(0);
-      await f.seeder.seed(f.tokens.usdc, USDC(60_000_000), fotAddress, USDC(60_000_000), 3000, 200, f.signers.deployer.address);
-      await time().increase(TWAP_WINDOW + 60);
+      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
       const gov = await timelockSigner(suite.connection, f);
-      const path = encodePath([fotAddress, f.tokens.usdc], [3000]);
-      await signedBy(f.oracle, gov).setRoute(fotAddress, path);
-      await signedBy(f.vault, gov).addToken(fotAddress, path);
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [9_000, 0, 0, 0, 1_000]);
       await fot.setFeeBps(100);
       const [trade] = await f.vault.previewRebalance();
