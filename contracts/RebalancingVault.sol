@@ -42,7 +42,6 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     /// @dev Virtual shares: 10^6 shares per base unit before the first deposit. Makes the donation
     /// ("inflation") attack cost the attacker about a million times what it steals.
     uint8 private constant _DECIMALS_OFFSET = 6;
-    uint256 private constant _BPS = 10_000;
 
     /// @dev Which of the oracle's values prices a valuation.
     enum Pricing {
@@ -220,7 +219,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     /// @inheritdoc IRebalancingVault
     function rebalanceStatus() public view returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt) {
         Parameters memory p = _params;
-        readyAt = uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+        readyAt = _readyAt(p);
         (bool ok, uint256[] memory values, uint256 nav) = _tryValues(Pricing.Mid, false);
         if (!ok) return (false, Trigger.None, 0, readyAt);
         drift = BasketMath.driftBps(values, _targets(), nav);
@@ -595,7 +594,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         if (!hasRole(KEEPER_ROLE, address(0))) _checkRole(KEEPER_ROLE);
         Parameters memory p = _params;
         {
-            uint256 readyAt = uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+            uint256 readyAt = _readyAt(p);
             if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         }
         (uint256[] memory values, uint256 navBefore) = _values(Pricing.Mid);
@@ -607,7 +606,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         uint256 traded;
         (trades, traded) = RebalanceLogic.execute(trades, ROUTER, asset());
         (uint256 navAfter, uint256 driftAfter) =
-            _checkOutcome(values, navBefore, Math.mulDiv(traded, p.maxSlippageBps, _BPS));
+            _checkOutcome(values, navBefore, Math.mulDiv(traded, p.maxSlippageBps, BasketMath.BPS));
         _params.lastRebalanceAt = uint64(block.timestamp);
         emit Rebalanced(_msgSender(), trigger, navBefore, navAfter, driftBefore, driftAfter, trades.length);
     }
@@ -637,6 +636,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         if (p.driftThresholdBps != 0 && drift >= p.driftThresholdBps) return Trigger.Threshold;
         if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= _calendarDueAt(p)) return Trigger.Calendar;
         return Trigger.None;
+    }
+
+    /// @dev When the cooldown since the last rebalance ends.
+    function _readyAt(Parameters memory p) private pure returns (uint256) {
+        return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
     }
 
     /// @dev The drift at which the threshold trigger fires; 0 when it is off.

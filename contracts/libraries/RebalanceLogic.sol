@@ -13,6 +13,7 @@ import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRoute
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
+import {BasketMath} from "./BasketMath.sol";
 import {RebalancePlanner} from "./RebalancePlanner.sol";
 import {SwapPath} from "./SwapPath.sol";
 
@@ -25,7 +26,6 @@ import {SwapPath} from "./SwapPath.sol";
 library RebalanceLogic {
     using SwapPath for bytes;
 
-    uint256 private constant _BPS = 10_000;
     /// @dev A token is priced for trading by the oracle's value of a million whole tokens, so that
     /// converting base units back into token units keeps at least six more digits than one token has.
     uint256 private constant _PRICE_PROBE_DECIMALS = 6;
@@ -100,7 +100,7 @@ library RebalanceLogic {
             uint256 probeValue = _probeValue(oracle, to, pt.to, probeValues, p.maxSpotDeviationBps);
             trade.expectedOut = Math.mulDiv(pt.value, 10 ** (to.decimals + _PRICE_PROBE_DECIMALS), probeValue);
         }
-        trade.minAmountOut = Math.mulDiv(trade.expectedOut, _BPS - p.maxSlippageBps, _BPS);
+        trade.minAmountOut = Math.mulDiv(trade.expectedOut, BasketMath.BPS - p.maxSlippageBps, BasketMath.BPS);
     }
 
     /// @notice Makes the swaps in order (sells, then buys) and fills in what each delivered.
@@ -127,7 +127,7 @@ library RebalanceLogic {
         if (cache[i] != 0) return cache[i];
         uint256 probe = 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
         (uint256 low, uint256 high) = oracle.quoteBounds(h.token, probe);
-        uint256 deviation = low == 0 ? type(uint256).max : Math.mulDiv(high - low, _BPS, low);
+        uint256 deviation = low == 0 ? type(uint256).max : Math.mulDiv(high - low, BasketMath.BPS, low);
         if (deviation > maxDeviationBps) {
             revert IRebalancingVault.VaultSpotDeviation(h.token, deviation, maxDeviationBps);
         }

@@ -3,6 +3,8 @@ pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {BasketMath} from "./BasketMath.sol";
+
 /// @title RebalancePlanner
 /// @notice Plans the trades that bring a basket back toward its target weights, from each holding's
 /// value in base units (index 0 is the base asset, the hub every other token trades against).
@@ -20,8 +22,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///   instead of two through the base asset), then sells the rest to the base asset and buys the rest
 ///   with it. Every trade exhausts a seller or a buyer, so there are at most `n - 1` trades.
 library RebalancePlanner {
-    uint256 internal constant BPS = 10_000;
-
     /// @notice Sell `value` (base units at oracle prices) of holding `from` for holding `to`.
     struct Trade {
         uint256 from;
@@ -85,15 +85,15 @@ library RebalancePlanner {
         f.buys = new uint256[](n);
         f.spare = new uint256[](n);
         f.overweight = new bool[](n);
-        uint256 cap = Math.mulDiv(total, maxTradeBps, BPS);
+        uint256 cap = Math.mulDiv(total, maxTradeBps, BasketMath.BPS);
         for (uint256 i; i < n; ++i) {
-            uint256 target = Math.mulDiv(total, targetsBps[i], BPS);
+            uint256 target = Math.mulDiv(total, targetsBps[i], BasketMath.BPS);
             bool over = values[i] > target;
             uint256 gap = over ? values[i] - target : target - values[i];
             f.overweight[i] = over;
             // The base asset is the hub: what it funds or absorbs is the sum of the other trades.
             uint256 want = i == 0 ? gap : Math.min(gap, cap);
-            if (gap * BPS < bandBps * total) {
+            if (gap * BasketMath.BPS < bandBps * total) {
                 f.spare[i] = want;
             } else if (over) {
                 f.sells[i] = want;
