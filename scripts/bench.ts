@@ -11,7 +11,8 @@ import { MaxUint256, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
 import { DEFAULT_PARAMETERS } from "../deploy/modules/Ballast.js";
-import { deployLocalBallast, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
+import { deployLocalBallast, fundLocal, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
+import { reversePath } from "../deploy/lib/uniswap-path.js";
 
 const SIZES = [2, 4, 8];
 const DEPOSIT_USD = 1_000_000n;
@@ -40,16 +41,8 @@ async function measure(basketSize: number): Promise<Row> {
   const routerAs = (who: typeof trader) => b.router.connect(who) as typeof b.router;
   const router = await b.router.getAddress();
 
-  const fund = async (who: typeof trader, token: string, amount: bigint) => {
-    if (token === (await b.weth.getAddress())) {
-      await (b.weth.connect(who) as typeof b.weth).deposit({ value: amount });
-    } else {
-      const demo = await ethers.getContractAt("DemoToken", token);
-      await demo.mint(who.address, amount);
-    }
-    const erc20 = await ethers.getContractAt("DemoToken", token, who);
-    await erc20.approve(router, MaxUint256);
-  };
+  const weth = await b.weth.getAddress();
+  const fund = (token: string, amount: bigint) => fundLocal(connection, weth, trader, token, amount, router);
 
   // A depositor's $1M, bought into the basket at its targets.
   await b.usdc.mint(depositor.address, DEPOSIT_USD * 10n ** 6n);
@@ -68,14 +61,14 @@ async function measure(basketSize: number): Promise<Row> {
     const usd = 2_350_000n; // about 8% of price on a $60M-a-side full-range pool
     const oracle = b.oracle;
     const amountIn = up ? usd * 10n ** 6n : (usd * 10n ** 6n * 10n ** 30n) / (await oracle.quote(token, 10n ** 30n));
-    await fund(trader, up ? usdc : token, amountIn);
+    await fund(up ? usdc : token, amountIn);
     const swapPath = up ? reversePath(path) : path;
     await routerAs(trader).exactInput({ path: swapPath, recipient: trader.address, deadline: 2n ** 40n, amountIn, amountOutMinimum: 0n });
   }
   await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
 
   const plan = await vault.previewRebalance();
-  for (const t of plan) await fund(trader, t.tokenIn, t.amountIn);
+  for (const t of plan) await fund(t.tokenIn, t.amountIn);
   const snapshot = await networkHelpers.takeSnapshot();
   let bareSwapsGas = 0n;
   for (const t of plan) {
@@ -91,20 +84,6 @@ async function measure(basketSize: number): Promise<Row> {
   await snapshot.restore();
   const receipt = (await (await vault.rebalance()).wait()) as ContractTransactionReceipt;
   return { tokens: basketSize, swaps: plan.length, rebalanceGas: receipt.gasUsed, bareSwapsGas };
-}
-
-/** token0 fee token1 ... reversed, as a hex string. */
-function reversePath(path: string): string {
-  const hex = path.slice(2);
-  const tokens: string[] = [];
-  const fees: string[] = [];
-  for (let o = 0; o < hex.length; o += 46) {
-    tokens.push(hex.slice(o, o + 40));
-    if (o + 40 < hex.length) fees.push(hex.slice(o + 40, o + 46));
-  }
-  let out = tokens[tokens.length - 1];
-  for (let i = fees.length - 1; i >= 0; i--) out += fees[i] + tokens[i];
-  return "0x" + out;
 }
 
 const rows: Row[] = [];

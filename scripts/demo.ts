@@ -11,7 +11,7 @@ import { id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ether
 import { network } from "hardhat";
 
 import { DEFAULT_PARAMETERS } from "../deploy/modules/Ballast.js";
-import { deployLocalBallast, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
+import { deployLocalBallast, fundLocal, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 
 const HOUR = 3600;
 const DAYS = 10;
@@ -86,12 +86,12 @@ for (const d of depositors) {
 }
 
 // --- the market actor: moves a pool's price to a target with one swap bounded by a price limit.
-const erc20 = async (address: string) => ethers.getContractAt("DemoToken", address, market);
-for (const [i, token] of tokens.entries()) {
-  if (i !== 1) await (await erc20(token)).mint(market.address, 10n ** 36n); // WETH is wrapped below
-  await (await erc20(token)).approve(routerAddress, MaxUint256);
+const wethAddress = await b.weth.getAddress();
+for (const token of tokens) {
+  // More than any move needs: each swap below stops at its price limit.
+  const amount = token === wethAddress ? 5_000_000n * 10n ** 18n : 10n ** 36n;
+  await fundLocal(connection, wethAddress, market, token, amount, routerAddress);
 }
-await (b.weth.connect(market) as typeof b.weth).deposit({ value: 5_000_000n * 10n ** 18n });
 const marketRouter = b.router.connect(market) as typeof b.router;
 
 async function setPrice(i: number, usdPrice: number) {

@@ -1,9 +1,12 @@
 // Ballast on the genuine local Uniswap V3 market: the one way tests, the benchmark and the demo
 // deploy it on the in-process network. Both deployments go through their Ignition modules.
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { MaxUint256 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
 import LocalMarket, { LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
+import { weth9Artifact } from "./uniswap-artifacts.js";
 import { encodePath } from "./uniswap-path.js";
 
 export const LOCAL_TWAP_WINDOW_SECONDS = 1800;
@@ -75,4 +78,26 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
   };
   const ballast = await connection.ignition.deploy(Ballast, { parameters: { Ballast: parameters as never } });
   return { ...market, ...ballast, basket: [usdc, ...basket], paths };
+}
+
+/**
+ * Gives `who` `amount` of a local-market token (wrapped from its ETH for WETH, minted from the demo
+ * token's faucet otherwise) and approves `spender` for all of it.
+ */
+export async function fundLocal(
+  connection: NetworkConnection<"l1">,
+  weth: string,
+  who: HardhatEthersSigner,
+  token: string,
+  amount: bigint,
+  spender: string,
+) {
+  const { ethers } = connection;
+  if (token === weth) {
+    const wrapped = await ethers.getContractAt(weth9Artifact.abi, weth, who);
+    await wrapped.deposit({ value: amount });
+  } else {
+    await (await ethers.getContractAt("DemoToken", token, who)).mint(who.address, amount);
+  }
+  await (await ethers.getContractAt("DemoToken", token, who)).approve(spender, MaxUint256);
 }

@@ -17,3 +17,18 @@ export function encodePath(tokens: string[], fees: number[]): string {
   });
   return solidityPacked(types, values);
 }
+
+/** The same route walked the other way (`exactInput` sells along a path; to buy, reverse it). */
+export function reversePath(path: string): string {
+  const hex = path.startsWith("0x") ? path.slice(2) : path;
+  const ADDR = 40;
+  const HOP = ADDR + 6;
+  if (hex.length < ADDR + HOP || (hex.length - ADDR) % HOP !== 0) {
+    throw new Error(`not a Uniswap V3 path: ${path}`);
+  }
+  let reversed = hex.slice(hex.length - ADDR);
+  for (let offset = hex.length - ADDR - HOP; offset >= 0; offset -= HOP) {
+    reversed += hex.slice(offset + ADDR, offset + HOP) + hex.slice(offset, offset + ADDR);
+  }
+  return "0x" + reversed;
+}

@@ -6,6 +6,7 @@ import { network } from "hardhat";
 
 import {
   deployLocalBallast,
+  fundLocal,
   LOCAL_TARGETS_BPS,
   LOCAL_TIMELOCK_DELAY_SECONDS,
   LOCAL_TWAP_WINDOW_SECONDS,
@@ -84,8 +85,8 @@ export const USDC = (n: number | bigint) => BigInt(n) * 10n ** 6n;
 
 /**
  * Puts tokens straight into the vault (a donation), worth `usd` dollars at the pools' initial
- * prices and split by TARGETS, as if a rebalance had bought them. Until the rebalance engine runs
- * in tests, this is how the vault comes to hold a basket.
+ * prices and split by TARGETS, as if a rebalance had bought them: a basket without the swaps, for
+ * tests of depositors and governance.
  */
 export async function donateBasket(f: BallastFixture, usd: bigint) {
   const vault = await f.vault.getAddress();
@@ -107,15 +108,7 @@ export async function marketSwap(
   fee: number,
   amountIn: bigint,
 ) {
-  const router = await f.router.getAddress();
-  if (tokenIn === f.tokens.weth) {
-    await signedBy(f.weth, trader).deposit({ value: amountIn });
-    await signedBy(f.weth, trader).approve(router, MaxUint256);
-  } else {
-    const token = [f.usdc, f.wbtc, f.link].find((t) => t.target === tokenIn)!;
-    await token.mint(trader.address, amountIn);
-    await signedBy(token, trader).approve(router, MaxUint256);
-  }
+  await fundLocal(connection, f.tokens.weth, trader, tokenIn, amountIn, await f.router.getAddress());
   return signedBy(f.router, trader).exactInputSingle({
     tokenIn,
     tokenOut,

@@ -15,6 +15,7 @@ import {
   Parameter,
   useBallast,
   type BallastFixture,
+  type Signer,
 } from "../helpers/vault.js";
 
 const Trigger = { None: 0n, Threshold: 1n, Calendar: 2n };
@@ -46,6 +47,21 @@ describe("RebalancingVault: rebalance", function () {
       trades: logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args),
       rebalanced: logs.find((l) => l.name === "Rebalanced")!.args,
     };
+  }
+
+  /** A back-run: `who` sells all it holds of `token` for USDC in the pool of fee tier `fee`. */
+  async function sellAllForUsdc(f: BallastFixture, who: Signer, token: typeof f.weth | typeof f.wbtc, fee: number) {
+    await signedBy(token, who).approve(await f.router.getAddress(), MaxUint256);
+    await signedBy(f.router, who).exactInputSingle({
+      tokenIn: await token.getAddress(),
+      tokenOut: f.tokens.usdc,
+      fee,
+      recipient: who.address,
+      deadline: (await time().latest()) + 600,
+      amountIn: await token.balanceOf(who.address),
+      amountOutMinimum: 0n,
+      sqrtPriceLimitX96: 0n,
+    });
   }
 
   /** Rebalances every cooldown until not due; returns the number of calls. */
@@ -269,17 +285,7 @@ describe("RebalancingVault: rebalance", function () {
       await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultSpotDeviation");
       expect((await f.vault.rebalanceTrigger())[0]).to.equal(false, "keepers are told not to call");
       // Back-run: the attacker sells what it bought and is out of pocket (two pool fees, nothing gained).
-      await signedBy(f.weth, attacker).approve(await f.router.getAddress(), MaxUint256);
-      await signedBy(f.router, attacker).exactInputSingle({
-        tokenIn: f.tokens.weth,
-        tokenOut: f.tokens.usdc,
-        fee: LOCAL_MARKET_FEES.usdcWeth,
-        recipient: attacker.address,
-        deadline: (await time().latest()) + 600,
-        amountIn: await f.weth.balanceOf(attacker.address),
-        amountOutMinimum: 0n,
-        sqrtPriceLimitX96: 0n,
-      });
+      await sellAllForUsdc(f, attacker, f.weth, LOCAL_MARKET_FEES.usdcWeth);
       // marketSwap minted the $900k it spent.
       expect(await f.usdc.balanceOf(attacker.address)).to.be.lessThan(usdcBefore + USDC(900_000));
       expect(await f.vault.totalAssets()).to.equal(USDC(1_000_000), "the vault did not trade");
@@ -299,24 +305,13 @@ describe("RebalancingVault: rebalance", function () {
       const gov = await timelockSigner(suite.connection, f);
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
       const attacker = f.signers.attacker;
-      const router = signedBy(f.router, attacker);
       const usdcBefore = await f.usdc.balanceOf(attacker.address);
       // Front-run with a push of about 0.3%, then the keeper's rebalance, then the back-run.
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(90_000));
       const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
       expect(trades).to.have.length(1);
       expect(trades[0].amountOut * 10_000n).to.be.greaterThanOrEqual(trades[0].expectedOut * 9_900n, "within the slippage bound");
-      await signedBy(f.wbtc, attacker).approve(await f.router.getAddress(), MaxUint256);
-      await router.exactInputSingle({
-        tokenIn: f.tokens.wbtc,
-        tokenOut: f.tokens.usdc,
-        fee: LOCAL_MARKET_FEES.usdcWbtc,
-        recipient: attacker.address,
-        deadline: (await time().latest()) + 600,
-        amountIn: await f.wbtc.balanceOf(attacker.address),
-        amountOutMinimum: 0n,
-        sqrtPriceLimitX96: 0n,
-      });
+      await sellAllForUsdc(f, attacker, f.wbtc, LOCAL_MARKET_FEES.usdcWbtc);
       // marketSwap minted the $90k it spent.
       expect(await f.usdc.balanceOf(attacker.address)).to.be.lessThan(usdcBefore + USDC(90_000), "the sandwich lost money");
     });
