@@ -345,6 +345,46 @@ describe("RebalancingVault: rebalance", function () {
       expect(await f.usdc.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000));
     });
 
+    it("a token that costs the vault more than it sends fails the rebalance with VaultRebalanceLoss", async function () {
+      const f = await deposited();
+      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
+      const fotAddress = await fot.getAddress();
+      await fot.setFeeBps(0);
+      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
+      const gov = await timelockSigner(suite.connection, f);
+      // $100k of it in the vault against a target of 0: a sale, in slices of 5% of NAV.
+      await fot.mint(await f.vault.getAddress(), USDC(100_000));
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [10_000, 0, 0, 0, 0]);
+      await setParameter(f, Parameter.MaxTradeBps, 500);
+      // Each transfer now also burns 5% of the amount from the sender: the pool gets what it is owed,
+      // every swap meets its minimum, and the vault is poorer by more than the slippage bound.
+      await fot.setFeeBps(500);
+      await fot.setSenderPays(true);
+      const [trade] = await f.vault.previewRebalance();
+      expect(trade.tokenIn).to.equal(fotAddress);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultRebalanceLoss");
+      expect(await fot.balanceOf(await f.vault.getAddress())).to.equal(USDC(100_000), "nothing moved");
+    });
+
+    it("a token that burns more of the vault's holding than it sells fails the rebalance with VaultDriftNotReduced", async function () {
+      const f = await deposited();
+      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
+      const fotAddress = await fot.getAddress();
+      await fot.setFeeBps(0);
+      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
+      const gov = await timelockSigner(suite.connection, f);
+      // $1M of it beside the $1M of USDC, against a 40% target: a $200k sale.
+      await fot.mint(await f.vault.getAddress(), USDC(1_000_000));
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [6_000, 0, 0, 0, 4_000]);
+      await setParameter(f, Parameter.MaxTradeBps, 10_000);
+      // Each transfer now also burns 150% of the amount from the sender: the sale leaves the token
+      // further under its target than it was over.
+      await fot.setFeeBps(15_000);
+      await fot.setSenderPays(true);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultDriftNotReduced");
+      expect(await fot.balanceOf(await f.vault.getAddress())).to.equal(USDC(1_000_000), "nothing moved");
+    });
+
     it("entering just before a rebalance and leaving just after, in the same block, does not pay", async function () {
       const f = await deposited();
       const { attacker } = f.signers;
