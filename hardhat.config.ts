@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
+
+import { ballastTasks } from "./tasks/index.js";
 
 // Compile offline with the solc-js build that the npm `solc` package ships. Its version must be
 // the one pinned in package.json, and every build profile needs the path (Ignition builds with
@@ -14,6 +16,7 @@ const deep = process.env.BALLAST_FUZZ === "deep";
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: ballastTasks,
   solidity: {
     // Deployed as they are published: governance's timelock.
     npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
@@ -52,5 +55,25 @@ export default defineConfig({
       chainType: "l1",
       accounts: { accountsBalance: 10n ** 9n * 10n ** 18n },
     },
+    // A node on this machine (`hardhat node`), with its default accounts.
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // Real networks. Secrets are configuration variables: kept in Hardhat's encrypted keystore
+    // (`hardhat keystore set MAINNET_RPC_URL`) or read from the environment; never in this repository.
+    // BALLAST_PRIVATE_KEY signs: the deployer's key to deploy, the keeper's to run the keeper.
+    mainnet: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("MAINNET_RPC_URL"),
+      accounts: [configVariable("BALLAST_PRIVATE_KEY")],
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("BALLAST_PRIVATE_KEY")],
+    },
+  },
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
   },
 });

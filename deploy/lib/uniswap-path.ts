@@ -32,3 +32,20 @@ export function reversePath(path: string): string {
   }
   return "0x" + reversed;
 }
+
+/** The tokens and fee tiers of a Uniswap V3 path. */
+export function decodePath(path: string): { tokens: string[]; fees: number[] } {
+  const hex = path.startsWith("0x") ? path.slice(2) : path;
+  const ADDR = 40;
+  const HOP = ADDR + 6;
+  if (hex.length < ADDR + HOP || (hex.length - ADDR) % HOP !== 0) {
+    throw new Error(`not a Uniswap V3 path: ${path}`);
+  }
+  const tokens = [`0x${hex.slice(0, ADDR)}`];
+  const fees: number[] = [];
+  for (let offset = ADDR; offset < hex.length; offset += HOP) {
+    fees.push(parseInt(hex.slice(offset, offset + 6), 16));
+    tokens.push(`0x${hex.slice(offset + 6, offset + HOP)}`);
+  }
+  return { tokens, fees };
+}

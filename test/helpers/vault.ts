@@ -153,13 +153,15 @@ export async function listNewToken(
 }
 
 /**
- * Registers, in the calling `describe`, a connection of its own and the Ballast fixture on it.
+ * Registers, in the calling `describe`, a connection (its own unless `shared`) and the Ballast fixture on it.
  * Tests call `suite.load()` for a fresh snapshot and use `suite.connection`.
  */
-export function useBallast() {
+export function useBallast(options: { shared?: boolean } = {}) {
   const suite = {} as { connection: Connection; load: () => Promise<BallastFixture> };
   before(async function () {
-    suite.connection = await network.create();
+    // `shared`: the network connection Hardhat tasks get (`network.getOrCreate()`), so that a test
+    // can run a task against the fixture's chain.
+    suite.connection = (options.shared ? await network.getOrCreate() : await network.create()) as Connection;
     const fixture = () => deployBallast(suite.connection);
     suite.load = () => suite.connection.networkHelpers.loadFixture(fixture);
   });

@@ -1,0 +1,84 @@
+// Ballast's Hardhat tasks. Each action's module loads only when its task runs.
+import { emptyTask, task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
+
+const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" };
+const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" };
+const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" };
+
+export const ballastTasks = [
+  emptyTask("vault", "Look at a Ballast vault, deposit into it, redeem from it").build(),
+  task(["vault", "status"], "NAV, holdings vs targets, drift, whether a rebalance is due, pending governance")
+    .addOption(vaultOption)
+    .addFlag({ name: "json", description: "Print JSON instead of a table" })
+    .setInlineAction(async (args, hre) => (await import("./vault.js")).status(args, hre))
+    .build(),
+  task(["vault", "deposit"], "Deposit the base asset (approves the vault for the amount if needed)")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption(receiverOption)
+    .addOption({ name: "amount", description: "How much of the base asset, e.g. 1000.5", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./vault.js")).deposit(args, hre))
+    .build(),
+  task(["vault", "redeem"], "Redeem shares for the base asset (up to what the idle base asset covers)")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption(receiverOption)
+    .addOption({ name: "shares", description: "How many shares, e.g. 100.5, or all", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./vault.js")).redeem(args, hre))
+    .build(),
+  task(["vault", "redeem-in-kind"], "Redeem shares for a pro-rata slice of every holding (works while paused)")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption(receiverOption)
+    .addOption({ name: "shares", description: "How many shares, e.g. 100.5, or all", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./vault.js")).redeemInKind(args, hre))
+    .build(),
+
+  emptyTask("keeper", "Keep a Ballast vault on its targets").build(),
+  task(["keeper", "run"], "Check whether a rebalance is due and send it when it is; one JSON line per event")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption({ name: "interval", description: "Seconds between passes; 0 runs one pass", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxPasses", description: "With --interval, stop after this many passes (0: until stopped)", type: ArgumentType.INT, defaultValue: 0 })
+    .addFlag({ name: "dryRun", description: "Simulate, print the planned trades and the gas estimate; send nothing" })
+    .addOption({ name: "maxBaseFeeGwei", description: "Skip a pass while the base fee is above this (gwei)", defaultValue: "" })
+    .addOption({ name: "maxPriorityFeeGwei", description: "The most priority fee to pay (gwei)", defaultValue: "" })
+    .addOption({ name: "minNetBenefit", description: "Skip a rebalance worth less than this, net of pool fees and gas (base asset)", defaultValue: "0" })
+    .addOption({ name: "nativePrice", description: "The native coin's price in the base asset, when the oracle cannot price it", defaultValue: "" })
+    .addOption({ name: "retries", description: "Retries of an RPC call that fails transiently", type: ArgumentType.INT, defaultValue: 3 })
+    .addOption({ name: "retryDelayMs", description: "First retry delay; doubles each time", type: ArgumentType.INT, defaultValue: 1000 })
+    .setInlineAction(async (args, hre) => (await import("./keeper.js")).run(args, hre))
+    .build(),
+
+  emptyTask("gov", "Change a Ballast vault through its timelock").build(),
+  task(["gov", "propose-targets"], "Schedule new target weights through the timelock")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption({ name: "targets", description: "Every basket token's weight in bps, e.g. USDC=4000,WETH=3000,WBTC=2000,LINK=1000", defaultValue: "" })
+    .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeTargets(args, hre))
+    .build(),
+  task(["gov", "propose-parameter"], "Schedule a parameter change through the timelock")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption({ name: "name", description: "The parameter, e.g. DriftThresholdBps", defaultValue: "" })
+    .addOption({ name: "value", description: "Its new value (a whole number)", defaultValue: "" })
+    .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
+    .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeParameter(args, hre))
+    .build(),
+  task(["gov", "execute"], "Execute a scheduled change once its delay has passed")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption({ name: "id", description: "The operation id that propose printed", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./gov.js")).execute(args, hre))
+    .build(),
+  task(["gov", "cancel"], "Cancel a scheduled change (guardian or proposer)")
+    .addOption(vaultOption)
+    .addOption(fromOption)
+    .addOption({ name: "id", description: "The operation id", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./gov.js")).cancel(args, hre))
+    .build(),
+];

@@ -1,0 +1,254 @@
+// `keeper run`: asks the vault whether a rebalance is due and, when it is and pays for itself,
+// sends it. Never sends a transaction that a static call says would revert. One JSON line per event.
+import { Contract, formatUnits, parseUnits, ZeroAddress, type Block } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { pino, type Logger } from "pino";
+
+import { decodePath } from "../deploy/lib/uniswap-path.js";
+import type { RebalancingVault } from "../types/ethers-contracts/index.js";
+import {
+  connect,
+  describeRevert,
+  OperatorError,
+  out,
+  resolveSigner,
+  resolveVault,
+  taskAction,
+  type Connection,
+} from "./lib/context.js";
+import { ERC20_ABI } from "./lib/governance.js";
+import { sleep, withRetry } from "./lib/retry.js";
+
+export interface KeeperArgs {
+  vault: string;
+  from: string;
+  /** Seconds between passes; 0 runs one pass. */
+  interval: number;
+  /** With --interval: stop after this many passes (0: run until stopped). */
+  maxPasses: number;
+  dryRun: boolean;
+  /** Skip a pass while the base fee is above this (gwei, decimal); "" for no cap. */
+  maxBaseFeeGwei: string;
+  /** The most priority fee to pay (gwei, decimal); "" to pay what the node suggests. */
+  maxPriorityFeeGwei: string;
+  /** Skip a rebalance whose value restored to target, less its cost, is below this (base-asset units, decimal). */
+  minNetBenefit: string;
+  /** The native coin's price in base-asset units, used when the oracle cannot price the router's WETH9. */
+  nativePrice: string;
+  retries: number;
+  retryDelayMs: number;
+}
+
+export const KEEPER_DEFAULTS: KeeperArgs = {
+  vault: "",
+  from: "",
+  interval: 0,
+  maxPasses: 0,
+  dryRun: false,
+  maxBaseFeeGwei: "",
+  maxPriorityFeeGwei: "",
+  minNetBenefit: "0",
+  nativePrice: "",
+  retries: 3,
+  retryDelayMs: 1000,
+};
+
+/** Consecutive failed passes after which a looping keeper gives up (and exits non-zero). */
+export const MAX_CONSECUTIVE_FAILURES = 5;
+
+export type PassOutcome =
+  | { action: "not-due"; reason: string }
+  | { action: "skipped"; reason: string }
+  | { action: "dry-run"; gasEstimate: bigint; trades: number }
+  | { action: "rebalanced"; hash: string; gasUsed: bigint; trades: number };
+
+const bigintsAsText = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
+
+export function keeperLogger(): Logger {
+  return pino(
+    { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => out.line(line.trimEnd()) },
+  );
+}
+
+interface Settings {
+  maxBaseFee: bigint | null;
+  maxPriorityFee: bigint | null;
+  minNetBenefit: bigint;
+  nativePrice: bigint | null;
+}
+
+function decimalOption(text: string, decimals: number, option: string, unit: string): bigint | null {
+  if (text === "") return null;
+  try {
+    const value = parseUnits(text.trim(), decimals);
+    if (value >= 0n) return value;
+  } catch {
+    // fall through
+  }
+  throw new OperatorError(`${option} "${text}" is not a non-negative decimal number of ${unit}`);
+}
+
+function checkArgs(args: KeeperArgs) {
+  const int = (value: number, option: string, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) throw new OperatorError(`${option} must be a whole number from ${min} to ${max}, not ${value}`);
+  };
+  int(args.interval, "--interval", 0, 7 * 24 * 3600);
+  int(args.maxPasses, "--max-passes", 0, Number.MAX_SAFE_INTEGER);
+  int(args.retries, "--retries", 0, 10);
+  int(args.retryDelayMs, "--retry-delay-ms", 0, 60_000);
+  if (args.maxPasses > 0 && args.interval === 0) throw new OperatorError("--max-passes needs --interval (without it the keeper runs one pass)");
+}
+
+/** One keeper pass: check, plan, price, simulate, then (unless a dry run) send. */
+export async function keeperPass(
+  connection: Connection,
+  vault: RebalancingVault,
+  signer: Awaited<ReturnType<typeof resolveSigner>>,
+  args: KeeperArgs,
+  settings: Settings,
+  log: Logger,
+): Promise<PassOutcome> {
+  const rpc = <T>(what: string, fn: () => Promise<T>) =>
+    withRetry(fn, {
+      retries: args.retries,
+      baseDelayMs: args.retryDelayMs,
+      onRetry: (attempt, delayMs, error) => log.warn({ event: "retry", what, attempt, delayMs, error: describeRevert(error, []) }),
+    });
+  const [due, trigger, driftBps, readyAt] = await rpc("rebalanceStatus", () => vault.rebalanceStatus());
+  log.info(bigintsAsText({ event: "check", due, trigger: ["none", "threshold", "calendar"][Number(trigger)], driftBps, readyAt }));
+  if (!due) return { action: "not-due", reason: `drift ${driftBps} bps; not due` };
+
+  const keeperRole = await rpc("role", () => vault.KEEPER_ROLE());
+  const [mine, open] = await rpc("role", () => Promise.all([vault.hasRole(keeperRole, signer.address), vault.hasRole(keeperRole, ZeroAddress)]));
+  if (!mine && !open) {
+    throw new OperatorError(`${signer.address} does not hold the vault's keeper role: run with the keeper's account (--from) or have governance grant it`);
+  }
+
+  const asKeeper = vault.connect(signer) as RebalancingVault;
+  const skip = (reason: string, extra: Record<string, unknown> = {}): PassOutcome => {
+    log.info(bigintsAsText({ event: "skip", reason, ...extra }));
+    return { action: "skipped", reason };
+  };
+  // The rule that matters most: simulate first, and never send what would revert.
+  let trades;
+  try {
+    trades = await rpc("simulate", () => asKeeper.rebalance.staticCall());
+  } catch (error) {
+    return skip(`a static call of rebalance() reverts: ${describeRevert(error, [vault.interface])}`);
+  }
+  const gasEstimate = await rpc("estimateGas", () => asKeeper.rebalance.estimateGas());
+
+  const block = (await rpc("block", () => connection.ethers.provider.getBlock("latest"))) as Block;
+  const baseFee = block.baseFeePerGas ?? 0n;
+  if (settings.maxBaseFee !== null && baseFee > settings.maxBaseFee) {
+    return skip(`base fee ${formatUnits(baseFee, "gwei")} gwei is above --max-base-fee-gwei`, { baseFee });
+  }
+  const suggested = (await rpc("fees", () => connection.ethers.provider.getFeeData())).maxPriorityFeePerGas ?? 0n;
+  const priorityFee = settings.maxPriorityFee !== null && suggested > settings.maxPriorityFee ? settings.maxPriorityFee : suggested;
+  const maxFeePerGas = (settings.maxBaseFee ?? 2n * baseFee) + priorityFee;
+
+  // What the pass is worth: the value it moves back to target, less the pools' fees and the gas.
+  let restored = 0n;
+  let poolFees = 0n;
+  for (const t of trades) {
+    restored += t.value;
+    const keep = decodePath(t.path).fees.reduce((k, fee) => (k * BigInt(1_000_000 - fee)) / 1_000_000n, 10n ** 18n);
+    poolFees += (t.value * (10n ** 18n - keep)) / 10n ** 18n;
+  }
+  const gasWei = gasEstimate * (baseFee + priorityFee);
+  const gasCost = await gasInBase(connection, vault, gasWei, settings.nativePrice);
+  if (gasCost === null && settings.minNetBenefit > 0n) {
+    throw new OperatorError("cannot value gas in the base asset (the oracle does not price the router's WETH9): pass --native-price");
+  }
+  const netBenefit = restored - poolFees - (gasCost ?? 0n);
+  const plan = bigintsAsText({ trades: trades.length, gasEstimate, baseFee, priorityFee, restored, poolFees, gasCost: gasCost ?? "unknown", netBenefit });
+  if (netBenefit < settings.minNetBenefit) return skip("net benefit below --min-net-benefit", plan);
+  if (args.dryRun) {
+    log.info({
+      event: "dry-run",
+      ...plan,
+      planned: trades.map((t) => bigintsAsText({ tokenIn: t.tokenIn, tokenOut: t.tokenOut, amountIn: t.amountIn, minAmountOut: t.minAmountOut, value: t.value })),
+    });
+    return { action: "dry-run", gasEstimate, trades: trades.length };
+  }
+
+  // Sent once: a retry after a send could pay twice for one rebalance.
+  const tx = await asKeeper.rebalance({ gasLimit: (gasEstimate * 12n) / 10n, maxFeePerGas, maxPriorityFeePerGas: priorityFee });
+  log.info({ event: "sent", hash: tx.hash, ...plan });
+  const receipt = await rpc("receipt", () => tx.wait(1, 10 * 60_000).catch((error: unknown) => {
+    if ((error as { code?: string }).code === "CALL_EXCEPTION") throw new Error(`rebalance ${tx.hash} reverted on chain`);
+    throw error;
+  }));
+  if (receipt === null || receipt.status !== 1) throw new Error(`rebalance ${tx.hash} reverted on chain`);
+  const done = receipt.logs.map((l) => vault.interface.parseLog(l)).find((l) => l?.name === "Rebalanced");
+  log.info(bigintsAsText({
+    event: "rebalanced",
+    hash: tx.hash,
+    gasUsed: receipt.gasUsed,
+    trades: trades.length,
+    driftBeforeBps: done?.args.driftBeforeBps,
+    driftAfterBps: done?.args.driftAfterBps,
+    navBefore: done?.args.navBefore,
+    navAfter: done?.args.navAfter,
+  }));
+  return { action: "rebalanced", hash: tx.hash, gasUsed: receipt.gasUsed, trades: trades.length };
+}
+
+async function gasInBase(connection: Connection, vault: RebalancingVault, wei: bigint, nativePrice: bigint | null): Promise<bigint | null> {
+  if (nativePrice !== null) return (wei * nativePrice) / 10n ** 18n;
+  try {
+    const router = new Contract(await vault.ROUTER(), ["function WETH9() view returns (address)"], connection.ethers.provider);
+    const oracle = await connection.ethers.getContractAt("IPriceOracle", await vault.oracle());
+    return await oracle.quote((await router.WETH9()) as string, wei);
+  } catch {
+    return null;
+  }
+}
+
+export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnvironment) => {
+  checkArgs(args);
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const signer = await resolveSigner(connection, args.from);
+  const asset = new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider);
+  const assetDecimals = Number(await asset.decimals());
+  const settings: Settings = {
+    maxBaseFee: decimalOption(args.maxBaseFeeGwei, 9, "--max-base-fee-gwei", "gwei"),
+    maxPriorityFee: decimalOption(args.maxPriorityFeeGwei, 9, "--max-priority-fee-gwei", "gwei"),
+    minNetBenefit: decimalOption(args.minNetBenefit, assetDecimals, "--min-net-benefit", "the base asset") ?? 0n,
+    nativePrice: decimalOption(args.nativePrice, assetDecimals, "--native-price", "the base asset"),
+  };
+  const log = keeperLogger();
+  log.info({ event: "start", vault: await vault.getAddress(), keeper: signer.address, network: connection.networkName, interval: args.interval, dryRun: args.dryRun });
+
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const outcomes: PassOutcome[] = [];
+  let failures = 0;
+  try {
+    for (let pass = 1; !stop; pass++) {
+      try {
+        outcomes.push(await keeperPass(connection, vault, signer, args, settings, log));
+        failures = 0;
+      } catch (error) {
+        if (error instanceof OperatorError || args.interval === 0) throw error;
+        failures++;
+        log.error({ event: "pass-failed", pass, failures, error: describeRevert(error, [vault.interface]) });
+        if (failures >= MAX_CONSECUTIVE_FAILURES) throw new OperatorError(`${failures} passes failed in a row; stopping`);
+      }
+      if (args.interval === 0 || (args.maxPasses > 0 && pass >= args.maxPasses)) break;
+      await sleep(args.interval * 1000);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  log.info({ event: "stop", passes: outcomes.length });
+  return outcomes;
+});

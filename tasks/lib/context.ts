@@ -1,0 +1,140 @@
+// What every Ballast task shares: the network connection, the vault it acts on, the account that
+// signs, amounts typed by people, and the one way a task fails (a line on stderr, exit code 1).
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { formatUnits, isAddress, parseUnits, type Interface } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+
+/** A failure the operator can fix: bad input, wrong network, a missing role. Printed as one line. */
+export class OperatorError extends Error {}
+
+/** Where tasks write. Tests replace these to read what a task printed. */
+export const out = {
+  line: (text: string) => void process.stdout.write(`${text}\n`),
+  error: (text: string) => void process.stderr.write(`${text}\n`),
+};
+
+type Result = { success: true; value: unknown } | { success: false; error: Error };
+
+/**
+ * Wraps a task body: its return value becomes the task's result; any failure prints one line naming
+ * the problem and makes the CLI exit with 1 (Hardhat sets the exit code for a failed result).
+ * `--show-stack-traces` rethrows instead, for the whole story.
+ */
+export function taskAction<A>(body: (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown>) {
+  return async (args: A, hre: HardhatRuntimeEnvironment): Promise<Result> => {
+    try {
+      return { success: true, value: await body(args, hre) };
+    } catch (error) {
+      if (hre.globalOptions.showStackTraces) throw error;
+      const err = error instanceof Error ? error : new Error(String(error));
+      out.error(`error: ${oneLine(err)}`);
+      return { success: false, error: err };
+    }
+  };
+}
+
+function oneLine(error: Error): string {
+  if (error instanceof OperatorError) return error.message;
+  const e = error as Error & { shortMessage?: string; code?: string };
+  const text = (e.shortMessage ?? e.message).split("\n")[0];
+  if (e.code === "ECONNREFUSED" || /ECONNREFUSED|ENOTFOUND|fetch failed/.test(e.message)) {
+    return `cannot reach the network's RPC endpoint (${text}); check its URL (see the README, Deploying)`;
+  }
+  return text;
+}
+
+export type Connection = NetworkConnection;
+
+export async function connect(hre: HardhatRuntimeEnvironment): Promise<Connection> {
+  return hre.network.getOrCreate();
+}
+
+/** The chain id, and a name for it in messages. */
+export async function chainOf(connection: Connection) {
+  const chainId = (await connection.ethers.provider.getNetwork()).chainId;
+  return { chainId, label: `network "${connection.networkName}" (chain ${chainId})` };
+}
+
+/** The address Ignition recorded for `futureId` on this chain, if any. */
+export function recordedAddress(hre: HardhatRuntimeEnvironment, chainId: bigint, futureId: string): string | undefined {
+  const file = path.join(hre.config.paths.ignition, "deployments", `chain-${chainId}`, "deployed_addresses.json");
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>)[futureId];
+}
+
+/**
+ * The vault a task acts on: `--vault`, else the one Ignition deployed on this chain. Fails with one
+ * line when there is none, no contract, or a contract that is not a Ballast vault.
+ */
+export async function resolveVault(hre: HardhatRuntimeEnvironment, connection: Connection, address: string) {
+  const { chainId, label } = await chainOf(connection);
+  const given = address !== "";
+  const vaultAddress = given ? address : recordedAddress(hre, chainId, "Ballast#RebalancingVault");
+  if (vaultAddress === undefined) {
+    throw new OperatorError(`no --vault given and no Ballast deployment recorded on ${label}: pass --vault <address>`);
+  }
+  if (!isAddress(vaultAddress)) throw new OperatorError(`--vault "${vaultAddress}" is not an address`);
+  if ((await connection.ethers.provider.getCode(vaultAddress)) === "0x") {
+    throw new OperatorError(`no contract at ${vaultAddress} on ${label}: check --vault and --network`);
+  }
+  const vault = await connection.ethers.getContractAt("RebalancingVault", vaultAddress);
+  try {
+    await Promise.all([vault.KEEPER_ROLE(), vault.parameters()]);
+  } catch {
+    throw new OperatorError(`${vaultAddress} on ${label} is not a Ballast vault: check --vault and --network`);
+  }
+  return vault;
+}
+
+/** The account that signs: `--from`, else the network's first configured account. */
+export async function resolveSigner(connection: Connection, from: string): Promise<HardhatEthersSigner> {
+  const signers = await connection.ethers.getSigners();
+  if (signers.length === 0) {
+    throw new OperatorError(`network "${connection.networkName}" has no account to sign with: set its key (see the README, Deploying)`);
+  }
+  if (from === "") return signers[0];
+  if (!isAddress(from)) throw new OperatorError(`--from "${from}" is not an address`);
+  const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+  if (signer === undefined) {
+    throw new OperatorError(`--from ${from} is not an account configured for network "${connection.networkName}"`);
+  }
+  return signer;
+}
+
+/** Parses a positive decimal amount typed by a person (`--amount 1000.5`) into base units. */
+export function parseAmount(text: string, decimals: number, option: string, unit: string): bigint {
+  let amount: bigint;
+  try {
+    amount = parseUnits(text.trim(), decimals);
+  } catch {
+    throw new OperatorError(`${option} "${text}" is not a decimal amount of ${unit} (at most ${decimals} decimals), e.g. 1000.5`);
+  }
+  if (amount <= 0n) throw new OperatorError(`${option} must be more than zero ${unit}`);
+  return amount;
+}
+
+export const fmt = (amount: bigint, decimals: number | bigint, digits = 4) =>
+  Number(formatUnits(amount, decimals)).toLocaleString("en-US", { maximumFractionDigits: digits });
+
+/** A revert, named by the custom error it carries (`VaultCooldownActive(1200)`) when one of `interfaces` knows it. */
+export function describeRevert(error: unknown, interfaces: Interface[]): string {
+  const e = error as { data?: string; revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
+  if (e.revert !== undefined && e.revert !== null) return `${e.revert.name}(${e.revert.args.map(String).join(", ")})`;
+  const data = typeof e.data === "string" ? e.data : undefined;
+  if (data !== undefined && data.length >= 10) {
+    for (const iface of interfaces) {
+      const parsed = iface.parseError(data);
+      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+    }
+  }
+  return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0];
+}
+
+/** JSON with bigints as decimal strings. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}

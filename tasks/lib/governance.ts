@@ -1,0 +1,124 @@
+// Reading governance from the chain: which timelock governs a vault, the operations it has pending
+// for the vault, and what each would do, in words.
+import { Contract, ZeroHash, type EventLog } from "ethers";
+
+import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
+import { OperatorError, type Connection } from "./context.js";
+
+export const PARAMETERS = [
+  "DriftThresholdBps",
+  "MinDriftBps",
+  "RebalanceIntervalSeconds",
+  "CooldownSeconds",
+  "MaxSlippageBps",
+  "MaxTradeBps",
+  "MaxSpotDeviationBps",
+  "DepositCap",
+] as const;
+
+export const ERC20_ABI = [
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function balanceOf(address) view returns (uint256)",
+  "function allowance(address,address) view returns (uint256)",
+  "function approve(address,uint256) returns (bool)",
+];
+
+/** The basket with each token's symbol, base asset first. */
+export async function basketOf(connection: Connection, vault: RebalancingVault) {
+  const [tokens, targetsBps] = await vault.targets();
+  const meta = await Promise.all(
+    tokens.map(async (t) => {
+      const erc20 = new Contract(t, ERC20_ABI, connection.ethers.provider);
+      const decimals = Number(await erc20.decimals());
+      try {
+        return { symbol: (await erc20.symbol()) as string, decimals };
+      } catch {
+        return { symbol: t.slice(0, 10), decimals };
+      }
+    }),
+  );
+  return tokens.map((token, i) => ({ token, ...meta[i], targetBps: Number(targetsBps[i]) }));
+}
+
+/** The timelock that holds the vault's governor role (found from the vault's RoleGranted events). */
+export async function timelockOf(connection: Connection, vault: RebalancingVault): Promise<TimelockController> {
+  const role = await vault.GOVERNOR_ROLE();
+  const grants = await vault.queryFilter(vault.filters.RoleGranted(role), 0);
+  for (const grant of grants.reverse()) {
+    const account = (grant as EventLog).args.account as string;
+    if (!(await vault.hasRole(role, account))) continue;
+    if ((await connection.ethers.provider.getCode(account)) === "0x") continue;
+    const timelock = await connection.ethers.getContractAt("TimelockController", account);
+    try {
+      await timelock.getMinDelay();
+      return timelock;
+    } catch {
+      // A governor that is not a timelock: keep looking.
+    }
+  }
+  throw new OperatorError(`no TimelockController holds the governor role of vault ${await vault.getAddress()}`);
+}
+
+export interface ScheduledCall {
+  id: string;
+  target: string;
+  value: bigint;
+  data: string;
+  predecessor: string;
+  salt: string;
+  delay: bigint;
+}
+
+/** Every call the timelock scheduled (from its CallScheduled and CallSalt events), by operation id. */
+export async function scheduledCalls(timelock: TimelockController, id?: string): Promise<ScheduledCall[]> {
+  const scheduled = (await timelock.queryFilter(timelock.filters.CallScheduled(id), 0)) as EventLog[];
+  const salts = (await timelock.queryFilter(timelock.filters.CallSalt(id), 0)) as EventLog[];
+  const saltOf = new Map(salts.map((e) => [e.args.id as string, e.args.salt as string]));
+  // Single calls only (index 0 of a one-call batch); Ballast's tasks never schedule batches.
+  return scheduled
+    .filter((e) => e.args.index === 0n)
+    .map((e) => ({
+      id: e.args.id as string,
+      target: e.args.target as string,
+      value: e.args.value as bigint,
+      data: e.args.data as string,
+      predecessor: e.args.predecessor as string,
+      salt: saltOf.get(e.args.id as string) ?? ZeroHash,
+      delay: e.args.delay as bigint,
+    }));
+}
+
+export type OperationState = "unset" | "waiting" | "ready" | "done";
+const STATES: OperationState[] = ["unset", "waiting", "ready", "done"];
+
+/** The operations pending on the timelock for `vault`, with their ETA and what they do. */
+export async function pendingOperations(connection: Connection, vault: RebalancingVault, timelock: TimelockController) {
+  const vaultAddress = (await vault.getAddress()).toLowerCase();
+  const calls = (await scheduledCalls(timelock)).filter((c) => c.target.toLowerCase() === vaultAddress);
+  const pending = [];
+  for (const call of calls) {
+    const state = STATES[Number(await timelock.getOperationState(call.id))];
+    if (state !== "waiting" && state !== "ready") continue;
+    const eta = await timelock.getTimestamp(call.id);
+    pending.push({ id: call.id, state, eta: Number(eta), call: await describeCall(connection, vault, call.data) });
+  }
+  return pending;
+}
+
+/** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`. */
+export async function describeCall(connection: Connection, vault: RebalancingVault, data: string): Promise<string> {
+  const parsed = vault.interface.parseTransaction({ data });
+  if (parsed === null) return data.slice(0, 10);
+  if (parsed.name === "setTargets") {
+    const basket = await basketOf(connection, vault);
+    const symbol = (t: string) => basket.find((b) => b.token.toLowerCase() === t.toLowerCase())?.symbol ?? t;
+    const tokens = parsed.args[0] as string[];
+    const weights = parsed.args[1] as bigint[];
+    return `setTargets(${tokens.map((t, i) => `${symbol(t)} ${Number(weights[i]) / 100}%`).join(", ")})`;
+  }
+  if (parsed.name === "setParameter") {
+    return `setParameter(${PARAMETERS[Number(parsed.args[0])] ?? parsed.args[0]} = ${parsed.args[1]})`;
+  }
+  return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+}

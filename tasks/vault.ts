@@ -1,0 +1,219 @@
+// `vault status`, `vault deposit`, `vault redeem`, `vault redeem-in-kind`.
+import Table from "cli-table3";
+import { Contract } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import type { RebalancingVault } from "../types/ethers-contracts/index.js";
+import {
+  chainOf,
+  connect,
+  describeRevert,
+  fmt,
+  OperatorError,
+  out,
+  parseAmount,
+  resolveSigner,
+  resolveVault,
+  taskAction,
+  toJson,
+  type Connection,
+} from "./lib/context.js";
+import { basketOf, ERC20_ABI, pendingOperations, timelockOf } from "./lib/governance.js";
+
+const TRIGGERS = ["none", "threshold", "calendar"] as const;
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+
+/** Everything an operator wants to know about a vault, as plain data. */
+export async function vaultStatus(connection: Connection, vault: RebalancingVault) {
+  const { chainId } = await chainOf(connection);
+  const provider = connection.ethers.provider;
+  const asset = new Contract(await vault.asset(), ERC20_ABI, provider);
+  const [assetSymbol, assetDecimals, shareDecimals, totalSupply, paused, p, now] = await Promise.all([
+    asset.symbol() as Promise<string>,
+    asset.decimals().then(Number) as Promise<number>,
+    vault.decimals().then(Number),
+    vault.totalSupply(),
+    vault.paused(),
+    vault.parameters(),
+    provider.getBlock("latest").then((b) => b!.timestamp),
+  ]);
+  const basket = await basketOf(connection, vault);
+  let nav: bigint | null = null;
+  let oracleError: string | null = null;
+  let holdings;
+  try {
+    const [, balances, values] = await vault.holdings();
+    nav = values.reduce((a, v) => a + v, 0n);
+    const weights = await vault.currentWeights();
+    holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: values[i] as bigint | null, weightBps: Number(weights[i]) as number | null }));
+  } catch (error) {
+    oracleError = describeRevert(error, [vault.interface]);
+    const balances = await Promise.all(basket.map((b) => new Contract(b.token, ERC20_ABI, provider).balanceOf(vault.getAddress()) as Promise<bigint>));
+    holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: null, weightBps: null }));
+  }
+  const [due, trigger, driftBps, readyAt] = await vault.rebalanceStatus();
+  const [canExec] = await vault.rebalanceTrigger();
+  const threshold = Number(p.driftThresholdBps);
+  const calendarDueAt = p.rebalanceIntervalSeconds === 0n ? null : Number(p.lastRebalanceAt + p.rebalanceIntervalSeconds);
+  let reason: string;
+  if (oracleError !== null) reason = `the oracle cannot price the basket: ${oracleError}`;
+  else if (paused) reason = "paused by the guardian";
+  else if (now < Number(readyAt)) reason = `cooldown until ${iso(Number(readyAt))}`;
+  else if (due && Number(trigger) === 1) reason = `drift ${driftBps} bps reached the threshold of ${threshold} bps`;
+  else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
+  else {
+    reason = threshold === 0 ? "the threshold trigger is off" : `drift ${driftBps} bps is below the threshold of ${threshold} bps`;
+    reason += calendarDueAt === null ? "; the calendar trigger is off" : `; the calendar trigger is due at ${iso(calendarDueAt)} with drift of at least ${p.minDriftBps} bps`;
+  }
+  if (due && !canExec) reason += ", but a rebalance would not pass its checks now (see `keeper run --dry-run`)";
+  let pending: Awaited<ReturnType<typeof pendingOperations>> = [];
+  let governance: { timelock: string; minDelaySeconds: number } | null = null;
+  try {
+    const timelock = await timelockOf(connection, vault);
+    governance = { timelock: await timelock.getAddress(), minDelaySeconds: Number(await timelock.getMinDelay()) };
+    pending = await pendingOperations(connection, vault, timelock);
+  } catch (error) {
+    if (!(error instanceof OperatorError)) throw error;
+  }
+  const one = 10n ** BigInt(shareDecimals);
+  return {
+    vault: await vault.getAddress(),
+    chainId,
+    network: connection.networkName,
+    time: now,
+    asset: { address: await asset.getAddress(), symbol: assetSymbol, decimals: assetDecimals },
+    paused,
+    nav,
+    oracleError,
+    totalSupply,
+    shareDecimals,
+    sharePrice: nav === null ? null : await vault.convertToAssets(one),
+    idle: holdings[0].balance,
+    holdings,
+    driftBps: Number(driftBps),
+    parameters: Object.fromEntries(Object.entries(p.toObject()).map(([k, v]) => [k, Number(v)])),
+    rebalance: { due, canExec, trigger: TRIGGERS[Number(trigger)], readyAt: Number(readyAt), reason },
+    governance,
+    pending,
+  };
+}
+
+export type VaultStatus = Awaited<ReturnType<typeof vaultStatus>>;
+
+function printStatus(s: VaultStatus) {
+  const d = s.asset.decimals;
+  const money = (v: bigint | null) => (v === null ? "n/a" : `${fmt(v, d, 2)} ${s.asset.symbol}`);
+  out.line(`Ballast vault ${s.vault} on ${s.network} (chain ${s.chainId})${s.paused ? ", PAUSED" : ""}`);
+  out.line(`  NAV ${money(s.nav)}, ${fmt(s.totalSupply, s.shareDecimals, 2)} shares, one share = ${money(s.sharePrice)}; idle ${money(s.idle)}`);
+  if (s.oracleError !== null) out.line(`  oracle unavailable: ${s.oracleError} (exits in kind still work)`);
+  const table = new Table({ head: ["token", "balance", `value (${s.asset.symbol})`, "weight", "target", "gap"], style: { head: [], border: [] } });
+  for (const h of s.holdings) {
+    const weight = h.weightBps === null ? "n/a" : `${(h.weightBps / 100).toFixed(2)}%`;
+    const gap = h.weightBps === null ? "n/a" : `${((h.weightBps - h.targetBps) / 100).toFixed(2)}%`;
+    table.push([h.symbol, fmt(h.balance, h.decimals, 6), money(h.value), weight, `${h.targetBps / 100}%`, gap]);
+  }
+  out.line(table.toString());
+  out.line(`  drift ${s.driftBps} bps (threshold ${s.parameters.driftThresholdBps} bps)`);
+  out.line(`  rebalance ${s.rebalance.due ? `DUE (${s.rebalance.trigger})` : "not due"}: ${s.rebalance.reason}`);
+  if (s.governance === null) out.line("  governance: no timelock found");
+  else out.line(`  governance: timelock ${s.governance.timelock}, delay ${s.governance.minDelaySeconds} s`);
+  if (s.pending.length === 0) out.line("  pending timelock operations: none");
+  for (const op of s.pending) out.line(`  pending ${op.id}: ${op.call}, ${op.state === "ready" ? "ready now" : `ETA ${iso(op.eta)}`}`);
+}
+
+interface CommonArgs {
+  vault: string;
+  from: string;
+}
+
+export const status = taskAction(async (args: { vault: string; json: boolean }, hre: HardhatRuntimeEnvironment) => {
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const s = await vaultStatus(connection, vault);
+  if (args.json) out.line(toJson(s));
+  else printStatus(s);
+  return s;
+});
+
+/** Sends `call` after a static call of the same says it succeeds; fails with the decoded revert otherwise. */
+async function simulateThenSend<T>(vault: RebalancingVault, what: string, simulate: () => Promise<T>, send: () => Promise<{ wait: () => Promise<unknown> }>) {
+  let result: T;
+  try {
+    result = await simulate();
+  } catch (error) {
+    throw new OperatorError(`${what} would revert with ${describeRevert(error, [vault.interface])}; nothing was sent`);
+  }
+  const tx = await send();
+  await tx.wait();
+  return { result, hash: (tx as unknown as { hash: string }).hash };
+}
+
+export const deposit = taskAction(async (args: CommonArgs & { amount: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const signer = await resolveSigner(connection, args.from);
+  const asset = new Contract(await vault.asset(), ERC20_ABI, signer);
+  const [symbol, decimals] = [(await asset.symbol()) as string, Number(await asset.decimals())];
+  const assets = parseAmount(args.amount, decimals, "--amount", symbol);
+  const receiver = args.receiver === "" ? signer.address : args.receiver;
+  const balance = (await asset.balanceOf(signer.address)) as bigint;
+  if (balance < assets) throw new OperatorError(`${signer.address} holds ${fmt(balance, decimals)} ${symbol}, less than --amount ${args.amount}`);
+  const max = await vault.maxDeposit(receiver);
+  if (assets > max) {
+    throw new OperatorError(max === 0n && (await vault.paused()) ? "the vault is paused: deposits are stopped (exits still work)" : `the vault accepts at most ${fmt(max, decimals)} ${symbol} now (its deposit cap)`);
+  }
+  const vaultAddress = await vault.getAddress();
+  if (((await asset.allowance(signer.address, vaultAddress)) as bigint) < assets) {
+    await (await asset.approve(vaultAddress, assets)).wait();
+  }
+  const v = vault.connect(signer) as RebalancingVault;
+  const { result: shares, hash } = await simulateThenSend(vault, "deposit", () => v.deposit.staticCall(assets, receiver), () => v.deposit(assets, receiver));
+  out.line(`deposited ${fmt(assets, decimals)} ${symbol} for ${fmt(shares, await vault.decimals())} shares to ${receiver} (tx ${hash})`);
+  return { assets, shares, hash };
+});
+
+async function sharesOf(vault: RebalancingVault, owner: string, text: string) {
+  const decimals = Number(await vault.decimals());
+  const balance = await vault.balanceOf(owner);
+  const shares = text === "all" ? balance : parseAmount(text, decimals, "--shares", "shares");
+  if (shares === 0n) throw new OperatorError(`${owner} holds no shares`);
+  if (shares > balance) throw new OperatorError(`${owner} holds ${fmt(balance, decimals)} shares, fewer than --shares ${text}`);
+  return { shares, decimals };
+}
+
+export const redeem = taskAction(async (args: CommonArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const signer = await resolveSigner(connection, args.from);
+  const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
+  const max = await vault.maxRedeem(signer.address);
+  if (shares > max) {
+    throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers): redeem fewer, or use vault redeem-in-kind`);
+  }
+  const receiver = args.receiver === "" ? signer.address : args.receiver;
+  const v = vault.connect(signer) as RebalancingVault;
+  const { result: assets, hash } = await simulateThenSend(vault, "redeem", () => v.redeem.staticCall(shares, receiver, signer.address), () => v.redeem(shares, receiver, signer.address));
+  const asset = new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider);
+  out.line(`redeemed ${fmt(shares, decimals)} shares for ${fmt(assets, await asset.decimals())} ${await asset.symbol()} to ${receiver} (tx ${hash})`);
+  return { shares, assets, hash };
+});
+
+export const redeemInKind = taskAction(async (args: CommonArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const signer = await resolveSigner(connection, args.from);
+  const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
+  const receiver = args.receiver === "" ? signer.address : args.receiver;
+  const v = vault.connect(signer) as RebalancingVault;
+  const { result: amounts, hash } = await simulateThenSend(
+    vault,
+    "redeem-in-kind",
+    () => v.redeemInKind.staticCall(shares, receiver, signer.address),
+    () => v.redeemInKind(shares, receiver, signer.address),
+  );
+  const basket = await basketOf(connection, vault);
+  const parts = basket.map((b, i) => `${fmt(amounts[i], b.decimals, 6)} ${b.symbol}`);
+  out.line(`redeemed ${fmt(shares, decimals)} shares in kind to ${receiver}: ${parts.join(", ")} (tx ${hash})`);
+  return { shares, amounts: [...amounts], hash };
+});
+

@@ -1,0 +1,271 @@
+// Ballast's Hardhat tasks, run through Hardhat's task manager against a vault on the in-process
+// network: what they print, what they send, and that bad input sends nothing.
+import { expect } from "chai";
+import hre from "hardhat";
+
+import { out } from "../../tasks/lib/context.js";
+import { signedBy } from "../helpers/assertions.js";
+import { marketSwap, TIMELOCK_DELAY, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+
+type TaskResult = { success: boolean; value?: unknown; error?: Error };
+
+/** Runs a task, capturing what it prints. */
+async function runTask(id: string[], args: Record<string, unknown>) {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const saved = { ...out };
+  out.line = (text) => void lines.push(text);
+  out.error = (text) => void errors.push(text);
+  try {
+    const result = (await hre.tasks.getTask(id).run(args)) as TaskResult;
+    return { result, lines, errors, text: lines.join("\n") };
+  } finally {
+    Object.assign(out, saved);
+  }
+}
+
+describe("Tasks", function () {
+  const suite = useBallast({ shared: true });
+  const time = () => suite.connection.networkHelpers.time;
+  let f: BallastFixture;
+  let vault: string;
+
+  beforeEach(async function () {
+    f = await suite.load();
+    vault = await f.vault.getAddress();
+  });
+
+  /** Nothing was sent from `who` while `body` ran. */
+  async function sendsNothing(who: string, body: () => Promise<unknown>) {
+    const before = await suite.connection.ethers.provider.getTransactionCount(who);
+    await body();
+    expect(await suite.connection.ethers.provider.getTransactionCount(who)).to.equal(before);
+  }
+
+  /** A one-line failure naming the problem. */
+  function expectFailure(run: Awaited<ReturnType<typeof runTask>>, pattern: RegExp) {
+    expect(run.result.success, run.text).to.equal(false);
+    expect(run.errors).to.have.length(1);
+    expect(run.errors[0]).to.match(/^error: /);
+    expect(run.errors[0]).to.match(pattern);
+    expect(run.errors[0]).to.not.include("\n");
+  }
+
+  describe("vault status", function () {
+    it("reports NAV, holdings, drift and why no rebalance is due, as a table and as JSON", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(100_000), f.signers.alice.address);
+      await time().increase(3600);
+      const json = await runTask(["vault", "status"], { vault, json: true });
+      expect(json.result.success).to.equal(true);
+      const s = JSON.parse(json.lines[0]);
+      expect(s.vault).to.equal(vault);
+      expect(BigInt(s.nav)).to.equal(await f.vault.totalAssets());
+      expect(s.holdings.map((h: { symbol: string }) => h.symbol)).to.deep.equal(["USDC", "WETH", "WBTC", "LINK"]);
+      expect(s.holdings.map((h: { targetBps: number }) => h.targetBps)).to.deep.equal([4000, 3000, 2000, 1000]);
+      expect(s.holdings[0].weightBps).to.equal(10_000);
+      expect(s.driftBps).to.equal(6000);
+      expect(s.rebalance.due).to.equal(true);
+      expect(s.rebalance.trigger).to.equal("threshold");
+      expect(s.rebalance.reason).to.match(/drift 6000 bps reached the threshold of 500 bps/);
+      expect(s.governance.timelock).to.equal(await f.timelock.getAddress());
+
+      const table = await runTask(["vault", "status"], { vault });
+      expect(table.text).to.match(/NAV 100,000 USDC/);
+      expect(table.text).to.match(/rebalance DUE \(threshold\)/);
+      expect(table.text).to.match(/USDC.*100,000 USDC.*100\.00%.*40%.*60\.00%/);
+    });
+
+    it("says why a rebalance is not due: below the threshold, and when the calendar trigger fires", async function () {
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { rebalance: { due: boolean; reason: string } };
+      expect(s.rebalance.due).to.equal(false);
+      expect(s.rebalance.reason).to.match(/drift 0 bps is below the threshold of 500 bps; the calendar trigger is due at/);
+    });
+
+    it("fails in one line on an address without a vault, and on an address that is not one", async function () {
+      expectFailure(await runTask(["vault", "status"], { vault: "0x000000000000000000000000000000000000dEaD" }), /no contract at 0x0+dEaD on network "default" \(chain 31337\)/);
+      expectFailure(await runTask(["vault", "status"], { vault: await f.usdc.getAddress() }), /is not a Ballast vault/);
+      expectFailure(await runTask(["vault", "status"], { vault: "vault" }), /--vault "vault" is not an address/);
+    });
+  });
+
+  describe("vault deposit, redeem, redeem-in-kind", function () {
+    it("deposits, redeems within the idle base, and redeems in kind while paused", async function () {
+      const alice = f.signers.alice.address;
+      const dep = await runTask(["vault", "deposit"], { vault, from: alice, amount: "2500.5" });
+      expect(dep.result.success, dep.errors.join()).to.equal(true);
+      expect(dep.text).to.match(/deposited 2,500.5 USDC for/);
+      const shares = await f.vault.balanceOf(alice);
+      expect(shares).to.equal((dep.result.value as { shares: bigint }).shares);
+      expect(await f.vault.convertToAssets(shares)).to.be.closeTo(USDC(2500), USDC(1));
+
+      const before = await f.usdc.balanceOf(alice);
+      const red = await runTask(["vault", "redeem"], { vault, from: alice, shares: "1000" });
+      expect(red.result.success, red.errors.join()).to.equal(true);
+      expect(await f.usdc.balanceOf(alice)).to.equal(before + (red.result.value as { assets: bigint }).assets);
+
+      await signedBy(f.vault, f.signers.guardian).pause();
+      const inKind = await runTask(["vault", "redeem-in-kind"], { vault, from: alice, shares: "all" });
+      expect(inKind.result.success, inKind.errors.join()).to.equal(true);
+      expect(await f.vault.balanceOf(alice)).to.equal(0n);
+      expect(inKind.text).to.match(/redeemed .* shares in kind to .*: [\d,.]+ USDC, 0 WETH, 0 WBTC, 0 LINK/);
+    });
+
+    it("refuses bad amounts, balances short of the amount, a paused vault and exits beyond the idle base, sending nothing", async function () {
+      const alice = f.signers.alice.address;
+      await sendsNothing(alice, async () => {
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "ten" }), /--amount "ten" is not a decimal amount of USDC/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "0" }), /--amount must be more than zero USDC/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1.0000001" }), /at most 6 decimals/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "20000000" }), /holds 10,000,000 USDC, less than --amount 20000000/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, from: alice, shares: "all" }), /holds no shares/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: "0x000000000000000000000000000000000000dEaD", amount: "1" }), /--from 0x0+dEaD is not an account configured for network "default"/);
+      });
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), alice);
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys 10% of NAV of each token
+      await sendsNothing(alice, async () => {
+        expectFailure(await runTask(["vault", "redeem"], { vault, from: alice, shares: "all" }), /can leave in the base asset now .*use vault redeem-in-kind/);
+        await signedBy(f.vault, f.signers.guardian).pause();
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1" }), /the vault is paused: deposits are stopped \(exits still work\)/);
+      });
+    });
+  });
+
+  describe("keeper run", function () {
+    const keeperArgs = (extra: Record<string, unknown> = {}) => ({ vault, from: f.signers.keeper.address, retryDelayMs: 0, ...extra });
+    const events = (run: Awaited<ReturnType<typeof runTask>>) => run.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    it("sends nothing when no rebalance is due, and logs one JSON line per event", async function () {
+      await sendsNothing(f.signers.keeper.address, async () => {
+        const run = await runTask(["keeper", "run"], keeperArgs());
+        expect(run.result.success).to.equal(true);
+        const e = events(run);
+        expect(e.map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        expect(e[1]).to.include({ due: false, level: "info" });
+        expect(e[1].time).to.be.a("string");
+      });
+    });
+
+    it("--dry-run simulates the due rebalance and prints its trades and gas estimate, sending nothing", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await sendsNothing(f.signers.keeper.address, async () => {
+        const run = await runTask(["keeper", "run"], keeperArgs({ dryRun: true }));
+        const dry = events(run).find((x) => x.event === "dry-run")!;
+        expect(dry.trades).to.equal(3);
+        expect(Number(dry.gasEstimate)).to.be.greaterThan(200_000);
+        expect((dry.planned as unknown[]).length).to.equal(3);
+        expect(Number(dry.restored)).to.equal(300_000e6); // three slices of 10% of NAV
+      });
+    });
+
+    it("rebalances when due, and the vault ends closer to its targets", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2", minNetBenefit: "1000" }));
+      expect(run.result.success, run.errors.join()).to.equal(true);
+      const done = events(run).find((x) => x.event === "rebalanced")!;
+      expect(done.driftBeforeBps).to.equal("6000");
+      // Three slices of 10% of NAV: about 3000 bps of drift left, a little more after fees.
+      expect(Number(done.driftAfterBps)).to.be.within(3000, 3050);
+      expect(await f.vault.driftBps()).to.equal(BigInt(done.driftAfterBps as string));
+      // The gas was valued through the oracle's WETH price: the pass priced itself.
+      const sent = events(run).find((x) => x.event === "sent")!;
+      expect(Number(sent.gasCost)).to.be.greaterThan(0);
+      expect(Number(sent.poolFees)).to.be.closeTo(300_000e6 * 0.0018, 300_000e6 * 0.001);
+    });
+
+    it("never sends what a static call says would revert: a pool pushed off the oracle is skipped", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      // Someone pushes WETH's pool 20% up in this block: the oracle has not moved, the spot check trips.
+      await marketSwap(suite.connection, f, f.signers.attacker, f.tokens.usdc, f.tokens.weth, 500, USDC(60_000_000));
+      await sendsNothing(f.signers.keeper.address, async () => {
+        const run = await runTask(["keeper", "run"], keeperArgs());
+        expect(run.result.success).to.equal(true);
+        const skip = events(run).find((x) => x.event === "skip")!;
+        expect(skip.reason).to.match(/a static call of rebalance\(\) reverts: VaultSpotDeviation\(/);
+      });
+    });
+
+    it("skips a pass above the fee cap or below the minimum net benefit", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await sendsNothing(f.signers.keeper.address, async () => {
+        const capped = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "0.000000001" }));
+        expect(events(capped).find((x) => x.event === "skip")!.reason).to.match(/base fee .* is above --max-base-fee-gwei/);
+        const small = await runTask(["keeper", "run"], keeperArgs({ minNetBenefit: "1000000" }));
+        expect(events(small).find((x) => x.event === "skip")!.reason).to.equal("net benefit below --min-net-benefit");
+      });
+    });
+
+    it("loops every --interval seconds for --max-passes passes", async function () {
+      const run = await runTask(["keeper", "run"], keeperArgs({ interval: 1, maxPasses: 2 }));
+      expect(events(run).filter((x) => x.event === "check")).to.have.length(2);
+    });
+
+    it("fails in one line, sending nothing, for a signer without the keeper role and for options out of range", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const bob = f.signers.bob.address;
+      await sendsNothing(bob, async () => {
+        expectFailure(await runTask(["keeper", "run"], keeperArgs({ from: bob })), /does not hold the vault's keeper role/);
+      });
+      expectFailure(await runTask(["keeper", "run"], keeperArgs({ retries: 11 })), /--retries must be a whole number from 0 to 10/);
+      expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxPasses: 3 })), /--max-passes needs --interval/);
+      expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "lots" })), /--max-base-fee-gwei "lots" is not a non-negative decimal/);
+    });
+  });
+
+  describe("gov", function () {
+    const gov = () => f.signers.governance.address;
+
+    it("proposes targets, shows them pending with their ETA, refuses to execute early, executes after the delay", async function () {
+      const proposed = await runTask(["gov", "propose-targets"], { vault, from: gov(), targets: "usdc=3000, WETH=3000,WBTC=3000,LINK=1000" });
+      expect(proposed.result.success, proposed.errors.join()).to.equal(true);
+      const { id, eta } = proposed.result.value as { id: string; eta: number };
+      expect(proposed.text).to.include(`operation ${id}`);
+      expect(proposed.text).to.match(/scheduled setTargets\(USDC 30%, WETH 30%, WBTC 30%, LINK 10%\)/);
+      expect(eta).to.equal((await time().latest()) + TIMELOCK_DELAY);
+
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { pending: { id: string; eta: number; call: string }[] };
+      expect(s.pending).to.deep.equal([{ id, state: "waiting", eta, call: "setTargets(USDC 30%, WETH 30%, WBTC 30%, LINK 10%)" }]);
+
+      const alice = f.signers.alice.address;
+      await sendsNothing(alice, async () => {
+        expectFailure(await runTask(["gov", "execute"], { vault, from: alice, id }), /is not ready: its ETA is/);
+      });
+      await time().increase(TIMELOCK_DELAY);
+      const executed = await runTask(["gov", "execute"], { vault, from: alice, id });
+      expect(executed.result.success, executed.errors.join()).to.equal(true);
+      expect((await f.vault.targets())[1]).to.deep.equal([3000n, 3000n, 3000n, 1000n]);
+      expectFailure(await runTask(["gov", "execute"], { vault, from: alice, id }), /was already executed/);
+    });
+
+    it("lets the guardian cancel a pending change, which then cannot execute", async function () {
+      const { id } = (await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "DriftThresholdBps", value: "300" })).result.value as { id: string };
+      expectFailure(await runTask(["gov", "cancel"], { vault, from: f.signers.alice.address, id }), /cannot cancel on the timelock/);
+      const cancelled = await runTask(["gov", "cancel"], { vault, from: f.signers.guardian.address, id });
+      expect(cancelled.text).to.match(/cancelled setParameter\(DriftThresholdBps = 300\)/);
+      await time().increase(TIMELOCK_DELAY);
+      expectFailure(await runTask(["gov", "execute"], { vault, id }), /was cancelled/);
+      expect((await f.vault.parameters()).driftThresholdBps).to.equal(500n);
+    });
+
+    it("validates every input before anything is sent", async function () {
+      await sendsNothing(gov(), async () => {
+        const targets = (t: string) => runTask(["gov", "propose-targets"], { vault, from: gov(), targets: t });
+        expectFailure(await targets("USDC=4000,WETH=3000,WBTC=2000,LINK=900"), /weights sum to 9900 bps, not 10000/);
+        expectFailure(await targets("USDC=4000,WETH=3000,WBTC=2000,DOGE=1000"), /DOGE is not in the basket \(USDC, WETH, WBTC, LINK\)/);
+        expectFailure(await targets("USDC=7000,WETH=3000"), /missing WBTC, LINK/);
+        expectFailure(await targets("USDC=4000,USDC=3000"), /USDC is given twice/);
+        expectFailure(await targets("USDC:4000"), /"USDC:4000" is not TOKEN=BPS/);
+        const param = (name: string, value: string) => runTask(["gov", "propose-parameter"], { vault, from: gov(), name, value });
+        expectFailure(await param("Speed", "1"), /--name Speed is not a parameter/);
+        expectFailure(await param("MaxSlippageBps", "5000"), /--value 5000 is outside MaxSlippageBps's bounds \[\d+, \d+\]/);
+        expectFailure(await param("MaxSlippageBps", "1.5"), /--value must be a whole number/);
+        expectFailure(await runTask(["gov", "propose-targets"], { vault, from: gov(), targets: "USDC=4000,WETH=3000,WBTC=2000,LINK=1000", delay: 60 }), /--delay must be at least the timelock's minimum of 172800 s/);
+        expectFailure(await runTask(["gov", "execute"], { vault, id: "0x1234" }), /--id must be an operation id/);
+        expectFailure(await runTask(["gov", "execute"], { vault, id: `0x${"ab".repeat(32)}` }), /no operation 0xabab.* was scheduled/);
+      });
+      const alice = f.signers.alice.address;
+      await sendsNothing(alice, async () => {
+        expectFailure(await runTask(["gov", "propose-targets"], { vault, from: alice, targets: "USDC=10000,WETH=0,WBTC=0,LINK=0" }), /is not a proposer on the timelock/);
+      });
+    });
+  });
+});
