@@ -10,8 +10,7 @@ import Table from "cli-table3";
 import { MaxUint256, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_PARAMETERS } from "../deploy/modules/Ballast.js";
-import { deployLocalBallast, fundLocal, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
+import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
 import { reversePath } from "../deploy/lib/uniswap-path.js";
 
 const SIZES = [2, 4, 8];
@@ -35,7 +34,7 @@ async function measure(basketSize: number): Promise<Row> {
     guardian: guardian.address,
     keeper: keeper.address,
     basketSize,
-    parameters: { ...DEFAULT_PARAMETERS, driftThresholdBps: 100, maxTradeBps: 10_000, cooldownSeconds: 60 },
+    parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 100, maxTradeBps: 10_000, cooldownSeconds: 60 },
   });
   const vault = b.vault.connect(keeper) as typeof b.vault;
   const routerAs = (who: typeof trader) => b.router.connect(who) as typeof b.router;

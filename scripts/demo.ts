@@ -1,17 +1,18 @@
 // The main job: Ballast's whole loop on the in-process network, against the genuine Uniswap V3
 // contracts. Deploys the local market and a 4-token vault through their Ignition modules; three
 // depositors come in; a market actor moves prices with real swaps over ten simulated days (a trend,
-// a crash, a recovery); a keeper checks every simulated hour and rebalances when the vault says a
-// call would succeed; governance changes the targets through the timelock mid-way; one depositor
-// leaves in kind, another in the base asset. Ends with a report.
+// a crash, a recovery); a keeper (the pass of `hardhat keeper run`) checks every simulated hour and
+// rebalances when a simulated call succeeds; governance changes the targets through the timelock
+// mid-way; one depositor leaves in kind, another in the base asset. Ends with a report.
 //
 // Deterministic: the only randomness is the market's intraday noise, drawn from BALLAST_SEED (default 1).
 import Table from "cli-table3";
 import { id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
+import { pino } from "pino";
 
-import { DEFAULT_PARAMETERS } from "../deploy/modules/Ballast.js";
-import { deployLocalBallast, fundLocal, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
+import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
+import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 
 const HOUR = 3600;
 const DAYS = 10;
@@ -63,13 +64,13 @@ const b = await deployLocalBallast(connection, {
   proposers: [governance.address],
   guardian: guardian.address,
   keeper: keeper.address,
-  parameters: { ...DEFAULT_PARAMETERS, driftThresholdBps: 300 },
+  parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 300 },
 });
 const vaultAddress = await b.vault.getAddress();
+const typedVault = await ethers.getContractAt("RebalancingVault", vaultAddress);
 const routerAddress = await b.router.getAddress();
 const tokens = b.basket;
 const pools = [null, b.usdcWethPool, b.usdcWbtcPool, b.usdcLinkPool];
-const asKeeper = b.vault.connect(keeper) as typeof b.vault;
 console.log(`  vault ${vaultAddress}, timelock ${await b.timelock.getAddress()}`);
 
 // --- depositors
@@ -119,7 +120,7 @@ async function setPrice(i: number, usdPrice: number) {
   });
 }
 
-// --- the keeper: asks the vault whether a call would succeed, simulates it, then sends it.
+// --- the keeper: the pass that `hardhat keeper run` makes (check, simulate, price, send), quietly.
 interface RebalanceRecord {
   at: string;
   trigger: string;
@@ -131,11 +132,12 @@ interface RebalanceRecord {
 }
 const rebalances: RebalanceRecord[] = [];
 const TRIGGERS = ["none", "threshold", "calendar"];
+const quiet = pino({ level: "silent" });
+const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, minNetBenefit: 0n, nativePrice: null };
 async function keeperPass(label: string) {
-  const [canExec] = await b.vault.rebalanceTrigger();
-  if (!canExec) return;
-  await asKeeper.rebalance.staticCall();
-  const receipt = (await (await asKeeper.rebalance()).wait()) as ContractTransactionReceipt;
+  const outcome = await runKeeperPass(connection, typedVault, keeper, KEEPER_DEFAULTS, keeperSettings, quiet);
+  if (outcome.action !== "rebalanced") return;
+  const receipt = (await ethers.provider.getTransactionReceipt(outcome.hash)) as unknown as ContractTransactionReceipt;
   const logs = receipt.logs.map((l) => b.vault.interface.parseLog(l)).filter((l) => l !== null);
   const trades = logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args);
   const done = logs.find((l) => l.name === "Rebalanced")!.args;

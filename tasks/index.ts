@@ -2,9 +2,9 @@
 import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
-const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" };
-const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" };
-const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" };
+const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" } as const;
+const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" } as const;
+const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" } as const;
 
 export const ballastTasks = [
   emptyTask("vault", "Look at a Ballast vault, deposit into it, redeem from it").build(),
@@ -49,6 +49,12 @@ export const ballastTasks = [
     .addOption({ name: "retries", description: "Retries of an RPC call that fails transiently", type: ArgumentType.INT, defaultValue: 3 })
     .addOption({ name: "retryDelayMs", description: "First retry delay; doubles each time", type: ArgumentType.INT, defaultValue: 1000 })
     .setInlineAction(async (args, hre) => (await import("./keeper.js")).run(args, hre))
+    .build(),
+
+  emptyTask("deploy", "Before deploying Ballast").build(),
+  task(["deploy", "check"], "Check a parameters file against the network it is for, read-only, before deploying")
+    .addOption({ name: "parameters", description: "The Ignition parameters file, e.g. deploy/parameters/mainnet.json5", defaultValue: "" })
+    .setInlineAction(async (args, hre) => (await import("./deploy-check.js")).check(args, hre))
     .build(),
 
   emptyTask("gov", "Change a Ballast vault through its timelock").build(),

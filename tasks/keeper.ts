@@ -72,7 +72,7 @@ export function keeperLogger(): Logger {
   );
 }
 
-interface Settings {
+export interface KeeperSettings {
   maxBaseFee: bigint | null;
   maxPriorityFee: bigint | null;
   minNetBenefit: bigint;
@@ -107,7 +107,7 @@ export async function keeperPass(
   vault: RebalancingVault,
   signer: Awaited<ReturnType<typeof resolveSigner>>,
   args: KeeperArgs,
-  settings: Settings,
+  settings: KeeperSettings,
   log: Logger,
 ): Promise<PassOutcome> {
   const rpc = <T>(what: string, fn: () => Promise<T>) =>
@@ -214,7 +214,7 @@ export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnviro
   const signer = await resolveSigner(connection, args.from);
   const asset = new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider);
   const assetDecimals = Number(await asset.decimals());
-  const settings: Settings = {
+  const settings: KeeperSettings = {
     maxBaseFee: decimalOption(args.maxBaseFeeGwei, 9, "--max-base-fee-gwei", "gwei"),
     maxPriorityFee: decimalOption(args.maxPriorityFeeGwei, 9, "--max-priority-fee-gwei", "gwei"),
     minNetBenefit: decimalOption(args.minNetBenefit, assetDecimals, "--min-net-benefit", "the base asset") ?? 0n,

@@ -1,18 +1,36 @@
 // Ballast on the genuine local Uniswap V3 market: the one way tests, the benchmark and the demo
 // deploy it on the in-process network. Both deployments go through their Ignition modules.
+import { readFileSync } from "node:fs";
+
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
+import JSON5 from "json5";
 
 import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
 import LocalMarket, { LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
 import { weth9Artifact } from "./uniswap-artifacts.js";
 import { encodePath } from "./uniswap-path.js";
 
-export const LOCAL_TWAP_WINDOW_SECONDS = 1800;
-export const LOCAL_TIMELOCK_DELAY_SECONDS = 2 * 24 * 3600;
+/** The in-process network's Ballast parameters: deploy/parameters/local.json5. */
+const LOCAL = (
+  JSON5.parse(readFileSync(new URL("../parameters/local.json5", import.meta.url), "utf8")) as {
+    Ballast: {
+      name: string;
+      symbol: string;
+      twapWindowSeconds: number;
+      targetsBps: number[];
+      parameters: typeof DEFAULT_PARAMETERS;
+      timelockMinDelaySeconds: number;
+    };
+  }
+).Ballast;
+
+export const LOCAL_TWAP_WINDOW_SECONDS = LOCAL.twapWindowSeconds;
+export const LOCAL_TIMELOCK_DELAY_SECONDS = LOCAL.timelockMinDelaySeconds;
 /** USDC 40%, WETH 30%, WBTC 20%, LINK 10%. */
-export const LOCAL_TARGETS_BPS = [4000, 3000, 2000, 1000];
+export const LOCAL_TARGETS_BPS = LOCAL.targetsBps;
+export const LOCAL_PARAMETERS = LOCAL.parameters;
 /** Price of the extra demo tokens that larger baskets add, in USD. */
 export const EXTRA_TOKEN_USD = 50n;
 
@@ -60,6 +78,8 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
   const basket = tokens.slice(0, basketSize - 1);
   const paths = basket.map((token, i) => encodePath([token, usdc], [fees[i]]));
   const parameters = {
+    name: LOCAL.name,
+    symbol: LOCAL.symbol,
     asset: usdc,
     router: await market.router.getAddress(),
     factory: await market.factory.getAddress(),
@@ -69,7 +89,7 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     swapPaths: ["0x", ...paths],
     oracleTokens: basket,
     oracleRoutes: paths,
-    parameters: options.parameters ?? DEFAULT_PARAMETERS,
+    parameters: options.parameters ?? LOCAL_PARAMETERS,
     timelockMinDelaySeconds: LOCAL_TIMELOCK_DELAY_SECONDS,
     proposers: options.proposers,
     guardian: options.guardian,
@@ -77,7 +97,7 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     ...options.overrides,
   };
   const ballast = await connection.ignition.deploy(Ballast, { parameters: { Ballast: parameters as never } });
-  return { ...market, ...ballast, basket: [usdc, ...basket], paths };
+  return { ...market, ...ballast, basket: [usdc, ...basket], paths, parameters };
 }
 
 /**

@@ -47,10 +47,11 @@ function oneLine(error: Error): string {
   return text;
 }
 
-export type Connection = NetworkConnection;
+/** A connection of either chain type the tasks run on (the configured networks are "l1"; `getOrCreate()` types its result "generic"). */
+export type Connection = NetworkConnection<"generic"> | NetworkConnection<"l1">;
 
 export async function connect(hre: HardhatRuntimeEnvironment): Promise<Connection> {
-  return hre.network.getOrCreate();
+  return (await hre.network.getOrCreate()) as Connection;
 }
 
 /** The chain id, and a name for it in messages. */

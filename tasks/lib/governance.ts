@@ -1,6 +1,6 @@
 // Reading governance from the chain: which timelock governs a vault, the operations it has pending
 // for the vault, and what each would do, in words.
-import { Contract, ZeroHash, type EventLog } from "ethers";
+import { Contract, ZeroHash } from "ethers";
 
 import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
 import { OperatorError, type Connection } from "./context.js";
@@ -46,7 +46,7 @@ export async function timelockOf(connection: Connection, vault: RebalancingVault
   const role = await vault.GOVERNOR_ROLE();
   const grants = await vault.queryFilter(vault.filters.RoleGranted(role), 0);
   for (const grant of grants.reverse()) {
-    const account = (grant as EventLog).args.account as string;
+    const account = grant.args.account;
     if (!(await vault.hasRole(role, account))) continue;
     if ((await connection.ethers.provider.getCode(account)) === "0x") continue;
     const timelock = await connection.ethers.getContractAt("TimelockController", account);
@@ -72,20 +72,20 @@ export interface ScheduledCall {
 
 /** Every call the timelock scheduled (from its CallScheduled and CallSalt events), by operation id. */
 export async function scheduledCalls(timelock: TimelockController, id?: string): Promise<ScheduledCall[]> {
-  const scheduled = (await timelock.queryFilter(timelock.filters.CallScheduled(id), 0)) as EventLog[];
-  const salts = (await timelock.queryFilter(timelock.filters.CallSalt(id), 0)) as EventLog[];
-  const saltOf = new Map(salts.map((e) => [e.args.id as string, e.args.salt as string]));
+  const scheduled = await timelock.queryFilter(timelock.filters.CallScheduled(id), 0);
+  const salts = await timelock.queryFilter(timelock.filters.CallSalt(id), 0);
+  const saltOf = new Map(salts.map((e) => [e.args.id, e.args.salt]));
   // Single calls only (index 0 of a one-call batch); Ballast's tasks never schedule batches.
   return scheduled
     .filter((e) => e.args.index === 0n)
     .map((e) => ({
-      id: e.args.id as string,
-      target: e.args.target as string,
-      value: e.args.value as bigint,
-      data: e.args.data as string,
-      predecessor: e.args.predecessor as string,
-      salt: saltOf.get(e.args.id as string) ?? ZeroHash,
-      delay: e.args.delay as bigint,
+      id: e.args.id,
+      target: e.args.target,
+      value: e.args.value,
+      data: e.args.data,
+      predecessor: e.args.predecessor,
+      salt: saltOf.get(e.args.id) ?? ZeroHash,
+      delay: e.args.delay,
     }));
 }
 

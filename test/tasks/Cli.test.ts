@@ -10,7 +10,7 @@ import { isTransient, withRetry } from "../../tasks/lib/retry.js";
 const hardhatCli = path.resolve("node_modules", "hardhat", "dist", "src", "cli.js");
 
 function hardhat(...args: string[]) {
-  const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
   delete env.CI;
   const run = spawnSync(process.execPath, [hardhatCli, ...args], { encoding: "utf8", env, timeout: 60_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("npm warn")) };

@@ -1,0 +1,38 @@
+// Deploys the genuine local Uniswap V3 market and Ballast to a local node (`hardhat node`), so that
+// the tasks can be tried against a chain that outlives one command:
+//
+//   npx hardhat node                                              (one terminal)
+//   npx hardhat run scripts/deploy-local.ts --network localhost   (another)
+//   npx hardhat vault status --network localhost
+//
+// Parameters come from deploy/parameters/local.json5; Ignition records the deployment under
+// deploy/deployments/chain-31337, where the tasks find the vault. Roles: the node's account #1
+// proposes (governance), #2 is the guardian, #3 the keeper. Accounts #0 to #4 get 1,000,000 USDC.
+import { rmSync } from "node:fs";
+import path from "node:path";
+
+import hre from "hardhat";
+
+import { deployLocalBallast } from "../deploy/lib/local-ballast.js";
+
+const connection = await hre.network.getOrCreate();
+const { ethers } = connection;
+const chainId = (await ethers.provider.getNetwork()).chainId;
+if (chainId !== 31337n) {
+  console.error(`error: the local market is for a local node (chain 31337), not chain ${chainId}; deploy elsewhere with deploy/modules/Ballast.ts`);
+  process.exit(1);
+}
+// A record left by an earlier node (gone since) would make Ignition try to resume it: start afresh.
+const recordDir = path.join(hre.config.paths.ignition, "deployments", "chain-31337");
+rmSync(recordDir, { recursive: true, force: true });
+
+const [, governance, guardian, keeper] = await ethers.getSigners();
+const b = await deployLocalBallast(connection as never, { proposers: [governance.address], guardian: guardian.address, keeper: keeper.address });
+for (const signer of (await ethers.getSigners()).slice(0, 5)) await b.usdc.mint(signer.address, 1_000_000n * 10n ** 6n);
+
+console.log(`Ballast on ${connection.networkName} (chain ${chainId}):`);
+console.log(`  vault     ${await b.vault.getAddress()}`);
+console.log(`  timelock  ${await b.timelock.getAddress()} (proposer ${governance.address}, guardian ${guardian.address})`);
+console.log(`  keeper    ${keeper.address}`);
+console.log(`  basket    ${b.basket.join(", ")}`);
+console.log(`Try: npx hardhat vault status --network ${connection.networkName}`);
