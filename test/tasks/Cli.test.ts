@@ -30,6 +30,15 @@ describe("Tasks from the command line", function () {
     ]);
   });
 
+  it("refuse to pass a parameters file whose roles are placeholders", function () {
+    const check = hardhat("deploy", "check", "--parameters", "deploy/parameters/mainnet.json5");
+    expect(check.status).to.equal(1);
+    expect(check.stdout).to.match(/- proposers\[0\] is not an address: "SET-ME/);
+    expect(check.stderr).to.deep.equal([
+      'error: deploy/parameters/mainnet.json5 has 3 problem(s) on network "default" (chain 31337) (listed above); fix them before deploying',
+    ]);
+  });
+
   it("print help for every task", function () {
     const help = hardhat("gov", "--help");
     expect(help.status).to.equal(0);
