@@ -1,118 +1,166 @@
-// Gas benchmark: what `rebalance()` costs after a realistic price move, for baskets of 2, 4 and 8
-// tokens, next to the bare SwapRouter swaps it makes (same paths, same amounts, same state, from an
-// account that already holds the tokens and has approved the router), measured in the same run.
+// Gas benchmark: what every user action costs, for baskets of 2, 4, 8 and 16 tokens, each next to a
+// baseline measured in the same run on the same state:
+//   deposit, mint, withdraw, redeem  vs OpenZeppelin's plain ERC4626 over the same USDC;
+//   redeemInKind                     vs the plain vault's redeem of the same shares;
+//   totalAssets()                    vs the bare reads (each balance, and observe() on each pool);
+//   rebalance()                      vs the same swaps made bare through SwapRouter (same paths,
+//                                    same amounts, from an account holding the tokens), and vs
+//                                    those swaps plus the bare TWAP reads.
+// The vault holds $1M at its targets, then every token moves 8% (half up, half down) and the TWAP
+// window passes; each action starts from that state.
 //
-// Run with `npm run bench` (production compiler profile). Prints a table and writes
-// bench/out/rebalance.json. The other user actions (deposit, redeem, ...) are not benchmarked yet.
-import { mkdirSync, writeFileSync } from "node:fs";
+// Run with `npm run bench` (production compiler profile). Prints a table, writes bench/out/gas.json,
+// and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
+// change in gas shows up in review. BALLAST_BENCH_SIZES=2,4 measures fewer baskets.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
-import { MaxUint256, type ContractTransactionReceipt } from "ethers";
+import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
-import { reversePath } from "../deploy/lib/uniswap-path.js";
+import { decodePath, reversePath } from "../deploy/lib/uniswap-path.js";
 
-const SIZES = [2, 4, 8];
-const DEPOSIT_USD = 1_000_000n;
-/** Intrinsic cost of a transaction: paid once by `rebalance()`, once per swap by the bare baseline. */
-const TX_BASE_GAS = 21_000n;
+const SIZES = (process.env.BALLAST_BENCH_SIZES ?? "2,4,8,16").split(",").map(Number);
+const USD = (n: bigint) => n * 10n ** 6n;
+const DEPOSIT = USD(1_000_000n);
+/** The size of the depositor actions measured: $10k. */
+const ACTION = USD(10_000n);
 
 interface Row {
+  action: string;
   tokens: number;
-  swaps: number;
-  rebalanceGas: bigint;
-  bareSwapsGas: bigint;
+  gas: number | null;
+  baseline: string;
+  baselineGas: number | null;
+  note?: string;
 }
 
-async function measure(basketSize: number): Promise<Row> {
+async function measure(basketSize: number): Promise<Row[]> {
   const connection = await network.create({ network: "default", chainType: "l1" });
   const { ethers, networkHelpers } = connection;
-  const [deployer, guardian, keeper, depositor, trader] = await ethers.getSigners();
+  const [deployer, guardian, keeper, alice, trader] = await ethers.getSigners();
   const b = await deployLocalBallast(connection, {
     proposers: [deployer.address],
     guardian: guardian.address,
     keeper: keeper.address,
     basketSize,
-    parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 100, maxTradeBps: 10_000, cooldownSeconds: 60 },
+    // Every moved token trades: a threshold and band of 10 bps (in a 16-token basket an 8% move shifts a weight by 50 bps).
+    parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 10, minDriftBps: 10, maxTradeBps: 10_000, cooldownSeconds: 60 },
   });
   const vault = b.vault.connect(keeper) as typeof b.vault;
-  const routerAs = (who: typeof trader) => b.router.connect(who) as typeof b.router;
+  const asAlice = b.vault.connect(alice) as typeof b.vault;
+  const plain = await ethers.deployContract("PlainVault", [await b.usdc.getAddress()]);
+  const plainAlice = plain.connect(alice) as typeof plain;
+  const probe = await ethers.deployContract("GasProbe");
   const router = await b.router.getAddress();
-
+  const routerAs = b.router.connect(trader) as typeof b.router;
   const weth = await b.weth.getAddress();
   const fund = (token: string, amount: bigint) => fundLocal(connection, weth, trader, token, amount, router);
+  const gasOf = async (sent: Promise<ContractTransactionResponse>) => Number(((await (await sent).wait()) as ContractTransactionReceipt).gasUsed);
 
-  // A depositor's $1M, bought into the basket at its targets.
-  await b.usdc.mint(depositor.address, DEPOSIT_USD * 10n ** 6n);
-  await (b.usdc.connect(depositor) as typeof b.usdc).approve(await b.vault.getAddress(), MaxUint256);
-  await (b.vault.connect(depositor) as typeof b.vault).deposit(DEPOSIT_USD * 10n ** 6n, depositor.address);
+  // Alice's $1M in each vault; Ballast's bought into the basket at its targets.
+  await b.usdc.mint(alice.address, 3n * DEPOSIT);
+  for (const v of [b.vault, plain]) await (b.usdc.connect(alice) as typeof b.usdc).approve(await v.getAddress(), MaxUint256);
+  await asAlice.deposit(DEPOSIT, alice.address);
+  await plainAlice.deposit(DEPOSIT, alice.address);
+  // Each round moves the pools; the next waits for the TWAP to catch up, as a keeper's cooldown would.
   for (let i = 0; (await vault.rebalanceStatus()).due && i < 10; i++) {
     await vault.rebalance();
-    await networkHelpers.time.increase(120);
+    await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
   }
 
   // A realistic move: each token 8% up or down against USD in turn, by swaps in its USDC pool.
   const [usdc, ...others] = b.basket;
   for (const [i, token] of others.entries()) {
-    const path = b.paths[i];
     const up = i % 2 === 0;
     const usd = 2_350_000n; // about 8% of price on a $60M-a-side full-range pool
-    const oracle = b.oracle;
-    const amountIn = up ? usd * 10n ** 6n : (usd * 10n ** 6n * 10n ** 30n) / (await oracle.quote(token, 10n ** 30n));
+    const amountIn = up ? USD(usd) : (USD(usd) * 10n ** 30n) / (await b.oracle.quote(token, 10n ** 30n));
     await fund(up ? usdc : token, amountIn);
-    const swapPath = up ? reversePath(path) : path;
-    await routerAs(trader).exactInput({ path: swapPath, recipient: trader.address, deadline: 2n ** 40n, amountIn, amountOutMinimum: 0n });
+    await routerAs.exactInput({ path: up ? reversePath(b.paths[i]) : b.paths[i], recipient: trader.address, deadline: 2n ** 40n, amountIn, amountOutMinimum: 0n });
   }
   await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
-
   const plan = await vault.previewRebalance();
   for (const t of plan) await fund(t.tokenIn, t.amountIn);
-  const snapshot = await networkHelpers.takeSnapshot();
-  let bareSwapsGas = 0n;
-  for (const t of plan) {
-    const tx = await routerAs(trader).exactInput({
-      path: t.path,
-      recipient: trader.address,
-      deadline: 2n ** 40n,
-      amountIn: t.amountIn,
-      amountOutMinimum: t.minAmountOut,
-    });
-    bareSwapsGas += ((await tx.wait()) as ContractTransactionReceipt).gasUsed;
+  const state = await networkHelpers.takeSnapshot();
+
+  const rows: Row[] = [];
+  const row = (action: string, gas: number | null, baseline: string, baselineGas: number | null, note?: string) =>
+    rows.push({ action, tokens: basketSize, gas, baseline, baselineGas, note });
+  const fromState = async <T>(fn: () => Promise<T>) => {
+    await state.restore();
+    return fn();
+  };
+
+  // Depositors.
+  const plainOZ = "OZ ERC4626";
+  row("deposit", await fromState(() => gasOf(asAlice.deposit(ACTION, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.deposit(ACTION, alice.address))));
+  const mintShares = await asAlice.previewDeposit(ACTION);
+  const plainMintShares = await plain.previewDeposit(ACTION);
+  row("mint", await fromState(() => gasOf(asAlice.mint(mintShares, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.mint(plainMintShares, alice.address))));
+  row("withdraw (within idle base)", await fromState(() => gasOf(asAlice.withdraw(ACTION, alice.address, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.withdraw(ACTION, alice.address, alice.address))));
+  const shares = await asAlice.previewWithdraw(ACTION);
+  const plainShares = await plain.previewWithdraw(ACTION);
+  row("redeem (within idle base)", await fromState(() => gasOf(asAlice.redeem(shares, alice.address, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))));
+  row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind");
+  row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
+
+  // totalAssets() against the bare reads it cannot avoid.
+  await state.restore();
+  const vaultAddress = await b.vault.getAddress();
+  const factory = b.factory;
+  const pools: string[] = [];
+  for (const path of b.paths) {
+    const { tokens, fees } = decodePath(path);
+    for (let h = 0; h < fees.length; h++) pools.push(await factory.getPool(tokens[h], tokens[h + 1], fees[h]));
   }
-  await snapshot.restore();
-  const receipt = (await (await vault.rebalance()).wait()) as ContractTransactionReceipt;
-  return { tokens: basketSize, swaps: plan.length, rebalanceGas: receipt.gasUsed, bareSwapsGas };
+  const totalAssetsGas = Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("totalAssets")));
+  const bareReads = Number(await probe.bareTwapReads(vaultAddress, b.basket, pools, LOCAL_TWAP_WINDOW_SECONDS));
+  row("totalAssets()", totalAssetsGas, "bare balance + TWAP reads", bareReads);
+
+  // rebalance() against the same swaps made bare.
+  let bareSwaps = 0;
+  for (const t of plan) {
+    bareSwaps += await gasOf(routerAs.exactInput({ path: t.path, recipient: trader.address, deadline: 2n ** 40n, amountIn: t.amountIn, amountOutMinimum: t.minAmountOut }));
+  }
+  const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
+  row("rebalance()", rebalanceGas, "bare swaps", bareSwaps, `${plan.length} swaps`);
+  row("rebalance()", rebalanceGas, "bare swaps + bare reads", bareSwaps + bareReads, `${plan.length} swaps`);
+  return rows;
 }
 
 const rows: Row[] = [];
 for (const size of SIZES) {
   console.error(`measuring a basket of ${size} tokens...`);
-  rows.push(await measure(size));
+  rows.push(...(await measure(size)));
 }
 
-const ratio = (a: bigint, b: bigint) => (Number(a) / Number(b)).toFixed(2);
-const table = new Table({
-  head: ["tokens", "swaps", "rebalance() gas", "bare swaps gas", "ratio", "ratio, execution only"],
-  style: { head: [], border: [] },
-});
+const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
+const ratioOf = (r: Row) => (r.gas === null || r.baselineGas === null ? null : r.gas / r.baselineGas);
+const table = new Table({ head: ["action", "tokens", "Ballast gas", "baseline", "baseline gas", "ratio", "note"], style: { head: [], border: [] } });
 for (const r of rows) {
-  const swaps = BigInt(r.swaps);
-  table.push([
-    r.tokens,
-    r.swaps,
-    r.rebalanceGas.toLocaleString("en-US"),
-    r.bareSwapsGas.toLocaleString("en-US"),
-    ratio(r.rebalanceGas, r.bareSwapsGas),
-    ratio(r.rebalanceGas - TX_BASE_GAS, r.bareSwapsGas - TX_BASE_GAS * swaps),
-  ]);
+  const ratio = ratioOf(r);
+  table.push([r.action, r.tokens, fmt(r.gas), r.baseline, fmt(r.baselineGas), ratio === null ? "-" : `${ratio.toFixed(2)}x`, r.note ?? ""]);
 }
-console.log("rebalance() after an 8% move of every token, against the same swaps made bare through SwapRouter");
+console.log(`Gas per action, $1M at targets after an 8% move of every token; depositor actions of $${Number(ACTION / 10n ** 6n).toLocaleString("en-US")}.`);
+console.log("Transactions include the 21,000 every transaction pays; totalAssets() is measured inside the EVM.");
 console.log(table.toString());
-console.log(`"execution only" leaves out the ${TX_BASE_GAS.toLocaleString("en-US")} gas every transaction pays: once for rebalance(), once per bare swap.`);
 
+// The snapshot: one line per figure, compared with the committed one.
+const SNAPSHOT = "bench/gas-snapshot.json";
+const snapshot: Record<string, number> = {};
+for (const r of rows) {
+  if (r.gas !== null) snapshot[`${r.action} | ${r.tokens} tokens`] = r.gas;
+  if (r.baselineGas !== null) snapshot[`${r.action} | ${r.tokens} tokens | baseline: ${r.baseline}`] = r.baselineGas;
+}
+if (existsSync(SNAPSHOT)) {
+  const previous = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
+  const changes = Object.entries(snapshot)
+    .filter(([k, v]) => previous[k] !== undefined && previous[k] !== v)
+    .map(([k, v]) => `  ${k}: ${fmt(previous[k])} -> ${fmt(v)} (${v > previous[k] ? "+" : ""}${(((v - previous[k]) / previous[k]) * 100).toFixed(2)}%)`);
+  console.log(changes.length === 0 ? `No change against ${SNAPSHOT}.` : `Changes against ${SNAPSHOT}:\n${changes.join("\n")}`);
+}
 mkdirSync("bench/out", { recursive: true });
-writeFileSync(
-  "bench/out/rebalance.json",
-  JSON.stringify(rows, (_, v) => (typeof v === "bigint" ? Number(v) : v), 2) + "\n",
-);
+writeFileSync(SNAPSHOT, JSON.stringify(snapshot, null, 2) + "\n");
+writeFileSync("bench/out/gas.json", JSON.stringify(rows.map((r) => ({ ...r, ratio: ratioOf(r) })), null, 2) + "\n");
+console.log(`Wrote bench/out/gas.json and ${SNAPSHOT}.`);
