@@ -223,14 +223,14 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         (bool ok, uint256[] memory values, uint256 nav) = _tryValues(Pricing.Mid, false);
         if (!ok) return (false, Trigger.None, 0, readyAt);
         drift = BasketMath.driftBps(values, _targets(), nav);
-        trigger = _trigger(p, drift);
+        trigger = RebalanceLogic.trigger(p, drift);
         due = trigger != Trigger.None && block.timestamp >= readyAt && !paused();
     }
 
     /// @inheritdoc IRebalancingVault
     function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
-        (uint256[] memory values,) = _values(Pricing.Mid);
-        return RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, values, _params);
+        RebalanceLogic.Valuation memory v = RebalanceLogic.valuation(_basket, _oracle);
+        return RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, v, _params);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -597,62 +597,18 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
             uint256 readyAt = _readyAt(p);
             if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         }
-        (uint256[] memory values, uint256 navBefore) = _values(Pricing.Mid);
-        uint256 driftBefore = BasketMath.driftBps(values, _targets(), navBefore);
-        Trigger trigger = _trigger(p, driftBefore);
-        if (trigger == Trigger.None) revert VaultRebalanceNotDue(driftBefore, _threshold(p), _calendarDueAt(p));
-
-        trades = RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, values, p);
+        (RebalanceLogic.Valuation memory v, uint256 driftBefore, Trigger trigger, Trade[] memory planned) =
+            RebalanceLogic.prepare(_basket, _swapPaths, _pairPaths, _oracle, p);
         uint256 traded;
-        (trades, traded) = RebalanceLogic.execute(trades, ROUTER, asset());
-        (uint256 navAfter, uint256 driftAfter) =
-            _checkOutcome(values, navBefore, Math.mulDiv(traded, p.maxSlippageBps, BasketMath.BPS));
+        (trades, traded) = RebalanceLogic.execute(planned, ROUTER, asset());
+        (uint256 navAfter, uint256 driftAfter) = RebalanceLogic.outcome(_basket, _oracle, v, traded, p.maxSlippageBps);
         _params.lastRebalanceAt = uint64(block.timestamp);
-        emit Rebalanced(_msgSender(), trigger, navBefore, navAfter, driftBefore, driftAfter, trades.length);
-    }
-
-    /// @dev Re-values the basket at the same oracle prices (within a block the TWAPs do not move with
-    /// the swaps just made: a pool records its observation before the first swap of a block), then
-    /// checks that drift decreased, compared in 1e18ths of NAV (finer than basis points), and that
-    /// NAV did not fall by more than `maxLoss`. Each swap's minimum output already bounds its loss;
-    /// this catches what swaps cannot see, such as a token delivering less than the pool sent.
-    function _checkOutcome(uint256[] memory valuesBefore, uint256 navBefore, uint256 maxLoss)
-        private
-        view
-        returns (uint256 navAfter, uint256 driftAfterBps)
-    {
-        uint16[] memory targets_ = _targets();
-        uint256[] memory valuesAfter;
-        (valuesAfter, navAfter) = _values(Pricing.Mid);
-        uint256 before = BasketMath.drift(valuesBefore, targets_, navBefore, 1e18);
-        uint256 afterwards = BasketMath.drift(valuesAfter, targets_, navAfter, 1e18);
-        if (afterwards >= before) revert VaultDriftNotReduced(before, afterwards);
-        if (navAfter + maxLoss < navBefore) revert VaultRebalanceLoss(navBefore - navAfter, maxLoss);
-        driftAfterBps = BasketMath.driftBps(valuesAfter, targets_, navAfter);
-    }
-
-    function _trigger(Parameters memory p, uint256 drift) private view returns (Trigger) {
-        if (drift < p.minDriftBps) return Trigger.None;
-        if (p.driftThresholdBps != 0 && drift >= p.driftThresholdBps) return Trigger.Threshold;
-        if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= _calendarDueAt(p)) return Trigger.Calendar;
-        return Trigger.None;
+        emit Rebalanced(_msgSender(), trigger, v.nav, navAfter, driftBefore, driftAfter, trades.length);
     }
 
     /// @dev When the cooldown since the last rebalance ends.
     function _readyAt(Parameters memory p) private pure returns (uint256) {
         return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
-    }
-
-    /// @dev The drift at which the threshold trigger fires; 0 when it is off.
-    function _threshold(Parameters memory p) private pure returns (uint256) {
-        if (p.driftThresholdBps == 0) return 0;
-        return Math.max(p.driftThresholdBps, p.minDriftBps);
-    }
-
-    /// @dev When the calendar trigger fires (given drift of at least MinDriftBps); 0 when it is off.
-    function _calendarDueAt(Parameters memory p) private pure returns (uint256) {
-        if (p.rebalanceIntervalSeconds == 0) return 0;
-        return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
     }
 
     // ================================================================== internal: configuration

@@ -18,4 +18,8 @@ interface IPriceOracle {
     /// users (paying out) and `high` where undervaluing would (taking in); the gap is a measure of
     /// how far the market stands from the reference right now.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
+
+    /// @notice The value of `amount` of `token` at the market's current price, in base units, rounded
+    /// down. Not manipulation-resistant: for measuring how far the market stands from `quote`.
+    function quoteSpot(address token, uint256 amount) external view returns (uint256 baseAmount);
 }

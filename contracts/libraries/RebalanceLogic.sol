@@ -29,33 +29,119 @@ library RebalanceLogic {
     /// @dev A token is priced for trading by the oracle's value of a million whole tokens, so that
     /// converting base units back into token units keeps at least six more digits than one token has.
     uint256 private constant _PRICE_PROBE_DECIMALS = 6;
+    /// @dev A holding worth at least this many base units is its own price reference.
+    uint256 private constant _MIN_REFERENCE_VALUE = 1e9;
+
+    /// @notice Every holding's balance and oracle value (base units), in basket order, and their sum.
+    struct Valuation {
+        uint256[] balances;
+        uint256[] values;
+        uint256 nav;
+    }
+
+    /// @notice The basket's valuation. One oracle read per held token: the rest of a rebalance prices
+    /// at these values (within a block a pool's TWAP does not move, not even with the vault's own
+    /// swaps, so a second read would say the same).
+    function valuation(Holding[] storage basket, IPriceOracle oracle) public view returns (Valuation memory v) {
+        uint256 n = basket.length;
+        v.balances = new uint256[](n);
+        v.values = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            address token = basket[i].token;
+            uint256 balance = IERC20(token).balanceOf(address(this));
+            v.balances[i] = balance;
+            // The base asset is worth its amount.
+            v.values[i] = i == 0 || balance == 0 ? balance : oracle.quote(token, balance);
+            v.nav += v.values[i];
+        }
+    }
+
+    /// @notice What starts a rebalance: the basket's valuation, its drift, the trigger that fires, and
+    /// the trades. Reverts with VaultRebalanceNotDue when no trigger fires (before any spot check, so
+    /// that a keeper hears "not due" first).
+    function prepare(
+        Holding[] storage basket,
+        mapping(address => bytes) storage swapPaths,
+        mapping(address => mapping(address => bytes)) storage pairPaths,
+        IPriceOracle oracle,
+        IRebalancingVault.Parameters memory p
+    )
+        external
+        view
+        returns (Valuation memory v, uint256 driftBps, IRebalancingVault.Trigger fired, IRebalancingVault.Trade[] memory trades)
+    {
+        v = valuation(basket, oracle);
+        uint256 n = basket.length;
+        uint16[] memory targets = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            targets[i] = basket[i].targetBps;
+        }
+        driftBps = BasketMath.driftBps(v.values, targets, v.nav);
+        fired = trigger(p, driftBps);
+        if (fired == IRebalancingVault.Trigger.None) {
+            revert IRebalancingVault.VaultRebalanceNotDue(driftBps, threshold(p), calendarDueAt(p));
+        }
+        trades = plan(basket, swapPaths, pairPaths, oracle, v, p);
+    }
+
+    /// @notice Which trigger fires at `drift` (basis points) under `p`, now.
+    function trigger(IRebalancingVault.Parameters memory p, uint256 drift)
+        public
+        view
+        returns (IRebalancingVault.Trigger)
+    {
+        if (drift < p.minDriftBps) return IRebalancingVault.Trigger.None;
+        if (p.driftThresholdBps != 0 && drift >= p.driftThresholdBps) return IRebalancingVault.Trigger.Threshold;
+        if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= calendarDueAt(p)) {
+            return IRebalancingVault.Trigger.Calendar;
+        }
+        return IRebalancingVault.Trigger.None;
+    }
+
+    /// @notice The drift at which the threshold trigger fires; 0 when it is off.
+    function threshold(IRebalancingVault.Parameters memory p) public pure returns (uint256) {
+        if (p.driftThresholdBps == 0) return 0;
+        return Math.max(p.driftThresholdBps, p.minDriftBps);
+    }
+
+    /// @notice When the calendar trigger fires (given drift of at least MinDriftBps); 0 when it is off.
+    function calendarDueAt(IRebalancingVault.Parameters memory p) public pure returns (uint256) {
+        if (p.rebalanceIntervalSeconds == 0) return 0;
+        return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
+    }
 
     /// @notice The trades that bring the basket toward its targets, in token amounts, with
     /// oracle-derived minimum outputs and their paths. Reverts with VaultSpotDeviation when a traded
     /// token's market price stands too far from the oracle's.
-    /// @param values Each holding's oracle value in base units, in basket order.
+    /// @param v The basket's valuation, from `valuation`.
     function plan(
         Holding[] storage basket_,
         mapping(address => bytes) storage swapPaths,
         mapping(address => mapping(address => bytes)) storage pairPaths,
         IPriceOracle oracle,
-        uint256[] memory values,
+        Valuation memory v,
         IRebalancingVault.Parameters memory p
-    ) external view returns (IRebalancingVault.Trade[] memory trades) {
+    ) public view returns (IRebalancingVault.Trade[] memory trades) {
         Holding[] memory basket = basket_;
-        RebalancePlanner.Trade[] memory planned = _planned(basket, values, p);
+        RebalancePlanner.Trade[] memory planned = _planned(basket, v.values, p);
         trades = new IRebalancingVault.Trade[](planned.length);
-        // The oracle value of each traded token's price probe, read once, after its spot check.
-        uint256[] memory probeValues = new uint256[](basket.length);
+        // Each traded token's reference amount and its oracle value, set once, after its spot check.
+        Reference[] memory refs = new Reference[](basket.length);
         for (uint256 k; k < planned.length; ++k) {
             RebalancePlanner.Trade memory pt = planned[k];
-            trades[k] = _priced(pt, basket, values, probeValues, oracle, p);
+            trades[k] = _priced(pt, basket, v, refs, oracle, p);
             address tokenIn = basket[pt.from].token;
             address tokenOut = basket[pt.to].token;
             trades[k].path = pt.from == 0
                 ? swapPaths[tokenOut].reverse()
                 : pt.to == 0 ? swapPaths[tokenIn] : pairPaths[tokenIn][tokenOut];
         }
+    }
+
+    /// @dev An amount of a token and its oracle value in base units: the token's price.
+    struct Reference {
+        uint256 amount;
+        uint256 value;
     }
 
     function _planned(Holding[] memory basket, uint256[] memory values, IRebalancingVault.Parameters memory p)
@@ -77,30 +163,58 @@ library RebalanceLogic {
     function _priced(
         RebalancePlanner.Trade memory pt,
         Holding[] memory basket,
-        uint256[] memory values,
-        uint256[] memory probeValues,
+        Valuation memory v,
+        Reference[] memory refs,
         IPriceOracle oracle,
         IRebalancingVault.Parameters memory p
     ) private view returns (IRebalancingVault.Trade memory trade) {
-        Holding memory from = basket[pt.from];
-        Holding memory to = basket[pt.to];
-        trade.tokenIn = from.token;
-        trade.tokenOut = to.token;
+        trade.tokenIn = basket[pt.from].token;
+        trade.tokenOut = basket[pt.to].token;
         trade.value = pt.value;
         if (pt.from == 0) {
             trade.amountIn = pt.value;
         } else {
-            _probeValue(oracle, from, pt.from, probeValues, p.maxSpotDeviationBps);
+            _reference(oracle, basket[pt.from], pt.from, v, refs, p.maxSpotDeviationBps);
             // The share of the holding that its oracle value says the trade's value is.
-            trade.amountIn = Math.mulDiv(IERC20(from.token).balanceOf(address(this)), pt.value, values[pt.from]);
+            trade.amountIn = Math.mulDiv(v.balances[pt.from], pt.value, v.values[pt.from]);
         }
         if (pt.to == 0) {
             trade.expectedOut = pt.value;
         } else {
-            uint256 probeValue = _probeValue(oracle, to, pt.to, probeValues, p.maxSpotDeviationBps);
-            trade.expectedOut = Math.mulDiv(pt.value, 10 ** (to.decimals + _PRICE_PROBE_DECIMALS), probeValue);
+            Reference memory r = _reference(oracle, basket[pt.to], pt.to, v, refs, p.maxSpotDeviationBps);
+            trade.expectedOut = Math.mulDiv(pt.value, r.amount, r.value);
         }
         trade.minAmountOut = Math.mulDiv(trade.expectedOut, BasketMath.BPS - p.maxSlippageBps, BasketMath.BPS);
+    }
+
+    /// @dev The price of holding `i` as a reference amount and its oracle value, after checking that
+    /// the market's spot price stands within `maxDeviationBps` of the oracle's. The reference is the
+    /// holding itself, already valued, when its value has at least `_MIN_REFERENCE_VALUE` base units
+    /// (so a conversion through it loses less than a billionth); otherwise a probe of a million
+    /// whole tokens, valued now. Set once per token in `refs[i]`.
+    function _reference(
+        IPriceOracle oracle,
+        Holding memory h,
+        uint256 i,
+        Valuation memory v,
+        Reference[] memory refs,
+        uint256 maxDeviationBps
+    ) private view returns (Reference memory r) {
+        r = refs[i];
+        if (r.value != 0) return r;
+        if (v.values[i] >= _MIN_REFERENCE_VALUE) {
+            (r.amount, r.value) = (v.balances[i], v.values[i]);
+        } else {
+            r.amount = 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
+            r.value = oracle.quote(h.token, r.amount);
+        }
+        uint256 spot = oracle.quoteSpot(h.token, r.amount);
+        (uint256 low, uint256 high) = spot < r.value ? (spot, r.value) : (r.value, spot);
+        uint256 deviation = low == 0 ? type(uint256).max : Math.mulDiv(high - low, BasketMath.BPS, low);
+        if (deviation > maxDeviationBps) {
+            revert IRebalancingVault.VaultSpotDeviation(h.token, deviation, maxDeviationBps);
+        }
+        refs[i] = r;
     }
 
     /// @notice Makes the swaps in order (sells, then buys) and fills in what each delivered.
@@ -115,23 +229,36 @@ library RebalanceLogic {
         return (trades, traded);
     }
 
-    /// @dev The oracle's value of a price probe of `h`, after checking that the market's spot price
-    /// stands within `maxDeviationBps` of it. Cached in `cache[i]`.
-    function _probeValue(
+    /// @notice Checks a rebalance's outcome: re-values the basket at the prices of `valuation` (each
+    /// holding scaled by its new balance; a token held only now is read from the oracle), then
+    /// requires that drift decreased, compared in 1e18ths of NAV (finer than basis points), and that
+    /// NAV did not fall by more than `maxSlippageBps` of the value `traded`. Each swap's minimum output already bounds its loss;
+    /// this catches what swaps cannot see, such as a token delivering less than the pool sent.
+    function outcome(
+        Holding[] storage basket,
         IPriceOracle oracle,
-        Holding memory h,
-        uint256 i,
-        uint256[] memory cache,
-        uint256 maxDeviationBps
-    ) private view returns (uint256) {
-        if (cache[i] != 0) return cache[i];
-        uint256 probe = 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
-        (uint256 low, uint256 high) = oracle.quoteBounds(h.token, probe);
-        uint256 deviation = low == 0 ? type(uint256).max : Math.mulDiv(high - low, BasketMath.BPS, low);
-        if (deviation > maxDeviationBps) {
-            revert IRebalancingVault.VaultSpotDeviation(h.token, deviation, maxDeviationBps);
+        Valuation memory before,
+        uint256 traded,
+        uint256 maxSlippageBps
+    ) external view returns (uint256 navAfter, uint256 driftAfterBps) {
+        uint256 n = basket.length;
+        uint256[] memory valuesAfter = new uint256[](n);
+        uint16[] memory targets = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = basket[i];
+            targets[i] = h.targetBps;
+            uint256 balance = IERC20(h.token).balanceOf(address(this));
+            if (i == 0 || balance == 0) valuesAfter[i] = balance;
+            else if (before.balances[i] != 0) valuesAfter[i] = Math.mulDiv(balance, before.values[i], before.balances[i]);
+            else valuesAfter[i] = oracle.quote(h.token, balance);
+            navAfter += valuesAfter[i];
         }
-        return cache[i] = oracle.quote(h.token, probe);
+        uint256 driftBefore = BasketMath.drift(before.values, targets, before.nav, 1e18);
+        uint256 driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
+        if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
+        uint256 maxLoss = Math.mulDiv(traded, maxSlippageBps, BasketMath.BPS);
+        if (navAfter + maxLoss < before.nav) revert IRebalancingVault.VaultRebalanceLoss(before.nav - navAfter, maxLoss);
+        driftAfterBps = BasketMath.driftBps(valuesAfter, targets, navAfter);
     }
 
     /// @dev One swap through the router; returns the oracle value (base units) it traded. Buys come

@@ -134,6 +134,12 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         (low, high) = twap < spot ? (twap, spot) : (spot, twap);
     }
 
+    /// @inheritdoc IPriceOracle
+    function quoteSpot(address token, uint256 amount) external view returns (uint256) {
+        if (token == BASE) return amount;
+        return _quote(_route(token), amount, true);
+    }
+
     // ------------------------------------------------------------------ internal
 
     function _route(address token) private view returns (Hop[] storage r) {
