@@ -27,6 +27,14 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         bool zeroForOne;
     }
 
+    /// @dev A hop as stored. Hop 0 of a route also carries the route's length, so that pricing a
+    /// token over one pool (the common case) costs one storage read.
+    struct StoredHop {
+        IUniswapV3Pool pool;
+        bool zeroForOne;
+        uint8 hops;
+    }
+
     /// @notice The window is outside [MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS].
     error OracleWindowOutOfBounds(uint32 windowSeconds);
     /// @notice No route is configured for `token`.
@@ -41,6 +49,8 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     error OracleZeroAddress();
     /// @notice Route tokens and paths differ in number.
     error OracleLengthMismatch(uint256 tokens, uint256 paths);
+    /// @notice A route has more hops than one byte counts.
+    error OracleRouteTooLong(uint256 hops);
 
     event RouteSet(address indexed token, bytes path);
     event RouteRemoved(address indexed token);
@@ -50,7 +60,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     IUniswapV3Factory public immutable FACTORY;
 
     uint32 private _windowSeconds;
-    mapping(address token => Hop[]) private _routes;
+    mapping(address token => mapping(uint256 index => StoredHop)) private _routes;
 
     /// @param routeTokens Tokens to price from the start, each along the path at the same index.
     constructor(
@@ -82,8 +92,9 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     function _setRoute(address token, bytes memory path) private {
         uint256 n = path.hops();
         if (path.first() != token || path.last() != BASE) revert OracleRouteEnds(token, path.first(), path.last());
-        delete _routes[token];
-        Hop[] storage hops = _routes[token];
+        if (n > type(uint8).max) revert OracleRouteTooLong(n);
+        _deleteRoute(token);
+        mapping(uint256 => StoredHop) storage hops = _routes[token];
         for (uint256 i; i < n; ++i) {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
             address pool = FACTORY.getPool(tokenIn, tokenOut, fee);
@@ -92,16 +103,16 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             if (cardinalityNext < MIN_CARDINALITY) {
                 revert OracleCardinalityTooLow(pool, cardinalityNext, MIN_CARDINALITY);
             }
-            hops.push(Hop(IUniswapV3Pool(pool), tokenIn < tokenOut));
+            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, i == 0 ? uint8(n) : 0);
         }
         // Prove the route answers now, so that a vault never lists a token it cannot value.
-        _quote(hops, 1, false);
+        _quote(token, 1, false);
         emit RouteSet(token, path);
     }
 
     function removeRoute(address token) external onlyOwner {
-        if (_routes[token].length == 0) revert OracleNoRoute(token);
-        delete _routes[token];
+        if (_routes[token][0].hops == 0) revert OracleNoRoute(token);
+        _deleteRoute(token);
         emit RouteRemoved(token);
     }
 
@@ -115,47 +126,59 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         return _windowSeconds;
     }
 
-    function route(address token) external view returns (Hop[] memory) {
-        return _routes[token];
+    function route(address token) external view returns (Hop[] memory r) {
+        uint256 n = _routes[token][0].hops;
+        r = new Hop[](n);
+        for (uint256 i; i < n; ++i) {
+            StoredHop memory h = _routes[token][i];
+            r[i] = Hop(h.pool, h.zeroForOne);
+        }
     }
 
     /// @inheritdoc IPriceOracle
     function quote(address token, uint256 amount) external view returns (uint256) {
         if (token == BASE) return amount;
-        return _quote(_route(token), amount, false);
+        return _quote(token, amount, false);
     }
 
     /// @inheritdoc IPriceOracle
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
         if (token == BASE) return (amount, amount);
-        Hop[] storage r = _route(token);
-        uint256 twap = _quote(r, amount, false);
-        uint256 spot = _quote(r, amount, true);
+        uint256 twap = _quote(token, amount, false);
+        uint256 spot = _quote(token, amount, true);
         (low, high) = twap < spot ? (twap, spot) : (spot, twap);
     }
 
     /// @inheritdoc IPriceOracle
     function quoteSpot(address token, uint256 amount) external view returns (uint256) {
         if (token == BASE) return amount;
-        return _quote(_route(token), amount, true);
+        return _quote(token, amount, true);
     }
 
     // ------------------------------------------------------------------ internal
 
-    function _route(address token) private view returns (Hop[] storage r) {
-        r = _routes[token];
-        if (r.length == 0) revert OracleNoRoute(token);
-    }
-
-    function _quote(Hop[] storage r, uint256 amount, bool spot) private view returns (uint256) {
-        uint32 window = _windowSeconds;
-        for (uint256 i; i < r.length; ++i) {
-            Hop memory h = r[i];
+    /// @dev Converts `amount` along the token's route, hop by hop, at each pool's TWAP (or spot).
+    function _quote(address token, uint256 amount, bool spot) private view returns (uint256) {
+        mapping(uint256 => StoredHop) storage hops = _routes[token];
+        StoredHop memory h = hops[0];
+        uint256 n = h.hops;
+        if (n == 0) revert OracleNoRoute(token);
+        uint32 window = spot ? 0 : _windowSeconds;
+        for (uint256 i; i < n; ++i) {
+            if (i != 0) h = hops[i];
             amount = spot
                 ? TwapMath.quoteAtSqrtPrice(TwapMath.spotSqrtPriceX96(h.pool), amount, h.zeroForOne)
                 : TwapMath.quoteAtTick(TwapMath.meanTick(h.pool, window), amount, h.zeroForOne);
         }
         return amount;
+    }
+
+    function _deleteRoute(address token) private {
+        mapping(uint256 => StoredHop) storage hops = _routes[token];
+        uint256 n = hops[0].hops;
+        for (uint256 i; i < n; ++i) {
+            delete hops[i];
+        }
     }
 
     function _setWindow(uint32 newWindowSeconds) private {
