@@ -229,8 +229,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
 
     /// @inheritdoc IRebalancingVault
     function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
-        RebalanceLogic.Valuation memory v = RebalanceLogic.valuation(_basket, _oracle);
-        return RebalanceLogic.plan(_basket, _swapPaths, _pairPaths, _oracle, v, _params);
+        return RebalanceLogic.preview(_basket, _swapPaths, _pairPaths, _oracle, _params);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -597,13 +596,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
             uint256 readyAt = _readyAt(p);
             if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         }
-        (RebalanceLogic.Valuation memory v, uint256 driftBefore, Trigger trigger, Trade[] memory planned) =
-            RebalanceLogic.prepare(_basket, _swapPaths, _pairPaths, _oracle, p);
-        uint256 traded;
-        (trades, traded) = RebalanceLogic.execute(planned, ROUTER, asset());
-        (uint256 navAfter, uint256 driftAfter) = RebalanceLogic.outcome(_basket, _oracle, v, traded, p.maxSlippageBps);
+        RebalanceLogic.Outcome memory o;
+        (trades, o) = RebalanceLogic.run(_basket, _swapPaths, _pairPaths, _oracle, ROUTER, p);
         _params.lastRebalanceAt = uint64(block.timestamp);
-        emit Rebalanced(_msgSender(), trigger, v.nav, navAfter, driftBefore, driftAfter, trades.length);
+        emit Rebalanced(
+            _msgSender(), o.trigger, o.navBefore, o.navAfter, o.driftBeforeBps, o.driftAfterBps, trades.length
+        );
     }
 
     /// @dev When the cooldown since the last rebalance ends.

@@ -39,10 +39,10 @@ library RebalanceLogic {
         uint256 nav;
     }
 
-    /// @notice The basket's valuation. One oracle read per held token: the rest of a rebalance prices
+    /// @dev The basket's valuation. One oracle read per held token: the rest of a rebalance prices
     /// at these values (within a block a pool's TWAP does not move, not even with the vault's own
     /// swaps, so a second read would say the same).
-    function valuation(Holding[] storage basket, IPriceOracle oracle) public view returns (Valuation memory v) {
+    function _valuation(Holding[] storage basket, IPriceOracle oracle) private view returns (Valuation memory v) {
         uint256 n = basket.length;
         v.balances = new uint256[](n);
         v.values = new uint256[](n);
@@ -56,32 +56,53 @@ library RebalanceLogic {
         }
     }
 
-    /// @notice What starts a rebalance: the basket's valuation, its drift, the trigger that fires, and
-    /// the trades. Reverts with VaultRebalanceNotDue when no trigger fires (before any spot check, so
-    /// that a keeper hears "not due" first).
-    function prepare(
+    /// @notice A rebalance's figures, for the vault's Rebalanced event.
+    struct Outcome {
+        IRebalancingVault.Trigger trigger;
+        uint256 navBefore;
+        uint256 navAfter;
+        uint256 driftBeforeBps;
+        uint256 driftAfterBps;
+    }
+
+    /// @notice A whole rebalance, run by the vault in its own context: values the basket (one oracle
+    /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any spot
+    /// check, so that a keeper hears "not due" first), plans, swaps, and checks the outcome. One call,
+    /// so that the trades and the valuation cross the library boundary once.
+    /// @return trades The swaps made, as executed.
+    function run(
+        Holding[] storage basket,
+        mapping(address => bytes) storage swapPaths,
+        mapping(address => mapping(address => bytes)) storage pairPaths,
+        IPriceOracle oracle,
+        address router,
+        IRebalancingVault.Parameters memory p
+    ) external returns (IRebalancingVault.Trade[] memory trades, Outcome memory o) {
+        Valuation memory v = _valuation(basket, oracle);
+        o.navBefore = v.nav;
+        o.driftBeforeBps = BasketMath.driftBps(v.values, _targets(basket), v.nav);
+        o.trigger = trigger(p, o.driftBeforeBps);
+        if (o.trigger == IRebalancingVault.Trigger.None) {
+            revert IRebalancingVault.VaultRebalanceNotDue(o.driftBeforeBps, threshold(p), calendarDueAt(p));
+        }
+        trades = _plan(basket, swapPaths, pairPaths, oracle, v, p);
+        address base = basket[0].token;
+        uint256 traded;
+        for (uint256 k; k < trades.length; ++k) {
+            traded += _swap(trades[k], router, base);
+        }
+        (o.navAfter, o.driftAfterBps) = _outcome(basket, oracle, v, traded, p.maxSlippageBps);
+    }
+
+    /// @notice The swaps a rebalance would make now (no trigger check).
+    function preview(
         Holding[] storage basket,
         mapping(address => bytes) storage swapPaths,
         mapping(address => mapping(address => bytes)) storage pairPaths,
         IPriceOracle oracle,
         IRebalancingVault.Parameters memory p
-    )
-        external
-        view
-        returns (Valuation memory v, uint256 driftBps, IRebalancingVault.Trigger fired, IRebalancingVault.Trade[] memory trades)
-    {
-        v = valuation(basket, oracle);
-        uint256 n = basket.length;
-        uint16[] memory targets = new uint16[](n);
-        for (uint256 i; i < n; ++i) {
-            targets[i] = basket[i].targetBps;
-        }
-        driftBps = BasketMath.driftBps(v.values, targets, v.nav);
-        fired = trigger(p, driftBps);
-        if (fired == IRebalancingVault.Trigger.None) {
-            revert IRebalancingVault.VaultRebalanceNotDue(driftBps, threshold(p), calendarDueAt(p));
-        }
-        trades = plan(basket, swapPaths, pairPaths, oracle, v, p);
+    ) external view returns (IRebalancingVault.Trade[] memory) {
+        return _plan(basket, swapPaths, pairPaths, oracle, _valuation(basket, oracle), p);
     }
 
     /// @notice Which trigger fires at `drift` (basis points) under `p`, now.
@@ -110,18 +131,18 @@ library RebalanceLogic {
         return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
     }
 
-    /// @notice The trades that bring the basket toward its targets, in token amounts, with
+    /// @dev The trades that bring the basket toward its targets, in token amounts, with
     /// oracle-derived minimum outputs and their paths. Reverts with VaultSpotDeviation when a traded
     /// token's market price stands too far from the oracle's.
     /// @param v The basket's valuation, from `valuation`.
-    function plan(
+    function _plan(
         Holding[] storage basket_,
         mapping(address => bytes) storage swapPaths,
         mapping(address => mapping(address => bytes)) storage pairPaths,
         IPriceOracle oracle,
         Valuation memory v,
         IRebalancingVault.Parameters memory p
-    ) public view returns (IRebalancingVault.Trade[] memory trades) {
+    ) private view returns (IRebalancingVault.Trade[] memory trades) {
         Holding[] memory basket = basket_;
         RebalancePlanner.Trade[] memory planned = _planned(basket, v.values, p);
         trades = new IRebalancingVault.Trade[](planned.length);
@@ -142,6 +163,14 @@ library RebalanceLogic {
     struct Reference {
         uint256 amount;
         uint256 value;
+    }
+
+    function _targets(Holding[] storage basket) private view returns (uint16[] memory targets) {
+        uint256 n = basket.length;
+        targets = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            targets[i] = basket[i].targetBps;
+        }
     }
 
     function _planned(Holding[] memory basket, uint256[] memory values, IRebalancingVault.Parameters memory p)
@@ -217,47 +246,41 @@ library RebalanceLogic {
         refs[i] = r;
     }
 
-    /// @notice Makes the swaps in order (sells, then buys) and fills in what each delivered.
-    /// @return done The trades as executed. @return traded Their oracle value in base units.
-    function execute(IRebalancingVault.Trade[] memory trades, address router, address base)
-        external
-        returns (IRebalancingVault.Trade[] memory done, uint256 traded)
-    {
-        for (uint256 k; k < trades.length; ++k) {
-            traded += _swap(trades[k], router, base);
-        }
-        return (trades, traded);
-    }
-
-    /// @notice Checks a rebalance's outcome: re-values the basket at the prices of `valuation` (each
+    /// @dev Checks a rebalance's outcome: re-values the basket at the prices of `valuation` (each
     /// holding scaled by its new balance; a token held only now is read from the oracle), then
     /// requires that drift decreased, compared in 1e18ths of NAV (finer than basis points), and that
-    /// NAV did not fall by more than `maxSlippageBps` of the value `traded`. Each swap's minimum output already bounds its loss;
-    /// this catches what swaps cannot see, such as a token delivering less than the pool sent.
-    function outcome(
+    /// NAV did not fall by more than `maxSlippageBps` of the value `traded`. Each swap's minimum output
+    /// already bounds its loss; this catches what swaps cannot see, such as a token delivering less
+    /// than the pool sent.
+    function _outcome(
         Holding[] storage basket,
         IPriceOracle oracle,
         Valuation memory before,
         uint256 traded,
         uint256 maxSlippageBps
-    ) external view returns (uint256 navAfter, uint256 driftAfterBps) {
+    ) private view returns (uint256 navAfter, uint256 driftAfterBps) {
         uint256 n = basket.length;
         uint256[] memory valuesAfter = new uint256[](n);
-        uint16[] memory targets = new uint16[](n);
+        uint16[] memory targets = _targets(basket);
         for (uint256 i; i < n; ++i) {
             Holding memory h = basket[i];
-            targets[i] = h.targetBps;
             uint256 balance = IERC20(h.token).balanceOf(address(this));
-            if (i == 0 || balance == 0) valuesAfter[i] = balance;
-            else if (before.balances[i] != 0) valuesAfter[i] = Math.mulDiv(balance, before.values[i], before.balances[i]);
-            else valuesAfter[i] = oracle.quote(h.token, balance);
+            if (i == 0 || balance == 0) {
+                valuesAfter[i] = balance;
+            } else if (before.balances[i] != 0) {
+                valuesAfter[i] = Math.mulDiv(balance, before.values[i], before.balances[i]);
+            } else {
+                valuesAfter[i] = oracle.quote(h.token, balance);
+            }
             navAfter += valuesAfter[i];
         }
         uint256 driftBefore = BasketMath.drift(before.values, targets, before.nav, 1e18);
         uint256 driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
         if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
         uint256 maxLoss = Math.mulDiv(traded, maxSlippageBps, BasketMath.BPS);
-        if (navAfter + maxLoss < before.nav) revert IRebalancingVault.VaultRebalanceLoss(before.nav - navAfter, maxLoss);
+        if (navAfter + maxLoss < before.nav) {
+            revert IRebalancingVault.VaultRebalanceLoss(before.nav - navAfter, maxLoss);
+        }
         driftAfterBps = BasketMath.driftBps(valuesAfter, targets, navAfter);
     }
 
