@@ -12,6 +12,7 @@ import { network } from "hardhat";
 import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
+import { uniform } from "../sim/random.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 
 const HOUR = 3600;
@@ -27,18 +28,6 @@ function dailyMove(day: number): number[] {
   if (day === 4) return [0.78, 0.8, 0.7];
   if (day < 7) return [1.0, 1.01, 0.99];
   return [1.04, 1.03, 1.05];
-}
-
-/** mulberry32: a small deterministic generator for the market's noise. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** floor(sqrt(n)), by Newton's method from above. */
@@ -171,7 +160,7 @@ const timelock = b.timelock.connect(governance) as typeof b.timelock;
 let scheduledAt = 0;
 
 // --- the simulation
-const rand = random(SEED);
+const rand = uniform(SEED);
 const prices = [...START_USD];
 const weightsByDay: string[][] = [];
 let basketUnits: bigint[] = [];

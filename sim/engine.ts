@@ -1,0 +1,183 @@
+// Runs a policy over a price path: a keeper checks once per step, and when the policy says so the
+// vault trades every token back toward its target (sells first, then buys with the proceeds), each
+// trade at most `maxTrade` of NAV, paying the pool's fee, the price impact and the gas.
+import { gasCostUsd, swapCost, type CostModel } from "./costs.js";
+import type { Basket, PricePath } from "./market.js";
+import type { Policy } from "./policies.js";
+
+export interface Settings {
+  navUsd: number;
+  stepHours: number;
+  /** null: trading is free (for checks against theory). */
+  costs: CostModel | null;
+}
+
+export interface RunResult {
+  /** Time-averaged drift (largest gap to target), in basis points. */
+  avgDriftBps: number;
+  /** Turnover per year, as a multiple of NAV. */
+  turnover: number;
+  costs: { fees: number; impact: number; gas: number; total: number };
+  rebalances: number;
+  swaps: number;
+  /** NAV at the end, as a multiple of the start. */
+  terminalValue: number;
+  /** Annualised log growth of NAV. */
+  growth: number;
+  /** Annualised log growth of the target-weighted average of the tokens (Σ wᵢ log Pᵢ). */
+  weightedTokenGrowth: number;
+  /** The largest fall from a peak of NAV, as a fraction. */
+  maxDrawdown: number;
+  /** NAV at the end of each day, in USD. */
+  navDaily: number[];
+}
+
+export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Settings): RunResult {
+  const n = basket.tokens.length;
+  const steps = path.prices[0].length - 1;
+  const years = (steps * s.stepHours) / (24 * 365);
+  const stepsPerDay = Math.round(24 / s.stepHours);
+  const t = basket.targets;
+  const units = t.map((w, i) => (w * s.navUsd) / path.prices[i][0]);
+  // Prefix sums of each token's log returns and their squares: realised volatility in O(1).
+  const sum = basket.tokens.map(() => new Float64Array(steps + 1));
+  const sumSq = basket.tokens.map(() => new Float64Array(steps + 1));
+  for (let i = 1; i < n; i++) {
+    for (let k = 1; k <= steps; k++) {
+      const r = Math.log(path.prices[i][k] / path.prices[i][k - 1]);
+      sum[i][k] = sum[i][k - 1] + r;
+      sumSq[i][k] = sumSq[i][k - 1] + r * r;
+    }
+  }
+  const result: RunResult = {
+    avgDriftBps: 0,
+    turnover: 0,
+    costs: { fees: 0, impact: 0, gas: 0, total: 0 },
+    rebalances: 0,
+    swaps: 0,
+    terminalValue: 1,
+    growth: 0,
+    weightedTokenGrowth: 0,
+    maxDrawdown: 0,
+    navDaily: [s.navUsd],
+  };
+  let driftSum = 0;
+  let traded = 0;
+  let peak = s.navUsd;
+  let lastRebalance = -Infinity;
+  const values = new Array<number>(n).fill(0);
+
+  /** The trades to target now: value per token (negative: sell), capped, outside the band. */
+  const plan = (nav: number) => {
+    const deltas = new Array<number>(n).fill(0);
+    for (let i = 1; i < n; i++) {
+      const gap = t[i] - values[i] / nav;
+      if (Math.abs(gap) < policy.band || gap === 0) continue;
+      const cap = policy.maxTrade * nav;
+      deltas[i] = Math.max(-cap, Math.min(cap, gap * nav));
+    }
+    return deltas;
+  };
+  const priceOf = (deltas: number[]) => {
+    let fees = 0;
+    let impact = 0;
+    let swaps = 0;
+    let restored = 0;
+    for (let i = 1; i < n; i++) {
+      if (Math.abs(deltas[i]) < 1e-9 * s.navUsd) continue;
+      swaps++;
+      restored += Math.abs(deltas[i]);
+      if (s.costs !== null) {
+        const c = swapCost(Math.abs(deltas[i]), basket.tokens[i]);
+        fees += c.fee;
+        impact += c.impact;
+      }
+    }
+    const gas = s.costs === null ? 0 : gasCostUsd(swaps, s.costs);
+    return { fees, impact, gas, swaps, restored };
+  };
+
+  for (let k = 1; k <= steps; k++) {
+    let nav = 0;
+    for (let i = 0; i < n; i++) {
+      values[i] = units[i] * path.prices[i][k];
+      nav += values[i];
+    }
+    let drift = 0;
+    for (let i = 0; i < n; i++) drift = Math.max(drift, Math.abs(values[i] / nav - t[i]));
+
+    const hours = k * s.stepHours;
+    const due = policy.due({
+      hours,
+      hoursSinceRebalance: hours - lastRebalance,
+      drift,
+      realizedVolatility: (days) => {
+        const w = Math.min(k, Math.max(2, Math.round(days * stepsPerDay)));
+        let v = 0;
+        let weight = 0;
+        for (let i = 1; i < n; i++) {
+          const mean = (sum[i][k] - sum[i][k - w]) / w;
+          const variance = Math.max(0, (sumSq[i][k] - sumSq[i][k - w]) / w - mean * mean);
+          v += t[i] * Math.sqrt(variance * stepsPerDay * 365);
+          weight += t[i];
+        }
+        return weight === 0 ? 0 : v / weight;
+      },
+      quote: () => {
+        const c = priceOf(plan(nav));
+        return { cost: c.fees + c.impact + c.gas, restored: c.restored };
+      },
+    });
+    if (due) {
+      const deltas = plan(nav);
+      const c = priceOf(deltas);
+      if (c.swaps > 0) {
+        // Sells first, into the base asset; then buys with it, never spending more than it holds.
+        for (let i = 1; i < n; i++) {
+          if (deltas[i] >= 0) continue;
+          const v = -deltas[i];
+          const cost = s.costs === null ? 0 : sum2(swapCost(v, basket.tokens[i]));
+          units[i] -= v / path.prices[i][k];
+          units[0] += v - cost;
+          traded += v;
+        }
+        for (let i = 1; i < n; i++) {
+          if (deltas[i] <= 0) continue;
+          const v = Math.min(deltas[i], units[0]);
+          const cost = s.costs === null ? 0 : sum2(swapCost(v, basket.tokens[i]));
+          units[0] -= v;
+          units[i] += (v - cost) / path.prices[i][k];
+          traded += v;
+        }
+        units[0] -= c.gas; // the vault pays its keeper's gas
+        result.costs.fees += c.fees;
+        result.costs.impact += c.impact;
+        result.costs.gas += c.gas;
+        result.swaps += c.swaps;
+        result.rebalances++;
+        lastRebalance = hours;
+        nav = 0;
+        for (let i = 0; i < n; i++) {
+          values[i] = units[i] * path.prices[i][k];
+          nav += values[i];
+        }
+        drift = 0;
+        for (let i = 0; i < n; i++) drift = Math.max(drift, Math.abs(values[i] / nav - t[i]));
+      }
+    }
+    driftSum += drift;
+    peak = Math.max(peak, nav);
+    result.maxDrawdown = Math.max(result.maxDrawdown, 1 - nav / peak);
+    if (k % stepsPerDay === 0) result.navDaily.push(nav);
+  }
+  const navEnd = units.reduce((a, u, i) => a + u * path.prices[i][steps], 0);
+  result.avgDriftBps = (driftSum / steps) * 10_000;
+  result.turnover = traded / s.navUsd / years;
+  result.costs.total = result.costs.fees + result.costs.impact + result.costs.gas;
+  result.terminalValue = navEnd / s.navUsd;
+  result.growth = Math.log(result.terminalValue) / years;
+  result.weightedTokenGrowth = t.reduce((a, w, i) => a + w * Math.log(path.prices[i][steps] / path.prices[i][0]), 0) / years;
+  return result;
+}
+
+const sum2 = (c: { fee: number; impact: number }) => c.fee + c.impact;

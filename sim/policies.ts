@@ -1,0 +1,111 @@
+// Rebalancing policies: when a keeper would rebalance, given what it can see at a check.
+
+export interface Context {
+  /** Hours since the start. */
+  hours: number;
+  /** Hours since the last rebalance (Infinity before the first). */
+  hoursSinceRebalance: number;
+  /** The largest gap between a weight and its target, as a fraction (the contract's driftBps / 10,000). */
+  drift: number;
+  /** Realised volatility of the basket's risky part over the policy's lookback, annualised. */
+  realizedVolatility: (lookbackDays: number) => number;
+  /** What trading to target would cost now, and the value it would move back to target (USD). */
+  quote: () => { cost: number; restored: number };
+}
+
+export interface Policy {
+  name: string;
+  kind: "buy-and-hold" | "calendar" | "threshold" | "hybrid" | "cost-aware" | "vol-scaled";
+  params: Record<string, number>;
+  /** Largest trade per token per rebalance, as a fraction of NAV (the contract's MaxTradeBps). */
+  maxTrade: number;
+  /** Tokens closer to target than this (fraction) do not trade (the contract's MinDriftBps). */
+  band: number;
+  due: (c: Context) => boolean;
+}
+
+const HOURS_PER_DAY = 24;
+
+export const buyAndHold = (): Policy => ({ name: "buy-and-hold", kind: "buy-and-hold", params: {}, maxTrade: 1, band: 0, due: () => false });
+
+/** Every `days` days, whatever the drift. */
+export const calendar = (days: number, maxTrade = 1): Policy => ({
+  name: `calendar ${days}d`,
+  kind: "calendar",
+  params: { days },
+  maxTrade,
+  band: 0,
+  due: (c) => c.hoursSinceRebalance >= days * HOURS_PER_DAY,
+});
+
+/** When drift reaches `bps`. */
+export const threshold = (bps: number, maxTrade = 1, bandBps = 0): Policy => ({
+  name: `threshold ${bps / 100}%${maxTrade < 1 ? ` slices ${maxTrade * 100}%` : ""}`,
+  kind: "threshold",
+  params: { bps, maxTradeBps: maxTrade * 10_000 },
+  maxTrade,
+  band: bandBps / 10_000,
+  due: (c) => c.drift >= bps / 10_000,
+});
+
+/** Every `days` days, if drift is at least `minDriftBps`. */
+export const hybrid = (days: number, minDriftBps: number, maxTrade = 1): Policy => ({
+  name: `hybrid ${days}d / ${minDriftBps / 100}%`,
+  kind: "hybrid",
+  params: { days, minDriftBps },
+  maxTrade,
+  band: 0,
+  due: (c) => c.hoursSinceRebalance >= days * HOURS_PER_DAY && c.drift >= minDriftBps / 10_000,
+});
+
+/**
+ * When drift is at least `minDriftBps` and the trade pays for itself: the value it moves back to
+ * target, times `benefitBps` (what a dollar back on target is worth, an assumption), exceeds its cost
+ * (gas, pool fee, price impact). The keeper's `--min-net-benefit` is the same rule in dollars.
+ */
+export const costAware = (minDriftBps: number, benefitBps: number): Policy => ({
+  name: `cost-aware ${minDriftBps / 100}% / ${benefitBps / 100}%`,
+  kind: "cost-aware",
+  params: { minDriftBps, benefitBps },
+  maxTrade: 1,
+  band: 0,
+  due: (c) => {
+    if (c.drift < minDriftBps / 10_000) return false;
+    const { cost, restored } = c.quote();
+    return (restored * benefitBps) / 10_000 > cost;
+  },
+});
+
+/**
+ * A band that widens with realised volatility: `baseBps` × (volatility over `lookbackDays` /
+ * `referenceVolatility`). The contract could compute the same from its pools' TWAP observations.
+ */
+export const volScaled = (baseBps: number, referenceVolatility = 0.6, lookbackDays = 7): Policy => ({
+  name: `vol-scaled ${baseBps / 100}%`,
+  kind: "vol-scaled",
+  params: { baseBps, referenceVolatility, lookbackDays },
+  maxTrade: 1,
+  band: 0,
+  due: (c) => c.drift >= ((baseBps / 10_000) * c.realizedVolatility(lookbackDays)) / referenceVolatility,
+});
+
+/** The policies compared by default. */
+export function defaultPolicies(): Policy[] {
+  return [
+    buyAndHold(),
+    calendar(1),
+    calendar(7),
+    calendar(30),
+    threshold(100),
+    threshold(300),
+    threshold(500),
+    threshold(1000),
+    threshold(2000),
+    threshold(500, 0.1, 100),
+    hybrid(7, 300),
+    hybrid(30, 100),
+    costAware(100, 100),
+    costAware(300, 50),
+    volScaled(500),
+  ];
+}

@@ -1,0 +1,75 @@
+// Recommendation: among the policies the vault (and its keeper) can run, the one that removes
+// tracking error most cheaply, within a tracking-error budget, with its parameters written as
+// deploy/parameters files write them.
+import type { Settings } from "./engine.js";
+import type { Basket, PathOptions } from "./market.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, type Policy } from "./policies.js";
+import { simulate, type PolicySummary } from "./simulate.js";
+
+/** The candidates: policies the contract's parameters (or the keeper's --min-net-benefit) express. */
+export function candidates(): Policy[] {
+  const list: Policy[] = [buyAndHold()];
+  for (const days of [1, 7, 30]) list.push(calendar(days));
+  for (const bps of [100, 200, 300, 500, 750, 1000, 1500, 2000]) {
+    for (const slice of [0.05, 0.1, 0.25, 1]) list.push(threshold(bps, slice, Math.min(100, bps)));
+  }
+  for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
+  for (const [min, benefit] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, benefit));
+  return list;
+}
+
+export interface Recommendation {
+  best: PolicySummary | null;
+  /** Cost (basis points of NAV per year) per basis point of tracking error removed, against buy-and-hold. */
+  score: number;
+  ranked: { name: string; trackingErrorBps: number; costBpsPerYear: number; score: number; feasible: boolean }[];
+  parameters: Record<string, number> | null;
+  keeper: string | null;
+}
+
+export function recommend(basket: Basket, paths: PathOptions, pathCount: number, settings: Settings, maxTrackingErrorBps: number): Recommendation {
+  const policies = candidates();
+  const result = simulate({ basket, paths, pathCount, settings, policies });
+  const hold = result.policies.find((p) => p.kind === "buy-and-hold")!;
+  const ranked = result.policies
+    .filter((p) => p.kind !== "buy-and-hold")
+    .map((p) => {
+      const removed = hold.trackingErrorBps.mean - p.trackingErrorBps.mean;
+      return {
+        summary: p,
+        name: p.name,
+        trackingErrorBps: p.trackingErrorBps.mean,
+        costBpsPerYear: p.costBpsPerYear.mean,
+        score: removed > 0 ? p.costBpsPerYear.mean / removed : Infinity,
+        feasible: p.trackingErrorBps.mean <= maxTrackingErrorBps,
+      };
+    })
+    .sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.score - b.score);
+  const top = ranked[0]?.feasible ? ranked[0] : undefined;
+  const policy = top === undefined ? undefined : policies.find((p) => p.name === top.name);
+  return {
+    best: top?.summary ?? null,
+    score: top?.score ?? Infinity,
+    ranked: ranked.map(({ summary: _s, ...r }) => r),
+    parameters: policy === undefined ? null : contractParameters(policy, paths.stepHours),
+    keeper: policy?.kind === "cost-aware" ? `keeper run --min-net-benefit <value restored × ${policy.params.benefitBps / 100}% − cost>` : null,
+  };
+}
+
+/** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */
+export function contractParameters(policy: Policy, stepHours: number): Record<string, number> {
+  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), lastRebalanceAt: 0 };
+  const maxTradeBps = Math.round(policy.maxTrade * 10_000);
+  switch (policy.kind) {
+    case "threshold":
+      return { driftThresholdBps: policy.params.bps, minDriftBps: Math.max(1, Math.round(policy.band * 10_000)), rebalanceIntervalSeconds: 0, maxTradeBps, ...common };
+    case "calendar":
+      return { driftThresholdBps: 0, minDriftBps: 1, rebalanceIntervalSeconds: policy.params.days * 86_400, maxTradeBps, ...common };
+    case "hybrid":
+      return { driftThresholdBps: 0, minDriftBps: policy.params.minDriftBps, rebalanceIntervalSeconds: policy.params.days * 86_400, maxTradeBps, ...common };
+    case "cost-aware":
+      return { driftThresholdBps: policy.params.minDriftBps, minDriftBps: Math.min(100, policy.params.minDriftBps), rebalanceIntervalSeconds: 0, maxTradeBps, ...common };
+    default:
+      throw new Error(`${policy.name} has no contract parameters`);
+  }
+}

@@ -1,0 +1,91 @@
+// Runs every policy over the same price paths and sums up what each did, path by path and on
+// average (with the standard error of each mean).
+import { runPolicy, type RunResult, type Settings } from "./engine.js";
+import { generatePaths, theoreticalExcessGrowth, type Basket, type PathOptions } from "./market.js";
+import type { Policy } from "./policies.js";
+
+export interface Stat {
+  mean: number;
+  stderr: number;
+}
+
+export function stat(xs: number[]): Stat {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, stderr: 0 };
+  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  return { mean, stderr: Math.sqrt(variance / xs.length) };
+}
+
+export interface PolicySummary {
+  name: string;
+  kind: Policy["kind"];
+  params: Record<string, number>;
+  /** Time-averaged drift, basis points. */
+  trackingErrorBps: Stat;
+  /** Turnover per year, multiple of NAV. */
+  turnover: Stat;
+  /** Total cost (gas, fees, impact) per year, basis points of the starting NAV. */
+  costBpsPerYear: Stat;
+  costUsd: { fees: number; impact: number; gas: number; total: number };
+  rebalancesPerYear: Stat;
+  terminalValue: Stat;
+  /** Annualised log growth, basis points. */
+  growthBps: Stat;
+  /** Growth over buy-and-hold on the same path, basis points per year: the rebalancing premium, net of costs. */
+  premiumBps: Stat;
+  /** Growth over the target-weighted average of the tokens' growth, basis points per year. */
+  excessGrowthBps: Stat;
+  maxDrawdown: Stat;
+  worstDrawdown: number;
+}
+
+export interface SimulationConfig {
+  basket: Basket;
+  paths: PathOptions;
+  pathCount: number;
+  settings: Settings;
+  policies: Policy[];
+}
+
+export interface SimulationResult {
+  config: { paths: PathOptions; pathCount: number; navUsd: number; costs: Settings["costs"]; basket: Basket };
+  /** ½(Σ wᵢσᵢ² − wᵀΣw), basis points per year, at the targets. */
+  theoryExcessGrowthBps: number;
+  policies: PolicySummary[];
+  /** NAV per day on the first path, per policy: for the chart. */
+  samplePath: Record<string, number[]>;
+}
+
+export function simulate(c: SimulationConfig): SimulationResult {
+  const paths = generatePaths(c.basket, c.paths, c.pathCount);
+  const years = c.paths.days / 365;
+  const runs: RunResult[][] = c.policies.map((policy) => paths.map((path) => runPolicy(c.basket, path, policy, c.settings)));
+  const holdIndex = c.policies.findIndex((p) => p.kind === "buy-and-hold");
+  const hold = holdIndex >= 0 ? runs[holdIndex] : runs[0].map((r) => ({ ...r, growth: r.weightedTokenGrowth }));
+  const policies = c.policies.map((policy, p) => {
+    const rs = runs[p];
+    const total = (key: "fees" | "impact" | "gas" | "total") => rs.reduce((a, r) => a + r.costs[key], 0) / rs.length;
+    return {
+      name: policy.name,
+      kind: policy.kind,
+      params: policy.params,
+      trackingErrorBps: stat(rs.map((r) => r.avgDriftBps)),
+      turnover: stat(rs.map((r) => r.turnover)),
+      costBpsPerYear: stat(rs.map((r) => (r.costs.total / c.settings.navUsd / years) * 10_000)),
+      costUsd: { fees: total("fees"), impact: total("impact"), gas: total("gas"), total: total("total") },
+      rebalancesPerYear: stat(rs.map((r) => r.rebalances / years)),
+      terminalValue: stat(rs.map((r) => r.terminalValue)),
+      growthBps: stat(rs.map((r) => r.growth * 10_000)),
+      premiumBps: stat(rs.map((r, k) => (r.growth - hold[k].growth) * 10_000)),
+      excessGrowthBps: stat(rs.map((r) => (r.growth - r.weightedTokenGrowth) * 10_000)),
+      maxDrawdown: stat(rs.map((r) => r.maxDrawdown)),
+      worstDrawdown: Math.max(...rs.map((r) => r.maxDrawdown)),
+    };
+  });
+  return {
+    config: { paths: c.paths, pathCount: c.pathCount, navUsd: c.settings.navUsd, costs: c.settings.costs, basket: c.basket },
+    theoryExcessGrowthBps: theoreticalExcessGrowth(c.basket) * 10_000,
+    policies,
+    samplePath: Object.fromEntries(c.policies.map((policy, p) => [policy.name, runs[p][0].navDaily])),
+  };
+}

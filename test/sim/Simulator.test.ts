@@ -1,0 +1,177 @@
+// The strategy simulator: its cost model, its policies, its engine, its agreement with theory,
+// and its command line in a small configuration.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
+import { runPolicy } from "../../sim/engine.js";
+import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, type Context } from "../../sim/policies.js";
+import { contractParameters, recommend } from "../../sim/recommend.js";
+import { simulate } from "../../sim/simulate.js";
+
+const token = (fee: number, depthUsd: number) => ({ symbol: "T", volatility: 0.5, drift: 0, fee, depthUsd });
+
+/** Two tokens, base first, 50/50, and a path that holds prices for `steps`, then sets token 1 to `moved`. */
+const pair: Basket = { tokens: [{ ...token(0, Infinity), volatility: 0 }, token(0.003, 10e6)], targets: [0.5, 0.5], correlation: [[1, 0], [0, 1]] };
+function stepPath(steps: number, at: number, moved: number): PricePath {
+  return { prices: [new Float64Array(steps + 1).fill(1), Float64Array.from({ length: steps + 1 }, (_, k) => (k >= at ? moved : 1))] };
+}
+const context = (c: Partial<Context>): Context => ({
+  hours: 0,
+  hoursSinceRebalance: Infinity,
+  drift: 0,
+  realizedVolatility: () => 0.6,
+  quote: () => ({ cost: 0, restored: 0 }),
+  ...c,
+});
+
+describe("Simulator", function () {
+  describe("cost model", function () {
+    it("charges the pool fee and a constant-product pool's price impact", function () {
+      const { fee, impact } = swapCost(1_000_000, token(0.003, 100e6));
+      expect(fee).to.equal(3000);
+      // x·y = k with 100M a side: 997,000 in buys 100M·997,000/(100M + 997,000) out.
+      const out = (100e6 * 997_000) / (100e6 + 997_000);
+      expect(impact).to.be.closeTo(997_000 - out, 1e-6);
+      expect(impact / 1_000_000).to.be.closeTo(0.00984, 0.0001); // about 1% of a 1% of depth trade
+      expect(swapCost(1000, token(0.0005, Infinity))).to.deep.equal({ fee: 0.5, impact: 0 });
+    });
+
+    it("prices gas per swap, and fits it to the benchmark's figures", function () {
+      expect(gasCostUsd(0, { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 })).to.equal(0);
+      expect(gasCostUsd(2, { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 })).to.be.closeTo(350_000 * 20e-9 * 3000, 1e-9);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "ballast-")), "gas.json");
+      const row = (swaps: number) => ({ action: "rebalance()", baseline: "bare swaps", gas: 50_000 + 150_000 * swaps, note: `${swaps} swaps` });
+      writeFileSync(file, JSON.stringify([row(1), row(3), row(7), { action: "deposit", baseline: "x", gas: 1 }]));
+      expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, source: file });
+      expect(gasFromBenchmark(path.join(tmpdir(), "no-such-file.json")).source).to.match(/^defaults/);
+    });
+  });
+
+  describe("policies", function () {
+    it("decide as their rules say", function () {
+      expect(buyAndHold().due(context({ drift: 0.9 }))).to.equal(false);
+      expect(calendar(7).due(context({ hoursSinceRebalance: 7 * 24 - 1 }))).to.equal(false);
+      expect(calendar(7).due(context({ hoursSinceRebalance: 7 * 24 }))).to.equal(true);
+      expect(threshold(500).due(context({ drift: 0.0499 }))).to.equal(false);
+      expect(threshold(500).due(context({ drift: 0.05 }))).to.equal(true);
+      expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 200, drift: 0.02 }))).to.equal(false);
+      expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 100, drift: 0.05 }))).to.equal(false);
+      expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 200, drift: 0.05 }))).to.equal(true);
+      // Cost-aware: 1% of $100k restored is $1,000, against a cost of $900 and of $1,100.
+      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 900, restored: 100_000 }) }))).to.equal(true);
+      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 1100, restored: 100_000 }) }))).to.equal(false);
+      expect(costAware(100, 100).due(context({ drift: 0.005, quote: () => ({ cost: 0, restored: 100_000 }) }))).to.equal(false);
+      // Vol-scaled: a 5% band at 60% volatility is a 10% band at 120%.
+      expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 0.6 }))).to.equal(true);
+      expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 1.2 }))).to.equal(false);
+    });
+
+    it("map onto the vault's parameters", function () {
+      expect(contractParameters(threshold(500, 0.1, 100), 1)).to.include({ driftThresholdBps: 500, minDriftBps: 100, rebalanceIntervalSeconds: 0, maxTradeBps: 1000, cooldownSeconds: 3600 });
+      expect(contractParameters(calendar(7), 1)).to.include({ driftThresholdBps: 0, rebalanceIntervalSeconds: 604_800, maxTradeBps: 10_000 });
+      expect(contractParameters(hybrid(30, 300), 1)).to.include({ driftThresholdBps: 0, minDriftBps: 300, rebalanceIntervalSeconds: 2_592_000 });
+      expect(() => contractParameters(volScaled(500), 1)).to.throw(/has no contract parameters/);
+    });
+  });
+
+  describe("engine", function () {
+    const settings = { navUsd: 1_000_000, stepHours: 1, costs: { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 } };
+
+    it("trades back to target when the threshold is crossed, paying fee, impact and gas", function () {
+      // Token 1 doubles at step 10: 50/50 becomes 33/67, a drift of 16.7%.
+      const r = runPolicy(pair, stepPath(48, 10, 2), threshold(1000), settings);
+      expect(r.rebalances).to.equal(1);
+      expect(r.swaps).to.equal(1);
+      const sold = 1_000_000 * (2 / 3 - 0.5); // $166,667 of token 1 sold at NAV $1.5M
+      const expected = swapCost(1.5 * sold, pair.tokens[1]);
+      expect(r.costs.fees).to.be.closeTo(expected.fee, 1e-6);
+      expect(r.costs.impact).to.be.closeTo(expected.impact, 1e-6);
+      expect(r.costs.gas).to.be.closeTo(210_000 * 20e-9 * 3000, 1e-9);
+      expect(r.terminalValue).to.be.closeTo((1.5e6 - r.costs.total) / 1e6, 1e-9);
+      expect(r.avgDriftBps).to.be.lessThan(1667 * (10 / 48) + 1); // drift only between steps 10 and the rebalance
+    });
+
+    it("slices a rebalance by maxTrade, one slice per check, and never trades on buy-and-hold", function () {
+      const sliced = runPolicy(pair, stepPath(48, 10, 2), threshold(100, 0.05), settings);
+      // $250k of token 1 to sell (its $1M against a $750k target), at most 5% of the $1.5M NAV per check.
+      expect(sliced.rebalances).to.equal(Math.ceil(250_000 / (0.05 * 1_500_000)));
+      const hold = runPolicy(pair, stepPath(48, 10, 2), buyAndHold(), settings);
+      expect(hold.rebalances).to.equal(0);
+      expect(hold.costs.total).to.equal(0);
+      expect(hold.terminalValue).to.equal(1.5);
+    });
+
+    it("lays stress scenarios on the paths: a crash halves, a pump triples, a bleed takes 70%", function () {
+      const calm: Basket = { ...DEFAULT_BASKET, tokens: DEFAULT_BASKET.tokens.map((t) => ({ ...t, volatility: 0 })) };
+      const o = { days: 20, stepHours: 1, seed: 3 };
+      const mid = Math.floor(stepsOf(o) / 2);
+      const crash = generatePath(calm, { ...o, scenario: "crash" }, 1).prices;
+      for (let i = 1; i < 4; i++) expect(crash[i][mid + 24] / crash[i][mid]).to.be.closeTo(0.5, 1e-12);
+      expect(generatePath(calm, { ...o, scenario: "pump" }, 1).prices[3][mid + 7 * 24]).to.be.closeTo(3, 1e-9);
+      expect(generatePath(calm, { ...o, scenario: "slow-bleed" }, 1).prices[3][stepsOf(o)]).to.be.closeTo(0.3, 1e-9);
+      expect(generatePath(calm, { ...o, scenario: "gbm" }, 1).prices[1][stepsOf(o)]).to.equal(1);
+    });
+
+    it("is deterministic for a seed", function () {
+      const run = (seed: number) => simulate({ basket: DEFAULT_BASKET, paths: { days: 30, stepHours: 1, seed, scenario: "regimes" }, pathCount: 3, settings, policies: [threshold(500)] });
+      expect(run(5)).to.deep.equal(run(5));
+      expect(run(5).policies[0].growthBps.mean).to.not.equal(run(6).policies[0].growthBps.mean);
+    });
+  });
+
+  describe("theory", function () {
+    it("with free, daily rebalancing, excess log-growth matches ½(Σ wᵢσᵢ² − wᵀΣw) within its statistical error", function () {
+      for (const basket of [DEFAULT_BASKET, { ...DEFAULT_BASKET, correlation: DEFAULT_BASKET.correlation.map((row, i) => row.map((v, j) => (i === j ? 1 : i && j ? 0.2 : 0))) }]) {
+        const r = simulate({ basket, paths: { days: 365, stepHours: 24, seed: 7, scenario: "gbm" }, pathCount: 200, settings: { navUsd: 1e6, stepHours: 24, costs: null }, policies: [calendar(1), buyAndHold()] });
+        const theory = theoreticalExcessGrowth(basket) * 10_000;
+        const [mix, hold] = r.policies;
+        expect(mix.excessGrowthBps.stderr).to.be.lessThan(theory / 50); // the check has power
+        expect(Math.abs(mix.excessGrowthBps.mean - theory)).to.be.lessThan(3 * mix.excessGrowthBps.stderr);
+        // Buy-and-hold is not a constant mix: its excess growth is not the closed form.
+        expect(Math.abs(hold.excessGrowthBps.mean - theory)).to.be.greaterThan(10 * mix.excessGrowthBps.stderr);
+      }
+      expect(theoreticalExcessGrowth(DEFAULT_BASKET) * 10_000).to.be.closeTo(739.55, 0.01);
+    });
+  });
+
+  describe("recommendation and command line", function () {
+    it("recommends parameters the vault accepts, within the tracking-error budget", function () {
+      const r = recommend(DEFAULT_BASKET, { days: 60, stepHours: 2, seed: 1, scenario: "regimes" }, 4, { navUsd: 1e6, stepHours: 2, costs: { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 } }, 250);
+      expect(r.best).to.not.equal(null);
+      expect(r.best!.trackingErrorBps.mean).to.be.at.most(250);
+      const p = r.parameters!;
+      expect(p.driftThresholdBps).to.be.within(0, 5000);
+      expect(p.minDriftBps).to.be.within(1, 5000);
+      expect(p.maxTradeBps).to.be.within(10, 10_000);
+      expect(p.cooldownSeconds).to.be.within(60, 7 * 86_400);
+      // Every feasible candidate ranked after the best costs at least as much per bps removed.
+      const feasible = r.ranked.filter((c) => c.feasible);
+      expect(feasible[0].score).to.equal(Math.min(...feasible.map((c) => c.score)));
+    });
+
+    it("runs small from the command line, writing a table, JSON and a chart; refuses bad options", function () {
+      const out = mkdtempSync(path.join(tmpdir(), "ballast-sim-"));
+      const tsx = path.resolve("node_modules", "tsx", "dist", "cli.mjs");
+      const run = (...args: string[]) => spawnSync(process.execPath, [tsx, "scripts/simulate.ts", ...args], { encoding: "utf8", timeout: 60_000 });
+      const ok = run("--paths", "3", "--days", "20", "--scenario", "crash", "--out", out);
+      expect(ok.status, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.match(/threshold 5%/);
+      expect(ok.stdout).to.match(/Theory: a constant mix at the targets grows 739\.6 bps\/yr/);
+      const json = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"));
+      expect(json.policies).to.have.length(15);
+      expect(json.config.paths.scenario).to.equal("crash");
+      expect(readFileSync(path.join(out, "report.html"), "utf8")).to.match(/<svg[\s\S]*<circle[\s\S]*<path d="M/);
+      const bad = run("--paths", "0");
+      expect(bad.status).to.equal(1);
+      expect(bad.stderr.trim().split("\n")[0]).to.match(/--paths must be a whole number from 1 to 10000/);
+      expect(run("--scenario", "moon").stderr).to.match(/Allowed choices are gbm, regimes, crash/);
+      expect(existsSync(path.join(out, "recommendation.json"))).to.equal(false);
+    });
+  });
+});
