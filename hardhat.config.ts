@@ -55,6 +55,14 @@ export default defineConfig({
       chainType: "l1",
       accounts: { accountsBalance: 10n ** 9n * 10n ** 18n },
     },
+    // Ethereum mainnet as of a pinned block, in process: the forked-mainnet suite (test/fork/).
+    // Pinned, so that repeated runs reuse Hardhat's fork cache instead of refetching state.
+    mainnetFork: {
+      type: "edr-simulated",
+      chainType: "l1",
+      forking: { url: configVariable("MAINNET_RPC_URL"), blockNumber: 21_500_000 },
+      accounts: { accountsBalance: 10n ** 6n * 10n ** 18n },
+    },
     // A node on this machine (`hardhat node`), with its default accounts.
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     // Real networks. Secrets are configuration variables: kept in Hardhat's encrypted keystore

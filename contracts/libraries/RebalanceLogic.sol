@@ -105,9 +105,10 @@ library RebalanceLogic {
         return _plan(basket, swapPaths, pairPaths, oracle, _valuation(basket, oracle), p);
     }
 
-    /// @notice Which trigger fires at `drift` (basis points) under `p`, now.
+    /// @notice Which trigger fires at `drift` (basis points) under `p`, now. Internal: an enum in an
+    /// external library function's ABI is a type name that ABI tools cannot read.
     function trigger(IRebalancingVault.Parameters memory p, uint256 drift)
-        public
+        internal
         view
         returns (IRebalancingVault.Trigger)
     {
@@ -120,13 +121,13 @@ library RebalanceLogic {
     }
 
     /// @notice The drift at which the threshold trigger fires; 0 when it is off.
-    function threshold(IRebalancingVault.Parameters memory p) public pure returns (uint256) {
+    function threshold(IRebalancingVault.Parameters memory p) internal pure returns (uint256) {
         if (p.driftThresholdBps == 0) return 0;
         return Math.max(p.driftThresholdBps, p.minDriftBps);
     }
 
     /// @notice When the calendar trigger fires (given drift of at least MinDriftBps); 0 when it is off.
-    function calendarDueAt(IRebalancingVault.Parameters memory p) public pure returns (uint256) {
+    function calendarDueAt(IRebalancingVault.Parameters memory p) internal pure returns (uint256) {
         if (p.rebalanceIntervalSeconds == 0) return 0;
         return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
     }
