@@ -32,7 +32,13 @@ describe(`Scenarios on forked mainnet (block ${BLOCK.toLocaleString("en-US")})`,
       this.skip();
     }
     await probeRpc(VARIABLE, url, 1n);
-    const connection = (await network.create({ network: "mainnetFork", chainType: "l1" })) as Connection;
+    // The URL from the environment, as checked: the network's configuration variable could also come
+    // from the keystore, which would ask for its password in the middle of a test run.
+    const connection = (await network.create({
+      network: "mainnetFork",
+      chainType: "l1",
+      override: { forking: { url, blockNumber: BLOCK } },
+    })) as Connection;
     const { ethers } = connection;
     const [, governance, guardian, keeper, alice, bob, trader] = await ethers.getSigners();
     const file = (await readDeploymentParameters("deploy/parameters/mainnet.json5")) as { Ballast: Record<string, unknown> };
