@@ -9,6 +9,7 @@ import type { RebalancingVault } from "../types/ethers-contracts/index.js";
 import {
   connect,
   describeRevert,
+  errorInterfaces,
   OperatorError,
   out,
   resolveSigner,
@@ -127,6 +128,7 @@ export async function keeperPass(
   }
 
   const asKeeper = vault.connect(signer) as RebalancingVault;
+  const errors = await errorInterfaces(connection, vault);
   const skip = (reason: string, extra: Record<string, unknown> = {}): PassOutcome => {
     log.info(bigintsAsText({ event: "skip", reason, ...extra }));
     return { action: "skipped", reason };
@@ -136,7 +138,7 @@ export async function keeperPass(
   try {
     trades = await rpc("simulate", () => asKeeper.rebalance.staticCall());
   } catch (error) {
-    return skip(`a static call of rebalance() reverts: ${describeRevert(error, [vault.interface])}`);
+    return skip(`a static call of rebalance() reverts: ${describeRevert(error, errors)}`);
   }
   const gasEstimate = await rpc("estimateGas", () => asKeeper.rebalance.estimateGas());
 

@@ -8,6 +8,7 @@ import {
   chainOf,
   connect,
   describeRevert,
+  errorInterfaces,
   fmt,
   OperatorError,
   out,
@@ -47,7 +48,7 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     const weights = await vault.currentWeights();
     holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: values[i] as bigint | null, weightBps: Number(weights[i]) as number | null }));
   } catch (error) {
-    oracleError = describeRevert(error, [vault.interface]);
+    oracleError = describeRevert(error, await errorInterfaces(connection, vault));
     const balances = await Promise.all(basket.map((b) => new Contract(b.token, ERC20_ABI, provider).balanceOf(vault.getAddress()) as Promise<bigint>));
     holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: null, weightBps: null }));
   }

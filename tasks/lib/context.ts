@@ -91,6 +91,12 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, connection: C
   return vault;
 }
 
+/** The interfaces whose custom errors a vault call can revert with: the vault's and its oracle's. */
+export async function errorInterfaces(connection: Connection, vault: { interface: Interface; oracle: () => Promise<string> }): Promise<Interface[]> {
+  const oracle = await connection.ethers.getContractAt("UniswapV3TwapOracle", await vault.oracle());
+  return [vault.interface, oracle.interface];
+}
+
 /** The account that signs: `--from`, else the network's first configured account. */
 export async function resolveSigner(connection: Connection, from: string): Promise<HardhatEthersSigner> {
   const signers = await connection.ethers.getSigners();

@@ -5,7 +5,8 @@ import hre from "hardhat";
 
 import { out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
-import { marketSwap, TIMELOCK_DELAY, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import type { VaultStatus } from "../../tasks/vault.js";
+import { marketSwap, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 type TaskResult = { success: boolean; value?: unknown; error?: Error };
 
@@ -79,6 +80,21 @@ describe("Tasks", function () {
       const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { rebalance: { due: boolean; reason: string } };
       expect(s.rebalance.due).to.equal(false);
       expect(s.rebalance.reason).to.match(/drift 0 bps is below the threshold of 500 bps; the calendar trigger is due at/);
+    });
+
+    it("still reports balances when the oracle cannot price a holding, and says so", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(100_000), f.signers.alice.address);
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address });
+      await signedBy(f.oracle, await timelockSigner(suite.connection, f)).removeRoute(f.tokens.weth);
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      expect(s.nav).to.equal(null);
+      expect(s.oracleError).to.match(/^OracleNoRoute\(0x/);
+      expect(s.holdings[1].balance).to.equal(await f.weth.balanceOf(vault));
+      expect(s.holdings[1].value).to.equal(null);
+      expect(s.rebalance.due).to.equal(false);
+      expect(s.rebalance.reason).to.match(/the oracle cannot price the basket/);
+      const table = await runTask(["vault", "status"], { vault });
+      expect(table.text).to.match(/oracle unavailable: OracleNoRoute.*\(exits in kind still work\)/);
     });
 
     it("fails in one line on an address without a vault, and on an address that is not one", async function () {
