@@ -20,7 +20,16 @@ describe("UniswapV3TwapOracle", function () {
     const gov = signedBy(f.oracle, await timelockSigner(suite.connection, f));
     await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]));
     expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(2));
-    expect((await f.oracle.route(f.tokens.weth)).length).to.equal(2);
+    const hops = await f.oracle.route(f.tokens.weth);
+    expect(hops.map((h) => h.pool)).to.deep.equal([
+      await f.factory.getPool(f.tokens.weth, f.tokens.wbtc, 3000),
+      await f.factory.getPool(f.tokens.wbtc, f.tokens.usdc, 3000),
+    ]);
+    expect(hops.map((h) => h.zeroForOne)).to.deep.equal([f.tokens.weth.toLowerCase() < f.tokens.wbtc.toLowerCase(), f.tokens.wbtc.toLowerCase() < f.tokens.usdc.toLowerCase()]);
+    // Back to one pool: the old second hop is gone, and the quote is the direct pool's again.
+    await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.usdcWeth]));
+    expect((await f.oracle.route(f.tokens.weth)).map((h) => h.pool)).to.deep.equal([await f.factory.getPool(f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth)]);
+    expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(1));
   });
 
   it("lags a spot move by its window, and quoteBounds brackets TWAP and spot", async function () {
@@ -34,6 +43,8 @@ describe("UniswapV3TwapOracle", function () {
     expect(twapNow, "the TWAP barely moved").to.be.closeTo(USDC(3_000), USDC(5));
     expect(low).to.equal(twapNow);
     expect(high, "spot is the high bound").to.be.greaterThan(USDC(3_900));
+    expect(await f.oracle.quoteSpot(f.tokens.weth, 10n ** 18n)).to.equal(high);
+    expect(await f.oracle.quoteSpot(f.tokens.usdc, 77n), "the base asset at par").to.equal(77n);
     await suite.connection.networkHelpers.time.increase(TWAP_WINDOW / 2);
     const halfway = await f.oracle.quote(f.tokens.weth, 10n ** 18n);
     expect(halfway).to.be.greaterThan(twapNow).and.lessThan(high);
@@ -75,7 +86,14 @@ describe("UniswapV3TwapOracle", function () {
     await expect(gov.removeRoute(f.tokens.link)).to.emit(f.oracle, "RouteRemoved").withArgs(f.tokens.link);
     await expect(f.oracle.quote(f.tokens.link, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
     await expect(f.oracle.quoteBounds(f.tokens.link, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
+    await expect(f.oracle.quoteSpot(f.tokens.link, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
+    expect(await f.oracle.route(f.tokens.link)).to.deep.equal([]);
     await expect(gov.removeRoute(f.tokens.link)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
+    // A two-pool route goes whole: nothing of it answers afterwards.
+    await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]));
+    await gov.removeRoute(f.tokens.weth);
+    expect(await f.oracle.route(f.tokens.weth)).to.deep.equal([]);
+    await expect(f.oracle.quote(f.tokens.weth, 1n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
     await expect(signedBy(f.oracle, f.signers.alice).removeRoute(f.tokens.weth)).to.be.revertedWithCustomError(
       f.oracle,
       "OwnableUnauthorizedAccount",
