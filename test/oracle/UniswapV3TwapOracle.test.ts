@@ -21,14 +21,14 @@ describe("UniswapV3TwapOracle", function () {
     await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]));
     expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(2));
     const hops = await f.oracle.route(f.tokens.weth);
-    expect(hops.map((h) => h.pool)).to.deep.equal([
+    expect(hops.map((h: { pool: string }) => h.pool)).to.deep.equal([
       await f.factory.getPool(f.tokens.weth, f.tokens.wbtc, 3000),
       await f.factory.getPool(f.tokens.wbtc, f.tokens.usdc, 3000),
     ]);
-    expect(hops.map((h) => h.zeroForOne)).to.deep.equal([f.tokens.weth.toLowerCase() < f.tokens.wbtc.toLowerCase(), f.tokens.wbtc.toLowerCase() < f.tokens.usdc.toLowerCase()]);
+    expect(hops.map((h: { zeroForOne: boolean }) => h.zeroForOne)).to.deep.equal([f.tokens.weth.toLowerCase() < f.tokens.wbtc.toLowerCase(), f.tokens.wbtc.toLowerCase() < f.tokens.usdc.toLowerCase()]);
     // Back to one pool: the old second hop is gone, and the quote is the direct pool's again.
     await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.usdcWeth]));
-    expect((await f.oracle.route(f.tokens.weth)).map((h) => h.pool)).to.deep.equal([await f.factory.getPool(f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth)]);
+    expect((await f.oracle.route(f.tokens.weth)).map((h: { pool: string }) => h.pool)).to.deep.equal([await f.factory.getPool(f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth)]);
     expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(1));
   });
 
