@@ -7,6 +7,7 @@ import type { RebalancingVault, TimelockController } from "../types/ethers-contr
 import {
   connect,
   describeRevert,
+  logScan,
   OperatorError,
   out,
   resolveSigner,
@@ -14,11 +15,12 @@ import {
   taskAction,
   type Connection,
 } from "./lib/context.js";
-import { basketOf, describeCall, PARAMETERS, scheduledCalls, timelockOf } from "./lib/governance.js";
+import { basketOf, describeCall, PARAMETERS, scheduledCalls, timelockOf, type LogScan } from "./lib/governance.js";
 
 interface CommonArgs {
   vault: string;
   from: string;
+  fromBlock: number;
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
@@ -48,7 +50,7 @@ export async function parseTargets(connection: Connection, vault: RebalancingVau
 
 /** Schedules `data` on the vault through its timelock after simulating it as the timelock would run it. */
 async function schedule(connection: Connection, hre: HardhatRuntimeEnvironment, args: CommonArgs & { delay: number; salt: string }, vault: RebalancingVault, data: string) {
-  const timelock = await timelockOf(connection, vault);
+  const timelock = await timelockOf(connection, vault, await logScan(hre, connection, args.fromBlock));
   const signer = await resolveSigner(connection, args.from);
   if (!(await timelock.hasRole(await timelock.PROPOSER_ROLE(), signer.address))) {
     throw new OperatorError(`${signer.address} is not a proposer on the timelock ${await timelock.getAddress()}: run with a proposer's account (--from)`);
@@ -97,11 +99,13 @@ export const proposeParameter = taskAction(async (args: CommonArgs & { name: str
   return schedule(connection, hre, args, vault, vault.interface.encodeFunctionData("setParameter", [index, value]));
 });
 
-async function scheduledOperation(connection: Connection, vault: RebalancingVault, opId: string) {
+async function scheduledOperation(connection: Connection, vault: RebalancingVault, opId: string, scan: LogScan) {
   if (!isHexString(opId, 32)) throw new OperatorError(`--id must be an operation id (32 bytes of hex), not "${opId}"`);
-  const timelock = await timelockOf(connection, vault);
-  const [call] = await scheduledCalls(timelock, opId);
-  if (call === undefined) throw new OperatorError(`no operation ${opId} was scheduled on the timelock ${await timelock.getAddress()}`);
+  const timelock = await timelockOf(connection, vault, scan);
+  const [call] = await scheduledCalls(timelock, scan.fromBlock, opId);
+  if (call === undefined) {
+    throw new OperatorError(`no operation ${opId} was scheduled on the timelock ${await timelock.getAddress()} since block ${scan.fromBlock}`);
+  }
   const state = Number(await timelock.getOperationState(opId));
   if (state === 0) throw new OperatorError(`operation ${opId} was cancelled`);
   if (state === 3) throw new OperatorError(`operation ${opId} was already executed`);
@@ -111,7 +115,7 @@ async function scheduledOperation(connection: Connection, vault: RebalancingVaul
 export const execute = taskAction(async (args: CommonArgs & { id: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
-  const { timelock, call, ready, eta } = await scheduledOperation(connection, vault, args.id);
+  const { timelock, call, ready, eta } = await scheduledOperation(connection, vault, args.id, await logScan(hre, connection, args.fromBlock));
   if (!ready) throw new OperatorError(`operation ${args.id} is not ready: its ETA is ${iso(eta)}`);
   const signer = await resolveSigner(connection, args.from);
   const role = await timelock.EXECUTOR_ROLE();
@@ -133,7 +137,7 @@ export const execute = taskAction(async (args: CommonArgs & { id: string }, hre:
 export const cancel = taskAction(async (args: CommonArgs & { id: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
-  const { timelock, call } = await scheduledOperation(connection, vault, args.id);
+  const { timelock, call } = await scheduledOperation(connection, vault, args.id, await logScan(hre, connection, args.fromBlock));
   const signer = await resolveSigner(connection, args.from);
   if (!(await timelock.hasRole(await timelock.CANCELLER_ROLE(), signer.address))) {
     throw new OperatorError(`${signer.address} cannot cancel on the timelock (no canceller role): run with the guardian's or a proposer's account (--from)`);

@@ -4,6 +4,12 @@ import { ArgumentType } from "hardhat/types/arguments";
 
 const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" } as const;
 const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" } as const;
+const fromBlockOption = {
+  name: "fromBlock",
+  description: "Read governance events from this block (the vault's deployment block, where the RPC limits log ranges)",
+  type: ArgumentType.INT,
+  defaultValue: 0,
+} as const;
 const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" } as const;
 
 export const ballastTasks = [
@@ -11,6 +17,7 @@ export const ballastTasks = [
   task(["vault", "status"], "NAV, holdings vs targets, drift, whether a rebalance is due, pending governance")
     .addOption(vaultOption)
     .addFlag({ name: "json", description: "Print JSON instead of a table" })
+    .addOption(fromBlockOption)
     .setInlineAction(async (args, hre) => (await import("./vault.js")).status(args, hre))
     .build(),
   task(["vault", "deposit"], "Deposit the base asset (approves the vault for the amount if needed)")
@@ -61,6 +68,7 @@ export const ballastTasks = [
   task(["gov", "propose-targets"], "Schedule new target weights through the timelock")
     .addOption(vaultOption)
     .addOption(fromOption)
+    .addOption(fromBlockOption)
     .addOption({ name: "targets", description: "Every basket token's weight in bps, e.g. USDC=4000,WETH=3000,WBTC=2000,LINK=1000", defaultValue: "" })
     .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
     .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
@@ -69,6 +77,7 @@ export const ballastTasks = [
   task(["gov", "propose-parameter"], "Schedule a parameter change through the timelock")
     .addOption(vaultOption)
     .addOption(fromOption)
+    .addOption(fromBlockOption)
     .addOption({ name: "name", description: "The parameter, e.g. DriftThresholdBps", defaultValue: "" })
     .addOption({ name: "value", description: "Its new value (a whole number)", defaultValue: "" })
     .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
@@ -78,12 +87,14 @@ export const ballastTasks = [
   task(["gov", "execute"], "Execute a scheduled change once its delay has passed")
     .addOption(vaultOption)
     .addOption(fromOption)
+    .addOption(fromBlockOption)
     .addOption({ name: "id", description: "The operation id that propose printed", defaultValue: "" })
     .setInlineAction(async (args, hre) => (await import("./gov.js")).execute(args, hre))
     .build(),
   task(["gov", "cancel"], "Cancel a scheduled change (guardian or proposer)")
     .addOption(vaultOption)
     .addOption(fromOption)
+    .addOption(fromBlockOption)
     .addOption({ name: "id", description: "The operation id", defaultValue: "" })
     .setInlineAction(async (args, hre) => (await import("./gov.js")).cancel(args, hre))
     .build(),

@@ -10,6 +10,7 @@ import {
   describeRevert,
   errorInterfaces,
   fmt,
+  logScan,
   OperatorError,
   out,
   parseAmount,
@@ -19,13 +20,13 @@ import {
   toJson,
   type Connection,
 } from "./lib/context.js";
-import { basketOf, ERC20_ABI, pendingOperations, timelockOf } from "./lib/governance.js";
+import { basketOf, ERC20_ABI, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
 const TRIGGERS = ["none", "threshold", "calendar"] as const;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** Everything an operator wants to know about a vault, as plain data. */
-export async function vaultStatus(connection: Connection, vault: RebalancingVault) {
+export async function vaultStatus(connection: Connection, vault: RebalancingVault, scan: LogScan = { fromBlock: 0 }) {
   const { chainId } = await chainOf(connection);
   const provider = connection.ethers.provider;
   const asset = new Contract(await vault.asset(), ERC20_ABI, provider);
@@ -70,9 +71,9 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   let pending: Awaited<ReturnType<typeof pendingOperations>> = [];
   let governance: { timelock: string; minDelaySeconds: number } | null = null;
   try {
-    const timelock = await timelockOf(connection, vault);
+    const timelock = await timelockOf(connection, vault, scan);
     governance = { timelock: await timelock.getAddress(), minDelaySeconds: Number(await timelock.getMinDelay()) };
-    pending = await pendingOperations(connection, vault, timelock);
+    pending = await pendingOperations(connection, vault, timelock, scan.fromBlock);
   } catch (error) {
     if (!(error instanceof OperatorError)) throw error;
   }
@@ -136,10 +137,10 @@ interface CommonArgs {
   from: string;
 }
 
-export const status = taskAction(async (args: { vault: string; json: boolean }, hre: HardhatRuntimeEnvironment) => {
+export const status = taskAction(async (args: { vault: string; json: boolean; fromBlock: number }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
-  const s = await vaultStatus(connection, vault);
+  const s = await vaultStatus(connection, vault, await logScan(hre, connection, args.fromBlock));
   if (args.json) out.line(toJson(s));
   else printStatus(s);
   return s;

@@ -97,6 +97,13 @@ export async function errorInterfaces(connection: Connection, vault: { interface
   return [vault.interface, oracle.interface];
 }
 
+/** Where governance reads start, for a task's `--from-block`: see `LogScan`. */
+export async function logScan(hre: HardhatRuntimeEnvironment, connection: Connection, fromBlock: number) {
+  if (!Number.isInteger(fromBlock) || fromBlock < 0) throw new OperatorError(`--from-block must be a block number, not ${fromBlock}`);
+  const { chainId } = await chainOf(connection);
+  return { fromBlock, timelockHint: recordedAddress(hre, chainId, "Ballast#TimelockController") };
+}
+
 /** The account that signs: `--from`, else the network's first configured account. */
 export async function resolveSigner(connection: Connection, from: string): Promise<HardhatEthersSigner> {
   const signers = await connection.ethers.getSigners();

@@ -41,23 +41,40 @@ export async function basketOf(connection: Connection, vault: RebalancingVault) 
   return tokens.map((token, i) => ({ token, ...meta[i], targetBps: Number(targetsBps[i]) }));
 }
 
-/** The timelock that holds the vault's governor role (found from the vault's RoleGranted events). */
-export async function timelockOf(connection: Connection, vault: RebalancingVault): Promise<TimelockController> {
+/**
+ * Where governance reads start: the block from which to read events (providers that limit
+ * `eth_getLogs` ranges want the vault's deployment block), and the timelock Ignition recorded, if any.
+ */
+export interface LogScan {
+  fromBlock: number;
+  timelockHint?: string;
+}
+
+/**
+ * The timelock that holds the vault's governor role: the one Ignition recorded when it still holds
+ * the role, else the one the vault's RoleGranted events name.
+ */
+export async function timelockOf(connection: Connection, vault: RebalancingVault, scan: LogScan): Promise<TimelockController> {
   const role = await vault.GOVERNOR_ROLE();
-  const grants = await vault.queryFilter(vault.filters.RoleGranted(role), 0);
-  for (const grant of grants.reverse()) {
-    const account = grant.args.account;
-    if (!(await vault.hasRole(role, account))) continue;
-    if ((await connection.ethers.provider.getCode(account)) === "0x") continue;
+  const asTimelock = async (account: string) => {
+    if (!(await vault.hasRole(role, account))) return null;
+    if ((await connection.ethers.provider.getCode(account)) === "0x") return null;
     const timelock = await connection.ethers.getContractAt("TimelockController", account);
-    try {
-      await timelock.getMinDelay();
-      return timelock;
-    } catch {
-      // A governor that is not a timelock: keep looking.
-    }
+    return timelock.getMinDelay().then(
+      () => timelock,
+      () => null, // a governor that is not a timelock
+    );
+  };
+  if (scan.timelockHint !== undefined) {
+    const recorded = await asTimelock(scan.timelockHint);
+    if (recorded !== null) return recorded;
   }
-  throw new OperatorError(`no TimelockController holds the governor role of vault ${await vault.getAddress()}`);
+  const grants = await vault.queryFilter(vault.filters.RoleGranted(role), scan.fromBlock);
+  for (const grant of grants.reverse()) {
+    const timelock = await asTimelock(grant.args.account);
+    if (timelock !== null) return timelock;
+  }
+  throw new OperatorError(`no TimelockController holds the governor role of vault ${await vault.getAddress()} (events read from block ${scan.fromBlock})`);
 }
 
 export interface ScheduledCall {
@@ -71,9 +88,9 @@ export interface ScheduledCall {
 }
 
 /** Every call the timelock scheduled (from its CallScheduled and CallSalt events), by operation id. */
-export async function scheduledCalls(timelock: TimelockController, id?: string): Promise<ScheduledCall[]> {
-  const scheduled = await timelock.queryFilter(timelock.filters.CallScheduled(id), 0);
-  const salts = await timelock.queryFilter(timelock.filters.CallSalt(id), 0);
+export async function scheduledCalls(timelock: TimelockController, fromBlock: number, id?: string): Promise<ScheduledCall[]> {
+  const scheduled = await timelock.queryFilter(timelock.filters.CallScheduled(id), fromBlock);
+  const salts = await timelock.queryFilter(timelock.filters.CallSalt(id), fromBlock);
   const saltOf = new Map(salts.map((e) => [e.args.id, e.args.salt]));
   // Single calls only (index 0 of a one-call batch); Ballast's tasks never schedule batches.
   return scheduled
@@ -93,9 +110,9 @@ export type OperationState = "unset" | "waiting" | "ready" | "done";
 const STATES: OperationState[] = ["unset", "waiting", "ready", "done"];
 
 /** The operations pending on the timelock for `vault`, with their ETA and what they do. */
-export async function pendingOperations(connection: Connection, vault: RebalancingVault, timelock: TimelockController) {
+export async function pendingOperations(connection: Connection, vault: RebalancingVault, timelock: TimelockController, fromBlock: number) {
   const vaultAddress = (await vault.getAddress()).toLowerCase();
-  const calls = (await scheduledCalls(timelock)).filter((c) => c.target.toLowerCase() === vaultAddress);
+  const calls = (await scheduledCalls(timelock, fromBlock)).filter((c) => c.target.toLowerCase() === vaultAddress);
   const pending = [];
   for (const call of calls) {
     const state = STATES[Number(await timelock.getOperationState(call.id))];

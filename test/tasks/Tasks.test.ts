@@ -241,6 +241,13 @@ describe("Tasks", function () {
       const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { pending: { id: string; eta: number; call: string }[] };
       expect(s.pending).to.deep.equal([{ id, state: "waiting", eta, call: "setTargets(USDC 30%, WETH 30%, WBTC 30%, LINK 10%)" }]);
 
+      // Events are read from --from-block: past the deployment and the schedule, governance is out of
+      // sight (where Ignition recorded the deployment, the timelock is found without events).
+      const after = (await suite.connection.ethers.provider.getBlockNumber()) + 1;
+      expect(((await runTask(["vault", "status"], { vault, json: true, fromBlock: after })).result.value as { pending: unknown[] }).pending).to.deep.equal([]);
+      expectFailure(await runTask(["gov", "execute"], { vault, id, fromBlock: after }), new RegExp(`no TimelockController holds the governor role of vault ${vault} \\(events read from block ${after}\\)`));
+      expectFailure(await runTask(["gov", "execute"], { vault, id, fromBlock: -1 }), /--from-block must be a block number, not -1/);
+
       const alice = f.signers.alice.address;
       await sendsNothing(alice, async () => {
         expectFailure(await runTask(["gov", "execute"], { vault, from: alice, id }), /is not ready: its ETA is/);
