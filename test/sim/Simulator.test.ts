@@ -184,3 +184,36 @@ describe("Simulator", function () {
     });
   });
 });
+
+describe("Simulator cost model against the genuine pools", function () {
+  it("predicts what a swap loses on a local full-range pool: the fee plus constant-product impact", async function () {
+    const { network } = await import("hardhat");
+    const { deployLocalMarket } = await import("../helpers/market.js");
+    const { fundLocal } = await import("../../deploy/lib/local-ballast.js");
+    const { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } = await import("../../deploy/modules/LocalMarket.js");
+    const connection = (await network.create()) as import("../helpers/market.js").Connection;
+    const [, trader] = await connection.ethers.getSigners();
+    const m = await deployLocalMarket(connection);
+    const [usdc, weth, router] = await Promise.all([m.usdc.getAddress(), m.weth.getAddress(), m.router.getAddress()]);
+    const depthUsd = Number(LOCAL_MARKET_DEFAULTS.usdcPerWethPool) / 1e6; // $60M a side
+    for (const usd of [100_000, 1_000_000, 6_000_000]) {
+      const snapshot = await connection.networkHelpers.takeSnapshot();
+      const amountIn = BigInt(usd) * 10n ** 6n;
+      await fundLocal(connection, weth, trader, usdc, amountIn, router);
+      const [sqrtPriceX96] = await m.usdcWethPool.slot0();
+      const wethBefore = await m.weth.balanceOf(trader.address);
+      await (m.router.connect(trader) as typeof m.router).exactInputSingle({
+        tokenIn: usdc, tokenOut: weth, fee: LOCAL_MARKET_FEES.usdcWeth, recipient: trader.address,
+        deadline: 2n ** 40n, amountIn, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n,
+      });
+      const received = Number(await m.weth.balanceOf(trader.address) - wethBefore) / 1e18;
+      // Value what arrived at the price before the swap (USD per WETH, from the pool's sqrt price).
+      const ratio = (Number(sqrtPriceX96) / 2 ** 96) ** 2; // token1 per token0, raw units
+      const usdPerWeth = usdc.toLowerCase() < weth.toLowerCase() ? 1e12 / ratio : ratio * 1e12;
+      const lost = usd - received * usdPerWeth;
+      const model = swapCost(usd, { symbol: "WETH", volatility: 0, drift: 0, fee: LOCAL_MARKET_FEES.usdcWeth / 1e6, depthUsd });
+      near(lost / usd, (model.fee + model.impact) / usd, 0.0002); // within 2 bps of the trade
+      await snapshot.restore();
+    }
+  });
+});
