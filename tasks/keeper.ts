@@ -4,6 +4,8 @@ import { Contract, formatUnits, parseUnits, ZeroAddress, type Block } from "ethe
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { pino, type Logger } from "pino";
 
+import { ERC20_ABI } from "../deploy/lib/erc20.js";
+import { swapRouterArtifact } from "../deploy/lib/uniswap-artifacts.js";
 import { decodePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalancingVault } from "../types/ethers-contracts/index.js";
 import {
@@ -17,7 +19,6 @@ import {
   taskAction,
   type Connection,
 } from "./lib/context.js";
-import { ERC20_ABI } from "./lib/governance.js";
 import { sleep, withRetry } from "./lib/retry.js";
 
 export interface KeeperArgs {
@@ -201,7 +202,7 @@ export async function keeperPass(
 async function gasInBase(connection: Connection, vault: RebalancingVault, wei: bigint, nativePrice: bigint | null): Promise<bigint | null> {
   if (nativePrice !== null) return (wei * nativePrice) / 10n ** 18n;
   try {
-    const router = new Contract(await vault.ROUTER(), ["function WETH9() view returns (address)"], connection.ethers.provider);
+    const router = new Contract(await vault.ROUTER(), swapRouterArtifact.abi, connection.ethers.provider);
     const oracle = await connection.ethers.getContractAt("IPriceOracle", await vault.oracle());
     return await oracle.quote((await router.WETH9()) as string, wei);
   } catch {

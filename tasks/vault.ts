@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import { Contract } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { ERC20_ABI } from "../deploy/lib/erc20.js";
 import type { RebalancingVault } from "../types/ethers-contracts/index.js";
 import {
   chainOf,
@@ -20,7 +21,7 @@ import {
   toJson,
   type Connection,
 } from "./lib/context.js";
-import { basketOf, ERC20_ABI, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
+import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
 const TRIGGERS = ["none", "threshold", "calendar"] as const;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");

@@ -2,15 +2,9 @@
 // spends gas, read-only, against the network it is meant for. Returns the problems, in words.
 import { Contract, getAddress, isAddress, ZeroAddress, type Provider } from "ethers";
 
+import { ERC20_ABI } from "./erc20.js";
+import { swapRouterArtifact, uniswapFactoryArtifact, uniswapPoolArtifact } from "./uniswap-artifacts.js";
 import { decodePath } from "./uniswap-path.js";
-
-const FACTORY_ABI = ["function getPool(address,address,uint24) view returns (address)"];
-const ROUTER_ABI = ["function factory() view returns (address)", "function WETH9() view returns (address)"];
-const POOL_ABI = [
-  "function liquidity() view returns (uint128)",
-  "function observe(uint32[]) view returns (int56[], uint160[])",
-];
-const ERC20_ABI = ["function decimals() view returns (uint8)", "function symbol() view returns (string)"];
 
 const REQUIRED = ["asset", "router", "factory", "tokens", "targetsBps", "swapPaths", "oracleTokens", "oracleRoutes", "proposers", "guardian", "keeper"];
 
@@ -74,7 +68,7 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     return true;
   };
   if (!(await hasCode(asset!, "asset")) || !(await hasCode(router!, "router")) || !(await hasCode(factory!, "factory"))) return problems;
-  const routerFactory = await new Contract(router!, ROUTER_ABI, provider).factory().catch(() => null);
+  const routerFactory = await new Contract(router!, swapRouterArtifact.abi, provider).factory().catch(() => null);
   if (routerFactory === null || getAddress(routerFactory as string) !== factory) {
     problems.push(`the router's factory is ${routerFactory}, not ${factory}`);
     return problems;
@@ -95,13 +89,13 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     if (getAddress(hops.tokens[0]) !== token) problems.push(`${what} starts at ${hops.tokens[0]}, not at its token ${token}`);
     if (getAddress(hops.tokens[hops.tokens.length - 1]) !== asset) problems.push(`${what} does not end at the base asset`);
     for (let h = 0; h < hops.fees.length; h++) {
-      const pool = (await new Contract(factory!, FACTORY_ABI, provider).getPool(hops.tokens[h], hops.tokens[h + 1], hops.fees[h])) as string;
+      const pool = (await new Contract(factory!, uniswapFactoryArtifact.abi, provider).getPool(hops.tokens[h], hops.tokens[h + 1], hops.fees[h])) as string;
       const hop = `${what} hop ${h + 1} (fee ${hops.fees[h]})`;
       if (pool === ZeroAddress) {
         problems.push(`${hop}: no pool`);
         continue;
       }
-      const c = new Contract(pool, POOL_ABI, provider);
+      const c = new Contract(pool, uniswapPoolArtifact.abi, provider);
       if ((await c.liquidity()) === 0n) problems.push(`${hop}: the pool ${pool} has no liquidity in range`);
       try {
         await c.observe([window, 0]);

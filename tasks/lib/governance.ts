@@ -2,6 +2,7 @@
 // for the vault, and what each would do, in words.
 import { Contract, ZeroHash } from "ethers";
 
+import { ERC20_ABI } from "../../deploy/lib/erc20.js";
 import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
 import { OperatorError, type Connection } from "./context.js";
 
@@ -15,14 +16,6 @@ export const PARAMETERS = [
   "MaxSpotDeviationBps",
   "DepositCap",
 ] as const;
-
-export const ERC20_ABI = [
-  "function symbol() view returns (string)",
-  "function decimals() view returns (uint8)",
-  "function balanceOf(address) view returns (uint256)",
-  "function allowance(address,address) view returns (uint256)",
-  "function approve(address,uint256) returns (bool)",
-];
 
 /** The basket with each token's symbol, base asset first. */
 export async function basketOf(connection: Connection, vault: RebalancingVault) {

@@ -3,6 +3,8 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { AbiCoder, Contract, keccak256, MaxUint256, toBeHex, zeroPadValue } from "ethers";
 
+import { ERC20_ABI } from "../../deploy/lib/erc20.js";
+import { swapRouterArtifact, uniswapFactoryArtifact, uniswapPoolArtifact } from "../../deploy/lib/uniswap-artifacts.js";
 import type { Connection } from "../helpers/market.js";
 
 /**
@@ -11,7 +13,7 @@ import type { Connection } from "../helpers/market.js";
  */
 export async function writeBalance(connection: Connection, token: string, holder: string, amount: bigint) {
   const { ethers, networkHelpers } = connection;
-  const erc20 = new Contract(token, ["function balanceOf(address) view returns (uint256)"], ethers.provider);
+  const erc20 = new Contract(token, ERC20_ABI, ethers.provider);
   const value = zeroPadValue(toBeHex(amount), 32);
   for (let slot = 0; slot < 64; slot++) {
     const key = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [holder, slot]));
@@ -34,29 +36,17 @@ export async function ensureTwapHistory(
   fund: (who: HardhatEthersSigner, token: string, amount: bigint) => Promise<void>,
 ) {
   const { ethers, networkHelpers } = connection;
-  const factory = new Contract(market.factory, ["function getPool(address,address,uint24) view returns (address)"], ethers.provider);
-  const pool = new Contract(
-    (await factory.getPool(tokenA, tokenB, fee)) as string,
-    [
-      "function slot0() view returns (uint160,int24,uint16,uint16,uint16,uint8,bool)",
-      "function observe(uint32[]) view returns (int56[],uint160[])",
-      "function increaseObservationCardinalityNext(uint16)",
-    ],
-    trader,
-  );
+  const factory = new Contract(market.factory, uniswapFactoryArtifact.abi, ethers.provider);
+  const pool = new Contract((await factory.getPool(tokenA, tokenB, fee)) as string, uniswapPoolArtifact.abi, trader);
   const cardinalityNext = Number((await pool.slot0())[4]);
   const answers = await pool.observe([1800, 0]).then(() => true, () => false);
   if (cardinalityNext >= 51 && answers) return;
   if (cardinalityNext < 51) await pool.increaseObservationCardinalityNext(60);
   // One observation per block with a swap: small swaps a minute apart for half an hour.
-  const router = new Contract(
-    market.router,
-    ["function exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160)) payable returns (uint256)"],
-    trader,
-  );
+  const router = new Contract(market.router, swapRouterArtifact.abi, trader);
   for (const token of [tokenA, tokenB]) {
     await fund(trader, token, 10n ** 30n);
-    await new Contract(token, ["function approve(address,uint256) returns (bool)"], trader).approve(await router.getAddress(), MaxUint256);
+    await new Contract(token, ERC20_ABI, trader).approve(await router.getAddress(), MaxUint256);
   }
   for (let i = 0; i < 40; i++) {
     const [tokenIn, tokenOut] = i % 2 === 0 ? [tokenA, tokenB] : [tokenB, tokenA];

@@ -7,7 +7,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { expect } from "chai";
 import { Contract, id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
 
-import { ERC20_ABI } from "../../tasks/lib/governance.js";
+import { ERC20_ABI } from "../../deploy/lib/erc20.js";
+import { swapRouterArtifact } from "../../deploy/lib/uniswap-artifacts.js";
+import { reversePath } from "../../deploy/lib/uniswap-path.js";
 import type { RebalancingVault, TimelockController, UniswapV3TwapOracle } from "../../types/ethers-contracts/index.js";
 import type { Connection } from "../helpers/market.js";
 
@@ -117,8 +119,7 @@ export function scenarios(world: () => World) {
     const before = await oracle.quote(weth, probe);
     await fund(signers.trader, basket[0], USDC(moveUsd));
     await erc20(basket[0], signers.trader).approve(router, MaxUint256);
-    const swapRouter = await w().connection.ethers.getContractAt(["function exactInput((bytes path,address recipient,uint256 deadline,uint256 amountIn,uint256 amountOutMinimum)) payable returns (uint256)"], router, signers.trader);
-    const { reversePath } = await import("../../deploy/lib/uniswap-path.js");
+    const swapRouter = new Contract(router, swapRouterArtifact.abi, signers.trader);
     await swapRouter.exactInput({ path: reversePath(paths[1]), recipient: signers.trader.address, deadline: 2n ** 40n, amountIn: USDC(moveUsd), amountOutMinimum: 0n });
     const spot = await oracle.quoteSpot(weth, probe);
     expect(spot).to.be.greaterThan(before); // the market moved at once...
