@@ -5,7 +5,8 @@ import { Contract } from "ethers";
 import { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal } from "../../deploy/lib/local-ballast.js";
-import type { Connection } from "../helpers/market.js";
+import { uniswapPoolArtifact } from "../../deploy/lib/uniswap-artifacts.js";
+import { deployLocalMarket, type Connection } from "../helpers/market.js";
 import { ensureTwapHistory, writeBalance } from "./chain-state.js";
 import { scenarios, type World } from "./scenarios.js";
 
@@ -43,7 +44,7 @@ describe("Forked-suite helpers on the local market", function () {
     const connection = (await network.create()) as Connection;
     const { ethers } = connection;
     const [deployer, , , , , , trader] = await ethers.getSigners();
-    const market = await connection.ignition.deploy((await import("../../deploy/modules/LocalMarket.js")).default);
+    const market = await deployLocalMarket(connection);
     for (const token of [market.usdc, market.wbtc, market.weth]) {
       await writeBalance(connection, await token.getAddress(), trader.address, 123_456_789n);
       expect(await token.balanceOf(trader.address)).to.equal(123_456_789n);
@@ -53,11 +54,7 @@ describe("Forked-suite helpers on the local market", function () {
     const usdc = await market.usdc.getAddress();
     await market.seeder.seed(usdc, 10n ** 12n, await young.getAddress(), 10n ** 24n, 3000, 1, deployer.address);
     const factory = await market.factory.getAddress();
-    const pool = new Contract(
-      await market.factory.getPool(usdc, await young.getAddress(), 3000),
-      ["function slot0() view returns (uint160,int24,uint16,uint16,uint16,uint8,bool)", "function observe(uint32[]) view returns (int56[],uint160[])"],
-      ethers.provider,
-    );
+    const pool = new Contract(await market.factory.getPool(usdc, await young.getAddress(), 3000), uniswapPoolArtifact.abi, ethers.provider);
     expect(await pool.observe([1800, 0]).then(() => "answers", () => "reverts")).to.equal("reverts");
     const fund = (who: typeof trader, token: string, amount: bigint) => writeBalance(connection, token, who.address, amount);
     await ensureTwapHistory(connection, { factory, router: await market.router.getAddress() }, usdc, await young.getAddress(), 3000, trader, fund);

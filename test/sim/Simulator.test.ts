@@ -6,13 +6,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
+import { network } from "hardhat";
 
+import { fundLocal } from "../../deploy/lib/local-ballast.js";
+import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
 import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, type Context } from "../../sim/policies.js";
 import { contractParameters, recommend } from "../../sim/recommend.js";
 import { simulate } from "../../sim/simulate.js";
+import { deployLocalMarket, type Connection } from "../helpers/market.js";
 
 // Plain comparisons of floating-point numbers: chai's closeTo and friends are taken over by Hardhat's
 // bigint matchers, which refuse fractions.
@@ -187,11 +191,7 @@ describe("Simulator", function () {
 
 describe("Simulator cost model against the genuine pools", function () {
   it("predicts what a swap loses on a local full-range pool: the fee plus constant-product impact", async function () {
-    const { network } = await import("hardhat");
-    const { deployLocalMarket } = await import("../helpers/market.js");
-    const { fundLocal } = await import("../../deploy/lib/local-ballast.js");
-    const { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } = await import("../../deploy/modules/LocalMarket.js");
-    const connection = (await network.create()) as import("../helpers/market.js").Connection;
+    const connection = (await network.create()) as Connection;
     const [, trader] = await connection.ethers.getSigners();
     const m = await deployLocalMarket(connection);
     const [usdc, weth, router] = await Promise.all([m.usdc.getAddress(), m.weth.getAddress(), m.router.getAddress()]);

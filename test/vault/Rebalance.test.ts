@@ -75,6 +75,22 @@ describe("RebalancingVault: rebalance", function () {
     throw new Error("still due after many rebalances");
   }
 
+  /**
+   * Lists a fee-on-transfer token at $1 with its own $60M pool (seeded while its fee is off: Uniswap
+   * V3 pools refuse liquidity that arrives short), puts `holding` of it in the vault, and sets the
+   * targets of USDC, WETH, WBTC, LINK and it to `targetsBps`, acting as the timelock.
+   */
+  async function listFeeToken(f: BallastFixture, holding: bigint, targetsBps: number[]) {
+    const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
+    const fotAddress = await fot.getAddress();
+    await fot.setFeeBps(0);
+    await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
+    if (holding > 0n) await fot.mint(await f.vault.getAddress(), holding);
+    const gov = await timelockSigner(suite.connection, f);
+    await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], targetsBps);
+    return { fot, fotAddress };
+  }
+
   describe("buying the basket", function () {
     it("trades an all-base vault toward its targets in slices of at most MaxTradeBps, within the slippage bound", async function () {
       const f = await deposited();
@@ -331,13 +347,7 @@ describe("RebalancingVault: rebalance", function () {
 
     it("a token that delivers less than the pool sent fails the trade with VaultTransferMismatch", async function () {
       const f = await deposited();
-      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
-      const fotAddress = await fot.getAddress();
-      // Seeded while its fee is off (Uniswap V3 pools refuse liquidity that arrives short), then on.
-      await fot.setFeeBps(0);
-      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
-      const gov = await timelockSigner(suite.connection, f);
-      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [9_000, 0, 0, 0, 1_000]);
+      const { fot, fotAddress } = await listFeeToken(f, 0n, [9_000, 0, 0, 0, 1_000]);
       await fot.setFeeBps(100);
       const [trade] = await f.vault.previewRebalance();
       await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultTransferMismatch");
@@ -347,14 +357,8 @@ describe("RebalancingVault: rebalance", function () {
 
     it("a token that costs the vault more than it sends fails the rebalance with VaultRebalanceLoss", async function () {
       const f = await deposited();
-      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
-      const fotAddress = await fot.getAddress();
-      await fot.setFeeBps(0);
-      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
-      const gov = await timelockSigner(suite.connection, f);
       // $100k of it in the vault against a target of 0: a sale, in slices of 5% of NAV.
-      await fot.mint(await f.vault.getAddress(), USDC(100_000));
-      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [10_000, 0, 0, 0, 0]);
+      const { fot, fotAddress } = await listFeeToken(f, USDC(100_000), [10_000, 0, 0, 0, 0]);
       await setParameter(f, Parameter.MaxTradeBps, 500);
       // Each transfer now also burns 5% of the amount from the sender: the pool gets what it is owed,
       // every swap meets its minimum, and the vault is poorer by more than the slippage bound.
@@ -368,14 +372,8 @@ describe("RebalancingVault: rebalance", function () {
 
     it("a token that burns more of the vault's holding than it sells fails the rebalance with VaultDriftNotReduced", async function () {
       const f = await deposited();
-      const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
-      const fotAddress = await fot.getAddress();
-      await fot.setFeeBps(0);
-      await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
-      const gov = await timelockSigner(suite.connection, f);
       // $1M of it beside the $1M of USDC, against a 40% target: a $200k sale.
-      await fot.mint(await f.vault.getAddress(), USDC(1_000_000));
-      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], [6_000, 0, 0, 0, 4_000]);
+      const { fot } = await listFeeToken(f, USDC(1_000_000), [6_000, 0, 0, 0, 4_000]);
       await setParameter(f, Parameter.MaxTradeBps, 10_000);
       // Each transfer now also burns 150% of the amount from the sender: the sale leaves the token
       // further under its target than it was over.
