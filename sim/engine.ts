@@ -67,37 +67,8 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   let lastRebalance = -Infinity;
   const values = new Array<number>(n).fill(0);
 
-  /** The trades to target now: value per token (negative: sell), capped, outside the band. */
-  const plan = (nav: number) => {
-    const deltas = new Array<number>(n).fill(0);
-    for (let i = 1; i < n; i++) {
-      const gap = t[i] - values[i] / nav;
-      if (Math.abs(gap) < policy.band || gap === 0) continue;
-      const cap = policy.maxTrade * nav;
-      deltas[i] = Math.max(-cap, Math.min(cap, gap * nav));
-    }
-    return deltas;
-  };
-  const priceOf = (deltas: number[]) => {
-    let fees = 0;
-    let impact = 0;
-    let swaps = 0;
-    let restored = 0;
-    for (let i = 1; i < n; i++) {
-      if (Math.abs(deltas[i]) < 1e-9 * s.navUsd) continue;
-      swaps++;
-      restored += Math.abs(deltas[i]);
-      if (s.costs !== null) {
-        const c = swapCost(Math.abs(deltas[i]), basket.tokens[i]);
-        fees += c.fee;
-        impact += c.impact;
-      }
-    }
-    const gas = s.costs === null ? 0 : gasCostUsd(swaps, s.costs);
-    return { fees, impact, gas, swaps, restored };
-  };
-
-  for (let k = 1; k <= steps; k++) {
+  /** Values every holding at step `k`; returns NAV and drift (the largest gap to a target). */
+  const revalue = (k: number) => {
     let nav = 0;
     for (let i = 0; i < n; i++) {
       values[i] = units[i] * path.prices[i][k];
@@ -105,7 +76,45 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     }
     let drift = 0;
     for (let i = 0; i < n; i++) drift = Math.max(drift, Math.abs(values[i] / nav - t[i]));
+    return { nav, drift };
+  };
 
+  /** The trades to target now: value per token (negative: sell), capped, outside the band, not dust. */
+  const plan = (nav: number) => {
+    const deltas = new Array<number>(n).fill(0);
+    for (let i = 1; i < n; i++) {
+      const gap = t[i] - values[i] / nav;
+      if (Math.abs(gap) < policy.band || gap === 0) continue;
+      const cap = policy.maxTrade * nav;
+      const delta = Math.max(-cap, Math.min(cap, gap * nav));
+      if (Math.abs(delta) >= 1e-9 * s.navUsd) deltas[i] = delta;
+    }
+    return deltas;
+  };
+  /** What trading `deltas` would cost (a keeper's estimate before it trades). */
+  const priceOf = (deltas: number[]) => {
+    let cost = 0;
+    let swaps = 0;
+    let restored = 0;
+    for (let i = 1; i < n; i++) {
+      if (deltas[i] === 0) continue;
+      swaps++;
+      restored += Math.abs(deltas[i]);
+      if (s.costs !== null) cost += sum2(swapCost(Math.abs(deltas[i]), basket.tokens[i]));
+    }
+    return { cost: cost + (s.costs === null ? 0 : gasCostUsd(swaps, s.costs)), restored };
+  };
+  /** One swap of `value` USD of token `i` for or against the base asset, paying its fee and impact: the value that arrives. */
+  const swap = (i: number, value: number) => {
+    if (s.costs === null) return value;
+    const c = swapCost(value, basket.tokens[i]);
+    result.costs.fees += c.fee;
+    result.costs.impact += c.impact;
+    return value - c.fee - c.impact;
+  };
+
+  for (let k = 1; k <= steps; k++) {
+    let { nav, drift } = revalue(k);
     const hours = k * s.stepHours;
     const due = policy.due({
       hours,
@@ -123,47 +132,33 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         }
         return weight === 0 ? 0 : v / weight;
       },
-      quote: () => {
-        const c = priceOf(plan(nav));
-        return { cost: c.fees + c.impact + c.gas, restored: c.restored };
-      },
+      quote: () => priceOf(plan(nav)),
     });
-    if (due) {
-      const deltas = plan(nav);
-      const c = priceOf(deltas);
-      if (c.swaps > 0) {
-        // Sells first, into the base asset; then buys with it, never spending more than it holds.
-        for (let i = 1; i < n; i++) {
-          if (deltas[i] >= 0) continue;
-          const v = -deltas[i];
-          const cost = s.costs === null ? 0 : sum2(swapCost(v, basket.tokens[i]));
-          units[i] -= v / path.prices[i][k];
-          units[0] += v - cost;
-          traded += v;
-        }
-        for (let i = 1; i < n; i++) {
-          if (deltas[i] <= 0) continue;
-          const v = Math.min(deltas[i], units[0]);
-          const cost = s.costs === null ? 0 : sum2(swapCost(v, basket.tokens[i]));
-          units[0] -= v;
-          units[i] += (v - cost) / path.prices[i][k];
-          traded += v;
-        }
-        units[0] -= c.gas; // the vault pays its keeper's gas
-        result.costs.fees += c.fees;
-        result.costs.impact += c.impact;
-        result.costs.gas += c.gas;
-        result.swaps += c.swaps;
-        result.rebalances++;
-        lastRebalance = hours;
-        nav = 0;
-        for (let i = 0; i < n; i++) {
-          values[i] = units[i] * path.prices[i][k];
-          nav += values[i];
-        }
-        drift = 0;
-        for (let i = 0; i < n; i++) drift = Math.max(drift, Math.abs(values[i] / nav - t[i]));
+    const deltas = due ? plan(nav) : [];
+    const swaps = deltas.filter((d) => d !== 0).length;
+    if (swaps > 0) {
+      // Sells first, into the base asset; then buys with it, never spending more than it holds.
+      for (let i = 1; i < n; i++) {
+        if (deltas[i] >= 0) continue;
+        const v = -deltas[i];
+        units[i] -= v / path.prices[i][k];
+        units[0] += swap(i, v);
+        traded += v;
       }
+      for (let i = 1; i < n; i++) {
+        if (deltas[i] <= 0) continue;
+        const v = Math.min(deltas[i], units[0]);
+        units[0] -= v;
+        units[i] += swap(i, v) / path.prices[i][k];
+        traded += v;
+      }
+      const gas = s.costs === null ? 0 : gasCostUsd(swaps, s.costs);
+      units[0] -= gas; // the vault pays its keeper's gas
+      result.costs.gas += gas;
+      result.swaps += swaps;
+      result.rebalances++;
+      lastRebalance = hours;
+      ({ nav, drift } = revalue(k));
     }
     driftSum += drift;
     peak = Math.max(peak, nav);
