@@ -210,6 +210,47 @@ async function gasInBase(connection: Connection, vault: RebalancingVault, wei: b
   }
 }
 
+/**
+ * Runs `pass` once, or every `--interval` seconds until `--max-passes` or a signal. In a loop, a failed
+ * pass is logged and the next one tried; a fault of the operator's (OperatorError), or
+ * MAX_CONSECUTIVE_FAILURES failed passes in a row, stops it with an error. A single pass fails as it fails.
+ */
+export async function runPasses(
+  pass: () => Promise<PassOutcome>,
+  args: Pick<KeeperArgs, "interval" | "maxPasses">,
+  log: Logger,
+  describe: (error: unknown) => string,
+  wait: (ms: number) => Promise<void> = sleep,
+): Promise<PassOutcome[]> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const outcomes: PassOutcome[] = [];
+  let failures = 0;
+  try {
+    for (let n = 1; !stop; n++) {
+      try {
+        outcomes.push(await pass());
+        failures = 0;
+      } catch (error) {
+        if (error instanceof OperatorError || args.interval === 0) throw error;
+        failures++;
+        log.error({ event: "pass-failed", pass: n, failures, error: describe(error) });
+        if (failures >= MAX_CONSECUTIVE_FAILURES) throw new OperatorError(`${failures} passes failed in a row; stopping`);
+      }
+      if (args.interval === 0 || (args.maxPasses > 0 && n >= args.maxPasses)) break;
+      await wait(args.interval * 1000);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return outcomes;
+}
+
 export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnvironment) => {
   checkArgs(args);
   const connection = await connect(hre);
@@ -226,32 +267,12 @@ export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnviro
   const log = keeperLogger();
   log.info({ event: "start", vault: await vault.getAddress(), keeper: signer.address, network: connection.networkName, interval: args.interval, dryRun: args.dryRun });
 
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const outcomes: PassOutcome[] = [];
-  let failures = 0;
-  try {
-    for (let pass = 1; !stop; pass++) {
-      try {
-        outcomes.push(await keeperPass(connection, vault, signer, args, settings, log));
-        failures = 0;
-      } catch (error) {
-        if (error instanceof OperatorError || args.interval === 0) throw error;
-        failures++;
-        log.error({ event: "pass-failed", pass, failures, error: describeRevert(error, [vault.interface]) });
-        if (failures >= MAX_CONSECUTIVE_FAILURES) throw new OperatorError(`${failures} passes failed in a row; stopping`);
-      }
-      if (args.interval === 0 || (args.maxPasses > 0 && pass >= args.maxPasses)) break;
-      await sleep(args.interval * 1000);
-    }
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  const outcomes = await runPasses(
+    () => keeperPass(connection, vault, signer, args, settings, log),
+    args,
+    log,
+    (error) => describeRevert(error, [vault.interface]),
+  );
   log.info({ event: "stop", passes: outcomes.length });
   return outcomes;
 });

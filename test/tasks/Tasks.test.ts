@@ -1,9 +1,15 @@
 // Ballast's Hardhat tasks, run through Hardhat's task manager against a vault on the in-process
 // network: what they print, what they send, and that bad input sends nothing.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 import hre from "hardhat";
+import { pino } from "pino";
 
-import { out } from "../../tasks/lib/context.js";
+import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
+import { OperatorError, out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
 import type { VaultStatus } from "../../tasks/vault.js";
 import { marketSwap, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
@@ -142,6 +148,11 @@ describe("Tasks", function () {
         expectFailure(await runTask(["vault", "redeem"], { vault, from: alice, shares: "all" }), /can leave in the base asset now .*use vault redeem-in-kind/);
         await signedBy(f.vault, f.signers.guardian).pause();
         expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1" }), /the vault is paused: deposits are stopped \(exits still work\)/);
+        // What the vault itself refuses is caught by the simulation, decoded, and not sent.
+        expectFailure(
+          await runTask(["vault", "redeem-in-kind"], { vault, from: alice, shares: "1", receiver: "0x0000000000000000000000000000000000000000" }),
+          /^error: redeem-in-kind would revert with VaultZeroAddress\(\); nothing was sent$/,
+        );
       });
     });
   });
@@ -283,12 +294,60 @@ describe("Tasks", function () {
         expectFailure(await param("MaxSlippageBps", "1.5"), /--value must be a whole number/);
         expectFailure(await runTask(["gov", "propose-targets"], { vault, from: gov(), targets: "USDC=4000,WETH=3000,WBTC=2000,LINK=1000", delay: 60 }), /--delay must be at least the timelock's minimum of 172800 s/);
         expectFailure(await runTask(["gov", "execute"], { vault, id: "0x1234" }), /--id must be an operation id/);
+        expectFailure(await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "MinDriftBps", value: "50", salt: "0x12" }), /--salt must be 32 bytes of hex, not 0x12/);
         expectFailure(await runTask(["gov", "execute"], { vault, id: `0x${"ab".repeat(32)}` }), /no operation 0xabab.* was scheduled/);
       });
       const alice = f.signers.alice.address;
       await sendsNothing(alice, async () => {
         expectFailure(await runTask(["gov", "propose-targets"], { vault, from: alice, targets: "USDC=10000,WETH=0,WBTC=0,LINK=0" }), /is not a proposer on the timelock/);
       });
+      // The same call with the same salt is the same operation: refused before it is sent twice.
+      const salt = `0x${"07".repeat(32)}`;
+      const first = await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "MinDriftBps", value: "50", salt });
+      expect(first.result.success, first.errors.join()).to.equal(true);
+      await sendsNothing(gov(), async () => {
+        expectFailure(await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "MinDriftBps", value: "50", salt }), /is already scheduled: pass another --salt/);
+      });
+    });
+  });
+
+  describe("deploy check", function () {
+    it("fails in one line without a file, with a file it cannot read, and with one that has no Ballast section", async function () {
+      expectFailure(await runTask(["deploy", "check"], {}), /--parameters is required/);
+      expectFailure(await runTask(["deploy", "check"], { parameters: "deploy/parameters/nowhere.json5" }), /^error: cannot read deploy\/parameters\/nowhere\.json5: /);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "ballast-")), "other.json5");
+      writeFileSync(file, "{ Other: { x: 1 } }");
+      expectFailure(await runTask(["deploy", "check"], { parameters: file }), /has no "Ballast" section/);
+    });
+  });
+
+  describe("keeper loop", function () {
+    const quiet = pino({ level: "silent" });
+    const noWait = async () => {};
+    const failing = (error: Error) => async (): Promise<PassOutcome> => {
+      throw error;
+    };
+
+    it("logs a failed pass and tries again, and stops with an error after five failures in a row", async function () {
+      let calls = 0;
+      const flaky = async (): Promise<PassOutcome> => {
+        if (++calls % 2 === 1) throw new Error("503 Service Unavailable");
+        return { action: "not-due", reason: "" };
+      };
+      const outcomes = await runPasses(flaky, { interval: 1, maxPasses: 6 }, quiet, String, noWait);
+      expect(outcomes).to.have.length(3);
+      expect(calls).to.equal(6);
+      calls = 0;
+      const error = await runPasses(failing(new Error("socket hang up")), { interval: 1, maxPasses: 0 }, quiet, String, noWait).catch((e: Error) => e);
+      expect(error).to.be.instanceOf(OperatorError);
+      expect((error as Error).message).to.equal(`${MAX_CONSECUTIVE_FAILURES} passes failed in a row; stopping`);
+    });
+
+    it("stops at once on the operator's fault in a loop, and on any failure of a single pass", async function () {
+      const role = new OperatorError("no keeper role");
+      expect(await runPasses(failing(role), { interval: 1, maxPasses: 0 }, quiet, String, noWait).catch((e: Error) => e)).to.equal(role);
+      const reverted = new Error("rebalance 0xabc reverted on chain");
+      expect(await runPasses(failing(reverted), { interval: 0, maxPasses: 0 }, quiet, String, noWait).catch((e: Error) => e)).to.equal(reverted);
     });
   });
 });
