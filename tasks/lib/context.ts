@@ -9,12 +9,15 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
 /** A failure the operator can fix: bad input, wrong network, a missing role. Printed as one line. */
-export class OperatorError extends Error {}
+export class OperatorError extends Error {
+  override name = "OperatorError";
+}
 
-/** Where tasks write. Tests replace these to read what a task printed. */
+/** Where tasks write: results, the one-line error, and (with --show-stack-traces) its stack. Tests replace these. */
 export const out = {
   line: (text: string) => void process.stdout.write(`${text}\n`),
   error: (text: string) => void process.stderr.write(`${text}\n`),
+  trace: (text: string) => void process.stderr.write(`${text}\n`),
 };
 
 type Result = { success: true; value: unknown } | { success: false; error: Error };
@@ -22,16 +25,16 @@ type Result = { success: true; value: unknown } | { success: false; error: Error
 /**
  * Wraps a task body: its return value becomes the task's result; any failure prints one line naming
  * the problem and makes the CLI exit with 1 (Hardhat sets the exit code for a failed result).
- * `--show-stack-traces` rethrows instead, for the whole story.
+ * `--show-stack-traces` (on by default where the CI variable is set) adds the stack after that line.
  */
 export function taskAction<A>(body: (args: A, hre: HardhatRuntimeEnvironment) => Promise<unknown>) {
   return async (args: A, hre: HardhatRuntimeEnvironment): Promise<Result> => {
     try {
       return { success: true, value: await body(args, hre) };
     } catch (error) {
-      if (hre.globalOptions.showStackTraces) throw error;
       const err = error instanceof Error ? error : new Error(String(error));
       out.error(`error: ${oneLine(err)}`);
+      if (hre.globalOptions.showStackTraces) out.trace(err.stack ?? String(err));
       return { success: false, error: err };
     }
   };

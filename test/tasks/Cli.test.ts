@@ -30,6 +30,16 @@ describe("Tasks from the command line", function () {
     ]);
   });
 
+  it("keep the one-line error first with --show-stack-traces (on by default on CI), the stack after it", function () {
+    const traced = hardhat("--show-stack-traces", "vault", "status", "--vault", "0x000000000000000000000000000000000000dEaD");
+    expect(traced.status).to.equal(1);
+    expect(traced.stderr[0]).to.equal(
+      'error: no contract at 0x000000000000000000000000000000000000dEaD on network "default" (chain 31337): check --vault and --network',
+    );
+    expect(traced.stderr[1]).to.match(/^OperatorError: no contract at/);
+    expect(traced.stderr.slice(2).some((l) => /^\s+at /.test(l))).to.equal(true);
+  });
+
   it("refuse to pass a parameters file whose roles are placeholders", function () {
     const check = hardhat("deploy", "check", "--parameters", "deploy/parameters/mainnet.json5");
     expect(check.status).to.equal(1);

@@ -21,11 +21,13 @@ async function runTask(id: string[], args: Record<string, unknown>) {
   const lines: string[] = [];
   const errors: string[] = [];
   const saved = { ...out };
+  const traces: string[] = [];
   out.line = (text) => void lines.push(text);
   out.error = (text) => void errors.push(text);
+  out.trace = (text) => void traces.push(text);
   try {
     const result = (await hre.tasks.getTask(id).run(args)) as TaskResult;
-    return { result, lines, errors, text: lines.join("\n") };
+    return { result, lines, errors, traces, text: lines.join("\n") };
   } finally {
     Object.assign(out, saved);
   }
