@@ -1,0 +1,272 @@
+// Attacks on the vault's prices, each run as a searcher or block builder would run it against the
+// genuine local market ($60M a side; WETH/USDC on the 0.05% pool), and each measured as the
+// attacker's profit after unwinding, pool fees included: what it holds (tokens and shares) valued at
+// the pools' spot prices after the attack, against what it held before. Every test asserts that the
+// attack does not pay and that its victim's loss is bounded.
+import { expect } from "chai";
+import { ZeroAddress } from "ethers";
+
+import { signedBy } from "../helpers/assertions.js";
+import { call, deployAttacker, holdingsOf, inOneBlock, shareValueAtSpot, usd, valueChange } from "../helpers/attack.js";
+import { Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+
+/** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
+function ticksFor(f: BallastFixture, token: string, pct: number) {
+  const ticks = Math.round(Math.log(1 + pct / 100) / Math.log(1.0001));
+  // The pool's tick is log1.0001(token1 / token0): with USDC as token0, the token's USD price is its inverse.
+  return BigInt(f.tokens.usdc.toLowerCase() < token.toLowerCase() ? -ticks : ticks);
+}
+
+const figures: string[] = [];
+
+describe("Attacks on pricing", function () {
+  const suite = useBallast();
+  const load = () => suite.load();
+  const time = () => suite.connection.networkHelpers.time;
+
+  after(function () {
+    if (figures.length > 0) console.log(`\n    attacker profit after fees:\n${figures.map((l) => `      ${l}`).join("\n")}`);
+  });
+
+  /**
+   * A vault of `usd` dollars at its targets: `holders` deposit the base-asset part in equal shares,
+   * and the tokens' part arrives as a donation, as if a rebalance had bought it.
+   */
+  async function basketVault(f: BallastFixture, usdTotal: bigint, holders: string[]) {
+    const vault = await f.vault.getAddress();
+    const base = (usdTotal * 4_000n) / 10_000n;
+    for (const who of holders) {
+      await f.usdc.mint(who, USDC(base) / BigInt(holders.length));
+    }
+    // Deposits made from each holder's own account; contract holders deposit through their run().
+    const each = USDC(base) / BigInt(holders.length);
+    for (const who of holders) {
+      if (who === f.signers.alice.address) await signedBy(f.vault, f.signers.alice).deposit(each, who);
+      else if (who === f.signers.bob.address) await signedBy(f.vault, f.signers.bob).deposit(each, who);
+      else {
+        const attacker = (await suite.connection.ethers.getContractAt("Attacker", who)) as unknown as Awaited<ReturnType<typeof deployAttacker>>;
+        await signedBy(attacker, f.signers.attacker).run([await call(f.vault, "deposit(uint256,address)", [each, who])]);
+      }
+    }
+    const tokenUsd = usdTotal - base;
+    const weth = (tokenUsd * 10n ** 18n) / 2n / 3_000n;
+    await signedBy(f.weth, f.signers.deployer).deposit({ value: weth });
+    await f.weth.transfer(vault, weth);
+    await f.wbtc.mint(vault, (tokenUsd * 10n ** 8n) / 3n / 100_000n);
+    await f.link.mint(vault, (tokenUsd * 10n ** 18n) / 6n / 15n);
+  }
+
+  /** A real market move of WETH by `pct` percent, made by someone else, `seconds` before the attack. */
+  async function realMove(f: BallastFixture, pct: number, seconds = 12) {
+    const market = await deployAttacker(suite.connection, f, f.signers.carol);
+    await signedBy(market, f.signers.carol).pushBy(await f.usdcWethPool.getAddress(), ticksFor(f, f.tokens.weth, pct));
+    await time().increase(seconds);
+  }
+
+  describe("the TWAP's lag", function () {
+    // Old design (deposits at max(TWAP, spot)): +$12,036 on a $1M vault after a +10% move.
+    it("entering: pushing spot back to a lagging TWAP, depositing and leaving in kind does not pay", async function () {
+      const f = await load();
+      await basketVault(f, 1_000_000n, [f.signers.alice.address]);
+      await realMove(f, 10);
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const pool = f.usdcWethPool;
+      const before = await holdingsOf(f, await attacker.getAddress());
+      await signedBy(attacker, f.signers.attacker).run([
+        await call(attacker, "save", [await pool.getAddress()]),
+        await call(attacker, "pushToTwap", [await pool.getAddress(), TWAP_WINDOW]),
+        await call(f.vault, "deposit(uint256,address)", [USDC(1_000_000), await attacker.getAddress()]),
+        await call(attacker, "pushBack", [await pool.getAddress()]),
+        await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
+      ]);
+      const profit = await valueChange(f, before, await holdingsOf(f, await attacker.getAddress()));
+      figures.push(`enter on the lag (+10% move, $1M vault, $1M deposit): ${usd(profit)}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design (exits at min(TWAP, spot)): +$17,018 for a holder of half a $1M vault after a -10% crash.
+    it("leaving: pushing spot back up to a lagging TWAP and redeeming for the base asset does not pay", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      await basketVault(f, 1_000_000n, [f.signers.alice.address, attackerAddress]);
+      await realMove(f, -10);
+      const pool = await f.usdcWethPool.getAddress();
+      const before = await holdingsOf(f, attackerAddress);
+      const aliceBefore = await holdingsOf(f, f.signers.alice.address);
+      await signedBy(attacker, f.signers.attacker).run([
+        await call(attacker, "save", [pool]),
+        await call(attacker, "pushToTwap", [pool, TWAP_WINDOW]),
+        await call(attacker, "redeemMax", [await f.vault.getAddress()]),
+        await call(attacker, "pushBack", [pool]),
+      ]);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      const aliceLoss = -(await valueChange(f, aliceBefore, await holdingsOf(f, f.signers.alice.address)));
+      figures.push(`leave on the lag (-10% crash, half of a $1M vault): ${usd(profit)}, other holders ${usd(-aliceLoss)}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+    });
+  });
+
+  describe("sandwiching depositors", function () {
+    // Old design: +$6,973 (the victim lost $19,720) with WETH pushed up 10%.
+    it("a holder who pushes WETH up around a $1M deposit gains nothing, and the depositor loses at most the pools' rounding", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      await basketVault(f, 1_000_000n, [attackerAddress]);
+      const pool = await f.usdcWethPool.getAddress();
+      const { bob } = f.signers;
+      await f.usdc.mint(bob.address, USDC(1_000_000));
+      const before = await holdingsOf(f, attackerAddress);
+      const ok = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 10)])], { gasLimit: 2_000_000 }),
+        await signedBy(f.vault, bob).getFunction("deposit(uint256,address)")(USDC(1_000_000), bob.address, { gasLimit: 2_000_000 }),
+        await signedBy(attacker, f.signers.attacker).pushBack(pool, { gasLimit: 2_000_000 }),
+      ]);
+      expect(ok).to.deep.equal([true, true, true]);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      const victimLoss = USDC(1_000_000) - (await shareValueAtSpot(f, await f.vault.balanceOf(bob.address)));
+      figures.push(`sandwich a $1M deposit, WETH +10%: ${usd(profit)}, victim ${usd(-victimLoss)}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+      expect(victimLoss, "the victim pays at most a basis point").to.be.lessThanOrEqual(USDC(100));
+    });
+
+    // Old design: +$2,087 with no position before the front-run.
+    it("entering in the front-run and leaving in the back-run around a deposit does not pay", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      await basketVault(f, 1_000_000n, [f.signers.alice.address]);
+      const pool = await f.usdcWethPool.getAddress();
+      const { bob } = f.signers;
+      await f.usdc.mint(bob.address, USDC(1_000_000));
+      const before = await holdingsOf(f, attackerAddress);
+      const ok = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([
+          await call(f.vault, "deposit(uint256,address)", [USDC(1_000_000), attackerAddress]),
+          await call(attacker, "save", [pool]),
+          await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 10)]),
+        ], { gasLimit: 2_000_000 }),
+        await signedBy(f.vault, bob).getFunction("deposit(uint256,address)")(USDC(1_000_000), bob.address, { gasLimit: 2_000_000 }),
+        await signedBy(attacker, f.signers.attacker).run([
+          await call(attacker, "pushBack", [pool]),
+          await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
+        ], { gasLimit: 2_000_000 }),
+      ]);
+      expect(ok).to.deep.equal([true, true, true]);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      figures.push(`enter, sandwich a $1M deposit, leave: ${usd(profit)}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design: +$11,964 (the victim lost $30,334) with WETH pushed down 10%.
+    it("a holder who pushes WETH down around a $1M redemption gains nothing, and the redeemer loses at most the pools' rounding", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      // $3M at targets: $1.2M idle, so that a $1M redemption is paid in the base asset.
+      await basketVault(f, 3_000_000n, [f.signers.bob.address, attackerAddress]);
+      const pool = await f.usdcWethPool.getAddress();
+      const { bob } = f.signers;
+      const shares = await f.vault.previewWithdraw(USDC(1_000_000));
+      const fair = await shareValueAtSpot(f, shares);
+      const before = await holdingsOf(f, attackerAddress);
+      const bobUsdc = await f.usdc.balanceOf(bob.address);
+      const ok = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, -10)])], { gasLimit: 2_000_000 }),
+        await signedBy(f.vault, bob).getFunction("redeem(uint256,address,address)")(shares, bob.address, bob.address, { gasLimit: 2_000_000 }),
+        await signedBy(attacker, f.signers.attacker).pushBack(pool, { gasLimit: 2_000_000 }),
+      ]);
+      expect(ok[0]).to.equal(true);
+      expect(ok[2]).to.equal(true);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      const victimLoss = ok[1] ? fair - ((await f.usdc.balanceOf(bob.address)) - bobUsdc) : 0n;
+      figures.push(`sandwich a $1M redemption, WETH -10%: ${usd(profit)}, victim ${usd(-victimLoss)}${ok[1] ? "" : " (refused)"}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+      expect(victimLoss, "the redeemer gets within a basis point of the fair value").to.be.lessThanOrEqual(USDC(100));
+    });
+  });
+
+  describe("sandwiching the keeper's rebalance", function () {
+    /**
+     * With rebalancing open to anyone, the whole sandwich is one transaction: push WETH by each of
+     * `pushes` ticks in turn (from the same state), rebalance, push back. Returns the best profit and
+     * the vault's loss in that case; the attack counts only where the rebalance went through.
+     */
+    async function bestSandwich(f: BallastFixture, label: string, pushes: number[]) {
+      const gov = await timelockSigner(suite.connection, f);
+      await signedBy(f.vault, gov).grantRole(await f.vault.KEEPER_ROLE(), ZeroAddress);
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      const pool = await f.usdcWethPool.getAddress();
+      const state = await suite.connection.networkHelpers.takeSnapshot();
+      let best = { profit: 0n, vaultLoss: 0n, push: 0, traded: false };
+      for (const push of pushes) {
+        await state.restore();
+        const before = await holdingsOf(f, attackerAddress);
+        const navBefore = await f.vault.totalAssets();
+        try {
+          await signedBy(attacker, f.signers.attacker).run([
+            await call(attacker, "save", [pool]),
+            await call(attacker, "pushBy", [pool, push]),
+            await call(f.vault, "rebalance"),
+            await call(attacker, "pushBack", [pool]),
+          ]);
+        } catch {
+          continue; // refused: the vault did not trade
+        }
+        const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+        const vaultLoss = navBefore - (await f.vault.totalAssets());
+        if (profit > best.profit) best = { profit, vaultLoss, push, traded: true };
+      }
+      await state.restore();
+      figures.push(`${label}: ${best.traded ? `${usd(best.profit)} at ${best.push} ticks, the vault ${usd(-best.vaultLoss)} against the oracle` : "every sandwich refused"}`);
+      return best;
+    }
+
+    /** Pushes, in ticks of the WETH/USDC pool, that raise WETH's USD price (and, negated, lower it). */
+    const up = (f: BallastFixture) => {
+      const direction = ticksFor(f, f.tokens.weth, 1) > 0n ? 1 : -1;
+      return [5, 10, 20, 30, 40, 50, 60, 78, 100, 120, 150, 190].map((t) => t * direction);
+    };
+
+    // Old design: +$540 per $100k slice bought (the vault lost $774).
+    it("buying the basket in the local parameters' slices: no push pays", async function () {
+      const f = await load();
+      await signedBy(f.vault, f.signers.alice).getFunction("deposit(uint256,address)")(USDC(1_000_000), f.signers.alice.address);
+      const best = await bestSandwich(f, "sandwich a rebalance's buys (local.json5)", up(f));
+      expect(best.profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design: +$1,211 at $300k slices.
+    it("buying with the widest parameters governance can set (whole-NAV slices, 5% slippage, 20% spot bound): no push pays", async function () {
+      const f = await load();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      await gov.setParameter(Parameter.MaxTradeBps, 10_000);
+      await gov.setParameter(Parameter.MaxSlippageBps, 500);
+      await gov.setParameter(Parameter.MaxSpotDeviationBps, 2_000);
+      await signedBy(f.vault, f.signers.alice).getFunction("deposit(uint256,address)")(USDC(1_000_000), f.signers.alice.address);
+      const best = await bestSandwich(f, "sandwich a rebalance's buys (widest bounds)", [...up(f), ...up(f).map((t) => t * 3)]);
+      expect(best.profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design: +$550 on a sale of WETH.
+    it("selling: pushing WETH down before the vault sells it does not pay", async function () {
+      const f = await load();
+      await basketVault(f, 1_000_000n, [f.signers.alice.address]);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      await gov.setTargets([...f.basket], [7_000, 0, 2_000, 1_000]);
+      const best = await bestSandwich(f, "sandwich a rebalance's sale of WETH", up(f).map((t) => -t));
+      expect(best.profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design: +$1,577 after a real -1.5% move, when the lagging TWAP left more room in the minimum out.
+    it("after a real -1.5% move, a lagging TWAP gives a sandwich no room", async function () {
+      const f = await load();
+      await signedBy(f.vault, f.signers.alice).getFunction("deposit(uint256,address)")(USDC(1_000_000), f.signers.alice.address);
+      await realMove(f, -1.5);
+      const best = await bestSandwich(f, "sandwich a rebalance after a real -1.5% move", up(f));
+      expect(best.profit).to.be.lessThanOrEqual(0n);
+    });
+  });
+});
