@@ -2,21 +2,24 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
 
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "./interfaces/IRebalancingVault.sol";
+import {BasketConfig} from "./libraries/BasketConfig.sol";
 import {BasketMath} from "./libraries/BasketMath.sol";
 import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
+import {Transfers} from "./libraries/Transfers.sol";
+import {Valuation} from "./libraries/Valuation.sol";
 import {Holding} from "./types/Holding.sol";
+import {VaultState} from "./types/VaultState.sol";
 
 /// @dev The part of SwapRouter the vault reads at construction.
 interface IPeripheryImmutableState {
@@ -25,88 +28,55 @@ interface IPeripheryImmutableState {
 
 /// @title RebalancingVault
 /// @notice See {IRebalancingVault}. Sections by caller: depositors, keepers, governance, guardian,
-/// views, then the internals: valuation, rebalancing, configuration.
-/// @dev Accounting reads balances (`balanceOf`), never an internal ledger, so a token that rebases or
-/// a donation changes NAV for every holder alike and cannot desynchronise anything. Deposits are
-/// priced at the higher of the oracle's two values of each holding and exits at the lower, so that
-/// neither a manipulated spot price nor a lagging TWAP lets anyone enter cheap or leave rich at other
-/// holders' expense.
-contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
+/// views, then the internals. Configuration lives in {BasketConfig} and trading in {RebalanceLogic},
+/// external libraries that run on this contract's storage.
+/// @dev Accounting reads balances (`balanceOf`), never an internal ledger, so a token that rebases or a
+/// donation changes NAV for every holder alike. Deposits are priced at the highest of the oracle's
+/// references of each holding and base-asset exits at the lowest; none of them can be moved within a
+/// block, so neither a push in the same transaction nor a lagging average lets anyone enter cheap or
+/// leave rich at other holders' expense. Every function that moves tokens or changes configuration is
+/// `nonReentrant`; every view that reads balances or NAV reverts inside a vault call (`max*`, which must
+/// not revert, say 0), so a token's transfer hook sees no half-updated state.
+contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
 
-    uint256 public constant MAX_TOKENS = 16;
     /// @dev Virtual shares: 10^6 shares per base unit before the first deposit. Makes the donation
     /// ("inflation") attack cost the attacker about a million times what it steals.
     uint8 private constant _DECIMALS_OFFSET = 6;
 
-    /// @dev Which of the oracle's values prices a valuation.
-    enum Pricing {
-        Mid,
-        Low,
-        High
-    }
-
     address public immutable ROUTER;
-    IUniswapV3Factory public immutable FACTORY;
+    address public immutable FACTORY;
 
-    /// @dev Base asset at index 0, always.
-    Holding[] private _basket;
-    mapping(address token => uint256) private _indexPlusOne;
-    mapping(address token => bytes) private _swapPaths;
-    mapping(address tokenIn => mapping(address tokenOut => bytes)) private _pairPaths;
-    Parameters private _params;
-    uint256 private _depositCap;
-    IPriceOracle private _oracle;
+    VaultState private _s;
 
-    struct InitialConfig {
-        IPriceOracle oracle;
-        address router;
-        address governor;
-        address guardian;
-        address keeper;
-        address[] tokens;
-        uint16[] targetsBps;
-        bytes[] swapPaths;
-        Parameters parameters;
-        uint256 depositCap;
-    }
-
-    constructor(IERC20Metadata baseAsset, string memory name_, string memory symbol_, InitialConfig memory config)
-        ERC20(name_, symbol_)
-        ERC4626(baseAsset)
-    {
+    constructor(
+        IERC20Metadata baseAsset,
+        string memory name_,
+        string memory symbol_,
+        BasketConfig.InitialConfig memory config
+    ) ERC20(name_, symbol_) ERC4626(baseAsset) {
         if (config.router == address(0) || config.governor == address(0)) revert VaultZeroAddress();
         ROUTER = config.router;
-        FACTORY = IUniswapV3Factory(IPeripheryImmutableState(config.router).factory());
+        FACTORY = IPeripheryImmutableState(config.router).factory();
         _grantRole(DEFAULT_ADMIN_ROLE, config.governor);
         _grantRole(GOVERNOR_ROLE, config.governor);
-        if (config.guardian != address(0)) _grantRole(GUARDIAN_ROLE, config.guardian);
-        if (config.keeper != address(0)) _grantRole(KEEPER_ROLE, config.keeper);
+        // The zero address as keeper opens rebalancing to anyone, as the role's check reads it.
+        _grantRole(KEEPER_ROLE, config.keeper);
+        BasketConfig.init(_s, address(baseAsset), config, FACTORY);
+    }
 
-        uint256 n = config.tokens.length;
-        if (config.targetsBps.length != n) revert VaultLengthMismatch(n, config.targetsBps.length);
-        if (config.swapPaths.length != n) revert VaultLengthMismatch(n, config.swapPaths.length);
-        _list(address(baseAsset), "");
-        bool hasBase;
-        for (uint256 i; i < n; ++i) {
-            if (config.tokens[i] == address(baseAsset)) {
-                if (hasBase) revert VaultDuplicateToken(address(baseAsset));
-                hasBase = true;
-            } else {
-                _list(config.tokens[i], config.swapPaths[i]);
-            }
-        }
-        if (!hasBase) revert VaultBaseNotInBasket(address(baseAsset));
-        _setTargets(config.tokens, config.targetsBps);
+    modifier whenNotPaused() {
+        if (paused()) revert VaultPaused(_s.pausedUntil);
+        _;
+    }
 
-        for (uint256 p; p <= uint256(type(Parameter).max); ++p) {
-            _setParameter(Parameter(p), _parameterValue(config.parameters, config.depositCap, Parameter(p)));
-        }
-        _setOracle(config.oracle);
+    modifier onlyGuardian() {
+        address guardian_ = _s.guardian;
+        if (guardian_ == address(0) || _msgSender() != guardian_) revert VaultNotGuardian(_msgSender());
+        _;
     }
 
     // ================================================================== depositors
@@ -120,7 +90,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        uint256 nav = _nav(Pricing.High);
+        uint256 nav = Valuation.nav(_s, Valuation.Pricing.High);
         uint256 max = _maxDepositAt(nav);
         if (assets > max) revert ERC4626ExceededMaxDeposit(receiver, assets, max);
         shares = _toShares(assets, nav, Math.Rounding.Floor);
@@ -137,7 +107,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        uint256 nav = _nav(Pricing.High);
+        uint256 nav = Valuation.nav(_s, Valuation.Pricing.High);
         uint256 max = _maxMintAt(nav);
         if (shares > max) revert ERC4626ExceededMaxMint(receiver, shares, max);
         assets = _toAssets(shares, nav, Math.Rounding.Ceil);
@@ -145,16 +115,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Paid from the idle base asset only, never by swapping: a standard exit can't be
-    /// sandwiched and doesn't move the other holdings. Larger exits use {redeemInKind}.
+    /// @dev Paid from the idle base asset only, never by swapping: a standard exit doesn't move the
+    /// other holdings. Larger exits use {redeemInKind}. Stops while paused.
     function withdraw(uint256 assets, address receiver, address owner)
         public
         override
         nonReentrant
+        whenNotPaused
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        uint256 nav = _nav(Pricing.Low);
+        uint256 nav = Valuation.nav(_s, Valuation.Pricing.Low);
         uint256 max = _maxWithdrawAt(owner, nav);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
         shares = _toShares(assets, nav, Math.Rounding.Ceil);
@@ -166,10 +137,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         public
         override
         nonReentrant
+        whenNotPaused
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        uint256 nav = _nav(Pricing.Low);
+        uint256 nav = Valuation.nav(_s, Valuation.Pricing.Low);
         uint256 max = _maxRedeemAt(owner, nav);
         if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
         assets = _toAssets(shares, nav, Math.Rounding.Floor);
@@ -190,18 +162,41 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
 
         // The virtual shares own their slice too, so that rounding never favours the exiter.
         uint256 supply = totalSupply() + 10 ** _DECIMALS_OFFSET;
-        address[] memory tokens = _tokens();
-        uint256 n = tokens.length;
+        uint256 n = _s.holdings.length;
+        address[] memory tokens = new address[](n);
         amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            amounts[i] = Math.mulDiv(IERC20(tokens[i]).balanceOf(address(this)), shares, supply);
+            Holding memory h = _s.holdings[i];
+            tokens[i] = h.token;
+            amounts[i] = Math.mulDiv(Valuation.held(_s, h), shares, supply);
         }
         // Burn before paying, so that a token's transfer hook sees the post-exit state.
         _burn(owner, shares);
         for (uint256 i; i < n; ++i) {
-            if (amounts[i] != 0) IERC20(tokens[i]).safeTransfer(receiver, amounts[i]);
+            // A token that refuses (it froze the vault or the receiver, it is paused, it runs out of
+            // gas) does not block the others: its slice is held for the receiver.
+            if (amounts[i] != 0 && !Transfers.tryTransfer(tokens[i], receiver, amounts[i])) {
+                _owe(i, tokens[i], receiver, amounts[i]);
+            }
         }
         emit RedeemedInKind(caller, receiver, owner, shares, tokens, amounts);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function claim(address token, address to) external nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert VaultZeroAddress();
+        address account = _msgSender();
+        amount = _s.claims[token][account];
+        if (amount == 0) revert VaultNothingToClaim(token, account);
+        _s.claims[token][account] = 0;
+        uint256 remaining = _s.owed[token] - amount;
+        _s.owed[token] = remaining;
+        uint256 indexPlusOne = _s.indexPlusOne[token];
+        if (remaining == 0 && indexPlusOne != 0) _s.holdings[indexPlusOne - 1].owes = false;
+        // With all the gas the caller gives: a claim is the way out for a token too costly for the
+        // capped transfer of an in-kind exit.
+        if (!IERC20(token).trySafeTransfer(to, amount)) revert VaultClaimFailed(token, to, amount);
+        emit Claimed(token, account, to, amount);
     }
 
     // ================================================================== keepers
@@ -217,26 +212,31 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     }
 
     /// @inheritdoc IRebalancingVault
-    function rebalanceStatus() public view returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt) {
-        Parameters memory p = _params;
+    function rebalanceStatus()
+        public
+        view
+        nonReentrantView
+        returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt)
+    {
+        Parameters memory p = _s.params;
         readyAt = _readyAt(p);
-        (bool ok, uint256[] memory values, uint256 nav) = _tryValues(Pricing.Mid, false);
+        (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, false);
         if (!ok) return (false, Trigger.None, 0, readyAt);
-        drift = BasketMath.driftBps(values, _targets(), nav);
+        drift = BasketMath.driftBps(values, Valuation.targets(_s), nav);
         trigger = RebalanceLogic.trigger(p, drift);
         due = trigger != Trigger.None && block.timestamp >= readyAt && !paused();
     }
 
     /// @inheritdoc IRebalancingVault
     function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
-        return RebalanceLogic.preview(_basket, _swapPaths, _pairPaths, _oracle, _params);
+        return RebalanceLogic.preview(_s, FACTORY, _s.params);
     }
 
     /// @inheritdoc IRebalancingVault
     function rebalanceTrigger() public view returns (bool canExec, bytes memory execPayload) {
         (bool due,,,) = rebalanceStatus();
         if (!due) return (false, "");
-        // The plan reverts on a spot price too far from the oracle: then a call would revert too.
+        // The plan reverts on a pushed pool or unsettled prices: then a call would revert too.
         try this.previewRebalance() returns (Trade[] memory trades) {
             if (trades.length != 0) return (true, abi.encodeCall(this.rebalance, ()));
         } catch {
@@ -253,208 +253,249 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
     // ================================================================== governance
 
     /// @inheritdoc IRebalancingVault
-    function addToken(address token, bytes calldata path) external onlyRole(GOVERNOR_ROLE) {
-        _list(token, path);
-        // The oracle must be able to value the token before anyone can hold it.
-        _oracle.quote(token, 10 ** IERC20Metadata(token).decimals());
+    function addToken(address token, bytes calldata path) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.addToken(_s, token, path, FACTORY, ROUTER);
     }
 
     /// @inheritdoc IRebalancingVault
-    function removeToken(address token) external onlyRole(GOVERNOR_ROLE) {
-        uint256 index = _indexOf(token);
-        if (index == 0) revert VaultBaseAsset(token);
-        Holding memory h = _basket[index];
-        if (h.targetBps != 0) revert VaultTargetNotZero(token, h.targetBps);
-        uint256 balance = IERC20(token).balanceOf(address(this));
-        uint256 value = balance == 0 ? 0 : _oracle.quote(token, balance);
-        uint256 maxDust = 10 ** decimals() / 10 ** _DECIMALS_OFFSET; // one whole base unit
-        if (value > maxDust) revert VaultHoldingNotDust(token, value, maxDust);
-
-        for (uint256 j = 1; j < _basket.length; ++j) {
-            address other = _basket[j].token;
-            if (_pairPaths[token][other].length != 0) RebalanceLogic.setPairPath(_pairPaths, token, other, "");
-        }
-        Holding memory moved = _basket[_basket.length - 1];
-        _basket[index] = moved;
-        _indexPlusOne[moved.token] = index + 1;
-        _basket.pop();
-        delete _indexPlusOne[token];
-        delete _swapPaths[token];
-        // The moved holding changed index: every route bit that named it must follow.
-        RebalanceLogic.rebuildPairMasks(_basket, _pairPaths);
-        IERC20(token).forceApprove(ROUTER, 0);
-        emit TokenRemoved(token, balance);
+    function removeToken(address token) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.removeToken(_s, token, ROUTER);
     }
 
     /// @inheritdoc IRebalancingVault
-    function setSwapPath(address token, bytes calldata path) external onlyRole(GOVERNOR_ROLE) {
-        if (_indexOf(token) == 0) revert VaultBaseAsset(token);
-        _checkSwapPath(token, path);
-        emit SwapPathSet(token, _swapPaths[token], path);
-        _swapPaths[token] = path;
+    function writeOffToken(address token) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.writeOffToken(_s, token, ROUTER);
     }
 
     /// @inheritdoc IRebalancingVault
-    function setPairPath(address tokenA, address tokenB, bytes calldata path) external onlyRole(GOVERNOR_ROLE) {
-        uint256 a = _indexOf(tokenA);
-        uint256 b = _indexOf(tokenB);
-        if (a == 0 || b == 0 || a == b) revert VaultBadPairPath(tokenA, tokenB, path);
-        if (path.length != 0 && !RebalanceLogic.leadsThroughPools(address(FACTORY), path, tokenA, tokenB)) {
-            revert VaultBadPairPath(tokenA, tokenB, path);
-        }
-        RebalanceLogic.setPairPath(_pairPaths, tokenA, tokenB, path);
-        RebalanceLogic.rebuildPairMasks(_basket, _pairPaths);
+    function sweep(address token, address to) external onlyRole(GOVERNOR_ROLE) nonReentrant returns (uint256) {
+        return BasketConfig.sweep(_s, token, to);
     }
 
     /// @inheritdoc IRebalancingVault
-    function setTargets(address[] calldata tokens, uint16[] calldata targetsBps) external onlyRole(GOVERNOR_ROLE) {
-        _setTargets(tokens, targetsBps);
+    function setSwapPath(address token, bytes calldata path) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.setSwapPath(_s, token, path, FACTORY);
     }
 
     /// @inheritdoc IRebalancingVault
-    function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNOR_ROLE) {
-        _setParameter(parameter, value);
+    function setPairPath(address tokenA, address tokenB, bytes calldata path)
+        external
+        onlyRole(GOVERNOR_ROLE)
+        nonReentrant
+    {
+        BasketConfig.setPairPath(_s, tokenA, tokenB, path, FACTORY);
     }
 
     /// @inheritdoc IRebalancingVault
-    function setOracle(IPriceOracle newOracle) external onlyRole(GOVERNOR_ROLE) {
-        _setOracle(newOracle);
+    function setTargets(address[] calldata tokens, uint16[] calldata targetsBps)
+        external
+        onlyRole(GOVERNOR_ROLE)
+        nonReentrant
+    {
+        BasketConfig.setTargets(_s, tokens, targetsBps);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.setParameter(_s, uint256(parameter), value);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function setOracle(IPriceOracle newOracle) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.setOracle(_s, newOracle);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function setGuardian(address newGuardian) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        BasketConfig.setGuardian(_s, newGuardian);
     }
 
     // ================================================================== guardian
 
     /// @inheritdoc IRebalancingVault
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
+    function pause() external onlyGuardian {
+        uint256 until = block.timestamp + _s.params.pauseSeconds;
+        _s.pausedUntil = uint64(until);
+        emit Paused(_msgSender(), until);
     }
 
     /// @inheritdoc IRebalancingVault
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
+    function unpause() external onlyGuardian {
+        _s.pausedUntil = 0;
+        emit Unpaused(_msgSender());
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function cancel(
+        address timelock,
+        address target,
+        uint256 value,
+        bytes calldata data,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external onlyGuardian {
+        if (_replacesGuardian(target, data)) revert VaultGuardianReplacementNotCancellable();
+        TimelockController t = _governor(timelock);
+        t.cancel(t.hashOperation(target, value, data, predecessor, salt));
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function cancelBatch(
+        address timelock,
+        address[] calldata targets_,
+        uint256[] calldata values,
+        bytes[] calldata payloads,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external onlyGuardian {
+        // A batch that only replaces the guardian is that change; one that bundles it with anything
+        // else stays cancellable, so that bundling cannot shield another change from the veto.
+        if (targets_.length == 1 && payloads.length == 1 && _replacesGuardian(targets_[0], payloads[0])) {
+            revert VaultGuardianReplacementNotCancellable();
+        }
+        TimelockController t = _governor(timelock);
+        t.cancel(t.hashOperationBatch(targets_, values, payloads, predecessor, salt));
     }
 
     // ================================================================== ERC-4626 views
 
     /// @inheritdoc ERC4626
-    /// @dev Oracle (TWAP) value of every holding. Reverts while a vault call is under way, so that
-    /// no integrator can read a half-updated NAV from inside a token's transfer hook.
+    /// @dev The oracle's reference value of every holding. Reverts while the oracle cannot price a
+    /// holding (the EIP asks it not to: no sound value exists then), and inside a vault call.
     function totalAssets() public view override nonReentrantView returns (uint256) {
-        return _nav(Pricing.Mid);
+        return Valuation.nav(_s, Valuation.Pricing.Mid);
     }
 
     /// @inheritdoc ERC4626
-    /// @dev 0 while the oracle cannot price a holding, as `deposit` would revert then, whatever the cap.
+    /// @dev 0 while paused, inside a vault call, or while the oracle cannot price a holding.
     function maxDeposit(address) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Pricing.High);
+        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.High);
         return ok ? _maxDepositAt(nav) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Pricing.High);
+        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.High);
         return ok ? _maxMintAt(nav) : 0;
     }
 
     /// @inheritdoc ERC4626
+    /// @dev Bounded by the idle base asset; 0 while paused, inside a vault call, or while the oracle
+    /// cannot price a holding (then, and beyond the idle base, `redeemInKind`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Pricing.Low);
+        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.Low);
         return ok ? _maxWithdrawAt(owner, nav) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Pricing.Low);
+        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.Low);
         return ok ? _maxRedeemAt(owner, nav) : 0;
     }
 
     /// @inheritdoc ERC4626
     function previewDeposit(uint256 assets) public view override nonReentrantView returns (uint256) {
-        return _toShares(assets, _nav(Pricing.High), Math.Rounding.Floor);
+        return _toShares(assets, Valuation.nav(_s, Valuation.Pricing.High), Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626
     function previewMint(uint256 shares) public view override nonReentrantView returns (uint256) {
-        return _toAssets(shares, _nav(Pricing.High), Math.Rounding.Ceil);
+        return _toAssets(shares, Valuation.nav(_s, Valuation.Pricing.High), Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewWithdraw(uint256 assets) public view override nonReentrantView returns (uint256) {
-        return _toShares(assets, _nav(Pricing.Low), Math.Rounding.Ceil);
+        return _toShares(assets, Valuation.nav(_s, Valuation.Pricing.Low), Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override nonReentrantView returns (uint256) {
-        return _toAssets(shares, _nav(Pricing.Low), Math.Rounding.Floor);
+        return _toAssets(shares, Valuation.nav(_s, Valuation.Pricing.Low), Math.Rounding.Floor);
     }
 
     // ================================================================== views
 
     /// @inheritdoc IRebalancingVault
     function targets() external view returns (address[] memory tokens, uint16[] memory targetsBps) {
-        return (_tokens(), _targets());
+        return (Valuation.tokens(_s), Valuation.targets(_s));
     }
 
     /// @inheritdoc IRebalancingVault
-    function currentWeights() external view returns (uint256[] memory) {
-        (uint256[] memory values, uint256 total) = _values(Pricing.Mid);
-        return BasketMath.weightsBps(values, total);
+    function currentWeights() external view nonReentrantView returns (uint256[] memory) {
+        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        return BasketMath.weightsBps(values, nav);
     }
 
     /// @inheritdoc IRebalancingVault
-    function driftBps() public view returns (uint256) {
-        (uint256[] memory values, uint256 total) = _values(Pricing.Mid);
-        return BasketMath.driftBps(values, _targets(), total);
+    function driftBps() external view nonReentrantView returns (uint256) {
+        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        return BasketMath.driftBps(values, Valuation.targets(_s), nav);
     }
 
     /// @inheritdoc IRebalancingVault
     function holdings()
         external
         view
+        nonReentrantView
         returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values)
     {
-        tokens = _tokens();
-        balances = new uint256[](tokens.length);
-        for (uint256 i; i < tokens.length; ++i) {
-            balances[i] = IERC20(tokens[i]).balanceOf(address(this));
-        }
-        (values,) = _values(Pricing.Mid);
+        (, balances, values,) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        tokens = Valuation.tokens(_s);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function claimable(address token, address account) external view returns (uint256) {
+        return _s.claims[token][account];
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function owed(address token) external view returns (uint256) {
+        return _s.owed[token];
     }
 
     /// @inheritdoc IRebalancingVault
     function parameters() external view returns (Parameters memory) {
-        return _params;
+        return _s.params;
     }
 
     /// @inheritdoc IRebalancingVault
     function depositCap() external view returns (uint256) {
-        return _depositCap;
+        return _s.depositCap;
     }
 
     /// @inheritdoc IRebalancingVault
     function oracle() external view returns (IPriceOracle) {
-        return _oracle;
+        return _s.oracle;
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function guardian() external view returns (address) {
+        return _s.guardian;
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function paused() public view returns (bool) {
+        return block.timestamp < _s.pausedUntil;
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function pausedUntil() external view returns (uint256) {
+        return _s.pausedUntil;
     }
 
     /// @inheritdoc IRebalancingVault
     function swapPath(address token) external view returns (bytes memory) {
-        return _swapPaths[token];
+        return _s.swapPaths[token];
     }
 
     /// @inheritdoc IRebalancingVault
     function pairPath(address tokenIn, address tokenOut) external view returns (bytes memory) {
-        return _pairPaths[tokenIn][tokenOut];
+        return _s.pairPaths[tokenIn][tokenOut];
     }
 
     /// @inheritdoc IRebalancingVault
-    function parameterBounds(Parameter parameter) public pure returns (uint256 min, uint256 max) {
-        if (parameter == Parameter.DriftThresholdBps) return (0, 5_000);
-        if (parameter == Parameter.MinDriftBps) return (1, 5_000);
-        if (parameter == Parameter.RebalanceIntervalSeconds) return (0, 365 days);
-        if (parameter == Parameter.CooldownSeconds) return (1 minutes, 7 days);
-        if (parameter == Parameter.MaxSlippageBps) return (1, 500);
-        if (parameter == Parameter.MaxTradeBps) return (10, 10_000);
-        if (parameter == Parameter.MaxSpotDeviationBps) return (10, 2_000);
-        return (0, type(uint256).max); // DepositCap
+    function parameterBounds(Parameter parameter) external pure returns (uint256 min, uint256 max) {
+        return BasketConfig.parameterBounds(uint256(parameter));
     }
 
     /// @inheritdoc AccessControl
@@ -462,7 +503,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         return interfaceId == type(IRebalancingVault).interfaceId || super.supportsInterface(interfaceId);
     }
 
-    // ================================================================== internal: valuation
+    // ================================================================== internal: pricing
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return _DECIMALS_OFFSET;
@@ -476,9 +517,16 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         return Math.mulDiv(shares, nav + 1, totalSupply() + 10 ** _DECIMALS_OFFSET, rounding);
     }
 
+    /// @dev NAV at `pricing` for the max* views, which must not revert: false while paused (every
+    /// entry and exit they describe stops then), inside a vault call, or when the oracle cannot price
+    /// a holding.
+    function _tryNav(Valuation.Pricing pricing) private view returns (bool ok, uint256 nav) {
+        if (paused() || _reentrancyGuardEntered()) return (false, 0);
+        (ok,,, nav) = Valuation.values(_s, pricing, false);
+    }
+
     function _maxDepositAt(uint256 nav) private view returns (uint256) {
-        if (paused()) return 0;
-        uint256 cap = _depositCap;
+        uint256 cap = _s.depositCap;
         if (cap == type(uint256).max) return cap;
         return nav >= cap ? 0 : cap - nav;
     }
@@ -493,86 +541,16 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         return Math.min(_toAssets(balanceOf(owner), nav, Math.Rounding.Floor), _idle());
     }
 
-    function _maxRedeemAt(address owner, uint256 nav) private view returns (uint256) {
-        return Math.min(balanceOf(owner), _toShares(_idle(), nav, Math.Rounding.Floor));
+    /// @dev The owner's shares, limited to what the idle base asset pays for; 0 when that would pay
+    /// nothing, as `redeem` refuses an exit that pays nothing.
+    function _maxRedeemAt(address owner, uint256 nav) private view returns (uint256 shares) {
+        shares = Math.min(balanceOf(owner), _toShares(_idle(), nav, Math.Rounding.Floor));
+        if (_toAssets(shares, nav, Math.Rounding.Floor) == 0) return 0;
     }
 
+    /// @dev The base asset the vault holds for the basket (not what it owes to claimants).
     function _idle() private view returns (uint256) {
-        return IERC20(asset()).balanceOf(address(this));
-    }
-
-    /// @dev NAV in base units. Reverts with the oracle's own error when it cannot price a holding.
-    function _nav(Pricing pricing) private view returns (uint256 total) {
-        (, total) = _values(pricing);
-    }
-
-    function _values(Pricing pricing) private view returns (uint256[] memory values, uint256 total) {
-        (, values, total) = _tryValues(pricing, true);
-    }
-
-    /// @dev `_nav` for the ERC-4626 max* views, which must not revert: false when the oracle cannot
-    /// price a holding.
-    function _tryNav(Pricing pricing) private view returns (bool ok, uint256 total) {
-        (ok,, total) = _tryValues(pricing, false);
-    }
-
-    /// @dev Value of every holding in base units at `pricing`. When the oracle fails on a holding:
-    /// with `strict`, re-raises its error; without, returns `ok = false`.
-    function _tryValues(Pricing pricing, bool strict)
-        private
-        view
-        returns (bool ok, uint256[] memory values, uint256 total)
-    {
-        uint256 n = _basket.length;
-        values = new uint256[](n);
-        IPriceOracle o = _oracle;
-        for (uint256 i; i < n; ++i) {
-            address token = _basket[i].token;
-            uint256 balance = IERC20(token).balanceOf(address(this));
-            if (i == 0 || balance == 0) {
-                values[i] = balance; // the base asset is worth its amount
-            } else if (pricing == Pricing.Mid) {
-                try o.quote(token, balance) returns (uint256 v) {
-                    values[i] = v;
-                } catch (bytes memory reason) {
-                    _oracleFailed(strict, reason);
-                    return (false, values, 0);
-                }
-            } else {
-                try o.quoteBounds(token, balance) returns (uint256 low, uint256 high) {
-                    values[i] = pricing == Pricing.Low ? low : high;
-                } catch (bytes memory reason) {
-                    _oracleFailed(strict, reason);
-                    return (false, values, 0);
-                }
-            }
-            total += values[i];
-        }
-        ok = true;
-    }
-
-    function _oracleFailed(bool strict, bytes memory reason) private pure {
-        if (strict) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
-        }
-    }
-
-    function _tokens() private view returns (address[] memory t) {
-        uint256 n = _basket.length;
-        t = new address[](n);
-        for (uint256 i; i < n; ++i) {
-            t[i] = _basket[i].token;
-        }
-    }
-
-    function _targets() private view returns (uint16[] memory t) {
-        uint256 n = _basket.length;
-        t = new uint16[](n);
-        for (uint256 i; i < n; ++i) {
-            t[i] = _basket[i].targetBps;
-        }
+        return Valuation.held(_s, _s.holdings[0]);
     }
 
     /// @dev Transfers in, then mints. Credits only what arrived: a base asset that takes a fee on
@@ -587,20 +565,32 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    // ================================================================== internal: rebalancing
+    /// @dev Holds `amount` of the holding at `index` for `account` to claim.
+    function _owe(uint256 index, address token, address account, uint256 amount) private {
+        _s.owed[token] += amount;
+        _s.claims[token][account] += amount;
+        _s.holdings[index].owes = true;
+        emit ClaimOwed(token, account, amount);
+    }
+
+    // ================================================================== internal: rebalancing and roles
 
     function _rebalance() private nonReentrant whenNotPaused returns (Trade[] memory trades) {
         if (!hasRole(KEEPER_ROLE, address(0))) _checkRole(KEEPER_ROLE);
-        Parameters memory p = _params;
-        {
-            uint256 readyAt = _readyAt(p);
-            if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
-        }
-        RebalanceLogic.Outcome memory o;
-        (trades, o) = RebalanceLogic.run(_basket, _swapPaths, _pairPaths, _oracle, ROUTER, p);
-        _params.lastRebalanceAt = uint64(block.timestamp);
+        Parameters memory p = _s.params;
+        uint256 readyAt = _readyAt(p);
+        if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
+        RebalanceLogic.Outcome memory outcome;
+        (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
+        _s.params.lastRebalanceAt = uint64(block.timestamp);
         emit Rebalanced(
-            _msgSender(), o.trigger, o.navBefore, o.navAfter, o.driftBeforeBps, o.driftAfterBps, trades.length
+            _msgSender(),
+            outcome.trigger,
+            outcome.navBefore,
+            outcome.navAfter,
+            outcome.driftBeforeBps,
+            outcome.driftAfterBps,
+            trades.length
         );
     }
 
@@ -609,99 +599,14 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Pausable
         return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
     }
 
-    // ================================================================== internal: configuration
-
-    function _indexOf(address token) private view returns (uint256) {
-        uint256 i = _indexPlusOne[token];
-        if (i == 0) revert VaultUnknownToken(token);
-        return i - 1;
+    /// @dev Whether an operation's call is this vault's `setGuardian`.
+    function _replacesGuardian(address target, bytes calldata data) private view returns (bool) {
+        return target == address(this) && data.length >= 4 && bytes4(data[:4]) == this.setGuardian.selector;
     }
 
-    function _list(address token, bytes memory path) private {
-        if (token == address(0)) revert VaultZeroAddress();
-        if (_indexPlusOne[token] != 0) revert VaultDuplicateToken(token);
-        if (_basket.length == MAX_TOKENS) revert VaultTooManyTokens(_basket.length + 1, MAX_TOKENS);
-        uint8 decimals_;
-        try IERC20Metadata(token).decimals() returns (uint8 d) {
-            if (d > 36) revert VaultBadToken(token);
-            decimals_ = d;
-        } catch {
-            revert VaultBadToken(token);
-        }
-        if (token != asset()) {
-            _checkSwapPath(token, path);
-            _swapPaths[token] = path;
-        }
-        _basket.push(Holding(token, 0, 0, decimals_));
-        _indexPlusOne[token] = _basket.length;
-        // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
-        // calls it, within that call. One approval at listing saves one per swap.
-        IERC20(token).forceApprove(ROUTER, type(uint256).max);
-        emit TokenAdded(token, path);
-    }
-
-    /// @dev A path must run from `token` to the base asset through pools that exist.
-    function _checkSwapPath(address token, bytes memory path) private view {
-        if (!RebalanceLogic.leadsThroughPools(address(FACTORY), path, token, asset())) {
-            revert VaultBadSwapPath(token, path);
-        }
-    }
-
-    function _setTargets(address[] memory tokens, uint16[] memory targetsBps) private {
-        uint256 n = _basket.length;
-        if (tokens.length != n) revert VaultLengthMismatch(n, tokens.length);
-        if (targetsBps.length != n) revert VaultLengthMismatch(n, targetsBps.length);
-        BasketMath.checkWeights(targetsBps);
-        uint16[] memory old = _targets();
-        // Every basket token exactly once: n distinct listed tokens cover the basket.
-        uint256 seen;
-        for (uint256 i; i < n; ++i) {
-            uint256 index = _indexOf(tokens[i]);
-            if (seen & (1 << index) != 0) revert VaultDuplicateToken(tokens[i]);
-            seen |= 1 << index;
-            _basket[index].targetBps = targetsBps[i];
-        }
-        emit TargetsSet(_tokens(), old, _targets());
-    }
-
-    function _setParameter(Parameter parameter, uint256 value) private {
-        (uint256 min, uint256 max) = parameterBounds(parameter);
-        if (value < min || value > max) revert VaultParameterOutOfBounds(parameter, value, min, max);
-        uint256 old = _parameterValue(_params, _depositCap, parameter);
-        // Bounds above fit every field's width, so the casts below cannot truncate.
-        Parameters storage p = _params;
-        if (parameter == Parameter.DriftThresholdBps) p.driftThresholdBps = uint16(value);
-        else if (parameter == Parameter.MinDriftBps) p.minDriftBps = uint16(value);
-        else if (parameter == Parameter.RebalanceIntervalSeconds) p.rebalanceIntervalSeconds = uint32(value);
-        else if (parameter == Parameter.CooldownSeconds) p.cooldownSeconds = uint32(value);
-        else if (parameter == Parameter.MaxSlippageBps) p.maxSlippageBps = uint16(value);
-        else if (parameter == Parameter.MaxTradeBps) p.maxTradeBps = uint16(value);
-        else if (parameter == Parameter.MaxSpotDeviationBps) p.maxSpotDeviationBps = uint16(value);
-        else _depositCap = value;
-        emit ParameterSet(parameter, old, value);
-    }
-
-    function _parameterValue(Parameters memory p, uint256 cap, Parameter parameter) private pure returns (uint256) {
-        if (parameter == Parameter.DriftThresholdBps) return p.driftThresholdBps;
-        if (parameter == Parameter.MinDriftBps) return p.minDriftBps;
-        if (parameter == Parameter.RebalanceIntervalSeconds) return p.rebalanceIntervalSeconds;
-        if (parameter == Parameter.CooldownSeconds) return p.cooldownSeconds;
-        if (parameter == Parameter.MaxSlippageBps) return p.maxSlippageBps;
-        if (parameter == Parameter.MaxTradeBps) return p.maxTradeBps;
-        if (parameter == Parameter.MaxSpotDeviationBps) return p.maxSpotDeviationBps;
-        return cap;
-    }
-
-    function _setOracle(IPriceOracle newOracle) private {
-        if (address(newOracle) == address(0)) revert VaultZeroAddress();
-        address base = newOracle.BASE();
-        if (base != asset()) revert VaultOracleBaseMismatch(asset(), base);
-        // The new oracle must price every holding now; its own error says which cannot.
-        for (uint256 i = 1; i < _basket.length; ++i) {
-            address token = _basket[i].token;
-            newOracle.quote(token, 10 ** IERC20Metadata(token).decimals());
-        }
-        emit OracleSet(address(_oracle), address(newOracle));
-        _oracle = newOracle;
+    /// @dev `timelock`, which must hold this vault's governor role.
+    function _governor(address timelock) private view returns (TimelockController) {
+        if (!hasRole(GOVERNOR_ROLE, timelock)) revert VaultNotGovernor(timelock);
+        return TimelockController(payable(timelock));
     }
 }

@@ -139,12 +139,26 @@ export const cancel = taskAction(async (args: CommonArgs & { id: string }, hre: 
   const vault = await resolveVault(hre, connection, args.vault);
   const { timelock, call } = await scheduledOperation(connection, vault, args.id, await logScan(hre, connection, args.fromBlock));
   const signer = await resolveSigner(connection, args.from);
-  if (!(await timelock.hasRole(await timelock.CANCELLER_ROLE(), signer.address))) {
-    throw new OperatorError(`${signer.address} cannot cancel on the timelock (no canceller role): run with the guardian's or a proposer's account (--from)`);
-  }
-  const tx = await (timelock.connect(signer) as TimelockController).cancel(args.id);
-  await tx.wait();
   const what = await describeCall(connection, vault, call.data);
+  let tx;
+  if (await timelock.hasRole(await timelock.CANCELLER_ROLE(), signer.address)) {
+    // A proposer cancels on the timelock itself.
+    tx = await (timelock.connect(signer) as TimelockController).cancel(args.id);
+  } else if ((await vault.guardian()).toLowerCase() === signer.address.toLowerCase()) {
+    // The guardian cancels through the vault, which holds the canceller role and refuses to cancel the
+    // guardian's own replacement.
+    const asGuardian = vault.connect(signer) as RebalancingVault;
+    const timelockAddress = await timelock.getAddress();
+    try {
+      await asGuardian.cancel.staticCall(timelockAddress, call.target, call.value, call.data, call.predecessor, call.salt);
+    } catch (error) {
+      throw new OperatorError(`cancelling ${args.id} (${what}) would revert with ${describeRevert(error, [vault.interface, timelock.interface])}; nothing was sent`);
+    }
+    tx = await asGuardian.cancel(timelockAddress, call.target, call.value, call.data, call.predecessor, call.salt);
+  } else {
+    throw new OperatorError(`${signer.address} can cancel neither on the timelock (a proposer) nor through the vault (its guardian): run with one of those accounts (--from)`);
+  }
+  await tx.wait();
   out.line(`cancelled ${what} (operation ${args.id}, tx ${tx.hash})`);
   return { id: args.id, hash: tx.hash, call: what };
 });

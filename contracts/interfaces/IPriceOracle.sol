@@ -2,24 +2,29 @@
 pragma solidity ^0.8.24;
 
 /// @title IPriceOracle
-/// @notice Values tokens in one base token (the vault's asset). Implementations must be resistant
-/// to manipulation within a block: a time-weighted average, a reference feed, or both. They revert,
-/// rather than answer, when they cannot price a token.
+/// @notice Values tokens in one base token (the vault's asset). Implementations give prices that no
+/// transaction can move within its own block; they revert, rather than answer, when they cannot price
+/// a token soundly.
 interface IPriceOracle {
     /// @notice The token every quote is denominated in.
     function BASE() external view returns (address);
 
-    /// @notice The manipulation-resistant value of `amount` of `token`, in base units, rounded down.
-    /// The base token itself is worth its amount.
+    /// @notice The reference value of `amount` of `token`, in base units, rounded down: a long
+    /// time-weighted average (or a reference feed). The base token itself is worth its amount. Used for
+    /// NAV views, drift and rebalance planning.
     function quote(address token, uint256 amount) external view returns (uint256 baseAmount);
 
-    /// @notice A low and a high value of `amount` of `token`: the manipulation-resistant value and
-    /// the market's current price, ordered. Callers use `low` where overvaluing would hurt other
-    /// users (paying out) and `high` where undervaluing would (taking in); the gap is a measure of
-    /// how far the market stands from the reference right now.
+    /// @notice The lowest and highest value of `amount` of `token` across the oracle's references, none
+    /// of which a transaction can move within its own block (for a Uniswap pool: its long TWAP and the
+    /// price it opened the block at; a fresh reference beside a lagging one). Callers use `low` where
+    /// overvaluing would hurt other users (paying out) and `high` where undervaluing would (taking in),
+    /// so that neither a lagging average nor a push within the block can be picked. Reverts while the
+    /// references disagree by more than the oracle's bound (a move the average has not caught up with,
+    /// or a manipulation held across blocks): the token cannot be priced for entries and exits then.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
 
     /// @notice The value of `amount` of `token` at the market's current price, in base units, rounded
-    /// down. Not manipulation-resistant: for measuring how far the market stands from `quote`.
+    /// down. Anyone can move it within a block: for measuring how far the market stands from `quote`,
+    /// never for pricing.
     function quoteSpot(address token, uint256 amount) external view returns (uint256 baseAmount);
 }

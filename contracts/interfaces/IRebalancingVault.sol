@@ -6,7 +6,21 @@ import {IPriceOracle} from "./IPriceOracle.sol";
 /// @title IRebalancingVault
 /// @notice An ERC-4626 vault over a base asset whose holdings are a basket of ERC-20 tokens kept at
 /// target weights. Depositors bring the base asset; governance (a timelock) sets targets and risk
-/// parameters within on-chain bounds; a guardian pauses; keepers rebalance.
+/// parameters within on-chain bounds; a guardian pauses and vetoes; keepers rebalance.
+///
+/// Who can do what, and for how long:
+/// - Holders can always leave in kind (`redeemInKind`), paused or not, whatever the oracle says, and
+///   whatever one token does: a slice that cannot be paid stays claimable by its holder (`claim`).
+///   Deposits and base-asset exits are priced by the oracle's references, deposits at the highest and
+///   exits at the lowest, and stop while a holding cannot be priced or while the guardian pauses.
+/// - Governance (the timelock, behind its delay) changes the basket, paths, parameters within their
+///   bounds, the oracle and the guardian; removes or writes off tokens; sweeps tokens the basket does
+///   not hold. It cannot move holders' funds otherwise, and every change waits out the delay in the
+///   open, so that holders can leave first.
+/// - The guardian pauses deposits, base-asset exits and rebalances for at most `PauseSeconds` at a
+///   time (renewable), and cancels pending timelock operations through the vault, except one that
+///   replaces the guardian: governance can always replace it, after the delay.
+/// - Keepers rebalance, within the oracle's bounds and the sizing that keeps a sandwich from paying.
 interface IRebalancingVault {
     /// @notice Risk and trigger parameters, each set by governance within [min, max] bounds.
     enum Parameter {
@@ -18,12 +32,15 @@ interface IRebalancingVault {
         RebalanceIntervalSeconds,
         /// Seconds that must pass between two rebalances.
         CooldownSeconds,
-        /// Largest loss, in basis points, a swap may take against the oracle's value.
+        /// Largest loss, in basis points, a swap may take against the oracle's protective value.
         MaxSlippageBps,
-        /// Largest trade per token per rebalance, in basis points of NAV.
+        /// Largest trade per token per rebalance, in basis points of NAV (pools may allow less).
         MaxTradeBps,
-        /// Largest gap, in basis points, between a pool's spot price and the oracle before trading.
+        /// Largest gap, in basis points, between a traded pool's price and the one it opened the block
+        /// at, or between a traded token's oracle references, before the vault refuses to trade.
         MaxSpotDeviationBps,
+        /// Longest a guardian's pause lasts, in seconds, unless renewed.
+        PauseSeconds,
         /// Largest NAV, in base units, up to which deposits are accepted.
         DepositCap
     }
@@ -37,6 +54,7 @@ interface IRebalancingVault {
         uint16 maxSpotDeviationBps;
         uint32 rebalanceIntervalSeconds;
         uint32 cooldownSeconds;
+        uint32 pauseSeconds;
         uint64 lastRebalanceAt;
     }
 
@@ -50,10 +68,11 @@ interface IRebalancingVault {
         Calendar
     }
 
-    /// @notice One swap of a rebalance. `minAmountOut` is the oracle's value of `amountIn` in
-    /// `tokenOut` (`expectedOut`) less MaxSlippageBps: it comes from the oracle, never from a caller.
-    /// `value` is the oracle value of `amountIn` in base units; `amountOut` is what arrived (0 in a
-    /// preview); `path` is the Uniswap V3 route taken.
+    /// @notice One swap of a rebalance. `expectedOut` is `amountIn` valued at the oracle's reference
+    /// that protects the vault (the highest for what it sells, the lowest for what it buys), and
+    /// `minAmountOut` that less MaxSlippageBps: from the oracle, never from a caller. `value` is the
+    /// oracle value of `amountIn` in base units; `amountOut` is what arrived (0 in a preview); `path`
+    /// is the Uniswap V3 route taken.
     struct Trade {
         address tokenIn;
         address tokenOut;
@@ -67,7 +86,7 @@ interface IRebalancingVault {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice An amount of zero was given.
+    /// @notice An amount of zero was given, or an exit would pay nothing.
     error VaultZeroAmount();
     /// @notice The zero address was given where an account or contract is needed.
     error VaultZeroAddress();
@@ -75,8 +94,12 @@ interface IRebalancingVault {
     error VaultLengthMismatch(uint256 expected, uint256 actual);
     /// @notice The token is not in the basket.
     error VaultUnknownToken(address token);
+    /// @notice Target weights sum to `sumBps`, not 10,000.
+    error VaultTargetsSum(uint256 sumBps);
     /// @notice The token appears twice, or is already in the basket.
     error VaultDuplicateToken(address token);
+    /// @notice The token is in the basket: it cannot be swept.
+    error VaultListedToken(address token);
     /// @notice The basket must contain the base asset.
     error VaultBaseNotInBasket(address base);
     /// @notice The base asset cannot be removed, and needs no swap path.
@@ -91,12 +114,26 @@ interface IRebalancingVault {
     error VaultOracleBaseMismatch(address expected, address actual);
     /// @notice A token to remove still has a target weight.
     error VaultTargetNotZero(address token, uint16 targetBps);
-    /// @notice A token to remove still holds more than dust (its value in base units).
+    /// @notice A token to remove still holds more than dust (its value in base units): sell it first
+    /// (a rebalance sells a zero-target holding whatever its size), or write it off.
     error VaultHoldingNotDust(address token, uint256 value, uint256 maxDust);
     /// @notice A parameter value outside its bounds.
     error VaultParameterOutOfBounds(Parameter parameter, uint256 value, uint256 min, uint256 max);
     /// @notice The token moved a different amount than asked (fee-on-transfer or similar).
     error VaultTransferMismatch(address token, uint256 expected, uint256 received);
+    /// @notice The caller is not the guardian.
+    error VaultNotGuardian(address caller);
+    /// @notice Deposits, base-asset exits and rebalances are paused until `until` (a timestamp); in-kind
+    /// exits and claims keep working.
+    error VaultPaused(uint256 until);
+    /// @notice The guardian cannot cancel the operation that replaces it.
+    error VaultGuardianReplacementNotCancellable();
+    /// @notice The account is not a governor of this vault (the timelock the guardian cancels on).
+    error VaultNotGovernor(address account);
+    /// @notice The caller has nothing to claim of the token.
+    error VaultNothingToClaim(address token, address account);
+    /// @notice The vault could not pay a claim now (the token refuses the transfer): try later.
+    error VaultClaimFailed(address token, address to, uint256 amount);
 
     /// @notice The route between two tokens is not a path from one to the other through existing pools,
     /// or names the base asset or an unlisted token.
@@ -107,9 +144,23 @@ interface IRebalancingVault {
     error VaultRebalanceNotDue(uint256 driftBps, uint256 thresholdBps, uint256 calendarDueAt);
     /// @notice The cooldown since the last rebalance has `secondsLeft` to run.
     error VaultCooldownActive(uint256 secondsLeft);
-    /// @notice A pool's spot price stands `deviationBps` from the oracle's, more than MaxSpotDeviationBps:
-    /// the market is being moved (a sandwich or a manipulation) and the vault does not trade into it.
-    error VaultSpotDeviation(address token, uint256 deviationBps, uint256 maxBps);
+    /// @notice A pool the rebalance would trade through stands `deviationBps` from the price it opened
+    /// the block at, more than MaxSpotDeviationBps: it is being pushed within this block (a sandwich or
+    /// a manipulation), and the vault does not trade into it.
+    error VaultSpotDeviation(address pool, uint256 deviationBps, uint256 maxBps);
+    /// @notice A traded token's oracle references (its average and the price its pools opened the block
+    /// at) disagree by `divergenceBps`, more than MaxSpotDeviationBps: its price is moving faster than
+    /// the average follows, and the vault waits rather than trade at either.
+    error VaultPricesUnsettled(address token, uint256 divergenceBps, uint256 maxBps);
+    /// @notice The vault's own trades moved `pool`'s price by `moveBps`, more than `maxBps` (its fee
+    /// tier's round trip): enough to pay a sandwich. The slices are sized to stay well within it; a
+    /// pool whose liquidity thinned under the trade fails here.
+    error VaultPriceImpact(address pool, uint256 moveBps, uint256 maxBps);
+    /// @notice A rebalance is due but has nothing it can trade: every out-of-band token is frozen, or
+    /// its pools are too thin for a slice above dust.
+    error VaultNothingToTrade();
+    /// @notice The base asset cannot be transferred by the vault: nothing can be traded.
+    error VaultTokenFrozen(address token);
     /// @notice A swap failed, typically because it would have paid less than `minAmountOut` (too
     /// little liquidity, or a price pushed against the vault). `reason` is the router's revert data.
     error VaultSwapFailed(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, bytes reason);
@@ -120,7 +171,8 @@ interface IRebalancingVault {
 
     // ------------------------------------------------------------------ events
 
-    /// @notice `owner` redeemed `shares` for a pro-rata slice of every holding, paid to `receiver`.
+    /// @notice `owner` redeemed `shares` for a pro-rata slice of every holding, for `receiver`:
+    /// `amounts` in the order of `targets()`, each paid or, where its transfer failed, owed (`ClaimOwed`).
     event RedeemedInKind(
         address indexed caller,
         address indexed receiver,
@@ -129,20 +181,43 @@ interface IRebalancingVault {
         address[] tokens,
         uint256[] amounts
     );
+    /// @notice Paying `amount` of `token` to `account` failed; it is held for `account` to claim.
+    event ClaimOwed(address indexed token, address indexed account, uint256 amount);
+    /// @notice `account` claimed `amount` of `token`, paid to `to`.
+    event Claimed(address indexed token, address indexed account, address to, uint256 amount);
     event TokenAdded(address indexed token, bytes swapPath);
+    /// @notice `token` left the basket holding dust: `leftoverBalance` stays in the vault, sweepable.
     event TokenRemoved(address indexed token, uint256 leftoverBalance);
+    /// @notice `token` left the basket whatever it held: `balance` (worth `value` base units by the
+    /// oracle, 0 when it could not price it) no longer counts in NAV and stays in the vault, sweepable.
+    event TokenWrittenOff(address indexed token, uint256 balance, uint256 value);
+    /// @notice `amount` of `token`, which the basket does not hold, was sent to `to`.
+    event Swept(address indexed token, address indexed to, uint256 amount);
     event SwapPathSet(address indexed token, bytes oldPath, bytes newPath);
     event TargetsSet(address[] tokens, uint16[] oldTargetsBps, uint16[] newTargetsBps);
     event ParameterSet(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
     event OracleSet(address indexed oldOracle, address indexed newOracle);
-    /// @notice A direct route between two basket tokens was set (`path` from `tokenA` to `tokenB`) or,
-    /// with an empty path, removed.
-    event PairPathSet(address indexed tokenA, address indexed tokenB, bytes path);
-    /// @notice One swap of a rebalance: what went in and came out (measured by balances), and what the
-    /// oracle said should come out.
+    event GuardianSet(address indexed oldGuardian, address indexed newGuardian);
+    /// @notice The guardian paused deposits, base-asset exits and rebalances until `until`.
+    event Paused(address indexed guardian, uint256 until);
+    event Unpaused(address indexed guardian);
+    /// @notice A direct route between two basket tokens was set (`newPath` from `tokenA` to `tokenB`)
+    /// or, with an empty path, removed.
+    event PairPathSet(address indexed tokenA, address indexed tokenB, bytes oldPath, bytes newPath);
+    /// @notice One swap of a rebalance: what went in and came out (measured by balances), what the
+    /// oracle said should come out and the least it accepted, along `path`.
     event RebalanceTrade(
-        address indexed tokenIn, address indexed tokenOut, uint256 amountIn, uint256 amountOut, uint256 expectedOut
+        address indexed tokenIn,
+        address indexed tokenOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        uint256 expectedOut,
+        uint256 minAmountOut,
+        bytes path
     );
+    /// @notice A rebalance could not trade `token` (the vault cannot transfer it) and traded the rest
+    /// of the basket toward its targets as if the token were not there.
+    event FrozenTokenSkipped(address indexed token);
     /// @notice A rebalance by `caller`, fired by `trigger`, with NAV (oracle value, base units) and
     /// drift before and after. Its trades are the RebalanceTrade events just before it.
     event Rebalanced(
@@ -157,18 +232,32 @@ interface IRebalancingVault {
 
     // ------------------------------------------------------------------ depositors
 
-    /// @notice Burns `shares` of `owner` and pays `receiver` the pro-rata slice of every holding,
-    /// in the order of `targets()`. Needs no oracle and works while paused: nobody can be trapped.
-    /// @return amounts What was paid of each token.
+    /// @notice Burns `shares` of `owner` and gives `receiver` the pro-rata slice of every holding, in the
+    /// order of `targets()`. Needs no oracle and works while paused. A token whose transfer fails (it
+    /// froze the vault or the receiver, or it is paused) does not block the rest: its slice is held for
+    /// `receiver` to `claim`, never given to others.
+    /// @return amounts Each token's slice, paid or owed.
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
+
+    /// @notice Pays the caller what the vault owes it of `token` (a slice an in-kind exit could not
+    /// pay), to `to`.
+    function claim(address token, address to) external returns (uint256 amount);
+
+    /// @notice What the vault owes `account` of `token`.
+    function claimable(address token, address account) external view returns (uint256);
+
+    /// @notice What the vault owes, in all, of `token`: held apart from the basket.
+    function owed(address token) external view returns (uint256);
 
     // ------------------------------------------------------------------ keepers
 
     /// @notice Trades the basket back toward its targets when a rebalance is due. Callable by the
-    /// keeper role, or by anyone once governance grants that role to the zero address (safe: every
-    /// price is bounded by the oracle). Reverts when paused, within the cooldown, when not due, when
-    /// a pool's spot price stands too far from the oracle, when a swap would lose more than
-    /// MaxSlippageBps, or when, after trading, drift did not decrease or NAV fell by more than the bound.
+    /// keeper role, or by anyone when that role is held by the zero address. Each token trades at most
+    /// MaxTradeBps of NAV and at most what keeps every pool's move under half its round-trip fee; a
+    /// token the vault cannot transfer is left out and the rest rebalanced. Reverts when paused, within
+    /// the cooldown, when not due, when a traded pool is being pushed or a traded token's references
+    /// disagree, when a swap would lose more than MaxSlippageBps, when the trades moved a pool by its
+    /// round-trip fee, or when, after trading, drift did not decrease or NAV fell by more than the bound.
     /// @return trades The swaps made, with `amountIn` as executed.
     function rebalance() external returns (Trade[] memory trades);
 
@@ -179,12 +268,13 @@ interface IRebalancingVault {
         view
         returns (bool due, Trigger trigger, uint256 driftBps, uint256 readyAt);
 
-    /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like
-    /// `rebalance()` would on a spot price too far from the oracle; does not check the triggers.
+    /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like `rebalance()`
+    /// would on a pushed pool or unsettled prices; does not check the triggers, and does not know which
+    /// tokens are frozen (finding that out takes a transfer).
     function previewRebalance() external view returns (Trade[] memory trades);
 
     /// @notice For resolver-style keepers (Gelato, Yearn): whether to call, and the call to make.
-    /// True only when a rebalance is due and its plan trades and passes the spot checks now.
+    /// True only when a rebalance is due and its plan trades and passes the price checks now.
     function rebalanceTrigger() external view returns (bool canExec, bytes memory execPayload);
 
     /// @notice Chainlink Automation: as `rebalanceTrigger`; `performData` is empty.
@@ -198,8 +288,19 @@ interface IRebalancingVault {
     /// @notice Lists `token` with a target of zero, traded along `swapPath` (token ... base asset).
     function addToken(address token, bytes calldata swapPath) external;
 
-    /// @notice Delists `token`, whose target must be zero and whose holding must be dust.
+    /// @notice Delists `token`, whose target must be zero and whose holding must be dust: at most one
+    /// basis point of NAV (and at least one whole base unit). What is left stays in the vault, sweepable.
     function removeToken(address token) external;
+
+    /// @notice Delists `token`, whose target must be zero, whatever it holds: for a token the vault can
+    /// no longer sell or value. NAV drops by its value, which every holder bears pro rata; holders who
+    /// want their slice leave in kind before the change executes (what cannot be paid stays claimable).
+    /// The balance stays in the vault, sweepable.
+    function writeOffToken(address token) external;
+
+    /// @notice Sends `to` the vault's whole balance of `token`, which must not be listed, less what is
+    /// owed to claimants: a removed token's leftovers, airdrops, mistaken transfers.
+    function sweep(address token, address to) external returns (uint256 amount);
 
     /// @notice Sets the swap path of a listed token.
     function setSwapPath(address token, bytes calldata swapPath) external;
@@ -217,12 +318,39 @@ interface IRebalancingVault {
     /// @notice Replaces the oracle; the new one must price every listed token now.
     function setOracle(IPriceOracle newOracle) external;
 
+    /// @notice Replaces the guardian (the zero address: none). The guardian cannot cancel this change.
+    function setGuardian(address newGuardian) external;
+
     // ------------------------------------------------------------------ guardian
 
-    /// @notice Stops deposits and rebalances. Withdrawals and in-kind exits keep working.
+    /// @notice Pauses deposits, base-asset exits and rebalances for PauseSeconds from now (renewing a
+    /// running pause). In-kind exits, claims and governance keep working.
     function pause() external;
 
+    /// @notice Ends a pause.
     function unpause() external;
+
+    /// @notice Cancels a pending operation of `timelock` (a governor of this vault, on which the vault
+    /// holds the canceller role), given in full so that the vault can refuse the one that replaces the
+    /// guardian.
+    function cancel(
+        address timelock,
+        address target,
+        uint256 value,
+        bytes calldata data,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external;
+
+    /// @notice As `cancel`, for an operation scheduled as a batch.
+    function cancelBatch(
+        address timelock,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata payloads,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external;
 
     // ------------------------------------------------------------------ views
 
@@ -235,18 +363,32 @@ interface IRebalancingVault {
     /// @notice The largest absolute gap between a holding's weight and its target, in basis points.
     function driftBps() external view returns (uint256);
 
-    /// @notice Balances and oracle values (base units) of every holding, in the order of `targets()`.
+    /// @notice Holdings (balances less what is owed to claimants) and their oracle values (base units),
+    /// in the order of `targets()`.
     function holdings()
         external
         view
         returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values);
 
+    /// @notice The risk and trigger parameters.
     function parameters() external view returns (Parameters memory);
 
+    /// @notice NAV, in base units, up to which deposits are accepted.
     function depositCap() external view returns (uint256);
 
+    /// @notice The oracle that values the basket.
     function oracle() external view returns (IPriceOracle);
 
+    /// @notice The account that may pause and cancel (the zero address: none).
+    function guardian() external view returns (address);
+
+    /// @notice Whether deposits, base-asset exits and rebalances are paused now.
+    function paused() external view returns (bool);
+
+    /// @notice When the current pause ends (0 or a past time: not paused).
+    function pausedUntil() external view returns (uint256);
+
+    /// @notice A listed token's path to the base asset.
     function swapPath(address token) external view returns (bytes memory);
 
     /// @notice The direct route from `tokenIn` to `tokenOut`, empty when none is set.

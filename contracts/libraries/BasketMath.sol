@@ -8,16 +8,11 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 library BasketMath {
     uint256 internal constant BPS = 10_000;
 
-    /// @notice The weights do not sum to 10,000 basis points.
-    error BasketWeightsSum(uint256 sumBps);
-
-    /// @notice Reverts unless `targetsBps` sums to exactly 10,000.
-    function checkWeights(uint16[] memory targetsBps) internal pure {
-        uint256 sum;
-        for (uint256 i; i < targetsBps.length; ++i) {
-            sum += targetsBps[i];
+    /// @notice The sum of `weightsBps`.
+    function sum(uint16[] memory weightsBps) internal pure returns (uint256 total) {
+        for (uint256 i; i < weightsBps.length; ++i) {
+            total += weightsBps[i];
         }
-        if (sum != BPS) revert BasketWeightsSum(sum);
     }
 
     /// @notice Each holding's share of `total`, in basis points, rounded down. Zero total: all zero.

@@ -1,60 +1,50 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// The external functions below take memory on purpose: the planner and SwapPath work on memory, and
-// `execute` fills in the trades it returns.
+// The external functions below take memory on purpose: the vault passes its parameters from storage,
+// and the planner works on memory.
 // solhint-disable gas-calldata-parameters
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
+import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
+import {VaultState} from "../types/VaultState.sol";
 import {BasketMath} from "./BasketMath.sol";
 import {RebalancePlanner} from "./RebalancePlanner.sol";
 import {SwapPath} from "./SwapPath.sol";
+import {Transfers} from "./Transfers.sol";
+import {TwapMath} from "./TwapMath.sol";
+import {Valuation} from "./Valuation.sol";
 
 /// @title RebalanceLogic
-/// @notice The vault's trading: turns the planner's value-denominated trades into swaps with
-/// oracle-derived minimum outputs, and makes them through the Uniswap V3 SwapRouter. An external
+/// @notice The vault's trading. Values the basket, plans value-denominated trades, sizes them so that
+/// no pool moves by more than half its round-trip fee (a sandwich around the rebalance then costs its
+/// maker more in fees than the move pays), prices each swap's minimum output from the oracle reference
+/// that protects the vault, refuses to trade into a pool pushed within the block, leaves out a token the
+/// vault cannot transfer, swaps through the Uniswap V3 SwapRouter, and checks the outcome. An external
 /// library, run by the vault with DELEGATECALL (in the vault's context, on its storage and balances),
-/// so that the vault stays within the contract size limit. Also keeps the direct routes between
-/// tokens that the planner may use.
+/// so that the vault stays within the contract size limit.
 library RebalanceLogic {
     using SwapPath for bytes;
 
     /// @dev A token is priced for trading by the oracle's value of a million whole tokens, so that
     /// converting base units back into token units keeps at least six more digits than one token has.
     uint256 private constant _PRICE_PROBE_DECIMALS = 6;
-    /// @dev A holding worth at least this many base units is its own price reference.
-    uint256 private constant _MIN_REFERENCE_VALUE = 1e9;
-
-    /// @notice Every holding's balance and oracle value (base units), in basket order, and their sum.
-    struct Valuation {
-        uint256[] balances;
-        uint256[] values;
-        uint256 nav;
-    }
-
-    /// @dev The basket's valuation. One oracle read per held token: the rest of a rebalance prices
-    /// at these values (within a block a pool's TWAP does not move, not even with the vault's own
-    /// swaps, so a second read would say the same).
-    function _valuation(Holding[] storage basket, IPriceOracle oracle) private view returns (Valuation memory v) {
-        uint256 n = basket.length;
-        v.balances = new uint256[](n);
-        v.values = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            address token = basket[i].token;
-            uint256 balance = IERC20(token).balanceOf(address(this));
-            v.balances[i] = balance;
-            // The base asset is worth its amount.
-            v.values[i] = i == 0 || balance == 0 ? balance : oracle.quote(token, balance);
-            v.nav += v.values[i];
-        }
-    }
+    /// @dev A holding worth at least this many base units is its own price reference: a conversion
+    /// through it loses less than a billionth, whatever the base asset's decimals.
+    uint256 private constant _PRECISE_VALUE = 1e9;
+    /// @dev Uniswap fees are in millionths (pips).
+    uint256 private constant _PIPS = 1_000_000;
+    /// @dev Slices are sized to move each pool by this fraction of its round-trip fee, and the vault
+    /// refuses (VaultPriceImpact) a rebalance that moved one by the whole round trip: room for
+    /// liquidity that thins as the price crosses ticks.
+    uint256 private constant _SIZING_SHARE_OF_FEE = 2;
+    uint256 private constant _Q96 = 1 << 96;
 
     /// @notice A rebalance's figures, for the vault's Rebalanced event.
     struct Outcome {
@@ -65,44 +55,98 @@ library RebalanceLogic {
         uint256 driftAfterBps;
     }
 
+    /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values.
+    struct Basket {
+        Holding[] holdings;
+        uint256[] balances;
+        uint256[] values;
+        uint16[] targets;
+        uint256 nav;
+    }
+
+    /// @dev A pool some path of the basket runs through.
+    struct Pool {
+        address pool;
+        uint24 fee;
+        /// How many of the basket's paths run through it: its budget is shared among them.
+        uint256 paths;
+        /// What all the rebalance's trades through it may total, in base units.
+        uint256 budget;
+        /// Its square-root price when the rebalance began.
+        uint160 sqrtPriceX96;
+        /// Whether a planned trade goes through it.
+        bool traded;
+    }
+
+    /// @dev A path a token may trade along: its swap path (`to` = 0, the base asset), or a direct route
+    /// to token `to`.
+    struct Candidate {
+        bytes path;
+        uint256 from;
+        uint256 to;
+        uint256[] pools;
+    }
+
+    /// @dev An amount of a token and its lowest and highest oracle values: the token's price.
+    struct Reference {
+        uint256 amount;
+        uint256 low;
+        uint256 high;
+    }
+
+    /// @dev What planning produces.
+    struct Plan {
+        RebalancePlanner.Trade[] planned;
+        IRebalancingVault.Trade[] trades;
+        Pool[] pools;
+    }
+
+    // ================================================================== entry points
+
     /// @notice A whole rebalance, run by the vault in its own context: values the basket (one oracle
-    /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any spot
-    /// check, so that a keeper hears "not due" first), plans, swaps, and checks the outcome. One call,
-    /// so that the trades and the valuation cross the library boundary once.
+    /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any price
+    /// check, so that a keeper hears "not due" first), plans, leaves out tokens the vault cannot
+    /// transfer, checks the traded pools, swaps, and checks the outcome.
     /// @return trades The swaps made, as executed.
-    function run(
-        Holding[] storage basket,
-        mapping(address => bytes) storage swapPaths,
-        mapping(address => mapping(address => bytes)) storage pairPaths,
-        IPriceOracle oracle,
-        address router,
-        IRebalancingVault.Parameters memory p
-    ) external returns (IRebalancingVault.Trade[] memory trades, Outcome memory o) {
-        Valuation memory v = _valuation(basket, oracle);
-        o.navBefore = v.nav;
-        o.driftBeforeBps = BasketMath.driftBps(v.values, _targets(basket), v.nav);
+    function run(VaultState storage s, address router, address factory, IRebalancingVault.Parameters memory p)
+        external
+        returns (IRebalancingVault.Trade[] memory trades, Outcome memory o)
+    {
+        Basket memory b = _basket(s);
+        o.navBefore = b.nav;
+        o.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
         o.trigger = trigger(p, o.driftBeforeBps);
         if (o.trigger == IRebalancingVault.Trigger.None) {
             revert IRebalancingVault.VaultRebalanceNotDue(o.driftBeforeBps, threshold(p), calendarDueAt(p));
         }
-        trades = _plan(basket, swapPaths, pairPaths, oracle, v, p);
-        address base = basket[0].token;
-        uint256 traded;
-        for (uint256 k; k < trades.length; ++k) {
-            traded += _swap(trades[k], router, base);
+        uint256 excluded;
+        Plan memory plan;
+        for (;;) {
+            plan = _plan(s, factory, b, excluded, p);
+            uint256 frozen = _frozen(b, plan.planned, excluded);
+            if (frozen == 0) break;
+            excluded |= frozen;
         }
-        (o.navAfter, o.driftAfterBps) = _outcome(basket, oracle, v, traded, p.maxSlippageBps);
+        if (plan.trades.length == 0) revert IRebalancingVault.VaultNothingToTrade();
+        _checkPushed(plan.pools, p.maxSpotDeviationBps);
+        uint256 traded;
+        for (uint256 k; k < plan.trades.length; ++k) {
+            traded += _swap(s, plan.trades[k], router, b.holdings[0]);
+        }
+        _checkImpact(plan.pools);
+        (o.navAfter, o.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
+        trades = plan.trades;
     }
 
-    /// @notice The swaps a rebalance would make now (no trigger check).
-    function preview(
-        Holding[] storage basket,
-        mapping(address => bytes) storage swapPaths,
-        mapping(address => mapping(address => bytes)) storage pairPaths,
-        IPriceOracle oracle,
-        IRebalancingVault.Parameters memory p
-    ) external view returns (IRebalancingVault.Trade[] memory) {
-        return _plan(basket, swapPaths, pairPaths, oracle, _valuation(basket, oracle), p);
+    /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe).
+    function preview(VaultState storage s, address factory, IRebalancingVault.Parameters memory p)
+        external
+        view
+        returns (IRebalancingVault.Trade[] memory)
+    {
+        Plan memory plan = _plan(s, factory, _basket(s), 0, p);
+        _checkPushed(plan.pools, p.maxSpotDeviationBps);
+        return plan.trades;
     }
 
     /// @notice Which trigger fires at `drift` (basis points) under `p`, now. Internal: an enum in an
@@ -132,168 +176,415 @@ library RebalanceLogic {
         return uint256(p.lastRebalanceAt) + p.rebalanceIntervalSeconds;
     }
 
-    /// @dev The trades that bring the basket toward its targets, in token amounts, with
-    /// oracle-derived minimum outputs and their paths. Reverts with VaultSpotDeviation when a traded
-    /// token's market price stands too far from the oracle's.
-    /// @param v The basket's valuation, from `valuation`.
+    // ================================================================== planning
+
+    function _basket(VaultState storage s) private view returns (Basket memory b) {
+        (, b.balances, b.values, b.nav) = Valuation.values(s, Valuation.Pricing.Mid, true);
+        b.holdings = s.holdings;
+        b.targets = Valuation.targets(s);
+    }
+
+    /// @dev The trades that bring the basket (without the `excluded` holdings, bit per index) toward its
+    /// targets, sized to the pools, in token amounts with protective minimum outputs and their paths.
     function _plan(
-        Holding[] storage basket_,
-        mapping(address => bytes) storage swapPaths,
-        mapping(address => mapping(address => bytes)) storage pairPaths,
-        IPriceOracle oracle,
-        Valuation memory v,
+        VaultState storage s,
+        address factory,
+        Basket memory b,
+        uint256 excluded,
+        IRebalancingVault.Parameters memory p
+    ) private view returns (Plan memory plan) {
+        (uint256[] memory values, uint16[] memory targets, uint256 nav) = _withoutExcluded(b, excluded);
+        uint256 n = values.length;
+        uint256[] memory masks = new uint256[](n);
+        for (uint256 i = 1; i < n; ++i) {
+            if (excluded & (1 << i) == 0) masks[i] = b.holdings[i].pairMask & ~excluded;
+        }
+        uint256[] memory caps;
+        (plan.pools, caps) = _size(s, factory, b, values, targets, masks, nav, p.maxTradeBps);
+        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, caps);
+        plan.trades = _trades(s, factory, b, plan, p);
+    }
+
+    /// @dev The planned trades priced, with their paths; marks the pools they go through.
+    function _trades(
+        VaultState storage s,
+        address factory,
+        Basket memory b,
+        Plan memory plan,
         IRebalancingVault.Parameters memory p
     ) private view returns (IRebalancingVault.Trade[] memory trades) {
-        Holding[] memory basket = basket_;
-        RebalancePlanner.Trade[] memory planned = _planned(basket, v.values, p);
-        trades = new IRebalancingVault.Trade[](planned.length);
-        // Each traded token's reference amount and its oracle value, set once, after its spot check.
-        Reference[] memory refs = new Reference[](basket.length);
-        for (uint256 k; k < planned.length; ++k) {
-            RebalancePlanner.Trade memory pt = planned[k];
-            trades[k] = _priced(pt, basket, v, refs, oracle, p);
-            address tokenIn = basket[pt.from].token;
-            address tokenOut = basket[pt.to].token;
-            trades[k].path = pt.from == 0
-                ? swapPaths[tokenOut].reverse()
-                : pt.to == 0 ? swapPaths[tokenIn] : pairPaths[tokenIn][tokenOut];
+        trades = new IRebalancingVault.Trade[](plan.planned.length);
+        // Each traded token's price, set once.
+        Reference[] memory refs = new Reference[](b.holdings.length);
+        for (uint256 k; k < trades.length; ++k) {
+            RebalancePlanner.Trade memory pt = plan.planned[k];
+            IRebalancingVault.Trade memory t = _priced(s, pt, b, refs, p);
+            t.path = pt.from == 0
+                ? s.swapPaths[t.tokenOut].reverse()
+                : pt.to == 0 ? s.swapPaths[t.tokenIn] : s.pairPaths[t.tokenIn][t.tokenOut];
+            _markTraded(plan.pools, factory, t.path);
+            trades[k] = t;
         }
     }
 
-    /// @dev An amount of a token and its oracle value in base units: the token's price.
-    struct Reference {
-        uint256 amount;
-        uint256 value;
-    }
-
-    function _targets(Holding[] storage basket) private view returns (uint16[] memory targets) {
-        uint256 n = basket.length;
-        targets = new uint16[](n);
-        for (uint256 i; i < n; ++i) {
-            targets[i] = basket[i].targetBps;
-        }
-    }
-
-    function _planned(Holding[] memory basket, uint256[] memory values, IRebalancingVault.Parameters memory p)
+    /// @dev The basket's values and targets with the `excluded` holdings taken out: their value set to
+    /// zero and their targets spread over the rest in proportion (the remainder of the rounding to the
+    /// base asset), so that the rest trades toward where it would stand without them.
+    function _withoutExcluded(Basket memory b, uint256 excluded)
         private
         pure
-        returns (RebalancePlanner.Trade[] memory)
+        returns (uint256[] memory values, uint16[] memory targets, uint256 nav)
     {
-        uint256 n = basket.length;
-        uint16[] memory targets = new uint16[](n);
-        uint256[] memory masks = new uint256[](n);
+        if (excluded == 0) return (b.values, b.targets, b.nav);
+        uint256 n = b.values.length;
+        values = new uint256[](n);
+        targets = new uint16[](n);
+        uint256 kept;
         for (uint256 i; i < n; ++i) {
-            targets[i] = basket[i].targetBps;
-            masks[i] = basket[i].pairMask;
+            if (excluded & (1 << i) != 0) continue;
+            values[i] = b.values[i];
+            nav += values[i];
+            kept += b.targets[i];
         }
-        return RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.maxTradeBps);
+        if (kept == 0) return (values, targets, nav);
+        uint256 sum;
+        for (uint256 i; i < n; ++i) {
+            if (excluded & (1 << i) != 0) continue;
+            // At most 10,000 * t / kept <= 10,000: fits 16 bits.
+            targets[i] = uint16(Math.mulDiv(b.targets[i], BasketMath.BPS, kept));
+            sum += targets[i];
+        }
+        targets[0] += uint16(BasketMath.BPS - sum);
     }
 
-    /// @dev A planned trade in token amounts, with the oracle's expected and minimum outputs.
+    /// @dev Each token's cap: MaxTradeBps of NAV, and, for every pool on its swap path or on a direct
+    /// route of its, that pool's budget shared among the paths through it. A pool's budget is the value
+    /// that moves its square-root price by fee / _SIZING_SHARE_OF_FEE: a sandwich's maker pays the fee
+    /// twice and gains about twice the move, so it loses on any slice within budget.
+    function _size(
+        VaultState storage s,
+        address factory,
+        Basket memory b,
+        uint256[] memory values,
+        uint16[] memory targets,
+        uint256[] memory masks,
+        uint256 nav,
+        uint256 maxTradeBps
+    ) private view returns (Pool[] memory pools, uint256[] memory caps) {
+        uint256 n = values.length;
+        caps = new uint256[](n);
+        Candidate[] memory candidates = _candidates(s, b, values, targets, masks);
+        uint256 capacity;
+        for (uint256 k; k < candidates.length; ++k) {
+            capacity += candidates[k].path.hops();
+        }
+        pools = new Pool[](capacity);
+        uint256 count;
+        for (uint256 k; k < candidates.length; ++k) {
+            count = _addPools(s, factory, b, pools, count, candidates[k]);
+        }
+        assembly ("memory-safe") {
+            mstore(pools, count)
+        }
+        uint256 tradeCap = Math.mulDiv(nav, maxTradeBps, BasketMath.BPS);
+        for (uint256 i = 1; i < n; ++i) {
+            caps[i] = tradeCap;
+        }
+        for (uint256 k; k < candidates.length; ++k) {
+            Candidate memory c = candidates[k];
+            for (uint256 h; h < c.pools.length; ++h) {
+                Pool memory pool = pools[c.pools[h]];
+                uint256 share = pool.budget / pool.paths;
+                caps[c.from] = Math.min(caps[c.from], share);
+                if (c.to != 0) caps[c.to] = Math.min(caps[c.to], share);
+            }
+        }
+    }
+
+    /// @dev The paths the plan may use: the swap path of every token that holds value or has a target,
+    /// and every direct route between two such tokens.
+    function _candidates(
+        VaultState storage s,
+        Basket memory b,
+        uint256[] memory values,
+        uint16[] memory targets,
+        uint256[] memory masks
+    ) private view returns (Candidate[] memory candidates) {
+        uint256 n = values.length;
+        uint256 count;
+        for (uint256 i = 1; i < n; ++i) {
+            if (values[i] != 0 || targets[i] != 0) count += 1 + _bitsAbove(masks[i], i);
+        }
+        candidates = new Candidate[](count);
+        count = 0;
+        for (uint256 i = 1; i < n; ++i) {
+            if (values[i] == 0 && targets[i] == 0) continue;
+            address token = b.holdings[i].token;
+            candidates[count++] = Candidate(s.swapPaths[token], i, 0, new uint256[](0));
+            for (uint256 j = i + 1; j < n; ++j) {
+                if ((masks[i] >> j) & 1 == 0) continue;
+                candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, new uint256[](0));
+            }
+        }
+    }
+
+    function _bitsAbove(uint256 mask, uint256 i) private pure returns (uint256 bits) {
+        for (mask >>= i + 1; mask != 0; mask >>= 1) {
+            bits += mask & 1;
+        }
+    }
+
+    /// @dev A path's pools, the direction it walks each, and their square-root prices now.
+    struct PathState {
+        address[] pools;
+        bool[] zeroForOne;
+        uint160[] prices;
+    }
+
+    /// @dev Adds the pools of `c`'s path to `pools[0..count)` (or counts one more path through those
+    /// already there), with each new pool's state and budget; records their indices in `c.pools`.
+    function _addPools(
+        VaultState storage s,
+        address factory,
+        Basket memory b,
+        Pool[] memory pools,
+        uint256 count,
+        Candidate memory c
+    ) private view returns (uint256) {
+        PathState memory path = _read(factory, c.path);
+        uint256 hops = path.pools.length;
+        c.pools = new uint256[](hops);
+        for (uint256 h; h < hops; ++h) {
+            uint256 q;
+            while (q < count && pools[q].pool != path.pools[h]) ++q;
+            c.pools[h] = q;
+            if (q < count) {
+                pools[q].paths += 1;
+            } else {
+                pools[count++] = _newPool(s, factory, b, c, path, h);
+            }
+        }
+        return count;
+    }
+
+    /// @dev Hop `h` of `c`'s path as a pool of the sizing, with its budget: one side's virtual reserve,
+    /// valued in base units along the rest of the path at spot, times the share of its fee.
+    function _newPool(
+        VaultState storage s,
+        address factory,
+        Basket memory b,
+        Candidate memory c,
+        PathState memory path,
+        uint256 h
+    ) private view returns (Pool memory pool) {
+        (, uint24 fee,) = c.path.hop(h);
+        uint160 price = path.prices[h];
+        uint128 liquidity = IUniswapV3Pool(path.pools[h]).liquidity();
+        uint256 reserve =
+            path.zeroForOne[h] ? Math.mulDiv(liquidity, price, _Q96) : Math.mulDiv(liquidity, _Q96, price);
+        uint256 value = _convert(path, h + 1, reserve);
+        // A direct route ends at a token: on to the base asset along that token's swap path.
+        if (c.to != 0) value = _convert(_read(factory, s.swapPaths[b.holdings[c.to].token]), 0, value);
+        pool = Pool(path.pools[h], fee, 1, Math.mulDiv(value, fee, _PIPS * _SIZING_SHARE_OF_FEE), price, false);
+    }
+
+    /// @dev Every pool of `path`, the direction the path walks it, and its current square-root price.
+    function _read(address factory, bytes memory path) private view returns (PathState memory state) {
+        uint256 hops = path.hops();
+        state = PathState(new address[](hops), new bool[](hops), new uint160[](hops));
+        for (uint256 h; h < hops; ++h) {
+            (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
+            state.pools[h] = SwapPath.pool(factory, tokenIn, tokenOut, fee);
+            state.zeroForOne[h] = tokenIn < tokenOut;
+            state.prices[h] = TwapMath.spotSqrtPriceX96(IUniswapV3Pool(state.pools[h]));
+        }
+    }
+
+    /// @dev `amount` converted along a path's hops `from` to the end at their prices.
+    function _convert(PathState memory path, uint256 from, uint256 amount) private pure returns (uint256) {
+        for (uint256 h = from; h < path.prices.length; ++h) {
+            amount = TwapMath.quoteAtSqrtPrice(path.prices[h], amount, path.zeroForOne[h]);
+        }
+        return amount;
+    }
+
+    /// @dev Marks every pool of `path` as traded.
+    function _markTraded(Pool[] memory pools, address factory, bytes memory path) private pure {
+        uint256 hops = path.hops();
+        for (uint256 h; h < hops; ++h) {
+            (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
+            address pool = SwapPath.pool(factory, tokenIn, tokenOut, fee);
+            for (uint256 q; q < pools.length; ++q) {
+                if (pools[q].pool == pool) pools[q].traded = true;
+            }
+        }
+    }
+
+    /// @dev A planned trade in token amounts. What the vault gives is valued at the highest of the
+    /// oracle's references and what it gets at the lowest (`expectedOut`), so that a lagging average
+    /// never widens the minimum output; `minAmountOut` is that less MaxSlippageBps.
     function _priced(
+        VaultState storage s,
         RebalancePlanner.Trade memory pt,
-        Holding[] memory basket,
-        Valuation memory v,
+        Basket memory b,
         Reference[] memory refs,
-        IPriceOracle oracle,
         IRebalancingVault.Parameters memory p
     ) private view returns (IRebalancingVault.Trade memory trade) {
-        trade.tokenIn = basket[pt.from].token;
-        trade.tokenOut = basket[pt.to].token;
+        trade.tokenIn = b.holdings[pt.from].token;
+        trade.tokenOut = b.holdings[pt.to].token;
         trade.value = pt.value;
+        uint256 valueIn;
         if (pt.from == 0) {
             trade.amountIn = pt.value;
+            valueIn = pt.value;
         } else {
-            _reference(oracle, basket[pt.from], pt.from, v, refs, p.maxSpotDeviationBps);
+            Reference memory r = _reference(s, b, pt.from, refs, p.maxSpotDeviationBps);
             // The share of the holding that its oracle value says the trade's value is.
-            trade.amountIn = Math.mulDiv(v.balances[pt.from], pt.value, v.values[pt.from]);
+            trade.amountIn = Math.mulDiv(b.balances[pt.from], pt.value, b.values[pt.from]);
+            valueIn = Math.mulDiv(trade.amountIn, r.high, r.amount);
         }
         if (pt.to == 0) {
-            trade.expectedOut = pt.value;
+            trade.expectedOut = valueIn;
         } else {
-            Reference memory r = _reference(oracle, basket[pt.to], pt.to, v, refs, p.maxSpotDeviationBps);
-            trade.expectedOut = Math.mulDiv(pt.value, r.amount, r.value);
+            Reference memory r = _reference(s, b, pt.to, refs, p.maxSpotDeviationBps);
+            trade.expectedOut = Math.mulDiv(valueIn, r.amount, r.low);
         }
         trade.minAmountOut = Math.mulDiv(trade.expectedOut, BasketMath.BPS - p.maxSlippageBps, BasketMath.BPS);
     }
 
-    /// @dev The price of holding `i` as a reference amount and its oracle value, after checking that
-    /// the market's spot price stands within `maxDeviationBps` of the oracle's. The reference is the
-    /// holding itself, already valued, when its value has at least `_MIN_REFERENCE_VALUE` base units
-    /// (so a conversion through it loses less than a billionth); otherwise a probe of a million
-    /// whole tokens, valued now. Set once per token in `refs[i]`.
+    /// @dev Holding `i`'s price as a reference amount and its lowest and highest oracle values, after
+    /// checking that the references agree within `maxDivergenceBps`. The reference amount is the
+    /// holding itself when it is worth at least _PRECISE_VALUE, a million whole tokens otherwise. Set
+    /// once per token in `refs[i]`.
     function _reference(
-        IPriceOracle oracle,
-        Holding memory h,
+        VaultState storage s,
+        Basket memory b,
         uint256 i,
-        Valuation memory v,
         Reference[] memory refs,
-        uint256 maxDeviationBps
+        uint256 maxDivergenceBps
     ) private view returns (Reference memory r) {
         r = refs[i];
-        if (r.value != 0) return r;
-        if (v.values[i] >= _MIN_REFERENCE_VALUE) {
-            (r.amount, r.value) = (v.balances[i], v.values[i]);
-        } else {
-            r.amount = 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
-            r.value = oracle.quote(h.token, r.amount);
-        }
-        uint256 spot = oracle.quoteSpot(h.token, r.amount);
-        (uint256 low, uint256 high) = spot < r.value ? (spot, r.value) : (r.value, spot);
-        uint256 deviation = low == 0 ? type(uint256).max : Math.mulDiv(high - low, BasketMath.BPS, low);
-        if (deviation > maxDeviationBps) {
-            revert IRebalancingVault.VaultSpotDeviation(h.token, deviation, maxDeviationBps);
+        if (r.amount != 0) return r;
+        Holding memory h = b.holdings[i];
+        r.amount = b.values[i] >= _PRECISE_VALUE ? b.balances[i] : 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
+        (r.low, r.high) = s.oracle.quoteBounds(h.token, r.amount);
+        uint256 divergence = r.low == 0 ? type(uint256).max : Math.mulDiv(r.high - r.low, BasketMath.BPS, r.low);
+        if (divergence > maxDivergenceBps) {
+            revert IRebalancingVault.VaultPricesUnsettled(h.token, divergence, maxDivergenceBps);
         }
         refs[i] = r;
     }
 
-    /// @dev Checks a rebalance's outcome: re-values the basket at the prices of `valuation` (each
-    /// holding scaled by its new balance; a token held only now is read from the oracle), then
-    /// requires that drift decreased, compared in 1e18ths of NAV (finer than basis points), and that
-    /// NAV did not fall by more than `maxSlippageBps` of the value `traded`. Each swap's minimum output
-    /// already bounds its loss; this catches what swaps cannot see, such as a token delivering less
-    /// than the pool sent.
-    function _outcome(
-        Holding[] storage basket,
-        IPriceOracle oracle,
-        Valuation memory before,
-        uint256 traded,
-        uint256 maxSlippageBps
-    ) private view returns (uint256 navAfter, uint256 driftAfterBps) {
-        uint256 n = basket.length;
-        uint256[] memory valuesAfter = new uint256[](n);
-        uint16[] memory targets = _targets(basket);
-        for (uint256 i; i < n; ++i) {
-            Holding memory h = basket[i];
-            uint256 balance = IERC20(h.token).balanceOf(address(this));
-            if (i == 0 || balance == 0) {
-                valuesAfter[i] = balance;
-            } else if (before.balances[i] != 0) {
-                valuesAfter[i] = Math.mulDiv(balance, before.values[i], before.balances[i]);
-            } else {
-                valuesAfter[i] = oracle.quote(h.token, balance);
+    // ================================================================== checks
+
+    /// @dev Holdings of the plan that the vault cannot transfer (a transfer of one unit to itself fails),
+    /// among those not yet `excluded`, as a bit per index. The base asset frozen stops everything.
+    function _frozen(Basket memory b, RebalancePlanner.Trade[] memory planned, uint256 excluded)
+        private
+        returns (uint256 frozen)
+    {
+        uint256 probed = excluded;
+        for (uint256 k; k < planned.length; ++k) {
+            for (uint256 side; side < 2; ++side) {
+                uint256 i = side == 0 ? planned[k].from : planned[k].to;
+                if (probed & (1 << i) != 0) continue;
+                probed |= 1 << i;
+                address token = b.holdings[i].token;
+                if (Transfers.tryTransfer(token, address(this), b.balances[i] == 0 ? 0 : 1)) continue;
+                if (i == 0) revert IRebalancingVault.VaultTokenFrozen(token);
+                frozen |= 1 << i;
+                emit IRebalancingVault.FrozenTokenSkipped(token);
             }
-            navAfter += valuesAfter[i];
         }
-        uint256 driftBefore = BasketMath.drift(before.values, targets, before.nav, 1e18);
-        uint256 driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
-        if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
-        uint256 maxLoss = Math.mulDiv(traded, maxSlippageBps, BasketMath.BPS);
-        if (navAfter + maxLoss < before.nav) {
-            revert IRebalancingVault.VaultRebalanceLoss(before.nav - navAfter, maxLoss);
-        }
-        driftAfterBps = BasketMath.driftBps(valuesAfter, targets, navAfter);
     }
 
+    /// @dev Every traded pool must stand within `maxDeviationBps` of the price it opened the block at:
+    /// otherwise it is being pushed within this block, and the vault does not trade into it.
+    function _checkPushed(Pool[] memory pools, uint256 maxDeviationBps) private view {
+        for (uint256 q; q < pools.length; ++q) {
+            if (!pools[q].traded) continue;
+            uint160 open = TickMath.getSqrtRatioAtTick(TwapMath.openTick(IUniswapV3Pool(pools[q].pool)));
+            uint256 deviation = _moveBps(open, pools[q].sqrtPriceX96);
+            if (deviation > maxDeviationBps) {
+                revert IRebalancingVault.VaultSpotDeviation(pools[q].pool, deviation, maxDeviationBps);
+            }
+        }
+    }
+
+    /// @dev No traded pool may have moved by its round-trip fee (twice its fee tier) since the rebalance
+    /// began: the hard bound behind the sizing.
+    function _checkImpact(Pool[] memory pools) private view {
+        for (uint256 q; q < pools.length; ++q) {
+            if (!pools[q].traded) continue;
+            uint160 now_ = TwapMath.spotSqrtPriceX96(IUniswapV3Pool(pools[q].pool));
+            uint256 move = _moveBps(pools[q].sqrtPriceX96, now_);
+            // Fee in pips to a round trip in basis points: 2 * fee / 100.
+            uint256 maxBps = Math.ceilDiv(2 * uint256(pools[q].fee) * BasketMath.BPS, _PIPS);
+            if (move > maxBps) revert IRebalancingVault.VaultPriceImpact(pools[q].pool, move, maxBps);
+        }
+    }
+
+    /// @dev How far apart two square-root prices put the price, in basis points of the lower, rounded up.
+    function _moveBps(uint160 a, uint160 b) private pure returns (uint256) {
+        (uint160 low, uint160 high) = a < b ? (a, b) : (b, a);
+        uint256 ratioX96 = Math.mulDiv(high, _Q96, low, Math.Rounding.Ceil);
+        uint256 priceRatioX96 = Math.mulDiv(ratioX96, ratioX96, _Q96, Math.Rounding.Ceil);
+        return Math.mulDiv(priceRatioX96 - _Q96, BasketMath.BPS, _Q96, Math.Rounding.Ceil);
+    }
+
+    /// @dev Checks a rebalance's outcome: re-values the basket at the prices it started from (each
+    /// holding scaled by its new balance; a token held only now is read from the oracle), then requires
+    /// that drift of the traded basket (without the `excluded` holdings) decreased, compared in 1e18ths
+    /// of NAV (finer than basis points), and that NAV did not fall by more than `maxSlippageBps` of the
+    /// value `traded`. Each swap's minimum output already bounds its loss; this catches what swaps cannot
+    /// see, such as a token delivering less than the pool sent.
+    function _outcome(VaultState storage s, Basket memory b, uint256 excluded, uint256 traded, uint256 maxSlippageBps)
+        private
+        view
+        returns (uint256 navAfter, uint256 driftAfterBps)
+    {
+        uint256 n = b.holdings.length;
+        Basket memory a = Basket(b.holdings, new uint256[](n), new uint256[](n), b.targets, 0);
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = b.holdings[i];
+            uint256 balance = Valuation.held(s, h);
+            if (i == 0 || balance == 0) {
+                a.values[i] = balance;
+            } else if (b.balances[i] != 0) {
+                a.values[i] = Math.mulDiv(balance, b.values[i], b.balances[i]);
+            } else {
+                a.values[i] = s.oracle.quote(h.token, balance);
+            }
+            a.nav += a.values[i];
+        }
+        _checkDriftReduced(b, a, excluded);
+        uint256 maxLoss = Math.mulDiv(traded, maxSlippageBps, BasketMath.BPS);
+        if (a.nav + maxLoss < b.nav) revert IRebalancingVault.VaultRebalanceLoss(b.nav - a.nav, maxLoss);
+        navAfter = a.nav;
+        driftAfterBps = BasketMath.driftBps(a.values, b.targets, a.nav);
+    }
+
+    /// @dev Drift of the traded basket (without the `excluded` holdings), before against after.
+    function _checkDriftReduced(Basket memory before, Basket memory after_, uint256 excluded) private pure {
+        (uint256[] memory valuesBefore, uint16[] memory targets, uint256 navBefore) =
+            _withoutExcluded(before, excluded);
+        (uint256[] memory valuesAfter,, uint256 navAfter) = _withoutExcluded(after_, excluded);
+        uint256 driftBefore = BasketMath.drift(valuesBefore, targets, navBefore, 1e18);
+        uint256 driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
+        if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
+    }
+
+    // ================================================================== execution
+
     /// @dev One swap through the router; returns the oracle value (base units) it traded. Buys come
-    /// after sells and spend at most the idle base asset, which the sells may have left a little
-    /// short of their oracle value; their minimum output shrinks in proportion.
-    function _swap(IRebalancingVault.Trade memory trade, address router, address base)
+    /// after sells and spend at most the base asset held, which the sells may have left a little short
+    /// of their oracle value; their minimum output shrinks in proportion.
+    function _swap(VaultState storage s, IRebalancingVault.Trade memory trade, address router, Holding memory base)
         private
         returns (uint256 value)
     {
-        if (trade.tokenIn == base) {
-            uint256 idle = IERC20(base).balanceOf(address(this));
+        if (trade.tokenIn == base.token) {
+            uint256 idle = Valuation.held(s, base);
             if (trade.amountIn > idle) {
                 trade.expectedOut = Math.mulDiv(trade.expectedOut, idle, trade.amountIn);
                 trade.minAmountOut = Math.mulDiv(trade.minAmountOut, idle, trade.amountIn);
@@ -323,59 +614,14 @@ library RebalanceLogic {
             revert IRebalancingVault.VaultTransferMismatch(trade.tokenOut, trade.minAmountOut, trade.amountOut);
         }
         emit IRebalancingVault.RebalanceTrade(
-            trade.tokenIn, trade.tokenOut, trade.amountIn, trade.amountOut, trade.expectedOut
+            trade.tokenIn,
+            trade.tokenOut,
+            trade.amountIn,
+            trade.amountOut,
+            trade.expectedOut,
+            trade.minAmountOut,
+            trade.path
         );
         return trade.value;
-    }
-
-    // ------------------------------------------------------------------ routes (governance)
-
-    /// @notice Whether `path` is well formed, leads from `from` to `to`, and every pool on it exists.
-    function leadsThroughPools(address factory, bytes memory path, address from, address to)
-        external
-        view
-        returns (bool)
-    {
-        if (!path.isWellFormed() || path.first() != from || path.last() != to) return false;
-        uint256 n = path.hops();
-        for (uint256 i; i < n; ++i) {
-            (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
-            if (IUniswapV3Factory(factory).getPool(tokenIn, tokenOut, fee) == address(0)) return false;
-        }
-        return true;
-    }
-
-    /// @notice Stores a direct route both ways (an empty path deletes both) and emits PairPathSet.
-    /// The caller rebuilds the masks.
-    function setPairPath(
-        mapping(address => mapping(address => bytes)) storage pairPaths,
-        address tokenA,
-        address tokenB,
-        bytes memory path
-    ) external {
-        if (path.length == 0) {
-            delete pairPaths[tokenA][tokenB];
-            delete pairPaths[tokenB][tokenA];
-        } else {
-            pairPaths[tokenA][tokenB] = path;
-            pairPaths[tokenB][tokenA] = path.reverse();
-        }
-        emit IRebalancingVault.PairPathSet(tokenA, tokenB, path);
-    }
-
-    /// @notice Recomputes every holding's `pairMask` from the stored routes (n^2 reads: governance only).
-    function rebuildPairMasks(
-        Holding[] storage basket,
-        mapping(address => mapping(address => bytes)) storage pairPaths
-    ) external {
-        uint256 n = basket.length;
-        for (uint256 i = 1; i < n; ++i) {
-            address token = basket[i].token;
-            uint16 mask;
-            for (uint256 j = 1; j < n; ++j) {
-                if (j != i && pairPaths[token][basket[j].token].length != 0) mask |= uint16(1 << j);
-            }
-            basket[i].pairMask = mask;
-        }
     }
 }

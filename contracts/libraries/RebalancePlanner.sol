@@ -12,16 +12,20 @@ import {BasketMath} from "./BasketMath.sol";
 /// The plan:
 /// - moves every holding toward its target and never past it, so no holding's gap grows and the
 ///   basket's drift (its largest gap) never increases;
-/// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"). A token inside the
-///   band is traded only when the out-of-band tokens cannot be balanced otherwise: first the base
-///   asset absorbs or funds the difference (no extra swap), then in-band tokens, then the larger
-///   side is scaled down;
-/// - caps what each token (other than the base asset) trades at `maxTradeBps` of NAV, so that a
-///   large rebalance is done in slices;
+/// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"), and every token other
+///   than the base asset whose target is zero, whatever it holds (so that a holding being wound down,
+///   or one donated to it, is sold). A token inside the band is traded only when the out-of-band
+///   tokens cannot be balanced otherwise: first the base asset absorbs or funds the difference (no
+///   extra swap), then in-band tokens, then the larger side is scaled down;
+/// - caps what each token (other than the base asset) trades at its own cap, so that a large
+///   rebalance is done in slices;
 /// - matches a seller directly with a buyer when a direct route between the two exists (one swap
 ///   instead of two through the base asset), then sells the rest to the base asset and buys the rest
 ///   with it. Every trade exhausts a seller or a buyer, so there are at most `n - 1` trades.
 library RebalancePlanner {
+    /// @notice Trades of at most this many millionths of NAV are rounding dust and are not made.
+    uint256 internal constant DUST_PPM = 1;
+
     /// @notice Sell `value` (base units at oracle prices) of holding `from` for holding `to`.
     struct Trade {
         uint256 from;
@@ -34,13 +38,14 @@ library RebalancePlanner {
     /// @param pairMasks Bit `j` of `pairMasks[i]` is set when a direct route between holdings `i` and
     /// `j` (both other than the base asset) exists.
     /// @param bandBps Gap, in basis points of NAV, from which a holding is out of band.
-    /// @param maxTradeBps Largest value a token other than the base asset trades, in basis points of NAV.
+    /// @param caps Largest value (base units) each token other than the base asset trades; `caps[0]`
+    /// is ignored (the base asset funds or absorbs the sum of the others).
     function plan(
         uint256[] memory values,
         uint16[] memory targetsBps,
         uint256[] memory pairMasks,
         uint256 bandBps,
-        uint256 maxTradeBps
+        uint256[] memory caps
     ) internal pure returns (Trade[] memory trades) {
         uint256 n = values.length;
         uint256 total;
@@ -49,7 +54,7 @@ library RebalancePlanner {
         }
         if (total == 0) return new Trade[](0);
 
-        Flows memory f = _flows(values, targetsBps, total, bandBps, maxTradeBps);
+        Flows memory f = _flows(values, targetsBps, total, bandBps, caps);
         // Balance the two sides with in-band holdings on the short side, base asset first.
         if (f.supply > f.demand) {
             f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
@@ -78,22 +83,22 @@ library RebalancePlanner {
         uint16[] memory targetsBps,
         uint256 total,
         uint256 bandBps,
-        uint256 maxTradeBps
+        uint256[] memory caps
     ) private pure returns (Flows memory f) {
         uint256 n = values.length;
         f.sells = new uint256[](n);
         f.buys = new uint256[](n);
         f.spare = new uint256[](n);
         f.overweight = new bool[](n);
-        uint256 cap = Math.mulDiv(total, maxTradeBps, BasketMath.BPS);
         for (uint256 i; i < n; ++i) {
             uint256 target = Math.mulDiv(total, targetsBps[i], BasketMath.BPS);
             bool over = values[i] > target;
             uint256 gap = over ? values[i] - target : target - values[i];
             f.overweight[i] = over;
             // The base asset is the hub: what it funds or absorbs is the sum of the other trades.
-            uint256 want = i == 0 ? gap : Math.min(gap, cap);
-            if (gap * BasketMath.BPS < bandBps * total) {
+            uint256 want = i == 0 ? gap : Math.min(gap, caps[i]);
+            bool windingDown = i != 0 && targetsBps[i] == 0;
+            if (!windingDown && gap * BasketMath.BPS < bandBps * total) {
                 f.spare[i] = want;
             } else if (over) {
                 f.sells[i] = want;
@@ -132,15 +137,15 @@ library RebalancePlanner {
     }
 
     /// @dev Turns flows into trades: direct seller-to-buyer where a route exists, the rest through
-    /// the base asset, sells before buys. Drops amounts under one millionth of NAV (rounding dust
-    /// that would cost a swap's gas for nothing).
+    /// the base asset, sells before buys. Drops amounts of at most DUST_PPM of NAV (rounding dust that
+    /// would cost a swap's gas for nothing).
     function _route(uint256[] memory sells, uint256[] memory buys, uint256[] memory pairMasks, uint256 total)
         private
         pure
         returns (Trade[] memory trades)
     {
         uint256 n = sells.length;
-        uint256 dust = total / 1_000_000;
+        uint256 dust = Math.mulDiv(total, DUST_PPM, 1_000_000);
         trades = new Trade[](n);
         uint256 k;
         for (uint256 i = 1; i < n; ++i) {

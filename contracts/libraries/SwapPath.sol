@@ -8,6 +8,9 @@ library SwapPath {
     uint256 internal constant ADDR = 20;
     uint256 internal constant FEE = 3;
     uint256 internal constant HOP = ADDR + FEE;
+    /// @notice keccak256 of the UniswapV3Pool creation code, as SwapRouter and the position manager use it
+    /// to find pools: every pool's address follows from its factory, tokens and fee.
+    bytes32 internal constant POOL_INIT_CODE_HASH = 0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54;
 
     /// @notice The path's length is not that of one or more hops.
     error SwapPathMalformed(uint256 length);
@@ -29,6 +32,13 @@ library SwapPath {
         tokenIn = _address(path, offset);
         fee = uint24(_uint(path, offset + ADDR, FEE));
         tokenOut = _address(path, offset + HOP);
+    }
+
+    /// @notice The pool of `factory` for two tokens and a fee (CREATE2, as the factory deploys it).
+    function pool(address factory, address tokenA, address tokenB, uint24 fee) internal pure returns (address) {
+        (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
+        bytes32 salt = keccak256(abi.encode(token0, token1, fee));
+        return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, salt, POOL_INIT_CODE_HASH)))));
     }
 
     function first(bytes memory path) internal pure returns (address) {

@@ -6,30 +6,71 @@ import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Po
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 /// @title TwapMath
-/// @notice Reads time-weighted average ticks from Uniswap V3 pools and converts amounts at a tick or
-/// at a square-root price. Every conversion rounds down.
+/// @notice Reads a Uniswap V3 pool's prices that no transaction can move within its own block (the
+/// time-weighted average tick over a window, and the tick the block opened at), the harmonic mean of
+/// its in-range liquidity, and converts amounts at a tick or at a square-root price. Every conversion
+/// rounds down.
+/// @dev Why a pool's observations resist a push within a block: a pool writes at most one observation
+/// per block, at the first swap that changes its tick (or the first in-range mint or burn), and that
+/// observation accumulates the tick that prevailed *before* the block's first such action. A price
+/// pushed within a block therefore enters the record only from the next block on.
 library TwapMath {
-    /// @notice The pool cannot report a tick `windowSeconds` ago: too little history, or the
-    /// window is zero.
+    /// @notice The pool cannot report its price `windowSeconds` ago: too little history, or the window
+    /// is zero. For the block's opening price (`windowSeconds` = 1), the pool keeps one observation.
     error TwapUnavailable(address pool, uint32 windowSeconds);
 
-    /// @notice The arithmetic mean tick of `pool` over the last `windowSeconds`, rounded toward
-    /// negative infinity as Uniswap's own oracle library does.
-    function meanTick(IUniswapV3Pool pool, uint32 windowSeconds) internal view returns (int24 tick) {
+    /// @notice The arithmetic mean tick of `pool` over the last `windowSeconds`, rounded toward negative
+    /// infinity as Uniswap's own oracle library does, and the harmonic mean of the pool's in-range
+    /// liquidity over the same window.
+    function consult(IUniswapV3Pool pool, uint32 windowSeconds)
+        internal
+        view
+        returns (int24 tick, uint128 harmonicMeanLiquidity)
+    {
         if (windowSeconds == 0) revert TwapUnavailable(address(pool), windowSeconds);
         uint32[] memory secondsAgos = new uint32[](2);
         secondsAgos[0] = windowSeconds;
-        int56[] memory cumulatives;
-        try pool.observe(secondsAgos) returns (int56[] memory c, uint160[] memory) {
-            cumulatives = c;
+        int56[] memory tickCumulatives;
+        uint160[] memory liquidityCumulatives;
+        try pool.observe(secondsAgos) returns (int56[] memory ticks, uint160[] memory liquidities) {
+            (tickCumulatives, liquidityCumulatives) = (ticks, liquidities);
         } catch {
             revert TwapUnavailable(address(pool), windowSeconds);
         }
-        int56 delta = cumulatives[1] - cumulatives[0];
-        int56 window = int56(uint56(windowSeconds));
-        // Ticks are within +-887272, so the mean fits in int24.
-        tick = int24(delta / window);
-        if (delta < 0 && delta % window != 0) tick--;
+        tick = _meanTick(tickCumulatives[1] - tickCumulatives[0], windowSeconds);
+        uint160 secondsPerLiquidityX128;
+        // The accumulator is meant to wrap: Uniswap's own consumers subtract it modulo 2^160.
+        unchecked {
+            secondsPerLiquidityX128 = liquidityCumulatives[1] - liquidityCumulatives[0];
+        }
+        // window / (integral of 1/L dt), in Q128: (window << 128) / delta. A delta of zero cannot occur
+        // over a non-empty window (the pool adds at least one per second); it is read as unbounded depth.
+        uint256 harmonic = secondsPerLiquidityX128 == 0
+            ? type(uint128).max
+            : (uint256(windowSeconds) << 128) / secondsPerLiquidityX128;
+        harmonicMeanLiquidity = uint128(Math.min(harmonic, type(uint128).max));
+    }
+
+    /// @notice The arithmetic mean tick of `pool` over the last `windowSeconds`.
+    function meanTick(IUniswapV3Pool pool, uint32 windowSeconds) internal view returns (int24 tick) {
+        (tick,) = consult(pool, windowSeconds);
+    }
+
+    /// @notice The tick `pool` stood at when the current block opened (on chains that put several blocks
+    /// in one second: when the current second began). A swap earlier in this block does not change it.
+    /// @dev When the pool has written an observation at this timestamp, the tick that prevailed since
+    /// its previous observation is read from the two; otherwise nothing has changed the tick in this
+    /// block, and the current tick is the opening one.
+    function openTick(IUniswapV3Pool pool) internal view returns (int24 tick) {
+        uint16 index;
+        uint16 cardinality;
+        (, tick, index, cardinality,,,) = pool.slot0();
+        (uint32 newestTime, int56 newestCumulative,,) = pool.observations(index);
+        if (newestTime != uint32(block.timestamp)) return tick;
+        (uint32 previousTime, int56 previousCumulative,, bool initialized) =
+            pool.observations((index + cardinality - 1) % cardinality);
+        if (!initialized || previousTime >= newestTime) revert TwapUnavailable(address(pool), 1);
+        tick = _meanTick(newestCumulative - previousCumulative, newestTime - previousTime);
     }
 
     /// @notice The current square-root price of `pool`.
@@ -57,5 +98,22 @@ library TwapMath {
         }
         uint256 ratioX128 = Math.mulDiv(sqrtPriceX96, sqrtPriceX96, 1 << 64);
         return zeroForOne ? Math.mulDiv(ratioX128, amountIn, 1 << 128) : Math.mulDiv(1 << 128, amountIn, ratioX128);
+    }
+
+    /// @notice The pool's virtual reserve of one token at `tick` with in-range liquidity `liquidity`:
+    /// of token1 (`L * sqrtP`) when `ofToken1`, of token0 (`L / sqrtP`) otherwise. Both sides of a
+    /// Uniswap V3 pool are worth the same at its price; moving the square-root price by a fraction r
+    /// takes about r times this reserve.
+    function virtualReserve(int24 tick, uint128 liquidity, bool ofToken1) internal pure returns (uint256) {
+        uint160 sqrtPriceX96 = TickMath.getSqrtRatioAtTick(tick);
+        return ofToken1 ? Math.mulDiv(liquidity, sqrtPriceX96, 1 << 96) : Math.mulDiv(liquidity, 1 << 96, sqrtPriceX96);
+    }
+
+    /// @dev A tick cumulative's mean over `seconds_`, rounded toward negative infinity. Ticks are within
+    /// +-887272, so the mean fits in int24.
+    function _meanTick(int56 delta, uint32 seconds_) private pure returns (int24 tick) {
+        int56 window = int56(uint56(seconds_));
+        tick = int24(delta / window);
+        if (delta < 0 && delta % window != 0) tick--;
     }
 }

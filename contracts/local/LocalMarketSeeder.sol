@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {IUniswapV3MintCallback} from "@uniswap/v3-core/contracts/interfaces/callback/IUniswapV3MintCallback.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {DemoToken} from "./DemoToken.sol";
@@ -47,7 +48,7 @@ interface IWETH9Minimal {
 /// (`amountB / amountA` units of B per unit of A), deposits both amounts as one full-range position,
 /// and raises the pool's observation cardinality so that TWAPs can be read. Demo tokens are minted
 /// through their faucet; WETH is wrapped from the ETH sent with the call. Local networks only.
-contract LocalMarketSeeder {
+contract LocalMarketSeeder is IUniswapV3MintCallback {
     using SafeERC20 for IERC20;
 
     /// @notice The amount given for a token is zero or too large to price (>= 2^128).
@@ -62,6 +63,8 @@ contract LocalMarketSeeder {
     error SeederBadCardinality(uint16 cardinality);
     /// @notice The ETH sent does not equal the WETH amount to wrap.
     error SeederWrongEthValue(uint256 sent, uint256 needed);
+    /// @notice A mint callback came from an address that is not a pool of the factory.
+    error SeederNotAPool(address caller);
 
     event PoolSeeded(
         address indexed pool, address token0, address token1, uint24 fee, uint160 sqrtPriceX96, uint128 liquidity
@@ -108,6 +111,30 @@ contract LocalMarketSeeder {
 
         uint128 liquidity = _mintFullRange(IUniswapV3Pool(pool), amount0, amount1, recipient);
         emit PoolSeeded(pool, token0, token1, fee, sqrtPriceX96, liquidity);
+    }
+
+    /// @notice Makes `pool` keep the observations `seed` asked for, now. A pool grows its observation
+    /// array to the raised size only when it next writes an observation, in a later block than the last
+    /// one; this adds a dust full-range position, which writes one. Send a little ETH for a WETH pool.
+    function grow(IUniswapV3Pool pool) external payable {
+        if (msg.value != 0) IWETH9Minimal(WETH9).deposit{value: msg.value}();
+        int24 spacing = pool.tickSpacing();
+        int24 maxTick = (TickMath.MAX_TICK / spacing) * spacing;
+        pool.mint(address(this), -maxTick, maxTick, 1e6, "");
+    }
+
+    /// @inheritdoc IUniswapV3MintCallback
+    function uniswapV3MintCallback(uint256 amount0Owed, uint256 amount1Owed, bytes calldata) external {
+        IUniswapV3Pool pool = IUniswapV3Pool(msg.sender);
+        if (FACTORY.getPool(pool.token0(), pool.token1(), pool.fee()) != msg.sender) revert SeederNotAPool(msg.sender);
+        _pay(pool.token0(), amount0Owed);
+        _pay(pool.token1(), amount1Owed);
+    }
+
+    function _pay(address token, uint256 amount) private {
+        if (amount == 0) return;
+        if (token != WETH9) DemoToken(token).mint(address(this), amount);
+        IERC20(token).safeTransfer(msg.sender, amount);
     }
 
     function _mintFullRange(IUniswapV3Pool pool, uint256 amount0, uint256 amount1, address recipient)

@@ -107,6 +107,16 @@ contract Attacker {
         vault.redeem(vault.maxRedeem(address(this)), address(this), address(this));
     }
 
+    /// @notice What the last `record` read.
+    bytes public recorded;
+
+    /// @notice Reads `target` with `data` (a view) in the middle of a bundle, and keeps the answer.
+    function record(address target, bytes calldata data) external onlyOwnerOrSelf {
+        (bool ok, bytes memory result) = target.staticcall(data);
+        if (!ok) revert AttackerCallFailed(type(uint256).max, result);
+        recorded = result;
+    }
+
     /// @notice Remembers `pool`'s current tick, for `pushBack`.
     mapping(IUniswapV3Pool pool => int24) public savedTick;
 

@@ -2,6 +2,9 @@
 pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 
@@ -10,86 +13,289 @@ import {SwapPath} from "../libraries/SwapPath.sol";
 import {TwapMath} from "../libraries/TwapMath.sol";
 
 /// @title UniswapV3TwapOracle
-/// @notice Prices tokens in the base token by the time-weighted average tick of Uniswap V3 pools,
-/// along a route of one or more pools per token. The owner (governance's timelock) sets routes and
-/// the averaging window, within bounds.
+/// @notice Prices tokens in the base token along a route of one or more Uniswap V3 pools, from two
+/// references that no transaction can move within its own block: each pool's time-weighted average tick
+/// over a window (the long reference, which lags real moves) and the tick it opened the current block
+/// at (the fresh reference, one block old at most). `quote` is the average; `quoteBounds` the range of
+/// both, refused while they disagree by more than a bound; `quoteSpot` the current price, for checks.
+///
+/// What the owner (governance's timelock) sets, within bounds: routes, each with a depth floor below
+/// which its pools are too thin to price; the window; the divergence bound. Every change proves that
+/// every routed token still answers, so that no change can blind the vault.
+///
+/// Why nobody can switch it off: a pool writes at most one observation per block, so a pool that keeps
+/// `window / BLOCK_TIME_SECONDS + 1` observations always remembers a whole window, however many blocks
+/// an attacker fills with swaps. Every route's pools must keep that many when the route is set and when
+/// the window changes; a pool's count never shrinks.
 contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     using SwapPath for bytes;
+    using EnumerableSet for EnumerableSet.AddressSet;
 
     uint32 public constant MIN_WINDOW_SECONDS = 10 minutes;
     uint32 public constant MAX_WINDOW_SECONDS = 24 hours;
-    /// @notice Observations a route's pools must be able to hold: one per 12-second block over the
-    /// shortest window, plus one.
-    uint16 public constant MIN_CARDINALITY = uint16(MIN_WINDOW_SECONDS / 12 + 1);
+    uint256 public constant MIN_DIVERGENCE_BPS = 50;
+    uint256 public constant MAX_DIVERGENCE_BPS = 5_000;
+    /// @notice Bounds of the network's block time, in seconds.
+    uint32 public constant MAX_BLOCK_TIME_SECONDS = 60;
+    uint256 private constant _BPS = 10_000;
 
+    /// @notice One pool of a route, in the direction the route walks it.
     struct Hop {
         IUniswapV3Pool pool;
         bool zeroForOne;
     }
 
-    /// @dev A hop as stored. Hop 0 of a route also carries the route's length, so that pricing a
-    /// token over one pool (the common case) costs one storage read.
+    /// @dev A hop as stored. Hop 0 of a route also carries the route's length and its depth floor, so
+    /// that pricing a token over one pool (the common case) costs one storage read.
     struct StoredHop {
         IUniswapV3Pool pool;
         bool zeroForOne;
         uint8 hops;
+        uint80 minDepth;
     }
 
-    /// @notice The window is outside [MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS].
+    /// @notice The window is outside [MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS], or needs more
+    /// observations than a pool can keep at this network's block time.
     error OracleWindowOutOfBounds(uint32 windowSeconds);
+    /// @notice The block time is zero or above MAX_BLOCK_TIME_SECONDS.
+    error OracleBlockTimeOutOfBounds(uint32 blockTimeSeconds);
+    /// @notice The divergence bound is outside [MIN_DIVERGENCE_BPS, MAX_DIVERGENCE_BPS].
+    error OracleDivergenceOutOfBounds(uint256 maxDivergenceBps);
     /// @notice No route is configured for `token`.
     error OracleNoRoute(address token);
     /// @notice The route does not start at `token` and end at the base token.
     error OracleRouteEnds(address token, address first, address last);
     /// @notice No pool exists for a hop of the route.
     error OraclePoolMissing(address tokenIn, address tokenOut, uint24 fee);
-    /// @notice The pool keeps too few observations for a TWAP over the window.
-    error OracleCardinalityTooLow(address pool, uint16 cardinality, uint16 required);
+    /// @notice The pool keeps fewer observations than a TWAP over the window needs at this network's
+    /// block time (`required` = window / block time + 1).
+    error OracleCardinalityTooLow(address pool, uint16 cardinality, uint256 required);
     /// @notice The zero address was given.
     error OracleZeroAddress();
-    /// @notice Route tokens and paths differ in number.
+    /// @notice Route tokens, paths and depth floors differ in number.
     error OracleLengthMismatch(uint256 tokens, uint256 paths);
     /// @notice A route has more hops than one byte counts.
     error OracleRouteTooLong(uint256 hops);
+    /// @notice The token's references disagree by `divergenceBps`, more than `maxBps`: its price moved
+    /// faster than the average follows (or is being held away from it). It cannot be priced for entries
+    /// and exits until they agree again, which a price that holds from now on does by `settlesBy`.
+    error OraclePricesDiverge(address token, uint256 divergenceBps, uint256 maxBps, uint256 settlesBy);
+    /// @notice A pool of the token's route held less depth over the window (its harmonic-mean in-range
+    /// liquidity, as one side's virtual reserve valued in base units) than the route's floor: too thin
+    /// to resist being held at a false price.
+    error OraclePoolTooThin(address token, address pool, uint256 depth, uint256 minDepth);
 
-    event RouteSet(address indexed token, bytes path);
-    event RouteRemoved(address indexed token);
+    /// @notice `token` is priced along `newPath` (empty `oldPath` for a new route), with a floor of
+    /// `minDepth` whole base units on each pool's depth.
+    event RouteSet(address indexed token, bytes oldPath, bytes newPath, uint256 minDepth);
+    /// @notice `token` is no longer priced; it was along `oldPath`.
+    event RouteRemoved(address indexed token, bytes oldPath);
     event WindowSet(uint32 oldWindowSeconds, uint32 newWindowSeconds);
+    event MaxDivergenceSet(uint256 oldMaxDivergenceBps, uint256 newMaxDivergenceBps);
 
     address public immutable BASE;
     IUniswapV3Factory public immutable FACTORY;
+    /// @notice Seconds between two blocks on this network, at least 1 (a pool writes at most one
+    /// observation per timestamp): what the observations a window needs are counted in.
+    uint32 public immutable BLOCK_TIME_SECONDS;
+    /// @dev One whole base unit: depth floors are stored in whole units.
+    uint256 private immutable _BASE_UNIT;
 
     uint32 private _windowSeconds;
+    uint16 private _maxDivergenceBps;
     mapping(address token => mapping(uint256 index => StoredHop)) private _routes;
+    mapping(address token => bytes) private _paths;
+    EnumerableSet.AddressSet private _routed;
 
-    /// @param routeTokens Tokens to price from the start, each along the path at the same index.
+    /// @param routeTokens Tokens to price from the start, each along the path and with the depth floor
+    /// at the same index.
     constructor(
         address base,
         IUniswapV3Factory factory,
+        uint32 blockTimeSeconds,
         uint32 initialWindowSeconds,
+        uint256 initialMaxDivergenceBps,
         address owner_,
         address[] memory routeTokens,
-        bytes[] memory routePaths
+        bytes[] memory routePaths,
+        uint80[] memory routeMinDepths
     ) Ownable(owner_) {
         if (base == address(0) || address(factory) == address(0)) revert OracleZeroAddress();
-        if (routeTokens.length != routePaths.length) revert OracleLengthMismatch(routeTokens.length, routePaths.length);
+        if (blockTimeSeconds == 0 || blockTimeSeconds > MAX_BLOCK_TIME_SECONDS) {
+            revert OracleBlockTimeOutOfBounds(blockTimeSeconds);
+        }
+        uint256 n = routeTokens.length;
+        if (routePaths.length != n || routeMinDepths.length != n) revert OracleLengthMismatch(n, routePaths.length);
         BASE = base;
         FACTORY = factory;
+        BLOCK_TIME_SECONDS = blockTimeSeconds;
+        _BASE_UNIT = 10 ** IERC20Metadata(base).decimals();
         _setWindow(initialWindowSeconds);
-        for (uint256 i; i < routeTokens.length; ++i) {
-            _setRoute(routeTokens[i], routePaths[i]);
+        _setMaxDivergence(initialMaxDivergenceBps);
+        for (uint256 i; i < n; ++i) {
+            _setRoute(routeTokens[i], routePaths[i], routeMinDepths[i]);
         }
     }
 
-    // ------------------------------------------------------------------ owner (governance)
+    // ================================================================== owner (governance)
 
-    /// @notice Prices `token` along `path` (token, fee, ..., base), replacing any previous route.
-    /// Every pool must exist, keep enough observations, and answer for the current window.
-    function setRoute(address token, bytes calldata path) external onlyOwner {
-        _setRoute(token, path);
+    /// @notice Prices `token` along `path` (token, fee, ..., base), replacing any previous route. Every
+    /// pool must exist, keep the observations the window needs, and, over the window, hold at least
+    /// `minDepth` whole base units of depth (0: no floor); the route must answer now.
+    function setRoute(address token, bytes calldata path, uint80 minDepth) external onlyOwner {
+        _setRoute(token, path, minDepth);
     }
 
-    function _setRoute(address token, bytes memory path) private {
+    /// @notice Stops pricing `token`. A vault that holds it can then value nothing, until governance
+    /// writes the token off or routes it again.
+    function removeRoute(address token) external onlyOwner {
+        bytes memory old = _paths[token];
+        if (old.length == 0) revert OracleNoRoute(token);
+        _deleteRoute(token);
+        delete _paths[token];
+        _routed.remove(token);
+        emit RouteRemoved(token, old);
+    }
+
+    /// @notice Sets the averaging window, within bounds. Every route's pools must keep the observations
+    /// the new window needs and every routed token must answer over it now.
+    function setWindow(uint32 newWindowSeconds) external onlyOwner {
+        _setWindow(newWindowSeconds);
+        uint256 n = _routed.length();
+        for (uint256 i; i < n; ++i) {
+            address token = _routed.at(i);
+            uint256 hops = _routes[token][0].hops;
+            for (uint256 h; h < hops; ++h) {
+                _checkCardinality(_routes[token][h].pool);
+            }
+            _reference(token, 1, false);
+        }
+    }
+
+    /// @notice Sets how far, in basis points, a token's references may disagree before it cannot be
+    /// priced for entries and exits.
+    function setMaxDivergence(uint256 newMaxDivergenceBps) external onlyOwner {
+        _setMaxDivergence(newMaxDivergenceBps);
+    }
+
+    // ================================================================== views
+
+    /// @notice The averaging window of the long reference, in seconds.
+    function windowSeconds() external view returns (uint32) {
+        return _windowSeconds;
+    }
+
+    /// @notice How far, in basis points, a token's references may disagree before `quoteBounds` refuses.
+    function maxDivergenceBps() external view returns (uint256) {
+        return _maxDivergenceBps;
+    }
+
+    /// @notice Observations a route's pool must keep for the current window at this network's block time.
+    function requiredCardinality() public view returns (uint256) {
+        return Math.ceilDiv(_windowSeconds, BLOCK_TIME_SECONDS) + 1;
+    }
+
+    /// @notice `token`'s route: its pools in order, the path it was set with, and its depth floor in
+    /// whole base units. Empty for a token without a route.
+    function route(address token) external view returns (Hop[] memory hops, bytes memory path, uint256 minDepth) {
+        StoredHop memory first = _routes[token][0];
+        hops = new Hop[](first.hops);
+        for (uint256 i; i < hops.length; ++i) {
+            StoredHop memory h = _routes[token][i];
+            hops[i] = Hop(h.pool, h.zeroForOne);
+        }
+        return (hops, _paths[token], first.minDepth);
+    }
+
+    /// @notice Every token with a route.
+    function routedTokens() external view returns (address[] memory) {
+        return _routed.values();
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quote(address token, uint256 amount) external view returns (uint256 value) {
+        if (token == BASE) return amount;
+        (value,) = _reference(token, amount, false);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
+        if (token == BASE) return (amount, amount);
+        (uint256 average, uint256 open) = _reference(token, amount, true);
+        (low, high) = average < open ? (average, open) : (open, average);
+        uint256 divergence = low == 0 ? (high == 0 ? 0 : type(uint256).max) : Math.mulDiv(high - low, _BPS, low);
+        if (divergence > _maxDivergenceBps) {
+            revert OraclePricesDiverge(token, divergence, _maxDivergenceBps, block.timestamp + _windowSeconds);
+        }
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quoteSpot(address token, uint256 amount) external view returns (uint256) {
+        if (token == BASE) return amount;
+        (StoredHop[] memory hops,) = _load(token);
+        for (uint256 i; i < hops.length; ++i) {
+            amount = TwapMath.quoteAtSqrtPrice(TwapMath.spotSqrtPriceX96(hops[i].pool), amount, hops[i].zeroForOne);
+        }
+        return amount;
+    }
+
+    // ================================================================== internal
+
+    /// @dev `amount` of `token` at each pool's average tick over the window and, with `withOpen`, at the
+    /// tick each pool opened the block at. Checks every pool's depth against the route's floor.
+    function _reference(address token, uint256 amount, bool withOpen)
+        private
+        view
+        returns (uint256 average, uint256 open)
+    {
+        (StoredHop[] memory hops, uint256 minDepth) = _load(token);
+        uint256 n = hops.length;
+        uint32 window = _windowSeconds;
+        int24[] memory ticks = new int24[](n);
+        int24[] memory openTicks = new int24[](withOpen ? n : 0);
+        uint128[] memory liquidity = new uint128[](n);
+        for (uint256 i; i < n; ++i) {
+            (ticks[i], liquidity[i]) = TwapMath.consult(hops[i].pool, window);
+            if (withOpen) openTicks[i] = TwapMath.openTick(hops[i].pool);
+        }
+        average = _convert(hops, ticks, 0, amount);
+        if (withOpen) open = _convert(hops, openTicks, 0, amount);
+        if (minDepth == 0) return (average, open);
+        for (uint256 i; i < n; ++i) {
+            // The pool's reserve of the token it pays out of this hop, valued in base units over the rest
+            // of the route, at the window's average liquidity and tick.
+            uint256 reserve = TwapMath.virtualReserve(ticks[i], liquidity[i], hops[i].zeroForOne);
+            uint256 depth = _convert(hops, ticks, i + 1, reserve);
+            if (depth < minDepth) revert OraclePoolTooThin(token, address(hops[i].pool), depth, minDepth);
+        }
+    }
+
+    /// @dev `amount` converted along hops `from` to the end, each at its tick.
+    function _convert(StoredHop[] memory hops, int24[] memory ticks, uint256 from, uint256 amount)
+        private
+        pure
+        returns (uint256)
+    {
+        for (uint256 i = from; i < hops.length; ++i) {
+            amount = TwapMath.quoteAtTick(ticks[i], amount, hops[i].zeroForOne);
+        }
+        return amount;
+    }
+
+    /// @dev The token's hops, and its depth floor in base units.
+    function _load(address token) private view returns (StoredHop[] memory hops, uint256 minDepth) {
+        mapping(uint256 => StoredHop) storage stored = _routes[token];
+        StoredHop memory first = stored[0];
+        if (first.hops == 0) revert OracleNoRoute(token);
+        hops = new StoredHop[](first.hops);
+        hops[0] = first;
+        for (uint256 i = 1; i < hops.length; ++i) {
+            hops[i] = stored[i];
+        }
+        minDepth = uint256(first.minDepth) * _BASE_UNIT;
+    }
+
+    function _setRoute(address token, bytes memory path, uint80 minDepth) private {
         uint256 n = path.hops();
         if (path.first() != token || path.last() != BASE) revert OracleRouteEnds(token, path.first(), path.last());
         if (n > type(uint8).max) revert OracleRouteTooLong(n);
@@ -99,78 +305,23 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
             address pool = FACTORY.getPool(tokenIn, tokenOut, fee);
             if (pool == address(0)) revert OraclePoolMissing(tokenIn, tokenOut, fee);
-            (,,,, uint16 cardinalityNext,,) = IUniswapV3Pool(pool).slot0();
-            if (cardinalityNext < MIN_CARDINALITY) {
-                revert OracleCardinalityTooLow(pool, cardinalityNext, MIN_CARDINALITY);
-            }
-            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, i == 0 ? uint8(n) : 0);
+            _checkCardinality(IUniswapV3Pool(pool));
+            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, i == 0 ? uint8(n) : 0, i == 0 ? minDepth : 0);
         }
-        // Prove the route answers now, so that a vault never lists a token it cannot value.
-        _quote(token, 1, false);
-        emit RouteSet(token, path);
+        emit RouteSet(token, _paths[token], path, minDepth);
+        _paths[token] = path;
+        _routed.add(token);
+        // Prove the route answers now, depth floor included, so that a vault never lists a token it
+        // cannot value.
+        _reference(token, 1, false);
     }
 
-    function removeRoute(address token) external onlyOwner {
-        if (_routes[token][0].hops == 0) revert OracleNoRoute(token);
-        _deleteRoute(token);
-        emit RouteRemoved(token);
-    }
-
-    function setWindow(uint32 newWindowSeconds) external onlyOwner {
-        _setWindow(newWindowSeconds);
-    }
-
-    // ------------------------------------------------------------------ views
-
-    function windowSeconds() external view returns (uint32) {
-        return _windowSeconds;
-    }
-
-    function route(address token) external view returns (Hop[] memory r) {
-        uint256 n = _routes[token][0].hops;
-        r = new Hop[](n);
-        for (uint256 i; i < n; ++i) {
-            StoredHop memory h = _routes[token][i];
-            r[i] = Hop(h.pool, h.zeroForOne);
-        }
-    }
-
-    /// @inheritdoc IPriceOracle
-    function quote(address token, uint256 amount) external view returns (uint256) {
-        if (token == BASE) return amount;
-        return _quote(token, amount, false);
-    }
-
-    /// @inheritdoc IPriceOracle
-    function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
-        if (token == BASE) return (amount, amount);
-        uint256 twap = _quote(token, amount, false);
-        uint256 spot = _quote(token, amount, true);
-        (low, high) = twap < spot ? (twap, spot) : (spot, twap);
-    }
-
-    /// @inheritdoc IPriceOracle
-    function quoteSpot(address token, uint256 amount) external view returns (uint256) {
-        if (token == BASE) return amount;
-        return _quote(token, amount, true);
-    }
-
-    // ------------------------------------------------------------------ internal
-
-    /// @dev Converts `amount` along the token's route, hop by hop, at each pool's TWAP (or spot).
-    function _quote(address token, uint256 amount, bool spot) private view returns (uint256) {
-        mapping(uint256 => StoredHop) storage hops = _routes[token];
-        StoredHop memory h = hops[0];
-        uint256 n = h.hops;
-        if (n == 0) revert OracleNoRoute(token);
-        uint32 window = spot ? 0 : _windowSeconds;
-        for (uint256 i; i < n; ++i) {
-            if (i != 0) h = hops[i];
-            amount = spot
-                ? TwapMath.quoteAtSqrtPrice(TwapMath.spotSqrtPriceX96(h.pool), amount, h.zeroForOne)
-                : TwapMath.quoteAtTick(TwapMath.meanTick(h.pool, window), amount, h.zeroForOne);
-        }
-        return amount;
+    /// @dev The pool must already keep the observations the window needs (its current count, not the
+    /// count it will grow to: until it grows, an attacker could overwrite the history it has).
+    function _checkCardinality(IUniswapV3Pool pool) private view {
+        (,,, uint16 cardinality,,,) = pool.slot0();
+        uint256 required = requiredCardinality();
+        if (cardinality < required) revert OracleCardinalityTooLow(address(pool), cardinality, required);
     }
 
     function _deleteRoute(address token) private {
@@ -182,10 +333,20 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     }
 
     function _setWindow(uint32 newWindowSeconds) private {
-        if (newWindowSeconds < MIN_WINDOW_SECONDS || newWindowSeconds > MAX_WINDOW_SECONDS) {
-            revert OracleWindowOutOfBounds(newWindowSeconds);
-        }
+        if (
+            newWindowSeconds < MIN_WINDOW_SECONDS || newWindowSeconds > MAX_WINDOW_SECONDS
+                || Math.ceilDiv(newWindowSeconds, BLOCK_TIME_SECONDS) + 1 > type(uint16).max
+        ) revert OracleWindowOutOfBounds(newWindowSeconds);
         emit WindowSet(_windowSeconds, newWindowSeconds);
         _windowSeconds = newWindowSeconds;
+    }
+
+    function _setMaxDivergence(uint256 newMaxDivergenceBps) private {
+        if (newMaxDivergenceBps < MIN_DIVERGENCE_BPS || newMaxDivergenceBps > MAX_DIVERGENCE_BPS) {
+            revert OracleDivergenceOutOfBounds(newMaxDivergenceBps);
+        }
+        emit MaxDivergenceSet(_maxDivergenceBps, newMaxDivergenceBps);
+        // Bounded by MAX_DIVERGENCE_BPS above: fits 16 bits.
+        _maxDivergenceBps = uint16(newMaxDivergenceBps);
     }
 }

@@ -19,6 +19,9 @@ const LOCAL = (
       name: string;
       symbol: string;
       twapWindowSeconds: number;
+      blockTimeSeconds: number;
+      maxDivergenceBps: number;
+      oracleMinDepth: number;
       targetsBps: number[];
       parameters: typeof DEFAULT_PARAMETERS;
       timelockMinDelaySeconds: number;
@@ -27,6 +30,8 @@ const LOCAL = (
 ).Ballast;
 
 export const LOCAL_TWAP_WINDOW_SECONDS = LOCAL.twapWindowSeconds;
+/** The floor on every local route's pool depth, in dollars. */
+export const LOCAL_ORACLE_MIN_DEPTH = LOCAL.oracleMinDepth;
 export const LOCAL_TIMELOCK_DELAY_SECONDS = LOCAL.timelockMinDelaySeconds;
 /** USDC 40%, WETH 30%, WBTC 20%, LINK 10%. */
 export const LOCAL_TARGETS_BPS = LOCAL.targetsBps;
@@ -68,6 +73,7 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     const address = await token.getAddress();
     const usdSide = 60_000_000n;
     await market.seeder.seed(usdc, usdSide * 10n ** 6n, address, (usdSide * 10n ** 18n) / EXTRA_TOKEN_USD, 3000, 200, deployer.address);
+    await market.seeder.grow(await market.factory.getPool(usdc, address, 3000));
     tokens.push(address);
     fees.push(3000);
   }
@@ -84,11 +90,14 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     router: await market.router.getAddress(),
     factory: await market.factory.getAddress(),
     twapWindowSeconds: LOCAL_TWAP_WINDOW_SECONDS,
+    blockTimeSeconds: LOCAL.blockTimeSeconds,
+    maxDivergenceBps: LOCAL.maxDivergenceBps,
     tokens: [usdc, ...basket],
     targetsBps: options.targetsBps ?? (basketSize === 4 ? LOCAL_TARGETS_BPS : equalTargets(basketSize)),
     swapPaths: ["0x", ...paths],
     oracleTokens: basket,
     oracleRoutes: paths,
+    oracleMinDepths: basket.map(() => LOCAL_ORACLE_MIN_DEPTH),
     parameters: options.parameters ?? LOCAL_PARAMETERS,
     timelockMinDelaySeconds: LOCAL_TIMELOCK_DELAY_SECONDS,
     proposers: options.proposers,

@@ -1,9 +1,10 @@
 // Ballast on any EVM chain: the TWAP oracle, the TimelockController that governs, and the vault.
 //
-// Parameters per network live in deploy/parameters/<network>.json (see the README). Everything
+// Parameters per network live in deploy/parameters/<network>.json5 (see the README). Everything
 // the vault trusts is wired here: the timelock holds the governor and admin roles of the vault and
-// owns the oracle; the guardian may pause the vault and cancel pending timelock operations; the
-// keeper may rebalance.
+// owns the oracle; the vault holds the timelock's canceller role, which the guardian uses through it
+// (so that the guardian can veto any pending change except its own replacement); the keeper may
+// rebalance (the zero address: anyone may).
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 export const DEFAULT_PARAMETERS = {
@@ -14,6 +15,7 @@ export const DEFAULT_PARAMETERS = {
   maxSlippageBps: 100,
   maxTradeBps: 1000,
   maxSpotDeviationBps: 200,
+  pauseSeconds: 3 * 24 * 3600,
   lastRebalanceAt: 0,
 };
 
@@ -24,6 +26,11 @@ export default buildModule("Ballast", (m) => {
   const name = m.getParameter<string>("name", "Ballast Basket");
   const symbol = m.getParameter<string>("symbol", "BLST");
   const twapWindowSeconds = m.getParameter<number>("twapWindowSeconds", 1800);
+  // The network's seconds between blocks: pools must keep window / blockTime + 1 observations.
+  const blockTimeSeconds = m.getParameter<number>("blockTimeSeconds", 12);
+  // How far a token's TWAP and the price its pools opened the block at may disagree before it cannot
+  // be priced for deposits and base-asset exits.
+  const maxDivergenceBps = m.getParameter<number>("maxDivergenceBps", 500);
 
   // The basket, base asset included; each other token's swap path and oracle route (hex-encoded
   // Uniswap paths from the token to the base asset), in the same order. The base asset's are "0x".
@@ -32,6 +39,8 @@ export default buildModule("Ballast", (m) => {
   const swapPaths = m.getParameter<string[]>("swapPaths");
   const oracleTokens = m.getParameter<string[]>("oracleTokens");
   const oracleRoutes = m.getParameter<string[]>("oracleRoutes");
+  // Each route's floor on its pools' depth over the window, in whole base units (dollars for USDC).
+  const oracleMinDepths = m.getParameter<number[]>("oracleMinDepths");
 
   const parameters = m.getParameter("parameters", DEFAULT_PARAMETERS);
   const depositCap = m.getParameter<bigint>("depositCap", 2n ** 256n - 1n);
@@ -43,18 +52,28 @@ export default buildModule("Ballast", (m) => {
   const guardian = m.getParameter<string>("guardian");
   const keeper = m.getParameter<string>("keeper");
 
-  // The deployer administers the timelock only long enough to give the guardian its cancel role,
-  // then renounces: from then on the timelock administers itself.
+  // The deployer administers the timelock only long enough to give the vault its cancel role (the
+  // guardian cancels through the vault), then renounces: from then on the timelock administers itself.
   const deployer = m.getAccount(0);
   const timelock = m.contract("TimelockController", [minDelaySeconds, proposers, executors, deployer]);
   const cancellerRole = m.staticCall(timelock, "CANCELLER_ROLE", [], 0, { id: "cancellerRole" });
   const adminRole = m.staticCall(timelock, "DEFAULT_ADMIN_ROLE", [], 0, { id: "adminRole" });
-  const grantCancel = m.call(timelock, "grantRole", [cancellerRole, guardian], { id: "grantGuardianCancel" });
-  m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
 
-  const oracle = m.contract("UniswapV3TwapOracle", [asset, factory, twapWindowSeconds, timelock, oracleTokens, oracleRoutes]);
+  const oracle = m.contract("UniswapV3TwapOracle", [
+    asset,
+    factory,
+    blockTimeSeconds,
+    twapWindowSeconds,
+    maxDivergenceBps,
+    timelock,
+    oracleTokens,
+    oracleRoutes,
+    oracleMinDepths,
+  ]);
 
-  // The vault's trading logic is an external library (it keeps the vault under the size limit).
+  // The vault's configuration and trading logic are external libraries (they keep the vault under
+  // the size limit).
+  const basketConfig = m.library("BasketConfig");
   const rebalanceLogic = m.library("RebalanceLogic");
   const vault = m.contract("RebalancingVault", [
     asset,
@@ -72,7 +91,10 @@ export default buildModule("Ballast", (m) => {
       parameters,
       depositCap,
     },
-  ], { libraries: { RebalanceLogic: rebalanceLogic } });
+  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic } });
 
-  return { timelock, oracle, rebalanceLogic, vault };
+  const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
+  m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
+
+  return { timelock, oracle, basketConfig, rebalanceLogic, vault };
 });

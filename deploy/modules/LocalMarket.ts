@@ -37,6 +37,9 @@ export const LOCAL_MARKET_DEFAULTS = {
 /** Fee tiers as on mainnet: 0.05% for USDC/WETH, 0.3% elsewhere. */
 export const LOCAL_MARKET_FEES = { usdcWeth: 500, usdcWbtc: 3000, usdcLink: 3000, wbtcWeth: 3000 } as const;
 
+/** ETH wrapped for the dust position that makes a WETH pool grow its observations. */
+const GROW_WEI = 10n ** 15n;
+
 export default buildModule("LocalMarket", (m) => {
   const d = LOCAL_MARKET_DEFAULTS;
   const owner = m.getAccount(0);
@@ -80,7 +83,11 @@ export default buildModule("LocalMarket", (m) => {
       value: wethSide === "A" ? a : wethSide === "B" ? b : 0n,
     });
     const address = m.readEventArgument(call, "PoolSeeded", "pool", { id: `read${id}` });
-    return m.contractAt("UniswapV3Pool", uniswapPoolArtifact, address, { id: `${id}Pool` });
+    const pool = m.contractAt("UniswapV3Pool", uniswapPoolArtifact, address, { id: `${id}Pool` });
+    // In a later transaction (so a later block): the pool grows to the cardinality asked for, which the
+    // oracle requires of a pool before pricing through it.
+    m.call(seeder, "grow", [pool], { id: `grow${id}`, value: wethSide === undefined ? 0n : GROW_WEI });
+    return pool;
   };
 
   const usdcWethPool = seed("UsdcWeth", usdc, d.usdcPerWethPool, weth, d.wethPerUsdcPool, LOCAL_MARKET_FEES.usdcWeth, "B");

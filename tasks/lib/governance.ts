@@ -14,6 +14,7 @@ export const PARAMETERS = [
   "MaxSlippageBps",
   "MaxTradeBps",
   "MaxSpotDeviationBps",
+  "PauseSeconds",
   "DepositCap",
 ] as const;
 

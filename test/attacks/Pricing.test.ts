@@ -64,33 +64,69 @@ describe("Attacks on pricing", function () {
   }
 
   describe("the TWAP's lag", function () {
-    // Old design (deposits at max(TWAP, spot)): +$12,036 on a $1M vault after a +10% move.
-    it("entering: pushing spot back to a lagging TWAP, depositing and leaving in kind does not pay", async function () {
+    /** Widens the oracle's divergence bound to its maximum (50%), so that only the pricing stands in the way. */
+    async function withoutBreaker(f: BallastFixture) {
+      await signedBy(f.oracle, await timelockSigner(suite.connection, f)).setMaxDivergence(5_000);
+    }
+
+    /** Sell WETH back to its lagging TWAP, deposit $1M, buy the WETH back, leave in kind: one transaction. */
+    async function enterOnTheLag(f: BallastFixture) {
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const pool = await f.usdcWethPool.getAddress();
+      const before = await holdingsOf(f, await attacker.getAddress());
+      const sent = signedBy(attacker, f.signers.attacker).run([
+        await call(attacker, "save", [pool]),
+        await call(attacker, "pushToTwap", [pool, TWAP_WINDOW]),
+        await call(f.vault, "deposit(uint256,address)", [USDC(1_000_000), await attacker.getAddress()]),
+        await call(attacker, "pushBack", [pool]),
+        await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
+      ]);
+      return { attacker, sent, profit: async () => valueChange(f, before, await holdingsOf(f, await attacker.getAddress())) };
+    }
+
+    // Old design (deposits at max(TWAP, spot)): +$11,817 on a $1M vault after a +10% move.
+    it("entering: after a +10% move, the deposit is refused until the TWAP catches up, and without that breaker it does not pay", async function () {
       const f = await load();
       await basketVault(f, 1_000_000n, [f.signers.alice.address]);
       await realMove(f, 10);
-      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
-      const pool = f.usdcWethPool;
-      const before = await holdingsOf(f, await attacker.getAddress());
-      await signedBy(attacker, f.signers.attacker).run([
-        await call(attacker, "save", [await pool.getAddress()]),
-        await call(attacker, "pushToTwap", [await pool.getAddress(), TWAP_WINDOW]),
-        await call(f.vault, "deposit(uint256,address)", [USDC(1_000_000), await attacker.getAddress()]),
-        await call(attacker, "pushBack", [await pool.getAddress()]),
-        await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
-      ]);
-      const profit = await valueChange(f, before, await holdingsOf(f, await attacker.getAddress()));
-      figures.push(`enter on the lag (+10% move, $1M vault, $1M deposit): ${usd(profit)}`);
+      const refused = await enterOnTheLag(f);
+      await expect(refused.sent).to.be.revertedWithCustomError(refused.attacker, "AttackerCallFailed");
+      expect(await f.vault.maxDeposit(f.signers.attacker.address), "maxDeposit says so").to.equal(0n);
+      await expect(f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+
+      await withoutBreaker(f);
+      const attack = await enterOnTheLag(f);
+      await attack.sent;
+      const profit = await attack.profit();
+      figures.push(`enter on the lag (+10% move, $1M vault, $1M deposit, breaker off): ${usd(profit)}`);
       expect(profit).to.be.lessThanOrEqual(0n);
     });
 
-    // Old design (exits at min(TWAP, spot)): +$17,018 for a holder of half a $1M vault after a -10% crash.
-    it("leaving: pushing spot back up to a lagging TWAP and redeeming for the base asset does not pay", async function () {
+    // Old design: +$2,403 after a +2% move, which no breaker would stop.
+    it("entering: after a +2% move, under the breaker, pushing spot back to the TWAP does not pay", async function () {
+      const f = await load();
+      await basketVault(f, 1_000_000n, [f.signers.alice.address]);
+      await realMove(f, 2);
+      const attack = await enterOnTheLag(f);
+      await attack.sent;
+      const profit = await attack.profit();
+      figures.push(`enter on the lag (+2% move, $1M vault, $1M deposit): ${usd(profit)}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+    });
+
+    // Old design (exits at min(TWAP, spot)): +$6,945 for a holder of half a $1M vault after a -10% crash
+    // (the other holder lost $9,924).
+    it("leaving: after a -10% crash, base-asset exits are refused until the TWAP catches up, and without that breaker pushing spot back up does not pay", async function () {
       const f = await load();
       const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
       const attackerAddress = await attacker.getAddress();
       await basketVault(f, 1_000_000n, [f.signers.alice.address, attackerAddress]);
       await realMove(f, -10);
+      expect(await f.vault.maxRedeem(attackerAddress), "no base-asset exit while the prices disagree").to.equal(0n);
+      await expect(signedBy(f.vault, f.signers.alice).getFunction("redeem(uint256,address,address)")(10n ** 12n, f.signers.alice.address, f.signers.alice.address))
+        .to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+
+      await withoutBreaker(f);
       const pool = await f.usdcWethPool.getAddress();
       const before = await holdingsOf(f, attackerAddress);
       const aliceBefore = await holdingsOf(f, f.signers.alice.address);
@@ -102,8 +138,10 @@ describe("Attacks on pricing", function () {
       ]);
       const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
       const aliceLoss = -(await valueChange(f, aliceBefore, await holdingsOf(f, f.signers.alice.address)));
-      figures.push(`leave on the lag (-10% crash, half of a $1M vault): ${usd(profit)}, other holders ${usd(-aliceLoss)}`);
+      figures.push(`leave on the lag (-10% crash, half of a $1M vault, breaker off): ${usd(profit)}, other holders ${usd(-aliceLoss)}`);
       expect(profit).to.be.lessThanOrEqual(0n);
+      // Exits are priced at a pool's tick; its spot sits within that tick: under a basis point of her $500k.
+      expect(aliceLoss, "the other holder loses at most a basis point").to.be.lessThanOrEqual(USDC(50));
     });
   });
 
@@ -180,7 +218,8 @@ describe("Attacks on pricing", function () {
       expect(ok[0]).to.equal(true);
       expect(ok[2]).to.equal(true);
       const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
-      const victimLoss = ok[1] ? fair - ((await f.usdc.balanceOf(bob.address)) - bobUsdc) : 0n;
+      const received = ((await f.usdc.balanceOf(bob.address)) as bigint) - (bobUsdc as bigint);
+      const victimLoss = ok[1] ? fair - received : 0n;
       figures.push(`sandwich a $1M redemption, WETH -10%: ${usd(profit)}, victim ${usd(-victimLoss)}${ok[1] ? "" : " (refused)"}`);
       expect(profit).to.be.lessThanOrEqual(0n);
       expect(victimLoss, "the redeemer gets within a basis point of the fair value").to.be.lessThanOrEqual(USDC(100));
@@ -201,10 +240,11 @@ describe("Attacks on pricing", function () {
       const pool = await f.usdcWethPool.getAddress();
       const state = await suite.connection.networkHelpers.takeSnapshot();
       let best = { profit: 0n, vaultLoss: 0n, push: 0, traded: false };
+      let refused = 0;
       for (const push of pushes) {
         await state.restore();
         const before = await holdingsOf(f, attackerAddress);
-        const navBefore = await f.vault.totalAssets();
+        const navBefore: bigint = await f.vault.totalAssets();
         try {
           await signedBy(attacker, f.signers.attacker).run([
             await call(attacker, "save", [pool]),
@@ -212,15 +252,18 @@ describe("Attacks on pricing", function () {
             await call(f.vault, "rebalance"),
             await call(attacker, "pushBack", [pool]),
           ]);
-        } catch {
+        } catch (e) {
+          if (process.env.BALLAST_DEBUG) console.log(push, String(e).slice(0, 300));
+          refused++;
           continue; // refused: the vault did not trade
         }
         const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
-        const vaultLoss = navBefore - (await f.vault.totalAssets());
-        if (profit > best.profit) best = { profit, vaultLoss, push, traded: true };
+        const vaultLoss = navBefore - ((await f.vault.totalAssets()) as bigint);
+        if (!best.traded || profit > best.profit) best = { profit, vaultLoss, push, traded: true };
       }
       await state.restore();
-      figures.push(`${label}: ${best.traded ? `${usd(best.profit)} at ${best.push} ticks, the vault ${usd(-best.vaultLoss)} against the oracle` : "every sandwich refused"}`);
+      const tried = `${pushes.length - refused} of ${pushes.length} pushes let it trade`;
+      figures.push(`${label}: ${best.traded ? `best ${usd(best.profit)} at ${best.push} ticks (the vault ${usd(-best.vaultLoss)} against the oracle); ${tried}` : "every push made the rebalance refuse"}`);
       return best;
     }
 

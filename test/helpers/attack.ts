@@ -60,14 +60,14 @@ async function erc20(f: BallastFixture, token: string) {
 }
 
 /** `amount` of `token` at the pool's spot price now, in base units (a negative amount: a negative value). */
-async function atSpot(f: BallastFixture, token: string, amount: bigint) {
+async function atSpot(f: BallastFixture, token: string, amount: bigint): Promise<bigint> {
   if (amount === 0n) return 0n;
-  const value = await f.oracle.quoteSpot(token, amount < 0n ? -amount : amount);
+  const value: bigint = await f.oracle.quoteSpot(token, amount < 0n ? -amount : amount);
   return amount < 0n ? -value : value;
 }
 
 /** A position's value at the pools' spot prices now: its tokens, and its shares' slice of the vault as it was. */
-export async function valueAtSpot(f: BallastFixture, p: Position) {
+export async function valueAtSpot(f: BallastFixture, p: Position): Promise<bigint> {
   let value = 0n;
   for (const [i, token] of f.basket.entries()) {
     value += await atSpot(f, token, p.tokens[i]);

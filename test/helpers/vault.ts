@@ -55,13 +55,14 @@ export const Parameter = {
   MaxSlippageBps: 4,
   MaxTradeBps: 5,
   MaxSpotDeviationBps: 6,
-  DepositCap: 7,
+  PauseSeconds: 7,
+  DepositCap: 8,
 } as const;
 
-/** The vault's contract factory, linked to the RebalanceLogic library the fixture deployed. */
+/** The vault's contract factory, linked to the libraries the fixture deployed. */
 export async function vaultFactory(connection: Connection, f: BallastFixture) {
-  const RebalanceLogic = await f.rebalanceLogic.getAddress();
-  return connection.ethers.getContractFactory("RebalancingVault", { libraries: { RebalanceLogic } });
+  const libraries = { BasketConfig: await f.basketConfig.getAddress(), RebalanceLogic: await f.rebalanceLogic.getAddress() };
+  return connection.ethers.getContractFactory("RebalancingVault", { libraries });
 }
 
 /** Schedules `data` on `target` through the timelock as governance, waits out the delay, executes. */
@@ -131,7 +132,8 @@ export async function timelockSigner(connection: Connection, f: BallastFixture) 
 
 /**
  * Creates a USDC pool for `token` (any token with an open `mint(address,uint256)`), seeded with
- * `usdSide` dollars a side ($10M unless given) at `usdPerToken`, routes the oracle to it and lists it in the vault at target 0,
+ * `usdSide` dollars a side ($10M unless given) at `usdPerToken`, routes the oracle to it (with a floor of
+ * `minDepth` dollars on the pool's depth, none unless given) and lists it in the vault at target 0,
  * acting as the timelock. Returns the swap path.
  */
 export async function listNewToken(
@@ -141,13 +143,15 @@ export async function listNewToken(
   usdPerToken: bigint,
   decimals = 18,
   usdSide = 10_000_000n,
+  minDepth = 0n,
 ) {
   const address = await token.getAddress();
   await f.seeder.seed(f.tokens.usdc, USDC(usdSide), address, (usdSide * 10n ** BigInt(decimals)) / usdPerToken, 3000, 200, f.signers.deployer.address);
+  await f.seeder.grow(await f.factory.getPool(f.tokens.usdc, address, 3000));
   await connection.networkHelpers.time.increase(TWAP_WINDOW + 60);
   const path = encodePath([address, f.tokens.usdc], [3000]);
   const gov = await timelockSigner(connection, f);
-  await signedBy(f.oracle, gov).setRoute(address, path);
+  await signedBy(f.oracle, gov).setRoute(address, path, minDepth);
   await signedBy(f.vault, gov).addToken(address, path);
   return path;
 }

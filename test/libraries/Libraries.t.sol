@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Test} from "forge-std/Test.sol";
+import {BallastTest} from "../helpers/BallastTest.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
@@ -10,30 +10,17 @@ import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
 
 /// @dev External wrappers so that reverts of internal library functions can be expected.
 contract LibraryHarness {
-    function checkWeights(uint16[] memory t) external pure {
-        BasketMath.checkWeights(t);
-    }
-
     function hops(bytes memory path) external pure returns (uint256) {
         return SwapPath.hops(path);
     }
 }
 
-contract BasketMathTest is Test {
-    LibraryHarness private h = new LibraryHarness();
-
-    function test_checkWeights_acceptsExactly10000() public view {
+contract BasketMathTest is BallastTest {
+    function testFuzz_sum_addsEveryWeight(uint16 a, uint16 b, uint16 c) public pure {
         uint16[] memory t = new uint16[](3);
-        (t[0], t[1], t[2]) = (5000, 3000, 2000);
-        h.checkWeights(t);
-    }
-
-    function testFuzz_checkWeights_rejectsAnyOtherSum(uint16 a, uint16 b) public {
-        vm.assume(uint256(a) + b != 10_000);
-        uint16[] memory t = new uint16[](2);
-        (t[0], t[1]) = (a, b);
-        vm.expectRevert(abi.encodeWithSelector(BasketMath.BasketWeightsSum.selector, uint256(a) + b));
-        h.checkWeights(t);
+        (t[0], t[1], t[2]) = (a, b, c);
+        assertEq(BasketMath.sum(t), uint256(a) + b + c);
+        assertEq(BasketMath.sum(new uint16[](0)), 0);
     }
 
     function testFuzz_driftIsZeroAtTargetAndBoundedBy10000(uint96 total, uint16 w) public pure {
@@ -63,7 +50,7 @@ contract BasketMathTest is Test {
     }
 }
 
-contract SwapPathTest is Test {
+contract SwapPathTest is BallastTest {
     LibraryHarness private h = new LibraryHarness();
 
     function testFuzz_decodesWhatWasEncoded(address a, uint24 f1, address b, uint24 f2, address c) public pure {
@@ -88,6 +75,17 @@ contract SwapPathTest is Test {
         assertEq(SwapPath.reverse(reversed), path);
     }
 
+    function test_poolAddressIsTheFactorysCreate2Address() public pure {
+        // Ethereum mainnet: the USDC/WETH 0.05% pool of the canonical factory, either token order.
+        address factory = 0x1F98431c8aD98523631AE4a59f267346ea31F984;
+        address usdc = 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48;
+        address weth = 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2;
+        assertEq(SwapPath.pool(factory, usdc, weth, 500), 0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640);
+        assertEq(SwapPath.pool(factory, weth, usdc, 500), 0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640);
+        // The 0.3% pool of the same pair is another address.
+        assertEq(SwapPath.pool(factory, usdc, weth, 3000), 0x8ad599c3A0ff1De082011EFDDc58f1908eb6e6D8);
+    }
+
     function testFuzz_rejectsMalformedLengths(uint8 length) public {
         vm.assume(length < 43 || (uint256(length) - 20) % 23 != 0);
         vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(length)));
@@ -95,7 +93,7 @@ contract SwapPathTest is Test {
     }
 }
 
-contract TwapMathTest is Test {
+contract TwapMathTest is BallastTest {
     function testFuzz_quoteRoundTripNeverCreatesValue(int24 tick, uint128 amount) public pure {
         tick = int24(bound(tick, -400_000, 400_000));
         uint256 out = TwapMath.quoteAtTick(tick, amount, true);
@@ -109,6 +107,16 @@ contract TwapMathTest is Test {
         // A higher tick means token0 is worth more token1.
         assertLe(TwapMath.quoteAtTick(tick, amount, true), TwapMath.quoteAtTick(tick + 1, amount, true));
         assertGe(TwapMath.quoteAtTick(tick, amount, false), TwapMath.quoteAtTick(tick + 1, amount, false));
+    }
+
+    function testFuzz_virtualReservesAreWorthTheSameOnBothSides(int24 tick, uint96 liquidity) public pure {
+        tick = int24(bound(tick, -200_000, 200_000));
+        liquidity = uint96(bound(liquidity, 1e12, type(uint96).max));
+        uint256 reserve0 = TwapMath.virtualReserve(tick, liquidity, false);
+        uint256 reserve1 = TwapMath.virtualReserve(tick, liquidity, true);
+        // reserve0 * price = L / sqrtP * sqrtP^2 = L * sqrtP = reserve1.
+        assertApproxEqRel(TwapMath.quoteAtTick(tick, reserve0, true), reserve1, 1e12, "equal value at the price");
+        assertEq(TwapMath.virtualReserve(0, liquidity, true), liquidity, "at parity, each side is L");
     }
 
     function test_quoteAtTickZeroIsParity() public pure {

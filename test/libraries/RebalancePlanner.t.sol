@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Test} from "forge-std/Test.sol";
+import {BallastTest} from "../helpers/BallastTest.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {RebalancePlanner} from "../../contracts/libraries/RebalancePlanner.sol";
 
 /// @notice The planner's promises, under fuzzing, for a base asset and three tokens with any values,
 /// targets, bands, caps and direct routes.
-contract RebalancePlannerTest is Test {
+contract RebalancePlannerTest is BallastTest {
     uint256 private constant BPS = 10_000;
     uint256 private constant N = 4;
 
@@ -17,11 +17,11 @@ contract RebalancePlannerTest is Test {
         uint16[] targets;
         uint256[] masks;
         uint256 band;
-        uint256 cap;
+        uint256[] caps;
         uint256 total;
     }
 
-    function _case(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16 cap)
+    function _case(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16[3] memory cap)
         private
         pure
         returns (Case memory c)
@@ -42,9 +42,24 @@ contract RebalancePlannerTest is Test {
         if (routes & 2 != 0) (c.masks[1], c.masks[3]) = (c.masks[1] | 1 << 3, c.masks[3] | 1 << 1);
         if (routes & 4 != 0) (c.masks[2], c.masks[3]) = (c.masks[2] | 1 << 3, c.masks[3] | 1 << 2);
         c.band = bound(band, 0, 5_000);
-        c.cap = bound(cap, 10, 10_000);
         for (uint256 i; i < N; ++i) {
             c.total += c.values[i];
+        }
+        // Each token its own cap, from 0.1% to 100% of NAV.
+        c.caps = new uint256[](N);
+        for (uint256 i = 1; i < N; ++i) {
+            c.caps[i] = Math.mulDiv(c.total, bound(cap[i - 1], 10, 10_000), BPS);
+        }
+    }
+
+    function _outOfBand(Case memory c, uint256 i) private pure returns (bool) {
+        return (i != 0 && c.targets[i] == 0) || _gap(c, c.values, i) * BPS >= c.band * c.total;
+    }
+
+    function _caps(uint256 n, uint256 cap) private pure returns (uint256[] memory caps) {
+        caps = new uint256[](n);
+        for (uint256 i = 1; i < n; ++i) {
+            caps[i] = cap;
         }
     }
 
@@ -84,12 +99,12 @@ contract RebalancePlannerTest is Test {
         }
     }
 
-    function testFuzz_tradesAreWellFormed(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16 cap)
+    function testFuzz_tradesAreWellFormed(uint96[4] memory raw, uint16[3] memory w, uint8 routes, uint16 band, uint16[3] memory cap)
         public
         pure
     {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
         assertLe(trades.length, N - 1, "at most n - 1 swaps");
         // The base asset in hand as the trades run in order: sells to it come before buys with it.
         uint256 base = c.values[0];
@@ -113,15 +128,14 @@ contract RebalancePlannerTest is Test {
         uint16[3] memory w,
         uint8 routes,
         uint16 band,
-        uint16 cap
+        uint16[3] memory cap
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
         (uint256[] memory after_, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
-        uint256 capValue = Math.mulDiv(c.total, c.cap, BPS);
         for (uint256 i = 1; i < N; ++i) {
             assertTrue(sold[i] == 0 || bought[i] == 0, "a token is sold or bought, not both");
-            assertLe(sold[i] + bought[i], capValue, "each token trades at most MaxTradeBps of NAV");
+            assertLe(sold[i] + bought[i], c.caps[i], "each token trades at most its cap");
             assertLe(_gap(c, after_, i), _gap(c, c.values, i), "no token's gap grows");
             uint256 t = _target(c, i);
             if (c.values[i] >= t) assertGe(after_[i], t, "an overweight token never goes under");
@@ -136,17 +150,22 @@ contract RebalancePlannerTest is Test {
         uint16[3] memory w,
         uint8 routes,
         uint16 band,
-        uint16 cap
+        uint16[3] memory cap
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
         vm.assume(c.total >= 1e12);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
         (uint256[] memory after_,,) = _apply(c, trades);
         uint256 before = _maxGap(c, c.values);
         uint256 afterwards = _maxGap(c, after_);
         assertLe(afterwards, before + N, "drift never increases");
-        // Due: the largest gap is out of band and worth more than rounding dust.
-        if (before * BPS >= Math.max(c.band, 1) * c.total) {
+        // Due: the largest gap is out of band and worth more than rounding dust, and no cap is so small
+        // that the trade it allows is dust.
+        bool capsAboveDust = true;
+        for (uint256 i = 1; i < N; ++i) {
+            if (c.caps[i] <= c.total / 1_000_000) capsAboveDust = false;
+        }
+        if (capsAboveDust && before * BPS >= Math.max(c.band, 1) * c.total) {
             assertGt(trades.length, 0, "a due basket gets trades");
             assertLt(afterwards, before, "and its drift decreases");
         }
@@ -157,19 +176,19 @@ contract RebalancePlannerTest is Test {
         uint16[3] memory w,
         uint8 routes,
         uint16 band,
-        uint16 cap
+        uint16[3] memory cap
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.cap);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
         (, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
-        // What the out-of-band tokens want to sell and buy, and the base asset's room either way.
-        uint256 capValue = Math.mulDiv(c.total, c.cap, BPS);
+        // What the out-of-band tokens (and those wound down to a zero target) want to sell and buy, and
+        // the base asset's room either way.
         (uint256 supply, uint256 demand, uint256 baseRoomToBuy, uint256 baseRoomToSell) = (0, 0, 0, 0);
         for (uint256 i; i < N; ++i) {
             uint256 gap = _gap(c, c.values, i);
-            uint256 want = i == 0 ? gap : Math.min(gap, capValue);
+            uint256 want = i == 0 ? gap : Math.min(gap, c.caps[i]);
             bool over = c.values[i] > _target(c, i);
-            if (gap * BPS >= c.band * c.total) {
+            if (_outOfBand(c, i)) {
                 if (over) supply += want;
                 else demand += want;
             } else if (i == 0) {
@@ -178,7 +197,7 @@ contract RebalancePlannerTest is Test {
             }
         }
         for (uint256 i = 1; i < N; ++i) {
-            if (_gap(c, c.values, i) * BPS >= c.band * c.total) continue;
+            if (_outOfBand(c, i)) continue;
             if (bought[i] != 0) assertGt(supply, demand + baseRoomToBuy, "an in-band token is bought only when needed");
             if (sold[i] != 0) assertGt(demand, supply + baseRoomToSell, "an in-band token is sold only when needed");
         }
@@ -191,14 +210,14 @@ contract RebalancePlannerTest is Test {
         c.targets = new uint16[](N);
         (c.targets[0], c.targets[1], c.targets[2], c.targets[3]) = (2_500, 2_500, 2_500, 2_500);
         c.masks = new uint256[](N);
-        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 10_000);
+        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, _caps(N, 10_000e6));
         assertEq(hub.length, 2, "through the base asset: sell, then buy");
         assertEq(hub[0].from, 1);
         assertEq(hub[0].to, 0);
         assertEq(hub[1].from, 0);
         assertEq(hub[1].to, 2);
         (c.masks[1], c.masks[2]) = (1 << 2, 1 << 1);
-        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 10_000);
+        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, _caps(N, 10_000e6));
         assertEq(direct.length, 1, "one direct swap");
         assertEq(direct[0].from, 1);
         assertEq(direct[0].to, 2);
@@ -210,14 +229,28 @@ contract RebalancePlannerTest is Test {
         (values[0], values[1]) = (10_000e6, 0);
         uint16[] memory targets = new uint16[](2);
         (targets[0], targets[1]) = (5_000, 5_000);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, 1_000);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, _caps(2, 1_000e6));
         assertEq(trades.length, 1);
-        assertEq(trades[0].value, 1_000e6, "10% of NAV, not the 50% gap");
+        assertEq(trades[0].value, 1_000e6, "the cap, not the 50% gap");
+    }
+
+    function test_sellsAZeroTargetHoldingWhateverItsSize() public pure {
+        uint256[] memory values = new uint256[](3);
+        // 0.5 bp of NAV in a token wound down to a zero target: inside any band, sold all the same, to the
+        // base asset, which is as far under its target and absorbs it.
+        (values[0], values[1], values[2]) = (4_999.5e6, 5_000e6, 0.5e6);
+        uint16[] memory targets = new uint16[](3);
+        (targets[0], targets[1], targets[2]) = (5_000, 5_000, 0);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](3), 100, _caps(3, 1e30));
+        assertEq(trades.length, 1);
+        assertEq(trades[0].from, 2);
+        assertEq(trades[0].to, 0);
+        assertEq(trades[0].value, 0.5e6);
     }
 
     function test_plansNothingForAnEmptyBasket() public pure {
         RebalancePlanner.Trade[] memory trades =
-            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, 10_000);
+            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, _caps(3, 1e30));
         assertEq(trades.length, 0);
     }
 }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { signedBy } from "../helpers/assertions.js";
-import { donateBasket, govern, marketSwap, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
+import { donateBasket, govern, marketSwap, Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast } from "../helpers/vault.js";
 
 describe("RebalancingVault: depositors", function () {
   const suite = useBallast();
@@ -46,14 +46,15 @@ describe("RebalancingVault: depositors", function () {
       await expect(vault.mint(0, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
     });
 
-    it("rejects deposits while paused, and maxDeposit/maxMint say 0", async function () {
+    it("rejects deposits while paused, saying until when, and maxDeposit/maxMint say 0", async function () {
       const f = await load();
       await signedBy(f.vault, f.signers.guardian).pause();
+      const until = await f.vault.pausedUntil();
       expect(await f.vault.maxDeposit(f.signers.alice.address)).to.equal(0n);
       expect(await f.vault.maxMint(f.signers.alice.address)).to.equal(0n);
       const vault = signedBy(f.vault, f.signers.alice);
-      await expect(vault.deposit(USDC(1), f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
-      await expect(vault.mint(10n ** 12n, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "EnforcedPause");
+      await expect(vault.deposit(USDC(1), f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "VaultPaused").withArgs(until);
+      await expect(vault.mint(10n ** 12n, f.signers.alice.address)).to.be.revertedWithCustomError(f.vault, "VaultPaused").withArgs(until);
     });
 
     it("says 0 in maxDeposit/maxMint while the oracle cannot price a holding, even with no cap", async function () {
@@ -75,7 +76,7 @@ describe("RebalancingVault: depositors", function () {
       const f = await load();
       const { alice } = f.signers;
       const gov = await timelockSigner(suite.connection, f);
-      await signedBy(f.vault, gov).setParameter(7, USDC(10_000)); // DepositCap
+      await signedBy(f.vault, gov).setParameter(Parameter.DepositCap, USDC(10_000));
       const vault = signedBy(f.vault, alice);
       await vault.deposit(USDC(6_000), alice.address);
       expect(await f.vault.maxDeposit(alice.address)).to.equal(USDC(4_000));
@@ -179,14 +180,39 @@ describe("RebalancingVault: depositors", function () {
       await expect(vault.redeem(1, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
     });
 
-    it("keeps working while paused", async function () {
+    it("stop while paused (the guardian pauses when it doubts the oracle that prices them), and the max* views say 0", async function () {
       const f = await load();
       const { alice } = f.signers;
       await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
       await signedBy(f.vault, f.signers.guardian).pause();
-      await signedBy(f.vault, alice).withdraw(USDC(400), alice.address, alice.address);
-      await signedBy(f.vault, alice).redeem(await f.vault.maxRedeem(alice.address), alice.address, alice.address);
+      expect(await f.vault.maxWithdraw(alice.address)).to.equal(0n);
+      expect(await f.vault.maxRedeem(alice.address)).to.equal(0n);
+      const vault = signedBy(f.vault, alice);
+      await expect(vault.withdraw(USDC(400), alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultPaused");
+      await expect(vault.redeem(10n ** 12n, alice.address, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultPaused");
+      // In kind, the way out stays open.
+      await vault.redeemInKind(await f.vault.balanceOf(alice.address), alice.address, alice.address);
       expect(await f.vault.balanceOf(alice.address)).to.equal(0n);
+    });
+
+    it("maxRedeem never offers shares that would pay nothing (EIP-4626: redeem must accept maxRedeem)", async function () {
+      const f = await load();
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(1_000_000), alice.address);
+      await signedBy(f.vault, bob).deposit(USDC(1_000), bob.address);
+      await donateBasket(f, 1_000_000n);
+      // Alice redeems down to one base unit of idle USDC: bob's shares could claim it, but would be paid nothing.
+      const vault = await f.vault.getAddress();
+      const idle = await f.usdc.balanceOf(vault);
+      await signedBy(f.vault, alice).withdraw(idle - 1n, alice.address, alice.address);
+      expect(await f.usdc.balanceOf(vault)).to.equal(1n);
+      const max = await f.vault.maxRedeem(bob.address);
+      if (max > 0n) {
+        expect(await f.vault.previewRedeem(max), "maxRedeem pays something").to.be.greaterThan(0n);
+        await signedBy(f.vault, bob).redeem(max, bob.address, bob.address);
+      } else {
+        expect(await f.vault.previewRedeem(await f.vault.maxRedeem(bob.address))).to.equal(0n);
+      }
     });
   });
 
@@ -223,7 +249,6 @@ describe("RebalancingVault: depositors", function () {
       const { alice } = f.signers;
       await signedBy(f.vault, alice).deposit(USDC(1_000), alice.address);
       await donateBasket(f, 1_000n);
-      await signedBy(f.vault, f.signers.guardian).pause();
       // The oracle loses its route for WBTC (a pool retired, a route mis-set): it cannot value WBTC.
       await govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
       await expect(f.vault.totalAssets()).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
@@ -233,6 +258,7 @@ describe("RebalancingVault: depositors", function () {
         f.oracle,
         "OracleNoRoute",
       );
+      await signedBy(f.vault, f.signers.guardian).pause();
 
       const shares = await f.vault.balanceOf(alice.address);
       await signedBy(f.vault, alice).redeemInKind(shares, alice.address, alice.address);
@@ -278,40 +304,47 @@ describe("RebalancingVault: depositors", function () {
       expect(attackerValue, "attacker recovers about half the donation at most").to.be.lessThan(USDC(500_001));
     });
 
-    it("a price jump the TWAP has not caught up with cannot be used to enter cheap and leave rich", async function () {
+    it("after a price jump the TWAP has not caught up with, deposits pay the new price, or are refused until the TWAP agrees", async function () {
       const f = await load();
       const { alice, attacker, carol } = f.signers;
       await signedBy(f.vault, alice).deposit(USDC(100_000), alice.address);
       await donateBasket(f, 1_000_000n);
-      // The market moves: WETH and WBTC jump (real swaps, $20M into each pool).
-      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(20_000_000));
-      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(20_000_000));
-      // The TWAP still says the old prices: a TWAP-only vault would sell shares too cheap now.
+      // WETH jumps about 4% (a real swap, in a block of its own); the TWAP still says the old price.
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
+      await suite.connection.networkHelpers.time.increase(12);
       const atTwap = await f.vault.convertToShares(USDC(100_000));
       const atBound = await f.vault.previewDeposit(USDC(100_000));
-      expect(atBound, "deposits are priced at the higher, spot, value").to.be.lessThan((atTwap * 97n) / 100n);
-
-      await signedBy(f.vault, attacker).deposit(USDC(100_000), attacker.address);
-      await suite.connection.networkHelpers.time.increase(1800); // the TWAP catches up
-      const shares = await f.vault.balanceOf(attacker.address);
-      const out = await f.vault.previewRedeem(shares);
-      expect(out, "no profit from the lag").to.be.lessThanOrEqual(USDC(100_000));
+      expect(atBound, "deposits are priced at the new, higher price").to.be.lessThan((atTwap * 995n) / 1000n);
+      // A jump past the 5% bound: no deposit until the TWAP has caught up.
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(3_000_000));
+      await suite.connection.networkHelpers.time.increase(12);
+      expect(await f.vault.maxDeposit(attacker.address)).to.equal(0n);
+      await expect(signedBy(f.vault, attacker).deposit(USDC(100_000), attacker.address)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+      await suite.connection.networkHelpers.time.increase(TWAP_WINDOW);
+      expect(await f.vault.maxDeposit(attacker.address)).to.be.greaterThan(0n);
     });
 
-    it("a price drop the TWAP has not caught up with cannot be escaped at the old price", async function () {
+    it("after a price drop the TWAP has not caught up with, exits pay the new price, or are refused until the TWAP agrees", async function () {
       const f = await load();
       const { alice, bob, carol } = f.signers;
       await signedBy(f.vault, alice).deposit(USDC(600_000), alice.address);
       await signedBy(f.vault, bob).deposit(USDC(600_000), bob.address);
       await donateBasket(f, 1_000_000n);
-      const fair = await f.vault.previewRedeem(await f.vault.balanceOf(bob.address));
-      // WETH crashes (a real swap: 5,000 WETH sold into the pool).
-      await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 5_000n * 10n ** 18n);
       const shares = await f.vault.balanceOf(bob.address);
+      const fair = await f.vault.previewRedeem(shares);
+      // WETH drops about 4% (a real swap): the TWAP has not moved yet, the price the next block opens at has.
+      await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 400n * 10n ** 18n);
+      await suite.connection.networkHelpers.time.increase(12);
       const atTwap = await f.vault.convertToAssets(shares);
       const atBound = await f.vault.previewRedeem(shares);
       expect(atTwap, "the TWAP has not moved yet").to.be.closeTo(fair, fair / 1000n);
-      expect(atBound, "exits are priced at the lower, spot, value").to.be.lessThan((atTwap * 99n) / 100n);
+      expect(atBound, "exits are priced at the new, lower price").to.be.lessThan((atTwap * 995n) / 1000n);
+      // A drop past the 5% bound: no base-asset exit until the TWAP has caught up; in kind still works.
+      await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 1_200n * 10n ** 18n);
+      await suite.connection.networkHelpers.time.increase(12);
+      expect(await f.vault.maxRedeem(bob.address)).to.equal(0n);
+      await expect(signedBy(f.vault, bob).redeem(shares / 10n, bob.address, bob.address)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+      await signedBy(f.vault, bob).redeemInKind(shares / 10n, bob.address, bob.address);
     });
   });
 });

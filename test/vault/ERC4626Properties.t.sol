@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Test} from "forge-std/Test.sol";
+import {BallastTest} from "../helpers/BallastTest.sol";
 import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
 
 import {RebalancingVault} from "../../contracts/RebalancingVault.sol";
 import {IRebalancingVault} from "../../contracts/interfaces/IRebalancingVault.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
+import {BasketConfig} from "../../contracts/libraries/BasketConfig.sol";
 import {DemoToken} from "../../contracts/local/DemoToken.sol";
 import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
 
 /// @notice ERC-4626 properties of the vault under fuzzing: previews match what calls do, round trips
 /// never create value, max* limits hold, rounding favours the vault. The vault holds its base asset
 /// plus a donated balance of it (the TypeScript suites cover baskets priced by live pools).
-contract ERC4626PropertiesTest is Test {
+contract ERC4626PropertiesTest is BallastTest {
     RebalancingVault private vault;
     DemoToken private usdc;
     address private alice = makeAddr("alice");
@@ -28,7 +29,15 @@ contract ERC4626PropertiesTest is Test {
             abi.encode(factory, makeAddr("weth"))
         );
         UniswapV3TwapOracle oracle = new UniswapV3TwapOracle(
-            address(usdc), IUniswapV3Factory(factory), 1800, address(this), new address[](0), new bytes[](0)
+            address(usdc),
+            IUniswapV3Factory(factory),
+            12,
+            1800,
+            500,
+            address(this),
+            new address[](0),
+            new bytes[](0),
+            new uint80[](0)
         );
         address[] memory tokens = new address[](1);
         tokens[0] = address(usdc);
@@ -38,7 +47,7 @@ contract ERC4626PropertiesTest is Test {
             usdc,
             "Ballast",
             "BLST",
-            RebalancingVault.InitialConfig({
+            BasketConfig.InitialConfig({
                 oracle: IPriceOracle(address(oracle)),
                 router: router,
                 governor: address(this),
@@ -47,7 +56,7 @@ contract ERC4626PropertiesTest is Test {
                 tokens: tokens,
                 targetsBps: targets,
                 swapPaths: new bytes[](1),
-                parameters: IRebalancingVault.Parameters(500, 100, 100, 1000, 200, 7 days, 1 hours, 0),
+                parameters: IRebalancingVault.Parameters(500, 100, 100, 1000, 200, 7 days, 1 hours, 3 days, 0),
                 depositCap: type(uint256).max
             })
         );

@@ -24,17 +24,19 @@ describe("RebalancingVault: governance, guardian and construction", function () 
   const load = () => suite.load();
 
   describe("wiring", function () {
-    it("gives the timelock the governor and admin roles, the guardian pause and cancel, the keeper its role", async function () {
+    it("gives the timelock the governor and admin roles, the vault the timelock's cancel role, the guardian and the keeper theirs", async function () {
       const f = await load();
       const timelock = await f.timelock.getAddress();
       const { deployer, governance, guardian, keeper } = f.signers;
       expect(await f.vault.hasRole(await f.vault.GOVERNOR_ROLE(), timelock)).to.equal(true);
       expect(await f.vault.hasRole(await f.vault.DEFAULT_ADMIN_ROLE(), timelock)).to.equal(true);
       expect(await f.vault.hasRole(await f.vault.GOVERNOR_ROLE(), governance.address)).to.equal(false);
-      expect(await f.vault.hasRole(await f.vault.GUARDIAN_ROLE(), guardian.address)).to.equal(true);
+      expect(await f.vault.guardian()).to.equal(guardian.address);
       expect(await f.vault.hasRole(await f.vault.KEEPER_ROLE(), keeper.address)).to.equal(true);
       expect(await f.oracle.owner()).to.equal(timelock);
-      expect(await f.timelock.hasRole(await f.timelock.CANCELLER_ROLE(), guardian.address)).to.equal(true);
+      // The guardian cancels through the vault, which can refuse to cancel the guardian's replacement.
+      expect(await f.timelock.hasRole(await f.timelock.CANCELLER_ROLE(), await f.vault.getAddress())).to.equal(true);
+      expect(await f.timelock.hasRole(await f.timelock.CANCELLER_ROLE(), guardian.address)).to.equal(false);
       expect(await f.timelock.hasRole(await f.timelock.PROPOSER_ROLE(), governance.address)).to.equal(true);
       expect(await f.timelock.hasRole(await f.timelock.DEFAULT_ADMIN_ROLE(), deployer.address), "deployer renounced").to.equal(false);
       expect(await f.timelock.getMinDelay()).to.equal(BigInt(TIMELOCK_DELAY));
@@ -95,7 +97,11 @@ describe("RebalancingVault: governance, guardian and construction", function () 
         f.timelock,
         "AccessControlUnauthorizedAccount",
       );
-      await signedBy(f.timelock, f.signers.guardian).cancel(opId);
+      await expect(signedBy(f.vault, f.signers.alice).cancel(await f.timelock.getAddress(), vault, 0, data, ZeroHash, salt))
+        .to.be.revertedWithCustomError(f.vault, "VaultNotGuardian");
+      await expect(signedBy(f.vault, f.signers.guardian).cancel(await f.timelock.getAddress(), vault, 0, data, ZeroHash, salt))
+        .to.emit(f.timelock, "Cancelled")
+        .withArgs(opId);
       await suite.connection.networkHelpers.time.increase(TIMELOCK_DELAY);
       await expect(timelock.execute(vault, 0, data, ZeroHash, salt)).to.be.revertedWithCustomError(
         f.timelock,
@@ -106,9 +112,9 @@ describe("RebalancingVault: governance, guardian and construction", function () 
 
     it("changes the oracle's window within bounds only", async function () {
       const f = await load();
-      await expect(govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("setWindow", [3600])))
+      await expect(govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("setWindow", [2_000])))
         .to.emit(f.oracle, "WindowSet")
-        .withArgs(1800, 3600);
+        .withArgs(1800, 2_000);
       const gov = await timelockSigner(suite.connection, f);
       for (const bad of [599, 86_401]) {
         await expect(signedBy(f.oracle, gov).setWindow(bad))
@@ -127,6 +133,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       ["MaxSlippageBps", 1n, 500n],
       ["MaxTradeBps", 10n, 10_000n],
       ["MaxSpotDeviationBps", 10n, 2_000n],
+      ["PauseSeconds", 3600n, 14n * 24n * 3600n],
     ];
     for (const [name, min, max] of bounds) {
       it(`${name}: accepts [${min}, ${max}] and rejects what is outside`, async function () {
@@ -166,7 +173,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const { usdc, weth, wbtc, link } = f.tokens;
       await expect(gov.setTargets([usdc, weth, wbtc, link], [4000, 3000, 2000, 999]))
-        .to.be.revertedWithCustomError(f.vault, "BasketWeightsSum")
+        .to.be.revertedWithCustomError(f.vault, "VaultTargetsSum")
         .withArgs(9999);
       await expect(gov.setTargets([usdc, weth, wbtc], [4000, 4000, 2000]))
         .to.be.revertedWithCustomError(f.vault, "VaultLengthMismatch")
@@ -251,17 +258,15 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const factory = await f.factory.getAddress();
       const timelock = await f.timelock.getAddress();
-      const wrongBase = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [f.tokens.weth, factory, 1800, timelock, [], []]);
+      const oracleOf = (base: string, tokens: string[], paths: string[]) =>
+        suite.connection.ethers.deployContract("UniswapV3TwapOracle", [base, factory, 12, 1800, 500, timelock, tokens, paths, tokens.map(() => 0)]);
+      const wrongBase = await oracleOf(f.tokens.weth, [], []);
       await expect(gov.setOracle(await wrongBase.getAddress()))
         .to.be.revertedWithCustomError(f.vault, "VaultOracleBaseMismatch")
         .withArgs(f.tokens.usdc, f.tokens.weth);
-      const partial = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
-        f.tokens.usdc, factory, 1800, timelock, [f.tokens.weth], [f.paths[0]],
-      ]);
+      const partial = await oracleOf(f.tokens.usdc, [f.tokens.weth], [f.paths[0]]);
       await expect(gov.setOracle(await partial.getAddress())).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
-      const full = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
-        f.tokens.usdc, factory, 1800, timelock, [f.tokens.weth, f.tokens.wbtc, f.tokens.link], f.paths,
-      ]);
+      const full = await oracleOf(f.tokens.usdc, [f.tokens.weth, f.tokens.wbtc, f.tokens.link], f.paths);
       await expect(gov.setOracle(await full.getAddress()))
         .to.emit(f.vault, "OracleSet")
         .withArgs(await f.oracle.getAddress(), await full.getAddress());
@@ -270,16 +275,89 @@ describe("RebalancingVault: governance, guardian and construction", function () 
   });
 
   describe("guardian", function () {
-    it("pauses and unpauses; nobody else can", async function () {
+    it("pauses and unpauses; nobody else can, and with no guardian nobody can pause", async function () {
       const f = await load();
       const { guardian, alice, governance } = f.signers;
       for (const who of [alice, governance]) {
-        await expect(signedBy(f.vault, who).pause()).to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
+        await expect(signedBy(f.vault, who).pause()).to.be.revertedWithCustomError(f.vault, "VaultNotGuardian").withArgs(who.address);
       }
       await expect(signedBy(f.vault, guardian).pause()).to.emit(f.vault, "Paused");
-      await expect(signedBy(f.vault, alice).unpause()).to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
-      await expect(signedBy(f.vault, guardian).unpause()).to.emit(f.vault, "Unpaused");
+      expect(await f.vault.paused()).to.equal(true);
+      await expect(signedBy(f.vault, alice).unpause()).to.be.revertedWithCustomError(f.vault, "VaultNotGuardian");
+      await expect(signedBy(f.vault, guardian).unpause()).to.emit(f.vault, "Unpaused").withArgs(guardian.address);
       await signedBy(f.vault, alice).deposit(USDC(1), alice.address);
+      await govern(suite.connection, f, f.vault, f.vault.interface.encodeFunctionData("setGuardian", [ZeroAddress]));
+      await expect(signedBy(f.vault, guardian).pause()).to.be.revertedWithCustomError(f.vault, "VaultNotGuardian");
+    });
+
+    // Old design: a pause lasted until the guardian lifted it.
+    it("pauses for PauseSeconds at most, unless renewed", async function () {
+      const f = await load();
+      const { guardian, alice } = f.signers;
+      const pauseSeconds = Number((await f.vault.parameters()).pauseSeconds);
+      expect(pauseSeconds).to.equal(3 * 24 * 3600);
+      await signedBy(f.vault, guardian).pause();
+      const start = await suite.connection.networkHelpers.time.latest();
+      expect(await f.vault.pausedUntil()).to.equal(BigInt(start + pauseSeconds));
+      await suite.connection.networkHelpers.time.increase(pauseSeconds - 10);
+      expect(await f.vault.paused()).to.equal(true);
+      // Renewed before it ends: another PauseSeconds from now.
+      await expect(signedBy(f.vault, guardian).pause()).to.emit(f.vault, "Paused");
+      await suite.connection.networkHelpers.time.increase(pauseSeconds - 10);
+      expect(await f.vault.paused()).to.equal(true);
+      await suite.connection.networkHelpers.time.increase(20);
+      expect(await f.vault.paused(), "expired").to.equal(false);
+      await signedBy(f.vault, alice).deposit(USDC(1), alice.address);
+    });
+
+    // Old design: governance scheduled the guardian's removal, and the guardian cancelled it, every time.
+    it("cannot cancel its own replacement, alone or as a one-call batch, but can cancel a batch that bundles it with more", async function () {
+      const f = await load();
+      const { governance, guardian, carol } = f.signers;
+      const timelock = signedBy(f.timelock, governance);
+      const timelockAddress = await f.timelock.getAddress();
+      const vault = await f.vault.getAddress();
+      const replace = f.vault.interface.encodeFunctionData("setGuardian", [carol.address]);
+      const asGuardian = signedBy(f.vault, guardian);
+
+      await timelock.schedule(vault, 0, replace, ZeroHash, id("replace"), TIMELOCK_DELAY);
+      await expect(asGuardian.cancel(timelockAddress, vault, 0, replace, ZeroHash, id("replace")))
+        .to.be.revertedWithCustomError(f.vault, "VaultGuardianReplacementNotCancellable");
+      await timelock.scheduleBatch([vault], [0], [replace], ZeroHash, id("replace-batch"), TIMELOCK_DELAY);
+      await expect(asGuardian.cancelBatch(timelockAddress, [vault], [0], [replace], ZeroHash, id("replace-batch")))
+        .to.be.revertedWithCustomError(f.vault, "VaultGuardianReplacementNotCancellable");
+      // Bundled with another change, the bundle stays cancellable: bundling cannot shield that change.
+      const bundle = [replace, f.vault.interface.encodeFunctionData("setParameter", [Parameter.MaxSlippageBps, 500])];
+      await timelock.scheduleBatch([vault, vault], [0, 0], bundle, ZeroHash, id("bundle"), TIMELOCK_DELAY);
+      const bundleId = await f.timelock.hashOperationBatch([vault, vault], [0, 0], bundle, ZeroHash, id("bundle"));
+      await expect(asGuardian.cancelBatch(timelockAddress, [vault, vault], [0, 0], bundle, ZeroHash, id("bundle")))
+        .to.emit(f.timelock, "Cancelled")
+        .withArgs(bundleId);
+      // Only on a timelock that governs this vault.
+      await expect(asGuardian.cancel(carol.address, vault, 0, replace, ZeroHash, id("x")))
+        .to.be.revertedWithCustomError(f.vault, "VaultGuardianReplacementNotCancellable");
+      const other = f.vault.interface.encodeFunctionData("setParameter", [Parameter.MaxSlippageBps, 500]);
+      await expect(asGuardian.cancel(carol.address, vault, 0, other, ZeroHash, id("x")))
+        .to.be.revertedWithCustomError(f.vault, "VaultNotGovernor")
+        .withArgs(carol.address);
+
+      // After the delay, anyone executes the replacement: the new guardian lifts the old one's pause.
+      await asGuardian.pause();
+      await suite.connection.networkHelpers.time.increase(TIMELOCK_DELAY);
+      await expect(signedBy(f.timelock, f.signers.alice).execute(vault, 0, replace, ZeroHash, id("replace")))
+        .to.emit(f.vault, "GuardianSet")
+        .withArgs(guardian.address, carol.address);
+      await expect(asGuardian.unpause()).to.be.revertedWithCustomError(f.vault, "VaultNotGuardian");
+      await signedBy(f.vault, carol).unpause();
+      expect(await f.vault.paused()).to.equal(false);
+    });
+
+    it("replaces the guardian only through governance", async function () {
+      const f = await load();
+      await expect(signedBy(f.vault, f.signers.guardian).setGuardian(f.signers.alice.address))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
+      await expect(signedBy(f.vault, f.signers.governance).setGuardian(f.signers.alice.address))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
     });
   });
 
@@ -314,7 +392,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       ["the base asset missing", (f) => ({ tokens: [f.tokens.weth], targetsBps: [10_000], swapPaths: [f.paths[0]] }), "VaultBaseNotInBasket"],
       ["the base asset twice", (f) => ({ tokens: [f.tokens.usdc, f.tokens.usdc], targetsBps: [5000, 5000], swapPaths: ["0x", "0x"] }), "VaultDuplicateToken"],
       ["a token twice", (f) => ({ tokens: [f.tokens.usdc, f.tokens.weth, f.tokens.weth], targetsBps: [4000, 3000, 3000], swapPaths: ["0x", f.paths[0], f.paths[0]] }), "VaultDuplicateToken"],
-      ["weights not summing to 10,000", () => ({ targetsBps: [4000, 3000, 2000, 1001] }), "BasketWeightsSum"],
+      ["weights not summing to 10,000", () => ({ targetsBps: [4000, 3000, 2000, 1001] }), "VaultTargetsSum"],
       ["fewer weights than tokens", () => ({ targetsBps: [4000, 3000, 3000] }), "VaultLengthMismatch"],
       ["fewer paths than tokens", (f) => ({ swapPaths: ["0x", f.paths[0]] }), "VaultLengthMismatch"],
       ["a path to the wrong token", (f) => ({ swapPaths: ["0x", f.paths[1], f.paths[1], f.paths[2]] }), "VaultBadSwapPath"],

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// The external functions below take memory on purpose: the vault passes its constructor's
+// configuration and calldata alike.
+// solhint-disable gas-calldata-parameters
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
+import {Holding} from "../types/Holding.sol";
+import {VaultState} from "../types/VaultState.sol";
+import {BasketMath} from "./BasketMath.sol";
+import {SwapPath} from "./SwapPath.sol";
+import {Valuation} from "./Valuation.sol";
+
+/// @title BasketConfig
+/// @notice What governance changes in the vault: the basket (listing, removing, writing off, sweeping
+/// what it no longer holds), swap paths and direct routes, targets, parameters and the oracle. An
+/// external library run by the vault with DELEGATECALL, in the vault's context, so that the vault stays
+/// within the contract size limit; it checks every input and emits every change with its old value.
+library BasketConfig {
+    using SafeERC20 for IERC20;
+    using SwapPath for bytes;
+
+    uint256 public constant MAX_TOKENS = 16;
+    /// @notice A holding worth at most this many basis points of NAV (and at least one whole base unit)
+    /// is dust that `removeToken` may leave behind: a hundred times what a rebalance leaves unsold
+    /// (RebalancePlanner.DUST_PPM), so that governance can remove a wound-down token, while a donation
+    /// that blocks removal costs its donor one basis point of NAV each time, paid to the holders.
+    uint256 public constant REMOVAL_DUST_BPS = 1;
+
+    /// @notice The vault's configuration at deployment.
+    struct InitialConfig {
+        IPriceOracle oracle;
+        address router;
+        address governor;
+        address guardian;
+        address keeper;
+        address[] tokens;
+        uint16[] targetsBps;
+        bytes[] swapPaths;
+        IRebalancingVault.Parameters parameters;
+        uint256 depositCap;
+    }
+
+    // ================================================================== deployment
+
+    /// @notice Lists the base asset and the configured tokens, sets targets, every parameter and the
+    /// oracle, each checked as governance's own changes are.
+    function init(VaultState storage s, address base, InitialConfig memory config, address factory) external {
+        uint256 n = config.tokens.length;
+        if (config.targetsBps.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.targetsBps.length);
+        if (config.swapPaths.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.swapPaths.length);
+        _list(s, base, "", factory, config.router);
+        bool hasBase;
+        for (uint256 i; i < n; ++i) {
+            if (config.tokens[i] == base) {
+                if (hasBase) revert IRebalancingVault.VaultDuplicateToken(base);
+                hasBase = true;
+            } else {
+                _list(s, config.tokens[i], config.swapPaths[i], factory, config.router);
+            }
+        }
+        if (!hasBase) revert IRebalancingVault.VaultBaseNotInBasket(base);
+        setTargets(s, config.tokens, config.targetsBps);
+        for (uint256 p; p <= uint256(type(IRebalancingVault.Parameter).max); ++p) {
+            setParameter(s, p, _parameterValue(config.parameters, config.depositCap, IRebalancingVault.Parameter(p)));
+        }
+        setOracle(s, config.oracle);
+        setGuardian(s, config.guardian);
+    }
+
+    // ================================================================== the basket
+
+    /// @notice See {IRebalancingVault-addToken}.
+    function addToken(VaultState storage s, address token, bytes memory path, address factory, address router)
+        external
+    {
+        uint8 decimals = _list(s, token, path, factory, router);
+        // The oracle must be able to value the token before anyone can hold it.
+        s.oracle.quote(token, 10 ** decimals);
+    }
+
+    /// @notice See {IRebalancingVault-removeToken}.
+    function removeToken(VaultState storage s, address token, address router) external {
+        (uint256 index, Holding memory h) = _zeroTarget(s, token);
+        uint256 balance = Valuation.held(s, h);
+        uint256 value = balance == 0 ? 0 : s.oracle.quote(token, balance);
+        uint256 maxDust = _maxDust(s);
+        if (value > maxDust) revert IRebalancingVault.VaultHoldingNotDust(token, value, maxDust);
+        _delist(s, index, router);
+        emit IRebalancingVault.TokenRemoved(token, balance);
+    }
+
+    /// @notice See {IRebalancingVault-writeOffToken}.
+    function writeOffToken(VaultState storage s, address token, address router) external {
+        (uint256 index, Holding memory h) = _zeroTarget(s, token);
+        uint256 balance = Valuation.held(s, h);
+        uint256 value;
+        if (balance != 0) {
+            // Written off because it may not be priceable: its value is reported when it is, 0 otherwise.
+            try s.oracle.quote(token, balance) returns (uint256 v) {
+                value = v;
+            } catch {}
+        }
+        _delist(s, index, router);
+        emit IRebalancingVault.TokenWrittenOff(token, balance, value);
+    }
+
+    /// @notice See {IRebalancingVault-sweep}.
+    function sweep(VaultState storage s, address token, address to) external returns (uint256 amount) {
+        if (to == address(0)) revert IRebalancingVault.VaultZeroAddress();
+        if (s.indexPlusOne[token] != 0) revert IRebalancingVault.VaultListedToken(token);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        uint256 owed = s.owed[token];
+        amount = balance > owed ? balance - owed : 0;
+        if (amount == 0) revert IRebalancingVault.VaultZeroAmount();
+        IERC20(token).safeTransfer(to, amount);
+        emit IRebalancingVault.Swept(token, to, amount);
+    }
+
+    /// @notice See {IRebalancingVault-setSwapPath}.
+    function setSwapPath(VaultState storage s, address token, bytes memory path, address factory) external {
+        if (_indexOf(s, token) == 0) revert IRebalancingVault.VaultBaseAsset(token);
+        _checkSwapPath(s, token, path, factory);
+        emit IRebalancingVault.SwapPathSet(token, s.swapPaths[token], path);
+        s.swapPaths[token] = path;
+    }
+
+    /// @notice See {IRebalancingVault-setPairPath}.
+    function setPairPath(VaultState storage s, address tokenA, address tokenB, bytes memory path, address factory)
+        external
+    {
+        uint256 a = _indexOf(s, tokenA);
+        uint256 b = _indexOf(s, tokenB);
+        if (a == 0 || b == 0 || a == b) revert IRebalancingVault.VaultBadPairPath(tokenA, tokenB, path);
+        if (path.length != 0 && !_leadsThroughPools(factory, path, tokenA, tokenB)) {
+            revert IRebalancingVault.VaultBadPairPath(tokenA, tokenB, path);
+        }
+        _setPairPath(s, tokenA, tokenB, path);
+        _rebuildPairMasks(s);
+    }
+
+    /// @notice See {IRebalancingVault-setTargets}.
+    function setTargets(VaultState storage s, address[] memory tokens, uint16[] memory targetsBps) public {
+        uint256 n = s.holdings.length;
+        if (tokens.length != n) revert IRebalancingVault.VaultLengthMismatch(n, tokens.length);
+        if (targetsBps.length != n) revert IRebalancingVault.VaultLengthMismatch(n, targetsBps.length);
+        uint256 sum = BasketMath.sum(targetsBps);
+        if (sum != BasketMath.BPS) revert IRebalancingVault.VaultTargetsSum(sum);
+        uint16[] memory old = Valuation.targets(s);
+        // Every basket token exactly once: n distinct listed tokens cover the basket.
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            uint256 index = _indexOf(s, tokens[i]);
+            if (seen & (1 << index) != 0) revert IRebalancingVault.VaultDuplicateToken(tokens[i]);
+            seen |= 1 << index;
+            s.holdings[index].targetBps = targetsBps[i];
+        }
+        emit IRebalancingVault.TargetsSet(Valuation.tokens(s), old, Valuation.targets(s));
+    }
+
+    // ================================================================== parameters and roles
+
+    /// @notice See {IRebalancingVault-setParameter}. `index` is the `Parameter`'s number: an enum in an
+    /// external library function's ABI is a type name that ABI tools cannot read.
+    function setParameter(VaultState storage s, uint256 index, uint256 value) public {
+        IRebalancingVault.Parameter parameter = IRebalancingVault.Parameter(index);
+        (uint256 min, uint256 max) = parameterBounds(index);
+        if (value < min || value > max) revert IRebalancingVault.VaultParameterOutOfBounds(parameter, value, min, max);
+        uint256 old = _parameterValue(s.params, s.depositCap, parameter);
+        // The bounds above fit every field's width, so the casts below cannot truncate.
+        IRebalancingVault.Parameters storage p = s.params;
+        if (parameter == IRebalancingVault.Parameter.DriftThresholdBps) p.driftThresholdBps = uint16(value);
+        else if (parameter == IRebalancingVault.Parameter.MinDriftBps) p.minDriftBps = uint16(value);
+        else if (parameter == IRebalancingVault.Parameter.RebalanceIntervalSeconds) {
+            p.rebalanceIntervalSeconds = uint32(value);
+        }
+        else if (parameter == IRebalancingVault.Parameter.CooldownSeconds) p.cooldownSeconds = uint32(value);
+        else if (parameter == IRebalancingVault.Parameter.MaxSlippageBps) p.maxSlippageBps = uint16(value);
+        else if (parameter == IRebalancingVault.Parameter.MaxTradeBps) p.maxTradeBps = uint16(value);
+        else if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) p.maxSpotDeviationBps = uint16(value);
+        else if (parameter == IRebalancingVault.Parameter.PauseSeconds) p.pauseSeconds = uint32(value);
+        else s.depositCap = value;
+        emit IRebalancingVault.ParameterSet(parameter, old, value);
+    }
+
+    /// @notice See {IRebalancingVault-parameterBounds}; `index` as for `setParameter`.
+    function parameterBounds(uint256 index) public pure returns (uint256 min, uint256 max) {
+        IRebalancingVault.Parameter parameter = IRebalancingVault.Parameter(index);
+        if (parameter == IRebalancingVault.Parameter.DriftThresholdBps) return (0, 5_000);
+        if (parameter == IRebalancingVault.Parameter.MinDriftBps) return (1, 5_000);
+        if (parameter == IRebalancingVault.Parameter.RebalanceIntervalSeconds) return (0, 365 days);
+        if (parameter == IRebalancingVault.Parameter.CooldownSeconds) return (1 minutes, 7 days);
+        if (parameter == IRebalancingVault.Parameter.MaxSlippageBps) return (1, 500);
+        if (parameter == IRebalancingVault.Parameter.MaxTradeBps) return (10, 10_000);
+        if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) return (10, 2_000);
+        if (parameter == IRebalancingVault.Parameter.PauseSeconds) return (1 hours, 14 days);
+        return (0, type(uint256).max); // DepositCap
+    }
+
+    /// @notice See {IRebalancingVault-setOracle}.
+    function setOracle(VaultState storage s, IPriceOracle newOracle) public {
+        if (address(newOracle) == address(0)) revert IRebalancingVault.VaultZeroAddress();
+        address base = s.holdings[0].token;
+        address oracleBase = newOracle.BASE();
+        if (oracleBase != base) revert IRebalancingVault.VaultOracleBaseMismatch(base, oracleBase);
+        // The new oracle must price every holding now; its own error says which cannot.
+        for (uint256 i = 1; i < s.holdings.length; ++i) {
+            Holding memory h = s.holdings[i];
+            newOracle.quote(h.token, 10 ** h.decimals);
+        }
+        emit IRebalancingVault.OracleSet(address(s.oracle), address(newOracle));
+        s.oracle = newOracle;
+    }
+
+    /// @notice See {IRebalancingVault-setGuardian}.
+    function setGuardian(VaultState storage s, address newGuardian) public {
+        emit IRebalancingVault.GuardianSet(s.guardian, newGuardian);
+        s.guardian = newGuardian;
+    }
+
+    // ================================================================== internal
+
+    function _indexOf(VaultState storage s, address token) private view returns (uint256) {
+        uint256 i = s.indexPlusOne[token];
+        if (i == 0) revert IRebalancingVault.VaultUnknownToken(token);
+        return i - 1;
+    }
+
+    /// @dev A listed token other than the base asset, whose target is zero: its index and holding.
+    function _zeroTarget(VaultState storage s, address token) private view returns (uint256 index, Holding memory h) {
+        index = _indexOf(s, token);
+        if (index == 0) revert IRebalancingVault.VaultBaseAsset(token);
+        h = s.holdings[index];
+        if (h.targetBps != 0) revert IRebalancingVault.VaultTargetNotZero(token, h.targetBps);
+    }
+
+    /// @dev REMOVAL_DUST_BPS of NAV, and at least one whole base unit; one whole unit while the basket
+    /// cannot be valued.
+    function _maxDust(VaultState storage s) private view returns (uint256) {
+        uint256 unit = 10 ** s.holdings[0].decimals;
+        (bool ok,,, uint256 nav) = Valuation.values(s, Valuation.Pricing.Mid, false);
+        return ok ? Math.max(unit, Math.mulDiv(nav, REMOVAL_DUST_BPS, BasketMath.BPS)) : unit;
+    }
+
+    /// @dev Adds `token` to the basket with a target of zero. Returns its decimals.
+    function _list(VaultState storage s, address token, bytes memory path, address factory, address router)
+        private
+        returns (uint8 decimals)
+    {
+        if (token == address(0)) revert IRebalancingVault.VaultZeroAddress();
+        if (s.indexPlusOne[token] != 0) revert IRebalancingVault.VaultDuplicateToken(token);
+        uint256 count = s.holdings.length;
+        if (count == MAX_TOKENS) revert IRebalancingVault.VaultTooManyTokens(count + 1, MAX_TOKENS);
+        try IERC20Metadata(token).decimals() returns (uint8 d) {
+            if (d > 36) revert IRebalancingVault.VaultBadToken(token);
+            decimals = d;
+        } catch {
+            revert IRebalancingVault.VaultBadToken(token);
+        }
+        // The base asset is listed first and needs no path.
+        if (s.holdings.length != 0) {
+            _checkSwapPath(s, token, path, factory);
+            s.swapPaths[token] = path;
+        }
+        s.holdings.push(Holding(token, 0, 0, decimals, false));
+        s.indexPlusOne[token] = s.holdings.length;
+        // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
+        // calls it, within that call. One approval at listing saves one per swap.
+        IERC20(token).forceApprove(router, type(uint256).max);
+        emit IRebalancingVault.TokenAdded(token, path);
+    }
+
+    /// @dev Removes the holding at `index` (not the base asset): its routes, its path, its approval.
+    function _delist(VaultState storage s, uint256 index, address router) private {
+        address token = s.holdings[index].token;
+        uint256 last = s.holdings.length - 1;
+        for (uint256 j = 1; j <= last; ++j) {
+            address other = s.holdings[j].token;
+            if (s.pairPaths[token][other].length != 0) _setPairPath(s, token, other, "");
+        }
+        Holding memory moved = s.holdings[last];
+        s.holdings[index] = moved;
+        s.indexPlusOne[moved.token] = index + 1;
+        s.holdings.pop();
+        delete s.indexPlusOne[token];
+        delete s.swapPaths[token];
+        // The moved holding changed index: every route bit that named it must follow.
+        _rebuildPairMasks(s);
+        // A token that froze the vault may refuse even this; the router is trusted either way.
+        try IERC20(token).approve(router, 0) {} catch {}
+    }
+
+    /// @dev A path must run from `token` to the base asset through pools that exist.
+    function _checkSwapPath(VaultState storage s, address token, bytes memory path, address factory) private view {
+        if (!_leadsThroughPools(factory, path, token, s.holdings[0].token)) {
+            revert IRebalancingVault.VaultBadSwapPath(token, path);
+        }
+    }
+
+    /// @dev Whether `path` is well formed, leads from `from` to `to`, and every pool on it exists where
+    /// its address says (the vault finds pools by address when it sizes and checks trades).
+    function _leadsThroughPools(address factory, bytes memory path, address from, address to)
+        private
+        view
+        returns (bool)
+    {
+        if (!path.isWellFormed() || path.first() != from || path.last() != to) return false;
+        uint256 n = path.hops();
+        for (uint256 i; i < n; ++i) {
+            (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
+            address pool = IUniswapV3Factory(factory).getPool(tokenIn, tokenOut, fee);
+            if (pool == address(0) || pool != SwapPath.pool(factory, tokenIn, tokenOut, fee)) return false;
+        }
+        return true;
+    }
+
+    /// @dev Stores a direct route both ways (an empty path deletes both) and emits PairPathSet. The
+    /// caller rebuilds the masks.
+    function _setPairPath(VaultState storage s, address tokenA, address tokenB, bytes memory path) private {
+        emit IRebalancingVault.PairPathSet(tokenA, tokenB, s.pairPaths[tokenA][tokenB], path);
+        if (path.length == 0) {
+            delete s.pairPaths[tokenA][tokenB];
+            delete s.pairPaths[tokenB][tokenA];
+        } else {
+            s.pairPaths[tokenA][tokenB] = path;
+            s.pairPaths[tokenB][tokenA] = path.reverse();
+        }
+    }
+
+    /// @dev Recomputes every holding's `pairMask` from the stored routes (n^2 reads: governance only).
+    /// Masks are derived state: PairPathSet and the basket's events say everything they encode.
+    function _rebuildPairMasks(VaultState storage s) private {
+        uint256 n = s.holdings.length;
+        for (uint256 i = 1; i < n; ++i) {
+            address token = s.holdings[i].token;
+            uint16 mask;
+            for (uint256 j = 1; j < n; ++j) {
+                if (j != i && s.pairPaths[token][s.holdings[j].token].length != 0) mask |= uint16(1 << j);
+            }
+            s.holdings[i].pairMask = mask;
+        }
+    }
+
+    function _parameterValue(IRebalancingVault.Parameters memory p, uint256 cap, IRebalancingVault.Parameter parameter)
+        private
+        pure
+        returns (uint256)
+    {
+        if (parameter == IRebalancingVault.Parameter.DriftThresholdBps) return p.driftThresholdBps;
+        if (parameter == IRebalancingVault.Parameter.MinDriftBps) return p.minDriftBps;
+        if (parameter == IRebalancingVault.Parameter.RebalanceIntervalSeconds) return p.rebalanceIntervalSeconds;
+        if (parameter == IRebalancingVault.Parameter.CooldownSeconds) return p.cooldownSeconds;
+        if (parameter == IRebalancingVault.Parameter.MaxSlippageBps) return p.maxSlippageBps;
+        if (parameter == IRebalancingVault.Parameter.MaxTradeBps) return p.maxTradeBps;
+        if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) return p.maxSpotDeviationBps;
+        if (parameter == IRebalancingVault.Parameter.PauseSeconds) return p.pauseSeconds;
+        return cap;
+    }
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {Holding} from "../types/Holding.sol";
+import {VaultState} from "../types/VaultState.sol";
+
+/// @title Valuation
+/// @notice The one way the vault and its libraries read what the basket holds and what it is worth.
+/// A holding is the vault's balance of the token less what it owes to holders whose in-kind payment
+/// failed; accounting reads balances, never a ledger, so rebasing and donations move NAV for everyone.
+library Valuation {
+    /// @notice Which of the oracle's values prices a valuation: its reference (views, drift, planning),
+    /// the lowest of its references (paying out), or the highest (taking in).
+    enum Pricing {
+        Mid,
+        Low,
+        High
+    }
+
+    /// @notice The vault's holding of `h.token`: its balance less what it owes.
+    function held(VaultState storage s, Holding memory h) internal view returns (uint256 balance) {
+        balance = IERC20(h.token).balanceOf(address(this));
+        if (h.owes) {
+            uint256 owed = s.owed[h.token];
+            // A token that rebased down below what is owed leaves nothing for the basket.
+            balance = balance > owed ? balance - owed : 0;
+        }
+    }
+
+    /// @notice Every holding and its value in base units at `pricing`, in basket order, and their sum.
+    /// When the oracle cannot price a holding: with `strict`, re-raises its error; without, returns
+    /// `ok = false`.
+    function values(VaultState storage s, Pricing pricing, bool strict)
+        internal
+        view
+        returns (bool ok, uint256[] memory balances, uint256[] memory vals, uint256 total)
+    {
+        uint256 n = s.holdings.length;
+        balances = new uint256[](n);
+        vals = new uint256[](n);
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = s.holdings[i];
+            uint256 balance = held(s, h);
+            balances[i] = balance;
+            if (i == 0 || balance == 0) {
+                vals[i] = balance; // the base asset is worth its amount
+            } else if (pricing == Pricing.Mid) {
+                try oracle.quote(h.token, balance) returns (uint256 v) {
+                    vals[i] = v;
+                } catch (bytes memory reason) {
+                    _failed(strict, reason);
+                    return (false, balances, vals, 0);
+                }
+            } else {
+                try oracle.quoteBounds(h.token, balance) returns (uint256 low, uint256 high) {
+                    vals[i] = pricing == Pricing.Low ? low : high;
+                } catch (bytes memory reason) {
+                    _failed(strict, reason);
+                    return (false, balances, vals, 0);
+                }
+            }
+            total += vals[i];
+        }
+        ok = true;
+    }
+
+    /// @notice NAV at `pricing`; reverts with the oracle's own error when it cannot price a holding.
+    function nav(VaultState storage s, Pricing pricing) internal view returns (uint256 total) {
+        (,,, total) = values(s, pricing, true);
+    }
+
+    /// @notice Every listed token, base asset first.
+    function tokens(VaultState storage s) internal view returns (address[] memory t) {
+        uint256 n = s.holdings.length;
+        t = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            t[i] = s.holdings[i].token;
+        }
+    }
+
+    /// @notice Every target weight, in basket order.
+    function targets(VaultState storage s) internal view returns (uint16[] memory t) {
+        uint256 n = s.holdings.length;
+        t = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            t[i] = s.holdings[i].targetBps;
+        }
+    }
+
+    function _failed(bool strict, bytes memory reason) private pure {
+        if (strict) {
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
+    }
+}

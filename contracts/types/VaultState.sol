@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
+import {Holding} from "./Holding.sol";
+
+/// @notice Everything the vault stores beyond its ERC-20 shares and roles, in one place, so that the
+/// external libraries that configure and trade the basket take it as one storage pointer.
+struct VaultState {
+    /// @dev The basket. The base asset sits at index 0, always.
+    Holding[] holdings;
+    mapping(address token => uint256) indexPlusOne;
+    /// @dev Each token's Uniswap V3 path to the base asset.
+    mapping(address token => bytes) swapPaths;
+    /// @dev Direct routes between two tokens, stored both ways.
+    mapping(address tokenIn => mapping(address tokenOut => bytes)) pairPaths;
+    /// @dev Balances the vault holds for holders whose in-kind payment of a token failed: in total per
+    /// token (not part of NAV or anyone's slice), and per account.
+    mapping(address token => uint256) owed;
+    mapping(address token => mapping(address account => uint256)) claims;
+    IRebalancingVault.Parameters params;
+    uint256 depositCap;
+    IPriceOracle oracle;
+    address guardian;
+    uint64 pausedUntil;
+}
