@@ -68,11 +68,19 @@ const depositors = [
   { name: "bob", signer: bob, usd: 350_000n },
   { name: "carol", signer: carol, usd: 250_000n },
 ];
+// Depositors come in through the slippage-protected router, each accepting at most 0.5% less than quoted.
+const ballastRouter = b.ballastRouter;
+const ballastRouterAddress = await ballastRouter.getAddress();
+const SLIPPAGE_BPS = 50n;
+const atLeast = (quoted: bigint) => (quoted * (10_000n - SLIPPAGE_BPS)) / 10_000n;
 for (const d of depositors) {
-  await b.usdc.mint(d.signer.address, d.usd * 10n ** 6n);
-  await (b.usdc.connect(d.signer) as typeof b.usdc).approve(vaultAddress, MaxUint256);
-  await (b.vault.connect(d.signer) as typeof b.vault).deposit(d.usd * 10n ** 6n, d.signer.address);
-  console.log(`  ${d.name} deposits ${fmtUsd(d.usd * 10n ** 6n)}`);
+  const assets = d.usd * 10n ** 6n;
+  await b.usdc.mint(d.signer.address, assets);
+  await (b.usdc.connect(d.signer) as typeof b.usdc).approve(ballastRouterAddress, MaxUint256);
+  await (b.vault.connect(d.signer) as typeof b.vault).approve(ballastRouterAddress, MaxUint256);
+  const minShares = atLeast(await b.vault.previewDeposit(assets));
+  await (ballastRouter.connect(d.signer) as typeof ballastRouter).deposit(vaultAddress, assets, d.signer.address, minShares);
+  console.log(`  ${d.name} deposits ${fmtUsd(assets)} (at least ${(Number(minShares) / 1e12).toLocaleString("en-US", { maximumFractionDigits: 0 })} shares agreed)`);
 }
 
 // --- the market actor: moves a pool's price to a target with one swap bounded by a price limit.
@@ -218,15 +226,16 @@ const navEnd = await b.vault.totalAssets();
 
 // --- exits
 console.log("\nExits:");
-const aliceVault = b.vault.connect(alice) as typeof b.vault;
+const aliceRouter = ballastRouter.connect(alice) as typeof ballastRouter;
 const aliceShares = await b.vault.balanceOf(alice.address);
-const inKind = await aliceVault.redeemInKind.staticCall(aliceShares, alice.address, alice.address);
-await aliceVault.redeemInKind(aliceShares, alice.address, alice.address);
+const inKind = await (b.vault.connect(alice) as typeof b.vault).redeemInKind.staticCall(aliceShares, alice.address, alice.address);
+await aliceRouter.redeemInKind(vaultAddress, aliceShares, alice.address, inKind.map((a: bigint) => atLeast(a)));
 console.log(`  alice redeems in kind: ${inKind.map((a: bigint, i: number) => `${(Number(a) / 10 ** Number(DECIMALS[i])).toFixed(4)} ${NAMES[i]}`).join(", ")}`);
-const bobVault = b.vault.connect(bob) as typeof b.vault;
+const bobRouter = ballastRouter.connect(bob) as typeof ballastRouter;
 const bobMax = await b.vault.maxRedeem(bob.address);
-const bobAssets = await bobVault.redeem.staticCall(bobMax, bob.address, bob.address);
-await bobVault.redeem(bobMax, bob.address, bob.address);
+const bobMin = atLeast(await b.vault.previewRedeem(bobMax));
+const bobAssets = await bobRouter.redeem.staticCall(vaultAddress, bobMax, bob.address, bobMin);
+await bobRouter.redeem(vaultAddress, bobMax, bob.address, bobMin);
 const bobLeft = await b.vault.balanceOf(bob.address);
 console.log(`  bob redeems for ${fmtUsd(bobAssets)} USDC${bobLeft === 0n ? ", all of his shares" : " (what the idle base asset covers; the rest can leave in kind)"}`);
 

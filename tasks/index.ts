@@ -11,6 +11,13 @@ const fromBlockOption = {
   defaultValue: 0,
 } as const;
 const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" } as const;
+const routerOption = { name: "router", description: "The slippage-protected router (default: the one Ignition deployed with the vault)", defaultValue: "" } as const;
+const slippageOption = {
+  name: "slippageBps",
+  description: "How far below the quote (in basis points) the shares, assets or slices received may fall",
+  type: ArgumentType.INT,
+  defaultValue: 50,
+} as const;
 
 export const ballastTasks = [
   emptyTask("vault", "Look at a Ballast vault, deposit into it, redeem from it").build(),
@@ -20,22 +27,28 @@ export const ballastTasks = [
     .addOption(fromBlockOption)
     .setInlineAction(async (args, hre) => (await import("./vault.js")).status(args, hre))
     .build(),
-  task(["vault", "deposit"], "Deposit the base asset (approves the vault for the amount if needed)")
+  task(["vault", "deposit"], "Deposit the base asset through the slippage-protected router (approving it for the amount if needed)")
     .addOption(vaultOption)
+    .addOption(routerOption)
+    .addOption(slippageOption)
     .addOption(fromOption)
     .addOption(receiverOption)
     .addOption({ name: "amount", description: "How much of the base asset, e.g. 1000.5", defaultValue: "" })
     .setInlineAction(async (args, hre) => (await import("./vault.js")).deposit(args, hre))
     .build(),
-  task(["vault", "redeem"], "Redeem shares for the base asset (up to what the idle base asset covers)")
+  task(["vault", "redeem"], "Redeem shares for the base asset through the router (up to what the idle base asset covers)")
     .addOption(vaultOption)
+    .addOption(routerOption)
+    .addOption(slippageOption)
     .addOption(fromOption)
     .addOption(receiverOption)
     .addOption({ name: "shares", description: "How many shares, e.g. 100.5, or all", defaultValue: "" })
     .setInlineAction(async (args, hre) => (await import("./vault.js")).redeem(args, hre))
     .build(),
-  task(["vault", "redeem-in-kind"], "Redeem shares for a pro-rata slice of every holding (works while paused)")
+  task(["vault", "redeem-in-kind"], "Redeem shares for a pro-rata slice of every holding through the router (works while paused)")
     .addOption(vaultOption)
+    .addOption(routerOption)
+    .addOption(slippageOption)
     .addOption(fromOption)
     .addOption(receiverOption)
     .addOption({ name: "shares", description: "How many shares, e.g. 100.5, or all", defaultValue: "" })

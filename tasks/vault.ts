@@ -1,20 +1,23 @@
 // `vault status`, `vault deposit`, `vault redeem`, `vault redeem-in-kind`.
 import Table from "cli-table3";
-import { Contract } from "ethers";
+import { Contract, type ContractTransactionReceipt, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { ERC20_ABI } from "../deploy/lib/erc20.js";
-import type { RebalancingVault } from "../types/ethers-contracts/index.js";
+import type { BallastRouter, RebalancingVault } from "../types/ethers-contracts/index.js";
 import {
   chainOf,
   connect,
   describeRevert,
   errorInterfaces,
   fmt,
+  lessBps,
   logScan,
   OperatorError,
   out,
   parseAmount,
+  parseBps,
+  resolveRouter,
   resolveSigner,
   resolveVault,
   taskAction,
@@ -138,6 +141,18 @@ interface CommonArgs {
   from: string;
 }
 
+/** What the deposit and exit tasks share: the router they go through and the tolerance they accept. */
+interface ProtectedArgs extends CommonArgs {
+  router: string;
+  slippageBps: number;
+}
+
+/** Approves `spender` for `amount` of `token` (ERC-20 or vault shares) from `signer`, when the allowance falls short. */
+async function ensureAllowance(token: Contract | RebalancingVault, signer: { address: string }, spender: string, amount: bigint) {
+  const allowance = (await token.allowance(signer.address, spender)) as bigint;
+  if (allowance < amount) await (await (token.connect(signer as never) as Contract).approve(spender, amount)).wait();
+}
+
 export const status = taskAction(async (args: { vault: string; json: boolean; fromBlock: number }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
@@ -148,21 +163,28 @@ export const status = taskAction(async (args: { vault: string; json: boolean; fr
 });
 
 /** Sends `call` after a static call of the same says it succeeds; fails with the decoded revert otherwise. */
-async function simulateThenSend<T>(vault: RebalancingVault, what: string, simulate: () => Promise<T>, send: () => Promise<{ wait: () => Promise<unknown> }>) {
+async function simulateThenSend<T>(
+  interfaces: Interface[],
+  what: string,
+  simulate: () => Promise<T>,
+  send: () => Promise<{ wait: () => Promise<ContractTransactionReceipt | null>; hash: string }>,
+) {
   let result: T;
   try {
     result = await simulate();
   } catch (error) {
-    throw new OperatorError(`${what} would revert with ${describeRevert(error, [vault.interface])}; nothing was sent`);
+    throw new OperatorError(`${what} would revert with ${describeRevert(error, interfaces)}; nothing was sent`);
   }
   const tx = await send();
-  await tx.wait();
-  return { result, hash: (tx as unknown as { hash: string }).hash };
+  const receipt = await tx.wait();
+  return { result, hash: tx.hash, receipt };
 }
 
-export const deposit = taskAction(async (args: CommonArgs & { amount: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+export const deposit = taskAction(async (args: ProtectedArgs & { amount: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
+  const router = await resolveRouter(hre, connection, args.router);
+  const slippage = parseBps(args.slippageBps, "--slippage-bps");
   const signer = await resolveSigner(connection, args.from);
   const asset = new Contract(await vault.asset(), ERC20_ABI, signer);
   const [symbol, decimals] = [(await asset.symbol()) as string, Number(await asset.decimals())];
@@ -172,16 +194,21 @@ export const deposit = taskAction(async (args: CommonArgs & { amount: string; re
   if (balance < assets) throw new OperatorError(`${signer.address} holds ${fmt(balance, decimals)} ${symbol}, less than --amount ${args.amount}`);
   const max = await vault.maxDeposit(receiver);
   if (assets > max) {
-    throw new OperatorError(max === 0n && (await vault.paused()) ? "the vault is paused: deposits are stopped (exits still work)" : `the vault accepts at most ${fmt(max, decimals)} ${symbol} now (its deposit cap)`);
+    throw new OperatorError(max === 0n && (await vault.paused()) ? "the vault is paused: deposits are stopped (in-kind exits still work)" : `the vault accepts at most ${fmt(max, decimals)} ${symbol} now (its deposit cap, or a price it cannot settle: see vault status)`);
   }
+  const routerAddress = await router.getAddress();
+  await ensureAllowance(asset, signer, routerAddress, assets);
+  const minShares = lessBps(await vault.previewDeposit(assets), slippage);
+  const r = router.connect(signer) as BallastRouter;
   const vaultAddress = await vault.getAddress();
-  if (((await asset.allowance(signer.address, vaultAddress)) as bigint) < assets) {
-    await (await asset.approve(vaultAddress, assets)).wait();
-  }
-  const v = vault.connect(signer) as RebalancingVault;
-  const { result: shares, hash } = await simulateThenSend(vault, "deposit", () => v.deposit.staticCall(assets, receiver), () => v.deposit(assets, receiver));
-  out.line(`deposited ${fmt(assets, decimals)} ${symbol} for ${fmt(shares, await vault.decimals())} shares to ${receiver} (tx ${hash})`);
-  return { assets, shares, hash };
+  const { result: shares, hash } = await simulateThenSend(
+    [vault.interface, router.interface],
+    "deposit",
+    () => r.deposit.staticCall(vaultAddress, assets, receiver, minShares),
+    () => r.deposit(vaultAddress, assets, receiver, minShares),
+  );
+  out.line(`deposited ${fmt(assets, decimals)} ${symbol} for ${fmt(shares, await vault.decimals())} shares to ${receiver}, at least ${fmt(minShares, await vault.decimals())} agreed (tx ${hash})`);
+  return { assets, shares, minShares, hash };
 });
 
 async function sharesOf(vault: RebalancingVault, owner: string, text: string) {
@@ -193,39 +220,71 @@ async function sharesOf(vault: RebalancingVault, owner: string, text: string) {
   return { shares, decimals };
 }
 
-export const redeem = taskAction(async (args: CommonArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+export const redeem = taskAction(async (args: ProtectedArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
+  const router = await resolveRouter(hre, connection, args.router);
+  const slippage = parseBps(args.slippageBps, "--slippage-bps");
   const signer = await resolveSigner(connection, args.from);
   const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
   const max = await vault.maxRedeem(signer.address);
   if (shares > max) {
-    throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers): redeem fewer, or use vault redeem-in-kind`);
+    if (max === 0n && (await vault.paused())) throw new OperatorError("the vault is paused: base-asset exits are stopped; vault redeem-in-kind still works");
+    throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers, or none while a price cannot be settled): redeem fewer, or use vault redeem-in-kind`);
   }
   const receiver = args.receiver === "" ? signer.address : args.receiver;
-  const v = vault.connect(signer) as RebalancingVault;
-  const { result: assets, hash } = await simulateThenSend(vault, "redeem", () => v.redeem.staticCall(shares, receiver, signer.address), () => v.redeem(shares, receiver, signer.address));
+  const routerAddress = await router.getAddress();
+  await ensureAllowance(vault, signer, routerAddress, shares);
+  const minAssets = lessBps(await vault.previewRedeem(shares), slippage);
+  const r = router.connect(signer) as BallastRouter;
+  const vaultAddress = await vault.getAddress();
+  const { result: assets, hash } = await simulateThenSend(
+    [vault.interface, router.interface],
+    "redeem",
+    () => r.redeem.staticCall(vaultAddress, shares, receiver, minAssets),
+    () => r.redeem(vaultAddress, shares, receiver, minAssets),
+  );
   const asset = new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider);
-  out.line(`redeemed ${fmt(shares, decimals)} shares for ${fmt(assets, await asset.decimals())} ${await asset.symbol()} to ${receiver} (tx ${hash})`);
-  return { shares, assets, hash };
+  const assetDecimals = Number(await asset.decimals());
+  out.line(`redeemed ${fmt(shares, decimals)} shares for ${fmt(assets, assetDecimals)} ${await asset.symbol()} to ${receiver}, at least ${fmt(minAssets, assetDecimals)} agreed (tx ${hash})`);
+  return { shares, assets, minAssets, hash };
 });
 
-export const redeemInKind = taskAction(async (args: CommonArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+export const redeemInKind = taskAction(async (args: ProtectedArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
+  const router = await resolveRouter(hre, connection, args.router);
+  const slippage = parseBps(args.slippageBps, "--slippage-bps");
   const signer = await resolveSigner(connection, args.from);
   const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
   const receiver = args.receiver === "" ? signer.address : args.receiver;
+  const routerAddress = await router.getAddress();
+  await ensureAllowance(vault, signer, routerAddress, shares);
   const v = vault.connect(signer) as RebalancingVault;
-  const { result: amounts, hash } = await simulateThenSend(
-    vault,
+  let quoted;
+  try {
+    quoted = await v.redeemInKind.staticCall(shares, receiver, signer.address);
+  } catch (error) {
+    throw new OperatorError(`redeem-in-kind would revert with ${describeRevert(error, [vault.interface])}; nothing was sent`);
+  }
+  const minAmounts = quoted.map((a) => lessBps(a, slippage));
+  const r = router.connect(signer) as BallastRouter;
+  const vaultAddress = await vault.getAddress();
+  const { result: amounts, hash, receipt } = await simulateThenSend(
+    [vault.interface, router.interface],
     "redeem-in-kind",
-    () => v.redeemInKind.staticCall(shares, receiver, signer.address),
-    () => v.redeemInKind(shares, receiver, signer.address),
+    () => r.redeemInKind.staticCall(vaultAddress, shares, receiver, minAmounts),
+    () => r.redeemInKind(vaultAddress, shares, receiver, minAmounts),
   );
   const basket = await basketOf(connection, vault);
-  const parts = basket.map((b, i) => `${fmt(amounts[i], b.decimals, 6)} ${b.symbol}`);
+  // A slice the vault could not pay (its token refused the transfer) is held for the receiver to claim.
+  const owed = new Set(
+    (receipt?.logs ?? [])
+      .map((l) => vault.interface.parseLog(l))
+      .filter((l) => l?.name === "ClaimOwed")
+      .map((l) => (l!.args.token as string).toLowerCase()),
+  );
+  const parts = basket.map((b, i) => `${fmt(amounts[i], b.decimals, 6)} ${b.symbol}${owed.has(b.token.toLowerCase()) ? " (held for you to claim: the token refused the transfer)" : ""}`);
   out.line(`redeemed ${fmt(shares, decimals)} shares in kind to ${receiver}: ${parts.join(", ")} (tx ${hash})`);
   return { shares, amounts: [...amounts], hash };
 });
-

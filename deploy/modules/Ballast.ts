@@ -96,5 +96,8 @@ export default buildModule("Ballast", (m) => {
   const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
   m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
 
-  return { timelock, oracle, basketConfig, rebalanceLogic, vault };
+  // Slippage-protected entry points (stateless, for any ERC-4626 vault): what the tasks deposit and exit through.
+  const ballastRouter = m.contract("BallastRouter");
+
+  return { timelock, oracle, basketConfig, rebalanceLogic, vault, ballastRouter };
 });

@@ -94,6 +94,37 @@ export async function resolveVault(hre: HardhatRuntimeEnvironment, connection: C
   return vault;
 }
 
+/**
+ * The slippage-protected router the deposit and exit tasks go through: `--router`, else the one Ignition
+ * deployed with the vault on this chain.
+ */
+export async function resolveRouter(hre: HardhatRuntimeEnvironment, connection: Connection, address: string) {
+  const { chainId, label } = await chainOf(connection);
+  const routerAddress = address !== "" ? address : recordedAddress(hre, chainId, "Ballast#BallastRouter");
+  if (routerAddress === undefined) {
+    throw new OperatorError(`no --router given and no BallastRouter deployment recorded on ${label}: pass --router <address>`);
+  }
+  if (!isAddress(routerAddress)) throw new OperatorError(`--router "${routerAddress}" is not an address`);
+  if ((await connection.ethers.provider.getCode(routerAddress)) === "0x") {
+    throw new OperatorError(`no contract at ${routerAddress} on ${label}: check --router and --network`);
+  }
+  return connection.ethers.getContractAt("BallastRouter", routerAddress);
+}
+
+/** A tolerance in basis points typed by a person (`--slippage-bps 50`): a whole number from 0 to 10,000. */
+export function parseBps(value: number, option: string): bigint {
+  if (!Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new OperatorError(`${option} must be a whole number of basis points from 0 to 10000, not ${value}`);
+  }
+  return BigInt(value);
+}
+
+/** `amount` less `bps` basis points, rounded down: the least a caller accepts. */
+export const lessBps = (amount: bigint, bps: bigint) => (amount * (10_000n - bps)) / 10_000n;
+
+/** `amount` plus `bps` basis points, rounded up: the most a caller pays. */
+export const plusBps = (amount: bigint, bps: bigint) => (amount * (10_000n + bps) + 9_999n) / 10_000n;
+
 /** The interfaces whose custom errors a vault call can revert with: the vault's and its oracle's. */
 export async function errorInterfaces(connection: Connection, vault: { interface: Interface; oracle: () => Promise<string> }): Promise<Interface[]> {
   const oracle = await connection.ethers.getContractAt("UniswapV3TwapOracle", await vault.oracle());

@@ -6,14 +6,14 @@ import path from "node:path";
 
 import { expect } from "chai";
 import hre from "hardhat";
-import { id, ZeroHash } from "ethers";
+import { id, MaxUint256, ZeroHash } from "ethers";
 import { pino } from "pino";
 
 import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
 import { OperatorError, out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
 import type { VaultStatus } from "../../tasks/vault.js";
-import { marketSwap, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateBasket, marketSwap, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 type TaskResult = { success: boolean; value?: unknown; error?: Error };
 
@@ -114,9 +114,14 @@ describe("Tasks", function () {
   });
 
   describe("vault deposit, redeem, redeem-in-kind", function () {
-    it("deposits, redeems within the idle base, and redeems in kind while paused", async function () {
+    let router: string;
+    beforeEach(async function () {
+      router = await f.ballastRouter.getAddress();
+    });
+
+    it("deposits, redeems within the idle base, and redeems in kind while paused, through the router", async function () {
       const alice = f.signers.alice.address;
-      const dep = await runTask(["vault", "deposit"], { vault, from: alice, amount: "2500.5" });
+      const dep = await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "2500.5" });
       expect(dep.result.success, dep.errors.join()).to.equal(true);
       expect(dep.text).to.match(/deposited 2,500.5 USDC for/);
       const shares = await f.vault.balanceOf(alice);
@@ -124,36 +129,51 @@ describe("Tasks", function () {
       expect(await f.vault.convertToAssets(shares)).to.be.closeTo(USDC(2500), USDC(1));
 
       const before = await f.usdc.balanceOf(alice);
-      const red = await runTask(["vault", "redeem"], { vault, from: alice, shares: "1000" });
+      const red = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1000" });
       expect(red.result.success, red.errors.join()).to.equal(true);
       expect(await f.usdc.balanceOf(alice)).to.equal(before + (red.result.value as { assets: bigint }).assets);
 
       await signedBy(f.vault, f.signers.guardian).pause();
-      const inKind = await runTask(["vault", "redeem-in-kind"], { vault, from: alice, shares: "all" });
+      const inKind = await runTask(["vault", "redeem-in-kind"], { vault, router, from: alice, shares: "all" });
       expect(inKind.result.success, inKind.errors.join()).to.equal(true);
       expect(await f.vault.balanceOf(alice)).to.equal(0n);
       expect(inKind.text).to.match(/redeemed .* shares in kind to .*: [\d,.]+ USDC, 0 WETH, 0 WBTC, 0 LINK/);
     });
 
+    it("refuses, through the router, a deposit quoted before a price move that would now mint fewer shares than agreed", async function () {
+      const alice = f.signers.alice.address;
+      await signedBy(f.vault, f.signers.bob).deposit(USDC(400_000), f.signers.bob.address);
+      await donateBasket(f, 600_000n);
+      // The task quotes and sends in one go; a tolerance of 0 bps leaves no room for anything between.
+      const exact = await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000", slippageBps: 0 });
+      expect(exact.result.success, exact.errors.join()).to.equal(true);
+      expect((exact.result.value as { shares: bigint; minShares: bigint }).shares).to.equal((exact.result.value as { minShares: bigint }).minShares);
+      expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1", slippageBps: 10_001 }), /--slippage-bps must be a whole number of basis points from 0 to 10000/);
+      expectFailure(await runTask(["vault", "deposit"], { vault, router: "0x000000000000000000000000000000000000dEaD", from: alice, amount: "1" }), /no contract at 0x0+dEaD/);
+    });
+
     it("refuses bad amounts, balances short of the amount, a paused vault and exits beyond the idle base, sending nothing", async function () {
       const alice = f.signers.alice.address;
       await sendsNothing(alice, async () => {
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "ten" }), /--amount "ten" is not a decimal amount of USDC/);
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "0" }), /--amount must be more than zero USDC/);
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1.0000001" }), /at most 6 decimals/);
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "20000000" }), /holds 10,000,000 USDC, less than --amount 20000000/);
-        expectFailure(await runTask(["vault", "redeem"], { vault, from: alice, shares: "all" }), /holds no shares/);
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: "0x000000000000000000000000000000000000dEaD", amount: "1" }), /--from 0x0+dEaD is not an account configured for network "default"/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "ten" }), /--amount "ten" is not a decimal amount of USDC/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "0" }), /--amount must be more than zero USDC/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1.0000001" }), /at most 6 decimals/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "20000000" }), /holds 10,000,000 USDC, less than --amount 20000000/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all" }), /holds no shares/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: "0x000000000000000000000000000000000000dEaD", amount: "1" }), /--from 0x0+dEaD is not an account configured for network "default"/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1" }), /no --router given and no BallastRouter deployment recorded on network "default"/);
       });
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), alice);
-      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys 10% of NAV of each token
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys a slice of each token
+      await signedBy(f.vault, f.signers.alice).approve(router, MaxUint256);
       await sendsNothing(alice, async () => {
-        expectFailure(await runTask(["vault", "redeem"], { vault, from: alice, shares: "all" }), /can leave in the base asset now .*use vault redeem-in-kind/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all" }), /can leave in the base asset now .*use vault redeem-in-kind/);
         await signedBy(f.vault, f.signers.guardian).pause();
-        expectFailure(await runTask(["vault", "deposit"], { vault, from: alice, amount: "1" }), /the vault is paused: deposits are stopped \(exits still work\)/);
+        expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1" }), /the vault is paused: deposits are stopped \(in-kind exits still work\)/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1" }), /the vault is paused: base-asset exits are stopped; vault redeem-in-kind still works/);
         // What the vault itself refuses is caught by the simulation, decoded, and not sent.
         expectFailure(
-          await runTask(["vault", "redeem-in-kind"], { vault, from: alice, shares: "1", receiver: "0x0000000000000000000000000000000000000000" }),
+          await runTask(["vault", "redeem-in-kind"], { vault, router, from: alice, shares: "1", receiver: "0x0000000000000000000000000000000000000000" }),
           /^error: redeem-in-kind would revert with VaultZeroAddress\(\); nothing was sent$/,
         );
       });
