@@ -8,7 +8,7 @@ import { ZeroAddress } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
 import { call, deployAttacker, holdingsOf, inOneBlock, shareValueAtSpot, usd, valueChange } from "../helpers/attack.js";
-import { Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateTokens, Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 /** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
 function ticksFor(f: BallastFixture, token: string, pct: number) {
@@ -33,7 +33,6 @@ describe("Attacks on pricing", function () {
    * and the tokens' part arrives as a donation, as if a rebalance had bought it.
    */
   async function basketVault(f: BallastFixture, usdTotal: bigint, holders: string[]) {
-    const vault = await f.vault.getAddress();
     const base = (usdTotal * 4_000n) / 10_000n;
     for (const who of holders) {
       await f.usdc.mint(who, USDC(base) / BigInt(holders.length));
@@ -48,12 +47,7 @@ describe("Attacks on pricing", function () {
         await signedBy(attacker, f.signers.attacker).run([await call(f.vault, "deposit(uint256,address)", [each, who])]);
       }
     }
-    const tokenUsd = usdTotal - base;
-    const weth = (tokenUsd * 10n ** 18n) / 2n / 3_000n;
-    await signedBy(f.weth, f.signers.deployer).deposit({ value: weth });
-    await f.weth.transfer(vault, weth);
-    await f.wbtc.mint(vault, (tokenUsd * 10n ** 8n) / 3n / 100_000n);
-    await f.link.mint(vault, (tokenUsd * 10n ** 18n) / 6n / 15n);
+    await donateTokens(f, usdTotal - base);
   }
 
   /** A real market move of WETH by `pct` percent, made by someone else, `seconds` before the attack. */

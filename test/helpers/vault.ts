@@ -99,6 +99,22 @@ export async function donateBasket(f: BallastFixture, usd: bigint) {
   await f.link.mint(vault, (share(TARGETS[3]) * 10n ** 18n) / 15n);
 }
 
+/**
+ * Puts WETH, WBTC and LINK straight into the vault (a donation), worth `usd` dollars at the pools'
+ * initial prices and split by their TARGETS (30 : 20 : 10), as if a rebalance had bought them. With
+ * 40% of the total deposited in USDC first, the vault stands at its targets.
+ */
+export async function donateTokens(f: BallastFixture, usd: bigint) {
+  const vault = await f.vault.getAddress();
+  const tokensBps = BigInt(10_000 - TARGETS[0]);
+  const share = (bps: number) => (usd * BigInt(bps)) / tokensBps;
+  const weth = (share(TARGETS[1]) * 10n ** 18n) / 3000n;
+  await signedBy(f.weth, f.signers.deployer).deposit({ value: weth });
+  await f.weth.transfer(vault, weth);
+  await f.wbtc.mint(vault, (share(TARGETS[2]) * 10n ** 8n) / 100_000n);
+  await f.link.mint(vault, (share(TARGETS[3]) * 10n ** 18n) / 15n);
+}
+
 /** Swaps `amountIn` of `tokenIn` for `tokenOut` on the local market as `trader` (minted or wrapped first). */
 export async function marketSwap(
   connection: Connection,

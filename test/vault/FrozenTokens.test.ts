@@ -36,12 +36,13 @@ describe("RebalancingVault: frozen tokens", function () {
     // The rest arrives as holdings, as if rebalances had bought them: WETH, WBTC and LINK at 40% of
     // $1.8M-worth-of-baskets shares... in dollars: $500k, $300k, $200k, and FRZ $200k.
     const vault = await f.vault.getAddress();
-    await donateTokens(f, vault, 500_000n, 300_000n, 200_000n);
+    await holdTokens(f, vault, 500_000n, 300_000n, 200_000n);
     await frz.mint(vault, USDC(200_000));
     return { f, frz, frzAddress, vault, gov };
   }
 
-  async function donateTokens(f: BallastFixture, to: string, wethUsd: bigint, wbtcUsd: bigint, linkUsd: bigint) {
+  /** Puts WETH, WBTC and LINK worth the given dollars in `to`, as if rebalances had bought them. */
+  async function holdTokens(f: BallastFixture, to: string, wethUsd: bigint, wbtcUsd: bigint, linkUsd: bigint) {
     const weth = (wethUsd * 10n ** 18n) / 3_000n;
     await signedBy(f.weth, f.signers.deployer).deposit({ value: weth });
     await f.weth.transfer(to, weth);

@@ -388,6 +388,18 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       expect((await vault.targets())[0]).to.have.length(4);
     });
 
+    // Old design: the constructor skipped the grant for the zero address, so nobody could rebalance until
+    // a timelock operation granted the role, while the parameters file and the pre-flight said anyone could.
+    it("opens rebalancing to anyone when deployed with the zero address as keeper", async function () {
+      const f = await load();
+      const vault = await deployWith(f, { keeper: ZeroAddress });
+      expect(await vault.hasRole(await vault.KEEPER_ROLE(), ZeroAddress)).to.equal(true);
+      const { alice } = f.signers;
+      await signedBy(f.usdc, alice).approve(await vault.getAddress(), USDC(100_000));
+      await signedBy(vault, alice).deposit(USDC(100_000), alice.address);
+      await expect(signedBy(vault, alice).rebalance()).to.emit(vault, "Rebalanced");
+    });
+
     const cases: [string, (f: BallastFixture) => Record<string, unknown>, string][] = [
       ["the base asset missing", (f) => ({ tokens: [f.tokens.weth], targetsBps: [10_000], swapPaths: [f.paths[0]] }), "VaultBaseNotInBasket"],
       ["the base asset twice", (f) => ({ tokens: [f.tokens.usdc, f.tokens.usdc], targetsBps: [5000, 5000], swapPaths: ["0x", "0x"] }), "VaultDuplicateToken"],
