@@ -16,11 +16,13 @@ export const check = taskAction(async (args: { parameters: string }, hre: Hardha
   if (file.Ballast === undefined) throw new OperatorError(`${args.parameters} has no "Ballast" section`);
   const connection = await connect(hre);
   const { label } = await chainOf(connection);
-  const problems = await checkBallastParameters(connection.ethers.provider, file.Ballast);
+  const notes: string[] = [];
+  const problems = await checkBallastParameters(connection.ethers.provider, file.Ballast, notes);
   if (problems.length > 0) {
     for (const problem of problems) out.line(`  - ${problem}`);
     throw new OperatorError(`${args.parameters} has ${problems.length} problem(s) on ${label} (listed above); fix them before deploying`);
   }
   out.line(`${args.parameters}: every check passed on ${label}`);
+  for (const note of notes) out.line(`  ${note}`);
   return problems;
 });

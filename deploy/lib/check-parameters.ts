@@ -2,18 +2,73 @@
 // spends gas, read-only, against the network it is meant for. Returns the problems, in words.
 import { Contract, getAddress, isAddress, ZeroAddress, type Provider } from "ethers";
 
+/** The parameters' bounds: the vault's risk parameters, the oracle's window, block time and divergence. */
+function checkBounds(p: BallastParameters, problems: string[]) {
+  const parameters = (p.parameters ?? {}) as Record<string, unknown>;
+  for (const [name, [min, max]] of Object.entries(PARAMETER_BOUNDS)) {
+    if (parameters[name] === undefined) continue;
+    const value = BigInt(parameters[name] as number);
+    if (value < min || value > max) problems.push(`parameters.${name} is ${value}, outside its bounds [${min}, ${max}]`);
+  }
+  const within = (key: string, [min, max]: readonly [number, number]) => {
+    if (p[key] === undefined) return;
+    const value = Number(p[key]);
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${key} is ${String(p[key])}, outside its bounds [${min}, ${max}]`);
+  };
+  within("twapWindowSeconds", ORACLE_BOUNDS.windowSeconds);
+  within("blockTimeSeconds", ORACLE_BOUNDS.blockTimeSeconds);
+  within("maxDivergenceBps", ORACLE_BOUNDS.maxDivergenceBps);
+}
+
 import { ERC20_ABI } from "./erc20.js";
 import { swapRouterArtifact, uniswapFactoryArtifact, uniswapPoolArtifact } from "./uniswap-artifacts.js";
 import { decodePath } from "./uniswap-path.js";
 
-const REQUIRED = ["asset", "router", "factory", "tokens", "targetsBps", "swapPaths", "oracleTokens", "oracleRoutes", "proposers", "guardian", "keeper"];
+const REQUIRED = [
+  "asset",
+  "router",
+  "factory",
+  "tokens",
+  "targetsBps",
+  "swapPaths",
+  "oracleTokens",
+  "oracleRoutes",
+  "oracleMinDepths",
+  "proposers",
+  "guardian",
+  "keeper",
+];
 
 export type BallastParameters = Record<string, unknown>;
 
-export async function checkBallastParameters(provider: Provider, p: BallastParameters): Promise<string[]> {
+/** The vault's parameter bounds, as `BasketConfig.parameterBounds` sets them (a test holds the two equal). */
+export const PARAMETER_BOUNDS: Record<string, [bigint, bigint]> = {
+  driftThresholdBps: [0n, 5_000n],
+  minDriftBps: [1n, 5_000n],
+  rebalanceIntervalSeconds: [0n, 365n * 86_400n],
+  cooldownSeconds: [60n, 7n * 86_400n],
+  maxSlippageBps: [1n, 500n],
+  maxTradeBps: [10n, 10_000n],
+  maxSpotDeviationBps: [10n, 2_000n],
+  pauseSeconds: [3_600n, 14n * 86_400n],
+};
+
+/** The oracle's bounds, as `UniswapV3TwapOracle` sets them. */
+export const ORACLE_BOUNDS = { windowSeconds: [600, 86_400], blockTimeSeconds: [1, 60], maxDivergenceBps: [50, 5_000] } as const;
+
+/** Defaults the Ignition module applies when a file leaves these out. */
+const DEFAULTS = { twapWindowSeconds: 1800, blockTimeSeconds: 12, maxDivergenceBps: 500 };
+
+/**
+ * Checks a Ballast parameters file against the network it is for, read-only. Returns the problems, in
+ * words; when there are none and `notes` is given, adds what the operator should know (each route's
+ * depth, the slice each pool allows).
+ */
+export async function checkBallastParameters(provider: Provider, p: BallastParameters, notes?: string[]): Promise<string[]> {
   const problems: string[] = [];
   for (const key of REQUIRED) if (p[key] === undefined) problems.push(`${key} is missing`);
   if (problems.length > 0) return problems;
+  checkBounds(p, problems);
 
   /** A checksummed address, or null (and a problem); `zero` says why the zero address is refused, if it is. */
   const address = (value: unknown, what: string, zero: string | null = "needs a real address"): string | null => {
@@ -53,13 +108,21 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
   if (new Set(tokens).size !== tokens.length) problems.push("tokens lists a token twice");
   const oracleTokens = (p.oracleTokens as unknown[]).map((t, i) => address(t, `oracleTokens[${i}]`));
   const oracleRoutes = p.oracleRoutes as string[];
+  const minDepths = (p.oracleMinDepths as unknown[]).map(Number);
+  if (oracleRoutes.length !== oracleTokens.length || minDepths.length !== oracleTokens.length) {
+    problems.push(`oracleTokens (${oracleTokens.length}), oracleRoutes (${oracleRoutes.length}) and oracleMinDepths (${minDepths.length}) must have the same length`);
+  }
+  minDepths.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 0 || d >= 2 ** 80) problems.push(`oracleMinDepths[${i}] must be a whole number of base units from 0, not ${String((p.oracleMinDepths as unknown[])[i])}`);
+  });
   for (const t of tokens.slice(1)) {
     if (t !== null && !oracleTokens.includes(t)) problems.push(`the oracle has no route for ${t}`);
   }
   if (problems.length > 0) return problems;
 
   // On chain: every contract exists and the routes run through pools that can answer a TWAP.
-  const window = Number(p.twapWindowSeconds ?? 1800);
+  const window = Number(p.twapWindowSeconds ?? DEFAULTS.twapWindowSeconds);
+  const required = Math.ceil(window / Number(p.blockTimeSeconds ?? DEFAULTS.blockTimeSeconds)) + 1;
   const hasCode = async (a: string, what: string) => {
     if ((await provider.getCode(a)) === "0x") {
       problems.push(`no contract at ${what} ${a} on this network`);
@@ -78,7 +141,10 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     const decimals = await new Contract(t!, ERC20_ABI, provider).decimals().catch(() => null);
     if (decimals === null || Number(decimals) > 36) problems.push(`tokens[${i}] ${t} has no readable decimals up to 36`);
   }
-  const checkRoute = async (token: string, path: string, what: string) => {
+  const baseDecimals = Number(await new Contract(asset!, ERC20_ABI, provider).decimals());
+  const dollars = (baseUnits: number) => `${(baseUnits / 10 ** baseDecimals).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+  /** Per pool on a route: [pool, zeroForOne, mean tick and harmonic-mean liquidity over the window]. */
+  const checkRoute = async (token: string, path: string, what: string, oracle: { minDepth: number } | null) => {
     let hops;
     try {
       hops = decodePath(path);
@@ -88,23 +154,65 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     }
     if (getAddress(hops.tokens[0]) !== token) problems.push(`${what} starts at ${hops.tokens[0]}, not at its token ${token}`);
     if (getAddress(hops.tokens[hops.tokens.length - 1]) !== asset) problems.push(`${what} does not end at the base asset`);
+    const state: { tick: number; liquidity: number; spotTick: number; spotLiquidity: number; zeroForOne: boolean; fee: number; pool: string }[] = [];
     for (let h = 0; h < hops.fees.length; h++) {
       const pool = (await new Contract(factory!, uniswapFactoryArtifact.abi, provider).getPool(hops.tokens[h], hops.tokens[h + 1], hops.fees[h])) as string;
       const hop = `${what} hop ${h + 1} (fee ${hops.fees[h]})`;
       if (pool === ZeroAddress) {
         problems.push(`${hop}: no pool`);
-        continue;
+        return;
       }
       const c = new Contract(pool, uniswapPoolArtifact.abi, provider);
-      if ((await c.liquidity()) === 0n) problems.push(`${hop}: the pool ${pool} has no liquidity in range`);
+      const liquidity = (await c.liquidity()) as bigint;
+      if (liquidity === 0n) problems.push(`${hop}: the pool ${pool} has no liquidity in range`);
+      const slot0 = await c.slot0();
+      if (oracle !== null && Number(slot0[3]) < required) {
+        problems.push(
+          `${hop}: the pool ${pool} keeps ${slot0[3]} observations, fewer than the ${required} a ${window} s window needs ` +
+            `(call increaseObservationCardinalityNext(${required}) on it, let a swap grow it, and wait a window)`,
+        );
+      }
+      let observed;
       try {
-        await c.observe([window, 0]);
+        observed = await c.observe([window, 0]);
       } catch {
         problems.push(`${hop}: the pool ${pool} cannot answer a ${window} s TWAP yet (too few observations; raise its cardinality and wait)`);
+        return;
+      }
+      const [ticks, perLiquidity] = observed as [bigint[], bigint[]];
+      const delta = ticks[1] - ticks[0];
+      const tick = Number(delta / BigInt(window)) - (delta < 0n && delta % BigInt(window) !== 0n ? 1 : 0);
+      const spl = (perLiquidity[1] - perLiquidity[0] + 2n ** 160n) % 2n ** 160n;
+      const harmonic = spl === 0n ? Number.MAX_VALUE : Number((BigInt(window) << 128n) / spl);
+      state.push({ tick, liquidity: harmonic, spotTick: Number(slot0[1]), spotLiquidity: Number(liquidity), zeroForOne: hops.tokens[h].toLowerCase() < hops.tokens[h + 1].toLowerCase(), fee: hops.fees[h], pool });
+    }
+    // One side's virtual reserve of each pool, in base units along the rest of the route: at the window's
+    // averages for the oracle's floor, now for the slice the vault's sizing allows.
+    const price = (tick: number, zeroForOne: boolean) => (zeroForOne ? 1.0001 ** tick : 1.0001 ** -tick);
+    const depth = (h: number, now: boolean) => {
+      const s0 = state[h];
+      const [tick, liquidity] = now ? [s0.spotTick, s0.spotLiquidity] : [s0.tick, s0.liquidity];
+      let amount = s0.zeroForOne ? liquidity * 1.0001 ** (tick / 2) : liquidity / 1.0001 ** (tick / 2);
+      for (let j = h + 1; j < state.length; j++) amount *= price(now ? state[j].spotTick : state[j].tick, state[j].zeroForOne);
+      return amount;
+    };
+    for (let h = 0; h < state.length; h++) {
+      const hop = `${what} hop ${h + 1} (fee ${state[h].fee})`;
+      if (oracle !== null) {
+        const floor = oracle.minDepth * 10 ** baseDecimals;
+        if (depth(h, false) < floor) problems.push(`${hop}: the pool ${state[h].pool} held ${dollars(depth(h, false))} of depth over the window, under the route's floor of ${dollars(floor)}`);
+        else notes?.push(`${hop}: depth ${dollars(depth(h, false))} over the window (floor ${dollars(floor)})`);
+      } else {
+        notes?.push(`${hop}: a slice moves it by half its round-trip fee at about ${dollars((depth(h, true) * state[h].fee) / 2e6)} now`);
       }
     }
   };
-  for (let i = 1; i < tokens.length; i++) await checkRoute(tokens[i]!, paths[i], `swapPaths[${i}]`);
-  for (let i = 0; i < oracleTokens.length; i++) await checkRoute(oracleTokens[i]!, oracleRoutes[i], `oracleRoutes[${i}]`);
+  for (let i = 1; i < tokens.length; i++) await checkRoute(tokens[i]!, paths[i], `swapPaths[${i}]`, null);
+  for (let i = 0; i < oracleTokens.length; i++) await checkRoute(oracleTokens[i]!, oracleRoutes[i], `oracleRoutes[${i}]`, { minDepth: minDepths[i] });
+  const cap = p.depositCap === undefined ? null : BigInt(p.depositCap as bigint | string);
+  const maxTradeBps = BigInt((p.parameters as Record<string, number> | undefined)?.maxTradeBps ?? 1000);
+  if (cap !== null && cap < 2n ** 255n) {
+    notes?.push(`MaxTradeBps allows slices of up to ${dollars(Number((cap * maxTradeBps) / 10_000n))} at the deposit cap; the vault cuts each to the least its pools allow (above)`);
+  }
   return problems;
 }

@@ -1,7 +1,7 @@
 // Attacks through the pools themselves: a pool whose liquidity leaves, pushes on pools the oracle does
 // not price through, and trades that share a pool.
 import { expect } from "chai";
-import { Contract, MaxUint256 } from "ethers";
+import { Contract, MaxUint256, type Log, type LogDescription, type Result } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { uniswapPoolArtifact } from "../../deploy/lib/uniswap-artifacts.js";
@@ -126,10 +126,13 @@ describe("Attacks through the pools", function () {
     await gov.setTargets([...f.basket], [8_000, 1_000, 500, 500]);
     const shared = poolAt(f, await f.usdcWethPool.getAddress());
     const [sqrtBefore] = await shared.slot0();
-    const { logs } = (await (await signedBy(f.vault, f.signers.keeper).rebalance()).wait())!;
-    const trades = logs.map((l) => f.vault.interface.parseLog(l)).filter((l) => l?.name === "RebalanceTrade").map((l) => l!.args);
-    const sold = trades.filter((t) => t.tokenOut === f.tokens.usdc);
-    expect(sold.map((t) => t.tokenIn)).to.include.members([f.tokens.weth, f.tokens.wbtc]);
+    const receipt = await (await signedBy(f.vault, f.signers.keeper).rebalance()).wait();
+    const trades = receipt!.logs
+      .map((l: Log) => f.vault.interface.parseLog(l))
+      .filter((l: LogDescription | null) => l?.name === "RebalanceTrade")
+      .map((l: LogDescription | null) => l!.args);
+    const sold = trades.filter((t: Result) => t.tokenOut === f.tokens.usdc);
+    expect(sold.map((t: Result) => t.tokenIn)).to.include.members([f.tokens.weth, f.tokens.wbtc]);
     const [sqrtAfter] = await shared.slot0();
     const move = Math.abs((Number((sqrtAfter * 10n ** 12n) / sqrtBefore) / 1e12) ** 2 - 1);
     // Each sale was sized to half the pool's budget: together they move it by about half a round trip.

@@ -3,7 +3,7 @@ import { readDeploymentParameters } from "@nomicfoundation/hardhat-ignition/help
 import { expect } from "chai";
 import { getAddress } from "ethers";
 
-import { checkBallastParameters } from "../../deploy/lib/check-parameters.js";
+import { checkBallastParameters, PARAMETER_BOUNDS } from "../../deploy/lib/check-parameters.js";
 import { decodePath, encodePath } from "../../deploy/lib/uniswap-path.js";
 import { TWAP_WINDOW, useBallast } from "../helpers/vault.js";
 
@@ -35,6 +35,8 @@ describe("Deploy parameters", function () {
       expect(p.oracleTokens).to.deep.equal([WETH, WBTC, LINK]);
       expect(p.oracleRoutes).to.deep.equal((p.swapPaths as string[]).slice(1));
       expect(p.depositCap).to.equal(10n ** 12n); // $1M: "…n" strings are bigints to Ignition
+      expect([p.blockTimeSeconds, p.maxDivergenceBps, p.oracleMinDepths]).to.deep.equal([12, 500, [1_000_000, 1_000_000, 1_000_000]]);
+      expect((p.parameters as Record<string, number>).pauseSeconds).to.equal(3 * 24 * 3600);
       expect(decodePath((p.swapPaths as string[])[3]).fees).to.deep.equal([3000, 500]);
     });
 
@@ -85,10 +87,11 @@ describe("Deploy parameters", function () {
       expect(await check({ tokens: [usdc, weth, wbtc, eoa], oracleTokens: [weth, wbtc, eoa] })).to.include(`no contract at tokens[3] ${eoa} on this network`);
     });
 
-    it("refuses a pool too young for the TWAP window", async function () {
+    it("refuses a pool that keeps too few observations now, or too little history, saying how to fix it", async function () {
       const f = await suite.load();
       const token = await suite.connection.ethers.deployContract("DemoToken", ["Young", "YNG", 18]);
       const young = await token.getAddress();
+      // Asked for 200 observations, but not grown to them yet, and without a window of history.
       await f.seeder.seed(f.basket[0], 10n ** 12n, young, 10n ** 24n, 3000, 200, f.signers.deployer.address);
       const route = encodePath([young, f.basket[0]], [3000]);
       const p = f.parameters;
@@ -99,9 +102,50 @@ describe("Deploy parameters", function () {
         swapPaths: [...p.swapPaths, route],
         oracleTokens: [...p.oracleTokens, young],
         oracleRoutes: [...p.oracleRoutes, route],
+        oracleMinDepths: [...p.oracleMinDepths, 0],
       });
-      expect(problems).to.have.length(2);
+      expect(problems).to.have.length(3);
       expect(problems[0]).to.match(new RegExp(`^swapPaths\\[4\\] hop 1 \\(fee 3000\\): the pool 0x[0-9a-fA-F]{40} cannot answer a ${TWAP_WINDOW} s TWAP yet`));
+      expect(problems[1]).to.match(/^oracleRoutes\[3\] hop 1 \(fee 3000\): the pool 0x[0-9a-fA-F]{40} keeps 1 observations, fewer than the 151 a 1800 s window needs \(call increaseObservationCardinalityNext\(151\)/);
+    });
+
+    it("checks every bound the contracts enforce, the same as the vault's own table", async function () {
+      const f = await suite.load();
+      const names = Object.keys(PARAMETER_BOUNDS);
+      expect(names).to.have.length(8);
+      for (const [i, name] of names.entries()) {
+        expect(await f.vault.parameterBounds(i), name).to.deep.equal(PARAMETER_BOUNDS[name]);
+      }
+      const provider = suite.connection.ethers.provider;
+      const p = f.parameters;
+      const check = (changes: Record<string, unknown>) => checkBallastParameters(provider, { ...p, ...changes });
+      expect(await check({ parameters: { ...p.parameters, maxSlippageBps: 600, pauseSeconds: 60 } })).to.deep.equal([
+        "parameters.maxSlippageBps is 600, outside its bounds [1, 500]",
+        "parameters.pauseSeconds is 60, outside its bounds [3600, 1209600]",
+      ]);
+      expect(await check({ twapWindowSeconds: 60, blockTimeSeconds: 0, maxDivergenceBps: 9_000 })).to.deep.equal([
+        "twapWindowSeconds is 60, outside its bounds [600, 86400]",
+        "blockTimeSeconds is 0, outside its bounds [1, 60]",
+        "maxDivergenceBps is 9000, outside its bounds [50, 5000]",
+      ]);
+      expect(await check({ oracleMinDepths: [0, 0] })).to.deep.equal(["oracleTokens (3), oracleRoutes (3) and oracleMinDepths (2) must have the same length"]);
+    });
+
+    it("refuses a route whose pools hold less depth than its floor, and notes each pool's depth and the slice it allows", async function () {
+      const f = await suite.load();
+      const provider = suite.connection.ethers.provider;
+      const p = f.parameters;
+      // $60M a side: a floor of $100M on WETH's route is not met.
+      const [tooThin] = await checkBallastParameters(provider, { ...p, oracleMinDepths: [100_000_000, 0, 0] });
+      expect(tooThin).to.match(new RegExp(`^oracleRoutes\\[0\\] hop 1 \\(fee 500\\): the pool ${await f.usdcWethPool.getAddress()} held 59,99\\d,\\d{3} of depth over the window, under the route's floor of 100,000,000$`));
+      const notes: string[] = [];
+      expect(await checkBallastParameters(provider, { ...p, depositCap: 10n ** 12n }, notes)).to.deep.equal([]);
+      const note = (re: RegExp) => expect(notes.some((n) => re.test(n)), `${re} in ${notes.join(" | ")}`).to.equal(true);
+      // Half the round-trip fee's worth of $60M: $15,000 on the 0.05% pool, $90,000 on the 0.3% ones.
+      note(/^swapPaths\[1\] hop 1 \(fee 500\): a slice moves it by half its round-trip fee at about 1[45],\d{3} now$/);
+      note(/^swapPaths\[2\] hop 1 \(fee 3000\): a slice moves it by half its round-trip fee at about (89|90),\d{3} now$/);
+      note(/^oracleRoutes\[0\] hop 1 \(fee 500\): depth (59|60),\d{3},\d{3} over the window \(floor 1,000,000\)$/);
+      expect(notes.at(-1)).to.equal("MaxTradeBps allows slices of up to 100,000 at the deposit cap; the vault cuts each to the least its pools allow (above)");
     });
   });
 });

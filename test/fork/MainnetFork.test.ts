@@ -45,11 +45,14 @@ describe(`Scenarios on forked mainnet (block ${BLOCK.toLocaleString("en-US")})`,
     const parameters: Record<string, unknown> = { ...file.Ballast, proposers: [governance.address], guardian: guardian.address, keeper: keeper.address };
     const fund = (who: HardhatEthersSigner, token: string, amount: bigint) => writeBalance(connection, token, who.address, amount);
 
-    // Every pool on the oracle's routes must keep enough observations for its window.
+    // Every pool on the oracle's routes must keep the observations its window needs at 12-second blocks.
+    const window = Number(parameters.twapWindowSeconds);
+    const required = Math.ceil(window / Number(parameters.blockTimeSeconds)) + 1;
     for (const route of parameters.oracleRoutes as string[]) {
       const { tokens, fees } = decodePath(route);
       for (let h = 0; h < fees.length; h++) {
-        await ensureTwapHistory(connection, { factory: parameters.factory as string, router: parameters.router as string }, tokens[h], tokens[h + 1], fees[h], trader, fund);
+        const market = { factory: parameters.factory as string, router: parameters.router as string };
+        await ensureTwapHistory(connection, market, tokens[h], tokens[h + 1], fees[h], trader, fund, required, window);
       }
     }
     const b = await connection.ignition.deploy(Ballast, { parameters: { Ballast: parameters as never } });

@@ -25,7 +25,11 @@ export async function writeBalance(connection: Connection, token: string, holder
   throw new Error(`cannot find the balance slot of ${token}`);
 }
 
-/** Makes sure a pool can answer a 30-minute TWAP: more observations if needed, and swaps to fill them. */
+/**
+ * Makes sure a pool keeps `required` observations now and can answer a TWAP over `windowSeconds`: raises
+ * its cardinality if needed, then swaps back and forth a block apart until the array has grown to it
+ * (a pool grows only when it next writes at the end of its current array) and a window of history is there.
+ */
 export async function ensureTwapHistory(
   connection: Connection,
   market: { factory: string; router: string },
@@ -34,23 +38,31 @@ export async function ensureTwapHistory(
   fee: number,
   trader: HardhatEthersSigner,
   fund: (who: HardhatEthersSigner, token: string, amount: bigint) => Promise<void>,
+  required = 151,
+  windowSeconds = 1800,
 ) {
   const { ethers, networkHelpers } = connection;
   const factory = new Contract(market.factory, uniswapFactoryArtifact.abi, ethers.provider);
   const pool = new Contract((await factory.getPool(tokenA, tokenB, fee)) as string, uniswapPoolArtifact.abi, trader);
-  const cardinalityNext = Number((await pool.slot0())[4]);
-  const answers = await pool.observe([1800, 0]).then(() => true, () => false);
-  if (cardinalityNext >= 51 && answers) return;
-  if (cardinalityNext < 51) await pool.increaseObservationCardinalityNext(60);
-  // One observation per block with a swap: small swaps a minute apart for half an hour.
+  const ready = async () => {
+    const cardinality = Number((await pool.slot0())[3]);
+    return cardinality >= required && (await pool.observe([windowSeconds, 0]).then(() => true, () => false));
+  };
+  if (await ready()) return;
+  if (Number((await pool.slot0())[4]) < required) await pool.increaseObservationCardinalityNext(required);
   const router = new Contract(market.router, swapRouterArtifact.abi, trader);
   for (const token of [tokenA, tokenB]) {
     await fund(trader, token, 10n ** 30n);
     await new Contract(token, ERC20_ABI, trader).approve(await router.getAddress(), MaxUint256);
   }
-  for (let i = 0; i < 40; i++) {
+  // Swaps big enough to move the tick (a swap writes an observation only then), 12 s apart until the
+  // array grows, then a minute apart until a window of history is kept.
+  const step = (await pool.liquidity()) / 10n ** 3n + 10n ** 6n;
+  for (let i = 0; i < required + windowSeconds / 60 + 10 && !(await ready()); i++) {
     const [tokenIn, tokenOut] = i % 2 === 0 ? [tokenA, tokenB] : [tokenB, tokenA];
-    await router.exactInputSingle([tokenIn, tokenOut, fee, trader.address, 2n ** 40n, 1000n, 0n, 0n]);
-    await networkHelpers.time.increase(60);
+    await router.exactInputSingle([tokenIn, tokenOut, fee, trader.address, 2n ** 40n, step, 0n, 0n]);
+    const grown = Number((await pool.slot0())[3]) >= required;
+    await networkHelpers.time.increase(grown ? 60 : 11);
   }
+  if (!(await ready())) throw new Error(`pool ${await pool.getAddress()} still keeps too few observations for a ${windowSeconds} s TWAP`);
 }
