@@ -3,11 +3,13 @@
 //   deposit, mint, withdraw, redeem  vs OpenZeppelin's plain ERC4626 over the same USDC;
 //   redeemInKind                     vs the plain vault's redeem of the same shares;
 //   totalAssets()                    vs the bare reads (each balance, and observe() on each pool);
+//   deposit and redeem, also         vs the plain vault plus the bare reads of both prices the vault
+//                                    reads per pool (observe(), and slot0() with the newest observation);
 //   rebalance()                      vs the same swaps made bare through SwapRouter (same paths,
 //                                    same amounts, from an account holding the tokens), and vs
 //                                    those swaps plus the bare TWAP reads.
 // The vault holds $1M at its targets, then every token moves 8% (half up, half down) and the TWAP
-// window passes; each action starts from that state.
+// window passes; each action starts from that state. A TWAP-only valuation would price the same.
 //
 // Run with `npm run bench` (production compiler profile). Prints a table, writes bench/out/gas.json,
 // and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
@@ -59,16 +61,20 @@ async function measure(basketSize: number): Promise<Row[]> {
   const fund = (token: string, amount: bigint) => fundLocal(connection, weth, trader, token, amount, router);
   const gasOf = async (sent: Promise<ContractTransactionResponse>) => Number(((await (await sent).wait()) as ContractTransactionReceipt).gasUsed);
 
-  // Alice's $1M in each vault; Ballast's bought into the basket at its targets.
+  // Alice's $1M in each vault; Ballast's held at its targets: she deposits the base asset's share, and
+  // the tokens' shares are put in as if rebalances had bought them (buying them through rebalances
+  // would take dozens of calls, each slice sized to its pool, for the same state).
   await b.usdc.mint(alice.address, 3n * DEPOSIT);
   for (const v of [b.vault, plain]) await (b.usdc.connect(alice) as typeof b.usdc).approve(await v.getAddress(), MaxUint256);
-  await asAlice.deposit(DEPOSIT, alice.address);
-  await plainAlice.deposit(DEPOSIT, alice.address);
-  // Each round moves the pools; the next waits for the TWAP to catch up, as a keeper's cooldown would.
-  for (let i = 0; (await vault.rebalanceStatus()).due && i < 10; i++) {
-    await vault.rebalance();
-    await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
+  const [targetTokens, targetsBps] = await b.vault.targets();
+  await asAlice.deposit((DEPOSIT * BigInt(targetsBps[0])) / 10_000n, alice.address);
+  for (let i = 1; i < targetTokens.length; i++) {
+    const usd = (DEPOSIT * BigInt(targetsBps[i])) / 10_000n;
+    const amount = (usd * 10n ** 30n) / (await b.oracle.quote(targetTokens[i], 10n ** 30n));
+    await fund(targetTokens[i], amount);
+    await (await ethers.getContractAt("DemoToken", targetTokens[i], trader)).transfer(await b.vault.getAddress(), amount);
   }
+  await plainAlice.deposit(DEPOSIT, alice.address);
 
   // A realistic move: each token 8% up or down against USD in turn, by swaps in its USDC pool.
   const [usdc, ...others] = b.basket;
@@ -102,6 +108,7 @@ async function measure(basketSize: number): Promise<Row[]> {
   }
   const totalAssetsGas = Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("totalAssets")));
   const bareReads = Number(await probe.bareTwapReads(vaultAddress, b.basket, pools, LOCAL_TWAP_WINDOW_SECONDS));
+  const referenceReads = Number(await probe.bareReferenceReads(vaultAddress, b.basket, pools, LOCAL_TWAP_WINDOW_SECONDS));
   row("totalAssets()", totalAssetsGas, "bare balance + TWAP reads", bareReads);
 
   // Depositors. Each ERC-4626 entry point values the basket (at the higher or lower of TWAP and
@@ -111,6 +118,9 @@ async function measure(basketSize: number): Promise<Row[]> {
   const plainDepositGas = await fromState(() => gasOf(plainAlice.deposit(ACTION, alice.address)));
   row("deposit", depositGas, plainOZ, plainDepositGas);
   row("deposit", depositGas, `${plainOZ} + bare reads`, plainDepositGas + bareReads);
+  // Deposits and exits read two prices per pool no transaction can move in its block: the TWAP and the
+  // tick the pool opened the block at. This baseline reads both, bare.
+  row("deposit", depositGas, `${plainOZ} + bare reads of both prices`, plainDepositGas + referenceReads);
   const mintShares = await asAlice.previewDeposit(ACTION);
   const plainMintShares = await plain.previewDeposit(ACTION);
   row("mint", await fromState(() => gasOf(asAlice.mint(mintShares, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.mint(plainMintShares, alice.address))));
@@ -121,6 +131,7 @@ async function measure(basketSize: number): Promise<Row[]> {
   const plainRedeemGas = await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address)));
   row("redeem (within idle base)", redeemGas, plainOZ, plainRedeemGas);
   row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads`, plainRedeemGas + bareReads);
+  row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads of both prices`, plainRedeemGas + referenceReads);
   row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind");
   row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
 

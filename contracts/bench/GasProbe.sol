@@ -36,4 +36,29 @@ contract GasProbe {
         }
         used = start - gasleft();
     }
+
+    /// @notice `bareTwapReads`, plus what a price no transaction can move within its block needs besides
+    /// the TWAP: per pool, its `slot0` and its newest observation (the tick it opened the block at).
+    function bareReferenceReads(
+        address holder,
+        address[] calldata tokens,
+        address[] calldata pools,
+        uint32 windowSeconds
+    ) external
+        view
+        returns (uint256 used)
+    {
+        uint256 start = gasleft();
+        for (uint256 i; i < tokens.length; ++i) {
+            IERC20(tokens[i]).balanceOf(holder);
+        }
+        uint32[] memory secondsAgos = new uint32[](2);
+        secondsAgos[0] = windowSeconds;
+        for (uint256 i; i < pools.length; ++i) {
+            IUniswapV3Pool(pools[i]).observe(secondsAgos);
+            (,, uint16 index,,,,) = IUniswapV3Pool(pools[i]).slot0();
+            IUniswapV3Pool(pools[i]).observations(index);
+        }
+        used = start - gasleft();
+    }
 }

@@ -23,6 +23,14 @@ interface IPriceOracle {
     /// or a manipulation held across blocks): the token cannot be priced for entries and exits then.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
 
+    /// @notice `quote`, and the lowest and highest value across the references as `quoteBounds` has
+    /// them, in one read, without the refusal: for callers that check the references' agreement
+    /// themselves (a rebalance, against its own bound).
+    function quoteDetailed(address token, uint256 amount)
+        external
+        view
+        returns (uint256 average, uint256 low, uint256 high);
+
     /// @notice The value of `amount` of `token` at the market's current price, in base units, rounded
     /// down. Anyone can move it within a block: for measuring how far the market stands from `quote`,
     /// never for pricing.

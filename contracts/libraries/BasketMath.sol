@@ -8,10 +8,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 library BasketMath {
     uint256 internal constant BPS = 10_000;
 
-    /// @notice The sum of `weightsBps`.
-    function sum(uint16[] memory weightsBps) internal pure returns (uint256 total) {
-        for (uint256 i; i < weightsBps.length; ++i) {
-            total += weightsBps[i];
+    /// @notice The sum of `weights` (basis points).
+    function sum(uint16[] memory weights) internal pure returns (uint256 total) {
+        for (uint256 i; i < weights.length; ++i) {
+            total += weights[i];
         }
     }
 

@@ -55,11 +55,14 @@ library RebalanceLogic {
         uint256 driftAfterBps;
     }
 
-    /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values.
+    /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values (the
+    /// reference, and the lowest and highest of the oracle's references), targets.
     struct Basket {
         Holding[] holdings;
         uint256[] balances;
         uint256[] values;
+        uint256[] lows;
+        uint256[] highs;
         uint16[] targets;
         uint256 nav;
     }
@@ -72,8 +75,11 @@ library RebalanceLogic {
         uint256 paths;
         /// What all the rebalance's trades through it may total, in base units.
         uint256 budget;
-        /// Its square-root price when the rebalance began.
+        /// Its square-root price when the rebalance began, and what else its `slot0` said then.
         uint160 sqrtPriceX96;
+        int24 tick;
+        uint16 observationIndex;
+        uint16 observationCardinality;
         /// Whether a planned trade goes through it.
         bool traded;
     }
@@ -99,6 +105,7 @@ library RebalanceLogic {
         RebalancePlanner.Trade[] planned;
         IRebalancingVault.Trade[] trades;
         Pool[] pools;
+        Candidate[] candidates;
     }
 
     // ================================================================== entry points
@@ -179,7 +186,7 @@ library RebalanceLogic {
     // ================================================================== planning
 
     function _basket(VaultState storage s) private view returns (Basket memory b) {
-        (, b.balances, b.values, b.nav) = Valuation.values(s, Valuation.Pricing.Mid, true);
+        (b.balances, b.values, b.lows, b.highs, b.nav) = Valuation.detailed(s);
         b.holdings = s.holdings;
         b.targets = Valuation.targets(s);
     }
@@ -200,30 +207,46 @@ library RebalanceLogic {
             if (excluded & (1 << i) == 0) masks[i] = b.holdings[i].pairMask & ~excluded;
         }
         uint256[] memory caps;
-        (plan.pools, caps) = _size(s, factory, b, values, targets, masks, nav, p.maxTradeBps);
+        plan.candidates = _candidates(s, b, values, targets, masks);
+        (plan.pools, caps) = _size(s, factory, b, plan.candidates, nav, p.maxTradeBps);
         plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, caps);
-        plan.trades = _trades(s, factory, b, plan, p);
+        plan.trades = _trades(s, b, plan, p);
     }
 
-    /// @dev The planned trades priced, with their paths; marks the pools they go through.
-    function _trades(
-        VaultState storage s,
-        address factory,
-        Basket memory b,
-        Plan memory plan,
-        IRebalancingVault.Parameters memory p
-    ) private view returns (IRebalancingVault.Trade[] memory trades) {
+    /// @dev The planned trades priced, with their paths (the candidates', walked the trade's way);
+    /// marks the pools they go through.
+    function _trades(VaultState storage s, Basket memory b, Plan memory plan, IRebalancingVault.Parameters memory p)
+        private
+        view
+        returns (IRebalancingVault.Trade[] memory trades)
+    {
         trades = new IRebalancingVault.Trade[](plan.planned.length);
         // Each traded token's price, set once.
         Reference[] memory refs = new Reference[](b.holdings.length);
         for (uint256 k; k < trades.length; ++k) {
             RebalancePlanner.Trade memory pt = plan.planned[k];
             IRebalancingVault.Trade memory t = _priced(s, pt, b, refs, p);
-            t.path = pt.from == 0
-                ? s.swapPaths[t.tokenOut].reverse()
-                : pt.to == 0 ? s.swapPaths[t.tokenIn] : s.pairPaths[t.tokenIn][t.tokenOut];
-            _markTraded(plan.pools, factory, t.path);
+            Candidate memory c = _candidateOf(plan.candidates, pt);
+            // A candidate walks from its token to the base asset, or from the lower-indexed token of a pair.
+            t.path = pt.from == c.from ? c.path : c.path.reverse();
+            for (uint256 h; h < c.pools.length; ++h) {
+                plan.pools[c.pools[h]].traded = true;
+            }
             trades[k] = t;
+        }
+    }
+
+    /// @dev The candidate path a planned trade goes along: the swap path of its token other than the base
+    /// asset, or the direct route between its two tokens. The planner only trades along candidates.
+    function _candidateOf(Candidate[] memory candidates, RebalancePlanner.Trade memory pt)
+        private
+        pure
+        returns (Candidate memory c)
+    {
+        (uint256 low, uint256 high) = pt.from < pt.to ? (pt.from, pt.to) : (pt.to, pt.from);
+        for (uint256 k; k < candidates.length; ++k) {
+            c = candidates[k];
+            if (low == 0 ? c.from == high && c.to == 0 : c.from == low && c.to == high) return c;
         }
     }
 
@@ -265,15 +288,12 @@ library RebalanceLogic {
         VaultState storage s,
         address factory,
         Basket memory b,
-        uint256[] memory values,
-        uint16[] memory targets,
-        uint256[] memory masks,
+        Candidate[] memory candidates,
         uint256 nav,
         uint256 maxTradeBps
     ) private view returns (Pool[] memory pools, uint256[] memory caps) {
-        uint256 n = values.length;
+        uint256 n = b.holdings.length;
         caps = new uint256[](n);
-        Candidate[] memory candidates = _candidates(s, b, values, targets, masks);
         uint256 capacity;
         for (uint256 k; k < candidates.length; ++k) {
             capacity += candidates[k].path.hops();
@@ -334,11 +354,14 @@ library RebalanceLogic {
         }
     }
 
-    /// @dev A path's pools, the direction it walks each, and their square-root prices now.
+    /// @dev A path's pools, the direction it walks each, and what their `slot0` says now.
     struct PathState {
         address[] pools;
         bool[] zeroForOne;
         uint160[] prices;
+        int24[] ticks;
+        uint16[] indexes;
+        uint16[] cardinalities;
     }
 
     /// @dev Adds the pools of `c`'s path to `pools[0..count)` (or counts one more path through those
@@ -355,8 +378,9 @@ library RebalanceLogic {
         uint256 hops = path.pools.length;
         c.pools = new uint256[](hops);
         for (uint256 h; h < hops; ++h) {
+            address pool = path.pools[h];
             uint256 q;
-            while (q < count && pools[q].pool != path.pools[h]) ++q;
+            while (q < count && pools[q].pool != pool) ++q;
             c.pools[h] = q;
             if (q < count) {
                 pools[q].paths += 1;
@@ -385,18 +409,36 @@ library RebalanceLogic {
         uint256 value = _convert(path, h + 1, reserve);
         // A direct route ends at a token: on to the base asset along that token's swap path.
         if (c.to != 0) value = _convert(_read(factory, s.swapPaths[b.holdings[c.to].token]), 0, value);
-        pool = Pool(path.pools[h], fee, 1, Math.mulDiv(value, fee, _PIPS * _SIZING_SHARE_OF_FEE), price, false);
+        pool = Pool({
+            pool: path.pools[h],
+            fee: fee,
+            paths: 1,
+            budget: Math.mulDiv(value, fee, _PIPS * _SIZING_SHARE_OF_FEE),
+            sqrtPriceX96: price,
+            tick: path.ticks[h],
+            observationIndex: path.indexes[h],
+            observationCardinality: path.cardinalities[h],
+            traded: false
+        });
     }
 
-    /// @dev Every pool of `path`, the direction the path walks it, and its current square-root price.
+    /// @dev Every pool of `path`, the direction the path walks it, and what its `slot0` says now.
     function _read(address factory, bytes memory path) private view returns (PathState memory state) {
         uint256 hops = path.hops();
-        state = PathState(new address[](hops), new bool[](hops), new uint160[](hops));
+        state = PathState(
+            new address[](hops),
+            new bool[](hops),
+            new uint160[](hops),
+            new int24[](hops),
+            new uint16[](hops),
+            new uint16[](hops)
+        );
         for (uint256 h; h < hops; ++h) {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
             state.pools[h] = SwapPath.pool(factory, tokenIn, tokenOut, fee);
             state.zeroForOne[h] = tokenIn < tokenOut;
-            state.prices[h] = TwapMath.spotSqrtPriceX96(IUniswapV3Pool(state.pools[h]));
+            (state.prices[h], state.ticks[h], state.indexes[h], state.cardinalities[h],,,) =
+                IUniswapV3Pool(state.pools[h]).slot0();
         }
     }
 
@@ -406,18 +448,6 @@ library RebalanceLogic {
             amount = TwapMath.quoteAtSqrtPrice(path.prices[h], amount, path.zeroForOne[h]);
         }
         return amount;
-    }
-
-    /// @dev Marks every pool of `path` as traded.
-    function _markTraded(Pool[] memory pools, address factory, bytes memory path) private pure {
-        uint256 hops = path.hops();
-        for (uint256 h; h < hops; ++h) {
-            (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
-            address pool = SwapPath.pool(factory, tokenIn, tokenOut, fee);
-            for (uint256 q; q < pools.length; ++q) {
-                if (pools[q].pool == pool) pools[q].traded = true;
-            }
-        }
     }
 
     /// @dev A planned trade in token amounts. What the vault gives is valued at the highest of the
@@ -454,8 +484,8 @@ library RebalanceLogic {
 
     /// @dev Holding `i`'s price as a reference amount and its lowest and highest oracle values, after
     /// checking that the references agree within `maxDivergenceBps`. The reference amount is the
-    /// holding itself when it is worth at least _PRECISE_VALUE, a million whole tokens otherwise. Set
-    /// once per token in `refs[i]`.
+    /// holding itself, already valued, when it is worth at least _PRECISE_VALUE; a million whole tokens,
+    /// valued now, otherwise. Set once per token in `refs[i]`.
     function _reference(
         VaultState storage s,
         Basket memory b,
@@ -466,8 +496,12 @@ library RebalanceLogic {
         r = refs[i];
         if (r.amount != 0) return r;
         Holding memory h = b.holdings[i];
-        r.amount = b.values[i] >= _PRECISE_VALUE ? b.balances[i] : 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
-        (r.low, r.high) = s.oracle.quoteBounds(h.token, r.amount);
+        if (b.values[i] >= _PRECISE_VALUE) {
+            (r.amount, r.low, r.high) = (b.balances[i], b.lows[i], b.highs[i]);
+        } else {
+            r.amount = 10 ** (h.decimals + _PRICE_PROBE_DECIMALS);
+            (, r.low, r.high) = s.oracle.quoteDetailed(h.token, r.amount);
+        }
         uint256 divergence = r.low == 0 ? type(uint256).max : Math.mulDiv(r.high - r.low, BasketMath.BPS, r.low);
         if (divergence > maxDivergenceBps) {
             revert IRebalancingVault.VaultPricesUnsettled(h.token, divergence, maxDivergenceBps);
@@ -502,11 +536,14 @@ library RebalanceLogic {
     /// otherwise it is being pushed within this block, and the vault does not trade into it.
     function _checkPushed(Pool[] memory pools, uint256 maxDeviationBps) private view {
         for (uint256 q; q < pools.length; ++q) {
-            if (!pools[q].traded) continue;
-            uint160 open = TickMath.getSqrtRatioAtTick(TwapMath.openTick(IUniswapV3Pool(pools[q].pool)));
-            uint256 deviation = _moveBps(open, pools[q].sqrtPriceX96);
+            Pool memory pool = pools[q];
+            if (!pool.traded) continue;
+            int24 openTick = TwapMath.openTickFrom(
+                IUniswapV3Pool(pool.pool), pool.tick, pool.observationIndex, pool.observationCardinality
+            );
+            uint256 deviation = _moveBps(TickMath.getSqrtRatioAtTick(openTick), pool.sqrtPriceX96);
             if (deviation > maxDeviationBps) {
-                revert IRebalancingVault.VaultSpotDeviation(pools[q].pool, deviation, maxDeviationBps);
+                revert IRebalancingVault.VaultSpotDeviation(pool.pool, deviation, maxDeviationBps);
             }
         }
     }
@@ -544,7 +581,7 @@ library RebalanceLogic {
         returns (uint256 navAfter, uint256 driftAfterBps)
     {
         uint256 n = b.holdings.length;
-        Basket memory a = Basket(b.holdings, new uint256[](n), new uint256[](n), b.targets, 0);
+        Basket memory a = Basket(b.holdings, new uint256[](n), new uint256[](n), b.lows, b.highs, b.targets, 0);
         for (uint256 i; i < n; ++i) {
             Holding memory h = b.holdings[i];
             uint256 balance = Valuation.held(s, h);

@@ -150,7 +150,7 @@ library RebalancePlanner {
         uint256 k;
         for (uint256 i = 1; i < n; ++i) {
             if (sells[i] <= dust) continue;
-            for (uint256 j = 1; j < n && sells[i] != 0; ++j) {
+            for (uint256 j = 1; pairMasks[i] != 0 && j < n && sells[i] != 0; ++j) {
                 if (buys[j] <= dust || (pairMasks[i] >> j) & 1 == 0) continue;
                 uint256 v = Math.min(sells[i], buys[j]);
                 trades[k++] = Trade(i, j, v);

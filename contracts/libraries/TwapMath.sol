@@ -61,16 +61,24 @@ library TwapMath {
     /// @dev When the pool has written an observation at this timestamp, the tick that prevailed since
     /// its previous observation is read from the two; otherwise nothing has changed the tick in this
     /// block, and the current tick is the opening one.
-    function openTick(IUniswapV3Pool pool) internal view returns (int24 tick) {
-        uint16 index;
-        uint16 cardinality;
-        (, tick, index, cardinality,,,) = pool.slot0();
+    function openTick(IUniswapV3Pool pool) internal view returns (int24) {
+        (, int24 tick, uint16 index, uint16 cardinality,,,) = pool.slot0();
+        return openTickFrom(pool, tick, index, cardinality);
+    }
+
+    /// @notice `openTick`, given what the pool's `slot0` said in this call: its tick, newest observation
+    /// index and observation count.
+    function openTickFrom(IUniswapV3Pool pool, int24 tick, uint16 index, uint16 cardinality)
+        internal
+        view
+        returns (int24)
+    {
         (uint32 newestTime, int56 newestCumulative,,) = pool.observations(index);
         if (newestTime != uint32(block.timestamp)) return tick;
         (uint32 previousTime, int56 previousCumulative,, bool initialized) =
             pool.observations((index + cardinality - 1) % cardinality);
         if (!initialized || previousTime >= newestTime) revert TwapUnavailable(address(pool), 1);
-        tick = _meanTick(newestCumulative - previousCumulative, newestTime - previousTime);
+        return _meanTick(newestCumulative - previousCumulative, newestTime - previousTime);
     }
 
     /// @notice The current square-root price of `pool`.
@@ -105,7 +113,11 @@ library TwapMath {
     /// Uniswap V3 pool are worth the same at its price; moving the square-root price by a fraction r
     /// takes about r times this reserve.
     function virtualReserve(int24 tick, uint128 liquidity, bool ofToken1) internal pure returns (uint256) {
-        uint160 sqrtPriceX96 = TickMath.getSqrtRatioAtTick(tick);
+        return virtualReserveAt(TickMath.getSqrtRatioAtTick(tick), liquidity, ofToken1);
+    }
+
+    /// @notice `virtualReserve` at a square-root price.
+    function virtualReserveAt(uint160 sqrtPriceX96, uint128 liquidity, bool ofToken1) internal pure returns (uint256) {
         return ofToken1 ? Math.mulDiv(liquidity, sqrtPriceX96, 1 << 96) : Math.mulDiv(liquidity, 1 << 96, sqrtPriceX96);
     }
 

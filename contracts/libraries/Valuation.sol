@@ -68,6 +68,39 @@ library Valuation {
         ok = true;
     }
 
+    /// @notice Every holding, its reference value and its lowest and highest values across the oracle's
+    /// references (one oracle read per held token), in basket order, and NAV at the reference values.
+    /// Reverts with the oracle's own error when it cannot price a holding.
+    function detailed(VaultState storage s)
+        internal
+        view
+        returns (
+            uint256[] memory balances,
+            uint256[] memory vals,
+            uint256[] memory lows,
+            uint256[] memory highs,
+            uint256 total
+        )
+    {
+        uint256 n = s.holdings.length;
+        balances = new uint256[](n);
+        vals = new uint256[](n);
+        lows = new uint256[](n);
+        highs = new uint256[](n);
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = s.holdings[i];
+            uint256 balance = held(s, h);
+            balances[i] = balance;
+            if (i == 0 || balance == 0) {
+                (vals[i], lows[i], highs[i]) = (balance, balance, balance);
+            } else {
+                (vals[i], lows[i], highs[i]) = oracle.quoteDetailed(h.token, balance);
+            }
+            total += vals[i];
+        }
+    }
+
     /// @notice NAV at `pricing`; reverts with the oracle's own error when it cannot price a holding.
     function nav(VaultState storage s, Pricing pricing) internal view returns (uint256 total) {
         (,,, total) = values(s, pricing, true);

@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {SwapPath} from "../libraries/SwapPath.sol";
@@ -230,9 +231,21 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    function quoteDetailed(address token, uint256 amount)
+        external
+        view
+        returns (uint256 average, uint256 low, uint256 high)
+    {
+        if (token == BASE) return (amount, amount, amount);
+        uint256 open;
+        (average, open) = _reference(token, amount, true);
+        (low, high) = average < open ? (average, open) : (open, average);
+    }
+
+    /// @inheritdoc IPriceOracle
     function quoteSpot(address token, uint256 amount) external view returns (uint256) {
         if (token == BASE) return amount;
-        (StoredHop[] memory hops,) = _load(token);
+        StoredHop[] memory hops = _hops(token);
         for (uint256 i; i < hops.length; ++i) {
             amount = TwapMath.quoteAtSqrtPrice(TwapMath.spotSqrtPriceX96(hops[i].pool), amount, hops[i].zeroForOne);
         }
@@ -248,42 +261,63 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         view
         returns (uint256 average, uint256 open)
     {
-        (StoredHop[] memory hops, uint256 minDepth) = _load(token);
-        uint256 n = hops.length;
+        mapping(uint256 => StoredHop) storage stored = _routes[token];
+        StoredHop memory first = stored[0];
+        uint256 n = first.hops;
+        if (n == 0) revert OracleNoRoute(token);
+        uint256 minDepth = uint256(first.minDepth) * _BASE_UNIT;
         uint32 window = _windowSeconds;
-        int24[] memory ticks = new int24[](n);
-        int24[] memory openTicks = new int24[](withOpen ? n : 0);
+        if (n == 1) return _referenceOfOnePool(token, first.pool, first.zeroForOne, amount, withOpen, window, minDepth);
+        // Each pool's square-root price at its average tick (computed once: it converts the amount and
+        // values the pool's depth), and its average liquidity.
+        StoredHop[] memory hops = new StoredHop[](n);
+        uint160[] memory prices = new uint160[](n);
         uint128[] memory liquidity = new uint128[](n);
+        average = amount;
+        open = amount;
         for (uint256 i; i < n; ++i) {
-            (ticks[i], liquidity[i]) = TwapMath.consult(hops[i].pool, window);
-            if (withOpen) openTicks[i] = TwapMath.openTick(hops[i].pool);
+            StoredHop memory h = i == 0 ? first : stored[i];
+            hops[i] = h;
+            int24 tick;
+            (tick, liquidity[i]) = TwapMath.consult(h.pool, window);
+            prices[i] = TickMath.getSqrtRatioAtTick(tick);
+            average = TwapMath.quoteAtSqrtPrice(prices[i], average, h.zeroForOne);
+            if (withOpen) open = TwapMath.quoteAtTick(TwapMath.openTick(h.pool), open, h.zeroForOne);
         }
-        average = _convert(hops, ticks, 0, amount);
-        if (withOpen) open = _convert(hops, openTicks, 0, amount);
         if (minDepth == 0) return (average, open);
         for (uint256 i; i < n; ++i) {
             // The pool's reserve of the token it pays out of this hop, valued in base units over the rest
-            // of the route, at the window's average liquidity and tick.
-            uint256 reserve = TwapMath.virtualReserve(ticks[i], liquidity[i], hops[i].zeroForOne);
-            uint256 depth = _convert(hops, ticks, i + 1, reserve);
+            // of the route, at the window's average liquidity and prices.
+            uint256 depth = TwapMath.virtualReserveAt(prices[i], liquidity[i], hops[i].zeroForOne);
+            for (uint256 j = i + 1; j < n; ++j) {
+                depth = TwapMath.quoteAtSqrtPrice(prices[j], depth, hops[j].zeroForOne);
+            }
             if (depth < minDepth) revert OraclePoolTooThin(token, address(hops[i].pool), depth, minDepth);
         }
     }
 
-    /// @dev `amount` converted along hops `from` to the end, each at its tick.
-    function _convert(StoredHop[] memory hops, int24[] memory ticks, uint256 from, uint256 amount)
-        private
-        pure
-        returns (uint256)
-    {
-        for (uint256 i = from; i < hops.length; ++i) {
-            amount = TwapMath.quoteAtTick(ticks[i], amount, hops[i].zeroForOne);
+    /// @dev `_reference` for a route of one pool (the common case), without the arrays a longer one needs.
+    function _referenceOfOnePool(
+        address token,
+        IUniswapV3Pool pool,
+        bool zeroForOne,
+        uint256 amount,
+        bool withOpen,
+        uint32 window,
+        uint256 minDepth
+    ) private view returns (uint256 average, uint256 open) {
+        (int24 tick, uint128 liquidity) = TwapMath.consult(pool, window);
+        uint160 price = TickMath.getSqrtRatioAtTick(tick);
+        average = TwapMath.quoteAtSqrtPrice(price, amount, zeroForOne);
+        if (withOpen) open = TwapMath.quoteAtTick(TwapMath.openTick(pool), amount, zeroForOne);
+        if (minDepth != 0) {
+            uint256 depth = TwapMath.virtualReserveAt(price, liquidity, zeroForOne);
+            if (depth < minDepth) revert OraclePoolTooThin(token, address(pool), depth, minDepth);
         }
-        return amount;
     }
 
-    /// @dev The token's hops, and its depth floor in base units.
-    function _load(address token) private view returns (StoredHop[] memory hops, uint256 minDepth) {
+    /// @dev The token's hops, for `quoteSpot` (which needs no floor).
+    function _hops(address token) private view returns (StoredHop[] memory hops) {
         mapping(uint256 => StoredHop) storage stored = _routes[token];
         StoredHop memory first = stored[0];
         if (first.hops == 0) revert OracleNoRoute(token);
@@ -292,7 +326,6 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         for (uint256 i = 1; i < hops.length; ++i) {
             hops[i] = stored[i];
         }
-        minDepth = uint256(first.minDepth) * _BASE_UNIT;
     }
 
     function _setRoute(address token, bytes memory path, uint80 minDepth) private {
