@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
@@ -13,6 +14,13 @@ const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 
 // Fuzz and invariant depth: fast for everyday runs, deep when BALLAST_FUZZ=deep (CI nightly, audits).
 const deep = process.env.BALLAST_FUZZ === "deep";
+// The fuzzer's seed: fixed for everyday runs (the same inputs every time), fresh for each deep run, and
+// always printed, so that any failure can be replayed with BALLAST_FUZZ_SEED=<seed>.
+const FAST_SEED = "0x" + "ba11a57".padStart(64, "0");
+const fuzzSeed = process.env.BALLAST_FUZZ_SEED ?? (deep ? "0x" + randomBytes(32).toString("hex") : FAST_SEED);
+if (process.argv.includes("test")) {
+  console.error(`[ballast] ${deep ? "deep" : "fast"} fuzz and invariant profile, seed ${fuzzSeed} (replay: BALLAST_FUZZ_SEED=${fuzzSeed})`);
+}
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
@@ -43,8 +51,9 @@ export default defineConfig({
     solidity: {
       // Solidity tests deploy the genuine Uniswap V3 contracts from their published artifacts.
       fsPermissions: { readDirectory: ["node_modules/@uniswap"] },
-      fuzz: { runs: deep ? 5_000 : 256 },
-      invariant: deep ? { runs: 256, depth: 200 } : { runs: 32, depth: 40 },
+      fuzz: { runs: deep ? 5_000 : 256, seed: fuzzSeed },
+      // Invariant runs are call sequences of `depth` calls each against the genuine Uniswap market.
+      invariant: deep ? { runs: 10_000, depth: 20 } : { runs: 32, depth: 25 },
     },
   },
   networks: {

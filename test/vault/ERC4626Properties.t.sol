@@ -1,159 +1,171 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {BallastTest} from "../helpers/BallastTest.sol";
-import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
+import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
-import {RebalancingVault} from "../../contracts/RebalancingVault.sol";
 import {IRebalancingVault} from "../../contracts/interfaces/IRebalancingVault.sol";
-import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
-import {BasketConfig} from "../../contracts/libraries/BasketConfig.sol";
 import {DemoToken} from "../../contracts/local/DemoToken.sol";
-import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
+import {BallastFixture} from "../helpers/BallastFixture.sol";
 
-/// @notice ERC-4626 properties of the vault under fuzzing: previews match what calls do, round trips
-/// never create value, max* limits hold, rounding favours the vault. The vault holds its base asset
-/// plus a donated balance of it (the TypeScript suites cover baskets priced by live pools).
-contract ERC4626PropertiesTest is BallastTest {
-    RebalancingVault private vault;
-    DemoToken private usdc;
+/// @notice ERC-4626 conformance of a vault that holds a real basket, priced by the genuine pools'
+/// TWAPs while those prices move both ways: previews are exact and round against the caller, every
+/// max* amount is accepted by its call and one more is refused, and round trips create no value.
+contract ERC4626PropertiesTest is BallastFixture {
     address private alice = makeAddr("alice");
     address private bob = makeAddr("bob");
+    address private market = makeAddr("market");
 
     function setUp() public {
-        usdc = new DemoToken("USD Coin (demo)", "USDC", 6);
-        // The genuine Uniswap V3 factory and router, from their published artifacts.
-        address factory = _deployPublished("node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json", "");
-        address router = _deployPublished(
-            "node_modules/@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
-            abi.encode(factory, makeAddr("weth"))
-        );
-        UniswapV3TwapOracle oracle = new UniswapV3TwapOracle(
-            address(usdc),
-            IUniswapV3Factory(factory),
-            12,
-            1800,
-            500,
-            address(this),
-            new address[](0),
-            new bytes[](0),
-            new uint80[](0)
-        );
-        address[] memory tokens = new address[](1);
-        tokens[0] = address(usdc);
-        uint16[] memory targets = new uint16[](1);
-        targets[0] = 10_000;
-        vault = new RebalancingVault(
-            usdc,
-            "Ballast",
-            "BLST",
-            BasketConfig.InitialConfig({
-                oracle: IPriceOracle(address(oracle)),
-                router: router,
-                governor: address(this),
-                guardian: address(this),
-                keeper: address(this),
-                tokens: tokens,
-                targetsBps: targets,
-                swapPaths: new bytes[](1),
-                parameters: IRebalancingVault.Parameters(500, 100, 100, 1000, 200, 7 days, 1 hours, 3 days, 0),
-                depositCap: type(uint256).max
-            })
-        );
-        for (uint256 i; i < 2; ++i) {
-            address user = i == 0 ? alice : bob;
-            usdc.mint(user, 1e30);
-            vm.prank(user);
-            usdc.approve(address(vault), type(uint256).max);
-        }
-    }
-
-    /// @dev Deploys the bytecode of a published Hardhat artifact with constructor arguments `args`.
-    function _deployPublished(string memory artifact, bytes memory args) private returns (address deployed) {
-        bytes memory code = abi.encodePacked(vm.parseJsonBytes(vm.readFile(artifact), ".bytecode"), args);
-        assembly ("memory-safe") {
-            deployed := create(0, add(code, 32), mload(code))
-        }
-        require(deployed != address(0), "deploy failed");
-    }
-
-    function _seed(uint256 first, uint256 donation) private {
+        _deployMarket();
+        address operator = makeAddr("operator");
+        _deployVault(operator, operator, operator);
+        // Bob's $1M, held at the targets: $400k deposited, the tokens' share as if bought.
+        _give(bob, 400_000e6);
         vm.prank(bob);
-        vault.deposit(first, bob);
-        usdc.mint(address(vault), donation);
+        vault.deposit(400_000e6, bob);
+        weth.mint(address(vault), uint256(300_000e18) / 3_000);
+        wbtc.mint(address(vault), uint256(200_000e8) / 100_000);
+        frz.mint(address(vault), 100_000e6);
+        _give(alice, 0);
     }
 
-    function testFuzz_depositMatchesPreviewAndRoundTripLosesNothingForOthers(uint96 first, uint96 donation, uint96 assets)
+    function _give(address who, uint256 amount) private {
+        usdc.mint(who, amount);
+        vm.prank(who);
+        usdc.approve(address(vault), type(uint256).max);
+    }
+
+    /// @dev Moves WETH's pool by `bps` (a real swap), then lets `seconds_` pass: from one block (the
+    /// average lags, the opening price has followed) to two windows (both have followed).
+    function _move(int256 bps, uint256 seconds_) private {
+        bps = bound(bps, int256(-400), int256(400));
+        IUniswapV3Pool pool = pools[0];
+        (uint160 current, int24 tick,,,,,) = pool.slot0();
+        uint160 target = TickMath.getSqrtRatioAtTick(int24(int256(tick) + bps));
+        if (target != current) {
+            bool zeroForOne = target < current;
+            address tokenIn = zeroForOne ? pool.token0() : pool.token1();
+            DemoToken(tokenIn).mint(market, 1e36);
+            vm.startPrank(market);
+            DemoToken(tokenIn).approve(address(router), type(uint256).max);
+            router.exactInputSingle(
+                ISwapRouter.ExactInputSingleParams(
+                    tokenIn, zeroForOne ? pool.token1() : pool.token0(), pool.fee(), market, block.timestamp, 1e36, 0, target
+                )
+            );
+            vm.stopPrank();
+        }
+        _nextBlock(bound(seconds_, BLOCK, 2 * WINDOW));
+    }
+
+    function testFuzz_previewsAreExactAndRoundAgainstTheCaller(int256 bps, uint256 wait, uint96 assets) public {
+        _move(bps, wait);
+        uint256 amount = bound(assets, 1e6, 1_000_000e6);
+        // Against the ideal conversion (at the average): entries cost at least it, exits pay at most it.
+        assertLe(vault.previewDeposit(amount), vault.convertToShares(amount), "previewDeposit <= convertToShares");
+        assertGe(vault.previewWithdraw(amount), vault.convertToShares(amount), "previewWithdraw >= convertToShares");
+        uint256 shares = vault.convertToShares(amount);
+        assertGe(vault.previewMint(shares), vault.convertToAssets(shares), "previewMint >= convertToAssets");
+        assertLe(vault.previewRedeem(shares), vault.convertToAssets(shares), "previewRedeem <= convertToAssets");
+
+        _give(alice, 2 * amount);
+        uint256 preview = vault.previewDeposit(amount);
+        vm.prank(alice);
+        assertEq(vault.deposit(amount, alice), preview, "deposit mints previewDeposit");
+        uint256 mintShares = preview / 2 + 1;
+        uint256 mintPreview = vault.previewMint(mintShares);
+        vm.prank(alice);
+        assertEq(vault.mint(mintShares, alice), mintPreview, "mint takes previewMint");
+        uint256 withdrawable = vault.maxWithdraw(alice) / 2 + 1;
+        uint256 withdrawPreview = vault.previewWithdraw(withdrawable);
+        vm.prank(alice);
+        assertEq(vault.withdraw(withdrawable, alice, alice), withdrawPreview, "withdraw burns previewWithdraw");
+        uint256 redeemable = vault.maxRedeem(alice);
+        uint256 redeemPreview = vault.previewRedeem(redeemable);
+        vm.prank(alice);
+        assertEq(vault.redeem(redeemable, alice, alice), redeemPreview, "redeem pays previewRedeem");
+    }
+
+    function testFuzz_aRoundTripCreatesNoValueForTheCallerOrTakesAnyFromOthers(int256 bps, uint256 wait, uint96 assets)
         public
     {
-        first = uint96(bound(first, 1, 1e24));
-        assets = uint96(bound(assets, 1, 1e24));
-        _seed(first, donation);
-        uint256 preview = vault.previewDeposit(assets);
-        vm.assume(preview > 0);
-        vm.prank(alice);
-        uint256 shares = vault.deposit(assets, alice);
-        assertEq(shares, preview, "deposit mints previewDeposit");
-        uint256 bobBefore = vault.previewRedeem(vault.balanceOf(bob));
-        uint256 out = vault.previewRedeem(shares);
-        vm.assume(out > 0);
-        vm.prank(alice);
-        uint256 redeemed = vault.redeem(shares, alice, alice);
-        assertEq(redeemed, out, "redeem pays previewRedeem");
-        assertLe(redeemed, assets, "a round trip never creates value");
-        assertGe(vault.previewRedeem(vault.balanceOf(bob)), bobBefore, "nor takes any from others");
+        _move(bps, wait);
+        uint256 amount = bound(assets, 1e6, 300_000e6);
+        uint256 bobBefore = vault.convertToAssets(vault.balanceOf(bob));
+        _give(alice, amount);
+        vm.startPrank(alice);
+        uint256 shares = vault.deposit(amount, alice);
+        // Leave in the base asset, as far as the idle base asset allows, at once.
+        uint256 out = vault.redeem(shares, alice, alice);
+        vm.stopPrank();
+        assertLe(out, amount, "a round trip never returns more than went in");
+        assertGe(vault.convertToAssets(vault.balanceOf(bob)), bobBefore, "nor takes any value from others");
     }
 
-    function testFuzz_mintAndWithdrawRoundUpForTheVault(uint96 first, uint96 donation, uint96 shares) public {
-        first = uint96(bound(first, 1, 1e24));
-        _seed(first, donation);
-        shares = uint96(bound(shares, 1, 1e30));
-        uint256 assetsIn = vault.previewMint(shares);
-        vm.assume(assetsIn <= usdc.balanceOf(alice));
+    function testFuzz_everyMaxIsAcceptedAndOneMoreIsRefused(int256 bps, uint256 wait, uint96 room, uint96 idleLeft)
+        public
+    {
+        _move(bps, wait);
+        // A deposit cap a little above NAV: maxDeposit and maxMint are finite.
+        uint256 nav = vault.totalAssets();
+        vm.prank(address(timelock));
+        vault.setParameter(IRebalancingVault.Parameter.DepositCap, nav + bound(room, 1e6, 500_000e6));
+        uint256 maxDeposit = vault.maxDeposit(alice);
+        _give(alice, 10 * maxDeposit + 1e12);
         vm.prank(alice);
-        assertEq(vault.mint(shares, alice), assetsIn, "mint takes previewMint");
-        uint256 withdrawable = vault.maxWithdraw(alice);
-        assertLe(withdrawable, assetsIn, "cannot withdraw more than was paid");
-        vm.assume(withdrawable > 0);
-        uint256 sharesOut = vault.previewWithdraw(withdrawable);
-        vm.prank(alice);
-        assertEq(vault.withdraw(withdrawable, alice, alice), sharesOut, "withdraw burns previewWithdraw");
-        assertLe(sharesOut, shares);
-    }
-
-    function testFuzz_maxLimitsAreExactBoundaries(uint96 first, uint96 assets) public {
-        first = uint96(bound(first, 1, 1e24));
-        assets = uint96(bound(assets, 1e6, 1e24));
-        _seed(first, 0);
-        vault.setParameter(IRebalancingVault.Parameter.DepositCap, uint256(first) + assets);
-        uint256 max = vault.maxDeposit(alice);
-        assertEq(max, assets);
-        vm.prank(alice);
-        vm.expectRevert();
-        vault.deposit(max + 1, alice);
-        vm.prank(alice);
-        vault.deposit(max, alice);
-        assertEq(vault.maxDeposit(alice), 0);
-        assertEq(vault.maxMint(alice), 0);
-    }
-
-    function testFuzz_redeemInKindPaysNoMoreThanTheShare(uint96 first, uint96 donation, uint96 assets) public {
-        first = uint96(bound(first, 1, 1e24));
-        assets = uint96(bound(assets, 1, 1e24));
-        _seed(first, donation);
-        if (vault.previewDeposit(assets) == 0) {
-            // Too small to buy one share at this price: refused, not swallowed.
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxDeposit.selector, alice, maxDeposit + 1, maxDeposit));
+        vault.deposit(maxDeposit + 1, alice);
+        if (vault.previewDeposit(maxDeposit) > 0) {
             vm.prank(alice);
-            vm.expectRevert(IRebalancingVault.VaultZeroAmount.selector);
-            vault.deposit(assets, alice);
-            return;
+            vault.deposit(maxDeposit, alice);
+            // The cap is reached (at the price deposits pay): nothing more goes in.
+            assertEq(vault.maxDeposit(alice), 0, "maxDeposit at the cap");
+            assertEq(vault.maxMint(alice), 0, "maxMint at the cap");
         }
+
+        // Bob redeems the idle base asset down to `idleLeft`: Alice's maxRedeem must still be accepted.
+        uint256 idle = usdc.balanceOf(address(vault));
+        uint256 left = bound(idleLeft, 0, idle / 2);
+        uint256 bobShares = vault.previewWithdraw(idle - left);
+        if (bobShares <= vault.maxRedeem(bob) && idle - left > 0) {
+            vm.prank(bob);
+            vault.withdraw(idle - left, bob, bob);
+        }
+        uint256 maxRedeem = vault.maxRedeem(alice);
+        if (maxRedeem > 0) {
+            assertGt(vault.previewRedeem(maxRedeem), 0, "maxRedeem pays something");
+            vm.prank(alice);
+            vault.redeem(maxRedeem, alice, alice);
+        }
+        uint256 maxWithdraw = vault.maxWithdraw(alice);
         vm.prank(alice);
-        uint256 shares = vault.deposit(assets, alice);
-        uint256 value = vault.convertToAssets(shares);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, alice, maxWithdraw + 1, maxWithdraw));
+        vault.withdraw(maxWithdraw + 1, alice, alice);
+        if (maxWithdraw > 0) {
+            vm.prank(alice);
+            vault.withdraw(maxWithdraw, alice, alice);
+        }
+    }
+
+    function testFuzz_anInKindExitPaysNoMoreThanItsShare(int256 bps, uint256 wait, uint96 assets) public {
+        _move(bps, wait);
+        uint256 amount = bound(assets, 1e6, 1_000_000e6);
+        _give(alice, amount);
         vm.prank(alice);
-        uint256[] memory amounts = vault.redeemInKind(shares, alice, alice);
-        assertLe(amounts[0], value + 1, "in kind pays at most the share's value");
-        assertLe(amounts[0], assets, "and never more than was put in");
+        uint256 shares = vault.deposit(amount, alice);
+        uint256 supply = vault.totalSupply() + VIRTUAL_SHARES;
+        (, uint256[] memory held,) = vault.holdings();
+        vm.prank(alice);
+        uint256[] memory out = vault.redeemInKind(shares, alice, alice);
+        for (uint256 i; i < out.length; ++i) {
+            assertLe(out[i], held[i] * shares / supply, "at most the pro-rata slice, rounded down");
+        }
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 0, 1));
+        vault.redeemInKind(1, bob, alice);
     }
 }
