@@ -26,6 +26,10 @@ contract PoolLiquidity is IUniswapV3MintCallback {
         pool.mint(address(this), -maxTick, maxTick, liquidity, "");
     }
 
+    function addRange(IUniswapV3Pool pool, int24 tickLower, int24 tickUpper, uint128 liquidity) external {
+        pool.mint(address(this), tickLower, tickUpper, liquidity, "");
+    }
+
     function uniswapV3MintCallback(uint256 amount0Owed, uint256 amount1Owed, bytes calldata) external {
         IUniswapV3Pool pool = IUniswapV3Pool(msg.sender);
         if (amount0Owed != 0) DemoToken(pool.token0()).mint(msg.sender, amount0Owed);

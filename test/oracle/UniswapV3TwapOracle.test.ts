@@ -261,6 +261,22 @@ describe("UniswapV3TwapOracle", function () {
       await expect(f.oracle.quoteBounds(thin.address, 10n ** 18n)).to.be.revertedWithCustomError(f.oracle, "OraclePoolTooThin");
     });
 
+    it("checks the floor on every pool of a longer route, and refuses a route of more hops than it counts", async function () {
+      const f = await load();
+      const gov = await governed(f);
+      // WETH through WBTC: the WBTC/WETH pool holds $30M a side, the WBTC/USDC pool $60M.
+      const viaWbtc = encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]);
+      await expect(gov.setRoute(f.tokens.weth, viaWbtc, 40_000_000))
+        .to.be.revertedWithCustomError(f.oracle, "OraclePoolTooThin")
+        .withArgs(f.tokens.weth, await f.wbtcWethPool.getAddress(), (depth: bigint) => depth > USDC(29_000_000) && depth < USDC(31_000_000), USDC(40_000_000));
+      await gov.setRoute(f.tokens.weth, viaWbtc, 20_000_000);
+      // 256 hops back and forth: more than a route's length byte counts.
+      const tokens = [f.tokens.weth, ...Array.from({ length: 128 }, () => [f.tokens.usdc, f.tokens.weth]).flat()];
+      tokens[tokens.length - 1] = f.tokens.usdc;
+      const long = encodePath(tokens.slice(0, 257), Array(256).fill(500));
+      await expect(gov.setRoute(f.tokens.weth, long, 0)).to.be.revertedWithCustomError(f.oracle, "OracleRouteTooLong").withArgs(256);
+    });
+
     it("removes routes, with the old path in the event, after which quotes fail with OracleNoRoute", async function () {
       const f = await load();
       const gov = await governed(f);

@@ -59,6 +59,19 @@ describe("BallastRouter: slippage-protected entry points", function () {
     expect(await f.usdc.allowance(await router.getAddress(), vault), "no allowance left behind").to.equal(0n);
   });
 
+  it("gives back what a mint did not use when a vault's preview overstates it", async function () {
+    const { f, router } = await load();
+    const { bob } = f.signers;
+    const other = await suite.connection.ethers.deployContract("OverpricedMintVault", [f.tokens.usdc]);
+    const shares = 10n ** 9n;
+    const preview = await other.previewMint(shares);
+    const usdcBefore = await f.usdc.balanceOf(bob.address);
+    await signedBy(router, bob).mint(await other.getAddress(), shares, bob.address, preview);
+    expect(await other.balanceOf(bob.address)).to.equal(shares);
+    expect(usdcBefore - (await f.usdc.balanceOf(bob.address)), "the unit the preview overstated came back").to.equal(preview - 1n);
+    expect(await f.usdc.balanceOf(await router.getAddress())).to.equal(0n);
+  });
+
   it("withdraws burning at most maxShares, and redeems for at least minAssets, as the shares' owner", async function () {
     const { f, router, vault } = await load();
     const { alice, carol } = f.signers;

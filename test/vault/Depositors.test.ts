@@ -72,6 +72,16 @@ describe("RebalancingVault: depositors", function () {
       );
     });
 
+    it("refuses a deposit too small to buy one share, rather than take it for nothing", async function () {
+      const f = await load();
+      const { attacker, alice } = f.signers;
+      // One base unit in, then $1M donated: a share is worth far more than a base unit.
+      await signedBy(f.vault, attacker).deposit(1n, attacker.address);
+      await signedBy(f.usdc, attacker).transfer(await f.vault.getAddress(), USDC(1_000_000));
+      expect(await f.vault.previewDeposit(1n)).to.equal(0n);
+      await expect(signedBy(f.vault, alice).deposit(1n, alice.address)).to.be.revertedWithCustomError(f.vault, "VaultZeroAmount");
+    });
+
     it("stops deposits at the cap, on both sides of it", async function () {
       const f = await load();
       const { alice } = f.signers;

@@ -222,6 +222,35 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       await expect(gov.removeToken(uniAddress)).to.be.revertedWithCustomError(f.vault, "VaultUnknownToken");
     });
 
+    it("refuses a 17th token, and a token with more than 36 decimals", async function () {
+      const f = await load();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      // Twelve more tokens, each with its own pool: sixteen in all.
+      for (let i = 0; i < 12; i++) {
+        const token = await suite.connection.ethers.deployContract("DemoToken", [`Extra ${i}`, `X${i}`, 18]);
+        await listNewToken(suite.connection, f, token, 10n);
+      }
+      expect((await f.vault.targets())[0]).to.have.length(16);
+      const extra = await suite.connection.ethers.deployContract("DemoToken", ["Seventeenth", "X17", 18]);
+      await expect(gov.addToken(await extra.getAddress(), "0x")).to.be.revertedWithCustomError(f.vault, "VaultTooManyTokens").withArgs(17, 16);
+      await gov.setTargets([...(await f.vault.targets())[0]], [4000, 3000, 2000, 1000, ...Array(12).fill(0)]);
+      await gov.removeToken((await f.vault.targets())[0][15]);
+      const wide = await suite.connection.ethers.deployContract("DemoToken", ["Wide", "WIDE", 37]);
+      await expect(gov.addToken(await wide.getAddress(), "0x")).to.be.revertedWithCustomError(f.vault, "VaultBadToken").withArgs(await wide.getAddress());
+    });
+
+    it("says which interfaces it implements", async function () {
+      const f = await load();
+      const ids = {
+        // ERC-165 and AccessControl ids, as the standards define them.
+        erc165: "0x01ffc9a7",
+        accessControl: "0x7965db0b",
+      };
+      for (const id of Object.values(ids)) expect(await f.vault.supportsInterface(id), id).to.equal(true);
+      expect(await f.vault.supportsInterface("0xffffffff")).to.equal(false);
+      expect(await f.vault.supportsInterface("0x12345678")).to.equal(false);
+    });
+
     it("refuses to list a token the oracle cannot price, the zero address, or one without decimals", async function () {
       const f = await load();
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
