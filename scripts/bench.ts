@@ -13,7 +13,9 @@
 //
 // Run with `npm run bench` (production compiler profile). Prints a table, writes bench/out/gas.json,
 // and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
-// change in gas shows up in review. BALLAST_BENCH_SIZES=2,4 measures fewer baskets.
+// change in gas shows up in review. BALLAST_BENCH_SIZES=2,4 measures fewer baskets. With
+// BALLAST_BENCH_CHECK=1 (`npm run bench:check`, in CI) it rewrites nothing and exits 1 when any figure differs from the
+// snapshot: a change in gas must come with its updated snapshot.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
@@ -24,6 +26,7 @@ import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECO
 import { decodePath, reversePath } from "../deploy/lib/uniswap-path.js";
 
 const SIZES = (process.env.BALLAST_BENCH_SIZES ?? "2,4,8,16").split(",").map(Number);
+const CHECK = process.env.BALLAST_BENCH_CHECK === "1";
 const USD = (n: bigint) => n * 10n ** 6n;
 const DEPOSIT = USD(1_000_000n);
 /** The size of the depositor actions measured: $10k. */
@@ -170,14 +173,26 @@ for (const r of rows) {
   if (r.gas !== null) snapshot[`${r.action} | ${r.tokens} tokens`] = r.gas;
   if (r.baselineGas !== null) snapshot[`${r.action} | ${r.tokens} tokens | baseline: ${r.baseline}`] = r.baselineGas;
 }
-if (existsSync(SNAPSHOT)) {
-  const previous = JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>;
-  const changes = Object.entries(snapshot)
-    .filter(([k, v]) => previous[k] !== undefined && previous[k] !== v)
-    .map(([k, v]) => `  ${k}: ${fmt(previous[k])} -> ${fmt(v)} (${v > previous[k] ? "+" : ""}${(((v - previous[k]) / previous[k]) * 100).toFixed(2)}%)`);
-  console.log(changes.length === 0 ? `No change against ${SNAPSHOT}.` : `Changes against ${SNAPSHOT}:\n${changes.join("\n")}`);
-}
+const previous = existsSync(SNAPSHOT) ? (JSON.parse(readFileSync(SNAPSHOT, "utf8")) as Record<string, number>) : {};
+const changes = Object.entries(snapshot)
+  .filter(([k, v]) => previous[k] !== v)
+  .map(([k, v]) =>
+    previous[k] === undefined
+      ? `  ${k}: new, ${fmt(v)}`
+      : `  ${k}: ${fmt(previous[k])} -> ${fmt(v)} (${v > previous[k] ? "+" : ""}${(((v - previous[k]) / previous[k]) * 100).toFixed(2)}%)`,
+  );
+const gone = Object.keys(previous).filter((k) => snapshot[k] === undefined).map((k) => `  ${k}: no longer measured`);
+const differences = [...changes, ...gone];
+console.log(differences.length === 0 ? `No change against ${SNAPSHOT}.` : `Changes against ${SNAPSHOT}:\n${differences.join("\n")}`);
 mkdirSync("bench/out", { recursive: true });
-writeFileSync(SNAPSHOT, JSON.stringify(snapshot, null, 2) + "\n");
 writeFileSync("bench/out/gas.json", JSON.stringify(rows.map((r) => ({ ...r, ratio: ratioOf(r) })), null, 2) + "\n");
-console.log(`Wrote bench/out/gas.json and ${SNAPSHOT}.`);
+if (CHECK) {
+  if (differences.length > 0) {
+    console.error(`error: gas differs from ${SNAPSHOT} (above): run \`npm run bench\` and commit the updated snapshot with the change`);
+    process.exit(1);
+  }
+  console.log(`Gas matches ${SNAPSHOT}.`);
+} else {
+  writeFileSync(SNAPSHOT, JSON.stringify(snapshot, null, 2) + "\n");
+  console.log(`Wrote bench/out/gas.json and ${SNAPSHOT}.`);
+}
