@@ -10,6 +10,8 @@
 //                                    those swaps plus the bare TWAP reads.
 // The vault holds $1M at its targets, then every token moves 8% (half up, half down) and the TWAP
 // window passes; each action starts from that state. A TWAP-only valuation would price the same.
+// With 16 tokens, the basket is measured again with its 12 added tokens two hops from USDC, through
+// their WETH pools and the one USDC/WETH pool (the heaviest rebalance, for keepers' gas limits).
 //
 // Run with `npm run bench` (production compiler profile). Prints a table, writes bench/out/gas.json,
 // and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
@@ -34,14 +36,23 @@ const ACTION = USD(10_000n);
 
 interface Row {
   action: string;
-  tokens: number;
+  /** The basket: "16", or "16 (12 via WETH)" when the added tokens route through WETH. */
+  tokens: string;
   gas: number | null;
   baseline: string;
   baselineGas: number | null;
   note?: string;
 }
 
-async function measure(basketSize: number): Promise<Row[]> {
+/**
+ * Measures a basket of `basketSize` tokens. With `extraTokensVia: "weth"`, the tokens past the first
+ * four trade through their WETH pool and on through the USDC/WETH pool (two hops, every route through
+ * one shared pool, as on mainnet): the heaviest rebalance a basket can ask for, measured for the
+ * depositor's and the keeper's entry points only.
+ */
+async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "usdc"): Promise<Row[]> {
+  const twoHop = extraTokensVia === "weth";
+  const label = twoHop ? `${basketSize} (${Math.max(0, basketSize - 4)} via WETH)` : `${basketSize}`;
   const connection = await network.create({ network: "default", chainType: "l1" });
   const { ethers, networkHelpers } = connection;
   const [deployer, guardian, keeper, alice, trader] = await ethers.getSigners();
@@ -50,6 +61,7 @@ async function measure(basketSize: number): Promise<Row[]> {
     guardian: guardian.address,
     keeper: keeper.address,
     basketSize,
+    extraTokensVia,
     // Every moved token trades: a threshold and band of 10 bps (in a 16-token basket an 8% move shifts a weight by 50 bps).
     parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 10, minDriftBps: 10, maxTradeBps: 10_000, cooldownSeconds: 60 },
   });
@@ -95,7 +107,7 @@ async function measure(basketSize: number): Promise<Row[]> {
 
   const rows: Row[] = [];
   const row = (action: string, gas: number | null, baseline: string, baselineGas: number | null, note?: string) =>
-    rows.push({ action, tokens: basketSize, gas, baseline, baselineGas, note });
+    rows.push({ action, tokens: label, gas, baseline, baselineGas, note });
   const fromState = async <T>(fn: () => Promise<T>) => {
     await state.restore();
     return fn();
@@ -124,25 +136,31 @@ async function measure(basketSize: number): Promise<Row[]> {
   // Deposits and exits read two prices per pool no transaction can move in its block: the TWAP and the
   // tick the pool opened the block at. This baseline reads both, bare.
   row("deposit", depositGas, `${plainOZ} + bare reads of both prices`, plainDepositGas + referenceReads);
-  const mintShares = await asAlice.previewDeposit(ACTION);
-  const plainMintShares = await plain.previewDeposit(ACTION);
-  row("mint", await fromState(() => gasOf(asAlice.mint(mintShares, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.mint(plainMintShares, alice.address))));
-  row("withdraw (within idle base)", await fromState(() => gasOf(asAlice.withdraw(ACTION, alice.address, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.withdraw(ACTION, alice.address, alice.address))));
-  const shares = await asAlice.previewWithdraw(ACTION);
-  const plainShares = await plain.previewWithdraw(ACTION);
-  const redeemGas = await fromState(() => gasOf(asAlice.redeem(shares, alice.address, alice.address)));
-  const plainRedeemGas = await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address)));
-  row("redeem (within idle base)", redeemGas, plainOZ, plainRedeemGas);
-  row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads`, plainRedeemGas + bareReads);
-  row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads of both prices`, plainRedeemGas + referenceReads);
-  row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind");
-  row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
+  // The other entry points cost the same whatever the routes: measured on one-hop baskets.
+  if (!twoHop) {
+    const mintShares = await asAlice.previewDeposit(ACTION);
+    const plainMintShares = await plain.previewDeposit(ACTION);
+    row("mint", await fromState(() => gasOf(asAlice.mint(mintShares, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.mint(plainMintShares, alice.address))));
+    row("withdraw (within idle base)", await fromState(() => gasOf(asAlice.withdraw(ACTION, alice.address, alice.address))), plainOZ, await fromState(() => gasOf(plainAlice.withdraw(ACTION, alice.address, alice.address))));
+    const shares = await asAlice.previewWithdraw(ACTION);
+    const plainShares = await plain.previewWithdraw(ACTION);
+    const redeemGas = await fromState(() => gasOf(asAlice.redeem(shares, alice.address, alice.address)));
+    const plainRedeemGas = await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address)));
+    row("redeem (within idle base)", redeemGas, plainOZ, plainRedeemGas);
+    row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads`, plainRedeemGas + bareReads);
+    row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads of both prices`, plainRedeemGas + referenceReads);
+    row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind");
+    row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
+  }
 
   // rebalance() against the same swaps made bare.
   let bareSwaps = 0;
   for (const t of plan) {
     bareSwaps += await gasOf(routerAs.exactInput({ path: t.path, recipient: trader.address, deadline: 2n ** 40n, amountIn: t.amountIn, amountOutMinimum: t.minAmountOut }));
   }
+  // What a keeper's check costs (Chainlink Automation simulates checkUpkeep off chain, under its own gas limit).
+  const checkGas = Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])));
+  row("checkUpkeep() (a view)", checkGas, "bare balance + TWAP reads", bareReads);
   const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
   row("rebalance()", rebalanceGas, "bare swaps", bareSwaps, `${plan.length} swaps`);
   row("rebalance()", rebalanceGas, "bare swaps + bare reads", bareSwaps + bareReads, `${plan.length} swaps`);
@@ -153,6 +171,10 @@ const rows: Row[] = [];
 for (const size of SIZES) {
   console.error(`measuring a basket of ${size} tokens...`);
   rows.push(...(await measure(size)));
+}
+if (SIZES.includes(16)) {
+  console.error("measuring a basket of 16 tokens, 12 of them two hops from USDC...");
+  rows.push(...(await measure(16, "weth")));
 }
 
 const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));

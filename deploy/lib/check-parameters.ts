@@ -57,7 +57,30 @@ export const PARAMETER_BOUNDS: Record<string, [bigint, bigint]> = {
 export const ORACLE_BOUNDS = { windowSeconds: [600, 86_400], blockTimeSeconds: [1, 60], maxDivergenceBps: [50, 5_000] } as const;
 
 /** Defaults the Ignition module applies when a file leaves these out. */
-const DEFAULTS = { twapWindowSeconds: 1800, blockTimeSeconds: 12, maxDivergenceBps: 500 };
+const DEFAULTS = { twapWindowSeconds: 1800, blockTimeSeconds: 12, maxDivergenceBps: 500, cooldownSeconds: 3600 };
+
+/**
+ * The heaviest rebalance `npm run bench` measures: 16 tokens, 12 of them two hops from the base asset,
+ * 15 swaps through 27 pools, costs 3,529,341 gas; Chainlink Automation's perform gas limit is 5,000,000.
+ */
+export const MEASURED_REBALANCE = { pools: 27, gas: 3_529_341, performGasLimit: 5_000_000 } as const;
+
+/** What the keeper's operator should know: the gas a full rebalance may take, and cooldown against window. */
+function keeperNotes(p: BallastParameters, paths: string[], window: number, notes?: string[]) {
+  const pools = paths.slice(1).reduce((n, path) => n + (path.length - 2 - 40) / 46, 0);
+  const m = MEASURED_REBALANCE;
+  notes?.push(
+    pools <= m.pools
+      ? `a rebalance trading every token swaps through ${pools} pools; the heaviest measured (${m.pools} pools) cost ${m.gas.toLocaleString("en-US")} gas, within Chainlink Automation's ${m.performGasLimit.toLocaleString("en-US")} perform limit`
+      : `a rebalance trading every token swaps through ${pools} pools, more than the ${m.pools} measured (${m.gas.toLocaleString("en-US")} gas): measure it on a fork before registering an upkeep with a ${m.performGasLimit.toLocaleString("en-US")} gas limit`,
+  );
+  const cooldown = Number((p.parameters as Record<string, number> | undefined)?.cooldownSeconds ?? DEFAULTS.cooldownSeconds);
+  if (cooldown < window) {
+    notes?.push(
+      `cooldownSeconds (${cooldown}) is shorter than the TWAP window (${window}): a slice can follow one the TWAP has not taken in yet; its minimum outputs are measured from the price that protects the vault, so it is refused (VaultPricesUnsettled) or priced no worse, never sandwiched wider`,
+    );
+  }
+}
 
 /**
  * Checks a Ballast parameters file against the network it is for, read-only. Returns the problems, in
@@ -209,6 +232,7 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
   };
   for (let i = 1; i < tokens.length; i++) await checkRoute(tokens[i]!, paths[i], `swapPaths[${i}]`, null);
   for (let i = 0; i < oracleTokens.length; i++) await checkRoute(oracleTokens[i]!, oracleRoutes[i], `oracleRoutes[${i}]`, { minDepth: minDepths[i] });
+  keeperNotes(p, paths, window, notes);
   const cap = p.depositCap === undefined ? null : BigInt(p.depositCap as bigint | string);
   const maxTradeBps = BigInt((p.parameters as Record<string, number> | undefined)?.maxTradeBps ?? 1000);
   if (cap !== null && cap < 2n ** 255n) {

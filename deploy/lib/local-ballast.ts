@@ -8,7 +8,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import JSON5 from "json5";
 
 import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
-import LocalMarket, { LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
+import LocalMarket, { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
 import { weth9Artifact } from "./uniswap-artifacts.js";
 import { encodePath } from "./uniswap-path.js";
 
@@ -45,6 +45,11 @@ export interface LocalBallastOptions {
   keeper: string;
   /** Tokens in the basket, the base asset included: 2 to 16. Past 4, demo tokens with pools are added. */
   basketSize?: number;
+  /**
+   * Where the added demo tokens trade: in a pool with USDC (one hop, the default), or in a pool with
+   * WETH and on through the USDC/WETH pool (two hops, every route sharing that pool, as on mainnet).
+   */
+  extraTokensVia?: "usdc" | "weth";
   targetsBps?: number[];
   parameters?: typeof DEFAULT_PARAMETERS;
   /** Any other Ballast module parameter. */
@@ -66,23 +71,34 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     [market.usdc, market.weth, market.wbtc, market.link].map((c) => c.getAddress()),
   );
   const tokens = [weth, wbtc, link];
-  const fees: number[] = [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.usdcWbtc, LOCAL_MARKET_FEES.usdcLink];
+  const fees = [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.usdcWbtc, LOCAL_MARKET_FEES.usdcLink];
   const [deployer] = await ethers.getSigners();
+  const viaWeth = options.extraTokensVia === "weth";
+  const extraPaths: string[] = [];
+  if (viaWeth && basketSize > 4) await networkHelpers.setBalance(deployer.address, 10n ** 27n);
   for (let i = 4; i < basketSize; i++) {
     const token = await ethers.deployContract("DemoToken", [`Demo token ${i}`, `TKN${i}`, 18]);
     const address = await token.getAddress();
     const usdSide = 60_000_000n;
-    await market.seeder.seed(usdc, usdSide * 10n ** 6n, address, (usdSide * 10n ** 18n) / EXTRA_TOKEN_USD, 3000, 200, deployer.address);
-    await market.seeder.grow(await market.factory.getPool(usdc, address, 3000));
+    const tokenSide = (usdSide * 10n ** 18n) / EXTRA_TOKEN_USD;
+    if (viaWeth) {
+      const wethSide = (LOCAL_MARKET_DEFAULTS.wethPerUsdcPool * usdSide * 10n ** 6n) / LOCAL_MARKET_DEFAULTS.usdcPerWethPool;
+      await market.seeder.seed(weth, wethSide, address, tokenSide, 3000, 200, deployer.address, { value: wethSide });
+      await market.seeder.grow(await market.factory.getPool(weth, address, 3000), { value: 10n ** 15n });
+      extraPaths.push(encodePath([address, weth, usdc], [3000, LOCAL_MARKET_FEES.usdcWeth]));
+    } else {
+      await market.seeder.seed(usdc, usdSide * 10n ** 6n, address, tokenSide, 3000, 200, deployer.address);
+      await market.seeder.grow(await market.factory.getPool(usdc, address, 3000));
+      extraPaths.push(encodePath([address, usdc], [3000]));
+    }
     tokens.push(address);
-    fees.push(3000);
   }
   // The oracle proves at deployment that every route answers over the window: give the pools that
   // much history first.
   await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
 
   const basket = tokens.slice(0, basketSize - 1);
-  const paths = basket.map((token, i) => encodePath([token, usdc], [fees[i]]));
+  const paths = [...tokens.slice(0, 3).map((token, i) => encodePath([token, usdc], [fees[i]])), ...extraPaths].slice(0, basketSize - 1);
   const parameters = {
     name: LOCAL.name,
     symbol: LOCAL.symbol,

@@ -1,9 +1,11 @@
 // The parameters files under deploy/parameters and the pre-flight that checks one against a chain.
 import { readDeploymentParameters } from "@nomicfoundation/hardhat-ignition/helpers";
+import { readFileSync } from "node:fs";
+
 import { expect } from "chai";
 import { getAddress } from "ethers";
 
-import { checkBallastParameters, PARAMETER_BOUNDS } from "../../deploy/lib/check-parameters.js";
+import { checkBallastParameters, MEASURED_REBALANCE, PARAMETER_BOUNDS } from "../../deploy/lib/check-parameters.js";
 import { decodePath, encodePath } from "../../deploy/lib/uniswap-path.js";
 import { TWAP_WINDOW, useBallast } from "../helpers/vault.js";
 
@@ -146,6 +148,31 @@ describe("Deploy parameters", function () {
       note(/^swapPaths\[2\] hop 1 \(fee 3000\): a slice moves it by half its round-trip fee at about (89|90),\d{3} now$/);
       note(/^oracleRoutes\[0\] hop 1 \(fee 500\): depth (59|60),\d{3},\d{3} over the window \(floor 1,000,000\)$/);
       expect(notes.at(-1)).to.equal("MaxTradeBps allows slices of up to 100,000 at the deposit cap; the vault cuts each to the least its pools allow (above)");
+      note(/^a rebalance trading every token swaps through 3 pools; the heaviest measured \(27 pools\) cost 3,529,341 gas, within Chainlink Automation's 5,000,000 perform limit$/);
+      expect(notes.some((n) => n.startsWith("cooldownSeconds"))).to.equal(false);
+    });
+
+    it("notes the gas a rebalance may need past what was measured, and a cooldown shorter than the window", async function () {
+      const f = await suite.load();
+      const p = f.parameters;
+      const { usdc, weth, wbtc } = f.tokens;
+      // WBTC to USDC by way of the WBTC/WETH pool 27 times and the USDC/WETH pool: with WETH's and LINK's
+      // one hop each, 30 pools, past the 27 the benchmark measured.
+      const long = encodePath([wbtc, ...Array<string[]>(13).fill([weth, wbtc]).flat(), weth, usdc], [...Array<number>(27).fill(3000), 500]);
+      const notes: string[] = [];
+      const parameters = { ...p.parameters, cooldownSeconds: 600 };
+      expect(await checkBallastParameters(suite.connection.ethers.provider, { ...p, swapPaths: ["0x", p.swapPaths[1], long, p.swapPaths[3]], parameters }, notes)).to.deep.equal([]);
+      expect(notes).to.include(
+        "a rebalance trading every token swaps through 30 pools, more than the 27 measured (3,529,341 gas): measure it on a fork before registering an upkeep with a 5,000,000 gas limit",
+      );
+      expect(notes).to.include(
+        `cooldownSeconds (600) is shorter than the TWAP window (${p.twapWindowSeconds}): a slice can follow one the TWAP has not taken in yet; its minimum outputs are measured from the price that protects the vault, so it is refused (VaultPricesUnsettled) or priced no worse, never sandwiched wider`,
+      );
+    });
+
+    it("states the heaviest rebalance as the benchmark measured it (bench/gas-snapshot.json)", function () {
+      const snapshot = JSON.parse(readFileSync("bench/gas-snapshot.json", "utf8")) as Record<string, number>;
+      expect(snapshot["rebalance() | 16 (12 via WETH) tokens"]).to.equal(MEASURED_REBALANCE.gas);
     });
   });
 });
