@@ -223,7 +223,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, false);
         if (!ok) return (false, Trigger.None, 0, readyAt);
         drift = BasketMath.driftBps(values, Valuation.targets(_s), nav);
-        trigger = RebalanceLogic.trigger(p, drift);
+        trigger = RebalanceLogic.firedTrigger(p, drift);
         due = trigger != Trigger.None && block.timestamp >= readyAt && !paused();
     }
 

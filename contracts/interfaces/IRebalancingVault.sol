@@ -185,6 +185,7 @@ interface IRebalancingVault {
     event ClaimOwed(address indexed token, address indexed account, uint256 amount);
     /// @notice `account` claimed `amount` of `token`, paid to `to`.
     event Claimed(address indexed token, address indexed account, address to, uint256 amount);
+    /// @notice `token` joined the basket at a target of zero, traded along `swapPath` to the base asset.
     event TokenAdded(address indexed token, bytes swapPath);
     /// @notice `token` left the basket holding dust: `leftoverBalance` stays in the vault, sweepable.
     event TokenRemoved(address indexed token, uint256 leftoverBalance);
@@ -193,13 +194,19 @@ interface IRebalancingVault {
     event TokenWrittenOff(address indexed token, uint256 balance, uint256 value);
     /// @notice `amount` of `token`, which the basket does not hold, was sent to `to`.
     event Swept(address indexed token, address indexed to, uint256 amount);
+    /// @notice The vault trades `token` to the base asset along `newPath` (before: `oldPath`).
     event SwapPathSet(address indexed token, bytes oldPath, bytes newPath);
+    /// @notice The basket's target weights, in targets() order, changed from `oldTargetsBps`.
     event TargetsSet(address[] tokens, uint16[] oldTargetsBps, uint16[] newTargetsBps);
+    /// @notice A risk parameter changed, within its bounds (parameterBounds).
     event ParameterSet(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice The vault prices its holdings with `newOracle` from now on.
     event OracleSet(address indexed oldOracle, address indexed newOracle);
+    /// @notice Governance replaced the guardian (the zero address: none).
     event GuardianSet(address indexed oldGuardian, address indexed newGuardian);
     /// @notice The guardian paused deposits, base-asset exits and rebalances until `until`.
     event Paused(address indexed guardian, uint256 until);
+    /// @notice The guardian ended a pause before it expired.
     event Unpaused(address indexed guardian);
     /// @notice A direct route between two basket tokens was set (`newPath` from `tokenA` to `tokenB`)
     /// or, with an empty path, removed.

@@ -57,14 +57,14 @@ library BasketConfig {
         uint256 n = config.tokens.length;
         if (config.targetsBps.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.targetsBps.length);
         if (config.swapPaths.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.swapPaths.length);
-        _list(s, base, "", factory, config.router);
+        _addHolding(s, base, "", factory, config.router);
         bool hasBase;
         for (uint256 i; i < n; ++i) {
             if (config.tokens[i] == base) {
                 if (hasBase) revert IRebalancingVault.VaultDuplicateToken(base);
                 hasBase = true;
             } else {
-                _list(s, config.tokens[i], config.swapPaths[i], factory, config.router);
+                _addHolding(s, config.tokens[i], config.swapPaths[i], factory, config.router);
             }
         }
         if (!hasBase) revert IRebalancingVault.VaultBaseNotInBasket(base);
@@ -82,7 +82,7 @@ library BasketConfig {
     function addToken(VaultState storage s, address token, bytes memory path, address factory, address router)
         external
     {
-        uint8 decimals = _list(s, token, path, factory, router);
+        uint8 decimals = _addHolding(s, token, path, factory, router);
         // The oracle must be able to value the token before anyone can hold it.
         s.oracle.quote(token, 10 ** decimals);
     }
@@ -251,7 +251,7 @@ library BasketConfig {
     }
 
     /// @dev Adds `token` to the basket with a target of zero. Returns its decimals.
-    function _list(VaultState storage s, address token, bytes memory path, address factory, address router)
+    function _addHolding(VaultState storage s, address token, bytes memory path, address factory, address router)
         private
         returns (uint8 decimals)
     {

@@ -117,14 +117,14 @@ library RebalanceLogic {
     /// @return trades The swaps made, as executed.
     function run(VaultState storage s, address router, address factory, IRebalancingVault.Parameters memory p)
         external
-        returns (IRebalancingVault.Trade[] memory trades, Outcome memory o)
+        returns (IRebalancingVault.Trade[] memory trades, Outcome memory outcome)
     {
         Basket memory b = _basket(s);
-        o.navBefore = b.nav;
-        o.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
-        o.trigger = trigger(p, o.driftBeforeBps);
-        if (o.trigger == IRebalancingVault.Trigger.None) {
-            revert IRebalancingVault.VaultRebalanceNotDue(o.driftBeforeBps, threshold(p), calendarDueAt(p));
+        outcome.navBefore = b.nav;
+        outcome.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
+        outcome.trigger = firedTrigger(p, outcome.driftBeforeBps);
+        if (outcome.trigger == IRebalancingVault.Trigger.None) {
+            revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, threshold(p), calendarDueAt(p));
         }
         uint256 excluded;
         Plan memory plan;
@@ -141,7 +141,7 @@ library RebalanceLogic {
             traded += _swap(s, plan.trades[k], router, b.holdings[0]);
         }
         _checkImpact(plan.pools);
-        (o.navAfter, o.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
+        (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
         trades = plan.trades;
     }
 
@@ -158,7 +158,7 @@ library RebalanceLogic {
 
     /// @notice Which trigger fires at `drift` (basis points) under `p`, now. Internal: an enum in an
     /// external library function's ABI is a type name that ABI tools cannot read.
-    function trigger(IRebalancingVault.Parameters memory p, uint256 drift)
+    function firedTrigger(IRebalancingVault.Parameters memory p, uint256 drift)
         internal
         view
         returns (IRebalancingVault.Trigger)

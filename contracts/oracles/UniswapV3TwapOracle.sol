@@ -91,7 +91,9 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     event RouteSet(address indexed token, bytes oldPath, bytes newPath, uint256 minDepth);
     /// @notice `token` is no longer priced; it was along `oldPath`.
     event RouteRemoved(address indexed token, bytes oldPath);
+    /// @notice Every route is averaged over `newWindowSeconds` from now on.
     event WindowSet(uint32 oldWindowSeconds, uint32 newWindowSeconds);
+    /// @notice quoteBounds refuses from now on when its references disagree by more than `newMaxDivergenceBps`.
     event MaxDivergenceSet(uint256 oldMaxDivergenceBps, uint256 newMaxDivergenceBps);
 
     address public immutable BASE;
