@@ -15,7 +15,7 @@ export interface CostModel {
 }
 
 /** Gas of `rebalance()` when no benchmark has run: a fit of the figures in the README. */
-export const DEFAULT_GAS = { gasBase: 70_000, gasPerSwap: 142_000 };
+export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000 };
 
 export const DEFAULT_COSTS: CostModel = { gasPriceGwei: 20, nativePriceUsd: 3000, ...DEFAULT_GAS };
 
@@ -40,8 +40,9 @@ export function gasCostUsd(swaps: number, model: CostModel): number {
  */
 export function gasFromBenchmark(file = "bench/out/gas.json"): { gasBase: number; gasPerSwap: number; source: string } {
   if (!existsSync(file)) return { ...DEFAULT_GAS, source: "defaults (no benchmark run)" };
-  const rows = (JSON.parse(readFileSync(file, "utf8")) as { action: string; baseline: string; gas: number | null; note?: string }[]).filter(
-    (r) => r.action === "rebalance()" && r.baseline === "bare swaps" && r.gas !== null,
+  // One-hop baskets only, as the simulator trades every token through the base asset in one swap.
+  const rows = (JSON.parse(readFileSync(file, "utf8")) as { action: string; tokens?: string; baseline: string; gas: number | null; note?: string }[]).filter(
+    (r) => r.action === "rebalance()" && r.baseline === "bare swaps" && r.gas !== null && !String(r.tokens ?? "").includes("via"),
   );
   const points = rows.map((r) => [Number(/(\d+) swaps/.exec(r.note ?? "")?.[1] ?? NaN), r.gas!] as const).filter(([x]) => Number.isFinite(x));
   if (points.length < 2) return { ...DEFAULT_GAS, source: "defaults (too few benchmark figures)" };

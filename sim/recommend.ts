@@ -58,7 +58,8 @@ export function recommend(basket: Basket, paths: PathOptions, pathCount: number,
 
 /** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */
 export function contractParameters(policy: Policy, stepHours: number): Record<string, number> {
-  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), lastRebalanceAt: 0 };
+  // Not the strategy's to choose, but the vault needs them: the shipped files' values.
+  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0 };
   const maxTradeBps = Math.round(policy.maxTrade * 10_000);
   switch (policy.kind) {
     case "threshold":

@@ -60,7 +60,8 @@ describe("Simulator", function () {
       near(gasCostUsd(2, { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 }), 350_000 * 20e-9 * 3000, 1e-9);
       const file = path.join(mkdtempSync(path.join(tmpdir(), "ballast-")), "gas.json");
       const row = (swaps: number) => ({ action: "rebalance()", baseline: "bare swaps", gas: 50_000 + 150_000 * swaps, note: `${swaps} swaps` });
-      writeFileSync(file, JSON.stringify([row(1), row(3), row(7), { action: "deposit", baseline: "x", gas: 1 }]));
+      const twoHops = { ...row(15), tokens: "16 (12 via WETH)", gas: 9_999_999 }; // not a one-hop basket: left out
+      writeFileSync(file, JSON.stringify([row(1), row(3), row(7), twoHops, { action: "deposit", baseline: "x", gas: 1 }]));
       expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, source: file });
       expect(gasFromBenchmark(path.join(tmpdir(), "no-such-file.json")).source).to.match(/^defaults/);
     });
