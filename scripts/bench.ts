@@ -13,7 +13,9 @@
 // With 16 tokens, the basket is measured again with its 12 added tokens two hops from USDC, through
 // their WETH pools and the one USDC/WETH pool (the heaviest rebalance, for keepers' gas limits).
 //
-// Run with `npm run bench` (production compiler profile). Prints a table, writes bench/out/gas.json,
+// Run with `npm run bench`: the default compiler profile, whose settings are the production profile's
+// (production also builds each contract in isolation, for verification: the same code, minutes slower
+// with solc-js). Prints a table, writes bench/out/gas.json,
 // and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
 // change in gas shows up in review. BALLAST_BENCH_SIZES=2,4 measures fewer baskets. With
 // BALLAST_BENCH_CHECK=1 (`npm run bench:check`, in CI) it rewrites nothing and exits 1 when any figure differs from the
