@@ -19,12 +19,13 @@
 // and rewrites the committed snapshot bench/gas-snapshot.json (printing what changed), so that a
 // change in gas shows up in review. BALLAST_BENCH_SIZES=2,4 measures fewer baskets. With
 // BALLAST_BENCH_CHECK=1 (`npm run bench:check`, in CI) it rewrites nothing and exits 1 when any figure differs from the
-// snapshot: a change in gas must come with its updated snapshot.
+// snapshot: a change in gas must come with its updated snapshot. It also prints the contracts' runtime
+// sizes (in the snapshot too) and exits 1 when the vault keeps less than 2 KB of headroom under EIP-170.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
 import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
 import { decodePath, reversePath } from "../deploy/lib/uniswap-path.js";
@@ -179,6 +180,14 @@ if (SIZES.includes(16)) {
   rows.push(...(await measure(16, "weth")));
 }
 
+// Runtime code sizes against EIP-170's limit: the vault must keep headroom for what comes next.
+const SIZE_LIMIT = 24_576;
+const MIN_VAULT_HEADROOM = 2_048;
+const sizes: Record<string, number> = {};
+for (const name of ["RebalancingVault", "RebalanceLogic", "BasketConfig", "UniswapV3TwapOracle", "BallastRouter"]) {
+  sizes[name] = ((await hre.artifacts.readArtifact(name)).deployedBytecode.length - 2) / 2;
+}
+
 const fmt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
 const ratioOf = (r: Row) => (r.gas === null || r.baselineGas === null ? null : r.gas / r.baselineGas);
 const table = new Table({ head: ["action", "tokens", "Ballast gas", "baseline", "baseline gas", "ratio", "note"], style: { head: [], border: [] } });
@@ -190,9 +199,14 @@ console.log(`Gas per action, $1M at targets after an 8% move of every token; dep
 console.log("Transactions include the 21,000 every transaction pays; totalAssets() is measured inside the EVM.");
 console.log(table.toString());
 
+const sizeTable = new Table({ head: ["contract", "runtime bytes", `headroom to ${fmt(SIZE_LIMIT)}`], style: { head: [], border: [] } });
+for (const [name, size] of Object.entries(sizes)) sizeTable.push([name, fmt(size), fmt(SIZE_LIMIT - size)]);
+console.log(sizeTable.toString());
+
 // The snapshot: one line per figure, compared with the committed one.
 const SNAPSHOT = "bench/gas-snapshot.json";
 const snapshot: Record<string, number> = {};
+for (const [name, size] of Object.entries(sizes)) snapshot[`runtime size | ${name}`] = size;
 for (const r of rows) {
   if (r.gas !== null) snapshot[`${r.action} | ${r.tokens} tokens`] = r.gas;
   if (r.baselineGas !== null) snapshot[`${r.action} | ${r.tokens} tokens | baseline: ${r.baseline}`] = r.baselineGas;
@@ -210,6 +224,11 @@ const differences = [...changes, ...gone];
 console.log(differences.length === 0 ? `No change against ${SNAPSHOT}.` : `Changes against ${SNAPSHOT}:\n${differences.join("\n")}`);
 mkdirSync("bench/out", { recursive: true });
 writeFileSync("bench/out/gas.json", JSON.stringify(rows.map((r) => ({ ...r, ratio: ratioOf(r) })), null, 2) + "\n");
+const tooBig = Object.entries(sizes).filter(([name, size]) => size > SIZE_LIMIT - (name === "RebalancingVault" ? MIN_VAULT_HEADROOM : 0));
+if (tooBig.length > 0) {
+  console.error(`error: ${tooBig.map(([n, b]) => `${n} is ${fmt(b)} bytes`).join(", ")}: the limit is ${fmt(SIZE_LIMIT)}, and the vault keeps ${fmt(MIN_VAULT_HEADROOM)} of headroom`);
+  process.exitCode = 1;
+}
 if (CHECK) {
   if (differences.length > 0) {
     console.error(`error: gas differs from ${SNAPSHOT} (above): run \`npm run bench\` and commit the updated snapshot with the change`);
