@@ -404,9 +404,7 @@ library RebalanceLogic {
         (, uint24 fee,) = c.path.hop(h);
         uint160 price = path.prices[h];
         uint128 liquidity = IUniswapV3Pool(path.pools[h]).liquidity();
-        uint256 reserve =
-            path.zeroForOne[h] ? Math.mulDiv(liquidity, price, _Q96) : Math.mulDiv(liquidity, _Q96, price);
-        uint256 value = _convert(path, h + 1, reserve);
+        uint256 value = _convert(path, h + 1, TwapMath.virtualReserveAt(price, liquidity, path.zeroForOne[h]));
         // A direct route ends at a token: on to the base asset along that token's swap path.
         if (c.to != 0) value = _convert(_read(factory, s.swapPaths[b.holdings[c.to].token]), 0, value);
         pool = Pool({
