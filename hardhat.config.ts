@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import benignWarnings from "./plugins/benign-warnings.js";
 import { ballastTasks } from "./tasks/index.js";
 
 // Compile offline with the solc-js build that the npm `solc` package ships. Its version must be
@@ -25,7 +26,7 @@ if (process.argv.includes("test")) {
 }
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthers],
+  plugins: [hardhatToolboxMochaEthers, benignWarnings],
   tasks: ballastTasks,
   solidity: {
     // Deployed as they are published: governance's timelock.
