@@ -7,13 +7,14 @@
 //
 // Deterministic: the only randomness is the market's intraday noise, drawn from BALLAST_SEED (default 1).
 import Table from "cli-table3";
-import { id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
+import { formatUnits, id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 import { uniform } from "../sim/random.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
+import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 
 const HOUR = 3600;
 const DAYS = 10;
@@ -126,11 +127,13 @@ interface RebalanceRecord {
   slippageBps: number;
   driftBefore: bigint;
   driftAfter: bigint;
+  /** NAV across the rebalance, at the oracle: its cost. */
+  navChangeBps: number;
 }
 const rebalances: RebalanceRecord[] = [];
 const TRIGGERS = ["none", "threshold", "calendar"];
 const quiet = pino({ level: "silent" });
-const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, minNetBenefit: 0n, nativePrice: null };
+const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, maxCostBps: null, nativePrice: null };
 async function keeperPass(label: string) {
   const outcome = await runKeeperPass(connection, typedVault, keeper, KEEPER_DEFAULTS, keeperSettings, quiet);
   if (outcome.action !== "rebalanced") return;
@@ -152,11 +155,12 @@ async function keeperPass(label: string) {
     slippageBps: expected === 0 ? 0 : (shortfall / expected) * 10_000,
     driftBefore: done.driftBeforeBps,
     driftAfter: done.driftAfterBps,
+    navChangeBps: changeBps(done.navBefore, done.navAfter),
   };
   rebalances.push(record);
   console.log(
     `  ${label}  rebalance (${record.trigger}): ${record.trades} swaps, drift ${record.driftBefore} -> ${record.driftAfter} bps, ` +
-      `${record.gas.toLocaleString("en-US")} gas, ${record.slippageBps.toFixed(1)} bps below the oracle`,
+      `${record.gas.toLocaleString("en-US")} gas, ${record.slippageBps.toFixed(1)} bps below the oracle, NAV ${fmtBps(record.navChangeBps)}`,
   );
 }
 
@@ -172,7 +176,9 @@ const rand = uniform(SEED);
 const prices = [...START_USD];
 const weightsByDay: string[][] = [];
 let basketUnits: bigint[] = [];
-const sharePrice = async () => b.vault.convertToAssets(10n ** 12n);
+// One share's worth in USDC with 18 extra decimals (see sharePriceOf): a basis point stays visible.
+const SCALE_DECIMALS = 6 + 18;
+const sharePrice = async () => (await sharePriceOf(typedVault, 6))!.scaled;
 let startSharePrice = 0n;
 
 console.log(`\nSimulating ${DAYS} days, keeper every hour:`);
@@ -246,16 +252,18 @@ weightsByDay.forEach((r) => wt.push(r));
 console.log(wt.toString());
 
 console.log(`\nRebalances: ${rebalances.length}`);
-const rt = new Table({ head: ["when", "trigger", "swaps", "gas", "below oracle (bps)", "drift bps"], style: { head: [], border: [] } });
+const rt = new Table({ head: ["when", "trigger", "swaps", "gas", "below oracle (bps)", "NAV across (bps)", "drift bps"], style: { head: [], border: [] } });
 rebalances.forEach((r) =>
-  rt.push([r.at, r.trigger, r.trades, r.gas.toLocaleString("en-US"), r.slippageBps.toFixed(1), `${r.driftBefore} -> ${r.driftAfter}`]),
+  rt.push([r.at, r.trigger, r.trades, r.gas.toLocaleString("en-US"), r.slippageBps.toFixed(1), r.navChangeBps.toFixed(2), `${r.driftBefore} -> ${r.driftAfter}`]),
 );
 console.log(rt.toString());
 
-const holdPerShare = (holdValue * 10n ** 12n) / (supplyAtStart + 10n ** 6n);
+// The vault's own conversion (ERC-4626 with its virtual shares and asset), applied to the held basket.
+const holdPerShare = (10n ** 30n * (holdValue + 1n)) / (supplyAtStart + 10n ** 6n);
 console.log("\nValue of one share, from the end of day 1 to the end of day 10:");
-const perShare = (raw: bigint) => `$${(Number(raw) / 1e6).toFixed(4)}`;
-const change = (to: bigint) => `${((Number(to) / Number(startSharePrice) - 1) * 100).toFixed(2)}%`;
+const perShare = (scaled: bigint) => `$${fmtPrice(formatUnits(scaled, SCALE_DECIMALS))}`;
+const change = (to: bigint) => `${fmtBps(changeBps(startSharePrice, to))}`;
 console.log(`  Ballast (rebalanced):        ${perShare(startSharePrice)} -> ${perShare(endSharePrice)} (${change(endSharePrice)})`);
 console.log(`  buy-and-hold of that basket: ${perShare(startSharePrice)} -> ${perShare(holdPerShare)} (${change(holdPerShare)})`);
+console.log(`  since the first deposit (one share = $1 exactly): ${fmtBps(changeBps(10n ** BigInt(SCALE_DECIMALS), endSharePrice))}`);
 console.log(`  NAV at the end: ${fmtUsd(navEnd)} before exits`);

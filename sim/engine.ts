@@ -91,18 +91,24 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     }
     return deltas;
   };
-  /** What trading `deltas` would cost (a keeper's estimate before it trades). */
-  const priceOf = (deltas: number[]) => {
+  /**
+   * What trading `deltas` would cost and restore (a keeper's estimate before it trades), as the keeper
+   * measures them: the cost in fees, impact and gas; the value restored as the fall in the value out
+   * of place (half the sum of |value - target × NAV|; see tasks/keeper.ts, valueOutOfPlace).
+   */
+  const priceOf = (deltas: number[], nav: number) => {
     let cost = 0;
     let swaps = 0;
-    let restored = 0;
+    let outBefore = Math.abs(values[0] - t[0] * nav);
+    let outAfter = Math.abs(values[0] - deltas.reduce((a, d) => a + d, 0) - t[0] * nav);
     for (let i = 1; i < n; i++) {
+      outBefore += Math.abs(values[i] - t[i] * nav);
+      outAfter += Math.abs(values[i] + deltas[i] - t[i] * nav);
       if (deltas[i] === 0) continue;
       swaps++;
-      restored += Math.abs(deltas[i]);
       if (s.costs !== null) cost += sum2(swapCost(Math.abs(deltas[i]), basket.tokens[i]));
     }
-    return { cost: cost + (s.costs === null ? 0 : gasCostUsd(swaps, s.costs)), restored };
+    return { cost: cost + (s.costs === null ? 0 : gasCostUsd(swaps, s.costs)), restored: (outBefore - outAfter) / 2 };
   };
   /** One swap of `value` USD of token `i` for or against the base asset, paying its fee and impact: the value that arrives. */
   const swap = (i: number, value: number) => {
@@ -132,7 +138,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         }
         return weight === 0 ? 0 : v / weight;
       },
-      quote: () => priceOf(plan(nav)),
+      quote: () => priceOf(plan(nav), nav),
     });
     const deltas = due ? plan(nav) : [];
     const swaps = deltas.filter((d) => d !== 0).length;

@@ -9,7 +9,7 @@ export interface Context {
   drift: number;
   /** Realised volatility of the basket's risky part over the policy's lookback, annualised. */
   realizedVolatility: (lookbackDays: number) => number;
-  /** What trading to target would cost now, and the value it would move back to target (USD). */
+  /** What trading to target would cost now, and the value it would restore to target (USD): see the keeper's costRule. */
   quote: () => { cost: number; restored: number };
 }
 
@@ -59,20 +59,21 @@ export const hybrid = (days: number, minDriftBps: number, maxTrade = 1): Policy 
 });
 
 /**
- * When drift is at least `minDriftBps` and the trade pays for itself: the value it moves back to
- * target, times `benefitBps` (what a dollar back on target is worth, an assumption), exceeds its cost
- * (gas, pool fee, price impact). The keeper's `--min-net-benefit` is the same rule in dollars.
+ * When drift is at least `minDriftBps` and the trade costs (gas, pool fees, price impact) at most
+ * `maxCostBps` of the value it restores to target: `maxCostBps` is what a dollar put back on target is
+ * assumed to be worth, the one assumption of the rule. It is the keeper's `--max-cost-bps`, measured
+ * the same way (see tasks/keeper.ts, costRule).
  */
-export const costAware = (minDriftBps: number, benefitBps: number): Policy => ({
-  name: `cost-aware ${minDriftBps / 100}% / ${benefitBps / 100}%`,
+export const costAware = (minDriftBps: number, maxCostBps: number): Policy => ({
+  name: `cost-aware ${minDriftBps / 100}% / cost ≤ ${maxCostBps} bps`,
   kind: "cost-aware",
-  params: { minDriftBps, benefitBps },
+  params: { minDriftBps, maxCostBps },
   maxTrade: 1,
   band: 0,
   due: (c) => {
     if (c.drift < minDriftBps / 10_000) return false;
     const { cost, restored } = c.quote();
-    return (restored * benefitBps) / 10_000 > cost;
+    return restored > 0 && cost * 10_000 <= restored * maxCostBps;
   },
 });
 

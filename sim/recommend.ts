@@ -6,7 +6,7 @@ import type { Basket, PathOptions } from "./market.js";
 import { buyAndHold, calendar, costAware, hybrid, threshold, type Policy } from "./policies.js";
 import { simulate, type PolicySummary } from "./simulate.js";
 
-/** The candidates: policies the contract's parameters (or the keeper's --min-net-benefit) express. */
+/** The candidates: policies the contract's parameters (or the keeper's --max-cost-bps) express. */
 export function candidates(): Policy[] {
   const list: Policy[] = [buyAndHold()];
   for (const days of [1, 7, 30]) list.push(calendar(days));
@@ -14,7 +14,7 @@ export function candidates(): Policy[] {
     for (const slice of [0.05, 0.1, 0.25, 1]) list.push(threshold(bps, slice, Math.min(100, bps)));
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
-  for (const [min, benefit] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, benefit));
+  for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
   return list;
 }
 
@@ -52,7 +52,7 @@ export function recommend(basket: Basket, paths: PathOptions, pathCount: number,
     score: top?.score ?? Infinity,
     ranked: ranked.map(({ summary: _s, ...r }) => r),
     parameters: policy === undefined ? null : contractParameters(policy, paths.stepHours),
-    keeper: policy?.kind === "cost-aware" ? `keeper run --min-net-benefit <value restored × ${policy.params.benefitBps / 100}% − cost>` : null,
+    keeper: policy?.kind === "cost-aware" ? `keeper run --max-cost-bps ${policy.params.maxCostBps}` : null,
   };
 }
 

@@ -64,7 +64,7 @@ export const ballastTasks = [
     .addFlag({ name: "dryRun", description: "Simulate, print the planned trades and the gas estimate; send nothing" })
     .addOption({ name: "maxBaseFeeGwei", description: "Skip a pass while the base fee is above this (gwei)", defaultValue: "" })
     .addOption({ name: "maxPriorityFeeGwei", description: "The most priority fee to pay (gwei)", defaultValue: "" })
-    .addOption({ name: "minNetBenefit", description: "Skip a rebalance worth less than this, net of pool fees and gas (base asset)", defaultValue: "0" })
+    .addOption({ name: "maxCostBps", description: "Skip a rebalance costing more than this many bps of the value it restores to target (fees, impact, gas)", defaultValue: "" })
     .addOption({ name: "nativePrice", description: "The native coin's price in the base asset, when the oracle cannot price it", defaultValue: "" })
     .addOption({ name: "retries", description: "Retries of an RPC call that fails transiently", type: ArgumentType.INT, defaultValue: 3 })
     .addOption({ name: "retryDelayMs", description: "First retry delay; doubles each time", type: ArgumentType.INT, defaultValue: 1000 })

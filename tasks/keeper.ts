@@ -9,6 +9,7 @@ import { swapRouterArtifact } from "../deploy/lib/uniswap-artifacts.js";
 import { decodePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalancingVault } from "../types/ethers-contracts/index.js";
 import {
+  changeBps,
   connect,
   describeRevert,
   errorInterfaces,
@@ -16,6 +17,7 @@ import {
   out,
   resolveSigner,
   resolveVault,
+  sharePriceOf,
   taskAction,
   type Connection,
 } from "./lib/context.js";
@@ -33,8 +35,11 @@ export interface KeeperArgs {
   maxBaseFeeGwei: string;
   /** The most priority fee to pay (gwei, decimal); "" to pay what the node suggests. */
   maxPriorityFeeGwei: string;
-  /** Skip a rebalance whose value restored to target, less its cost, is below this (base-asset units, decimal). */
-  minNetBenefit: string;
+  /**
+   * Skip a rebalance that costs more than this many basis points of the value it restores to target
+   * (pool fees, price impact and gas, against the value it moves out of the wrong place); "" for no cap.
+   */
+  maxCostBps: string;
   /** The native coin's price in base-asset units, used when the oracle cannot price the router's WETH9. */
   nativePrice: string;
   retries: number;
@@ -49,7 +54,7 @@ export const KEEPER_DEFAULTS: KeeperArgs = {
   dryRun: false,
   maxBaseFeeGwei: "",
   maxPriorityFeeGwei: "",
-  minNetBenefit: "0",
+  maxCostBps: "",
   nativePrice: "",
   retries: 3,
   retryDelayMs: 1000,
@@ -77,7 +82,8 @@ export function keeperLogger(): Logger {
 export interface KeeperSettings {
   maxBaseFee: bigint | null;
   maxPriorityFee: bigint | null;
-  minNetBenefit: bigint;
+  /** See `KeeperArgs.maxCostBps`; null: no cap. */
+  maxCostBps: number | null;
   nativePrice: bigint | null;
 }
 
@@ -119,7 +125,18 @@ export async function keeperPass(
       onRetry: (attempt, delayMs, error) => log.warn({ event: "retry", what, attempt, delayMs, error: describeRevert(error, []) }),
     });
   const [due, trigger, driftBps, readyAt] = await rpc("rebalanceStatus", () => vault.rebalanceStatus());
-  log.info(bigintsAsText({ event: "check", due, trigger: ["none", "threshold", "calendar"][Number(trigger)], driftBps, readyAt }));
+  const assetDecimals = Number(await rpc("decimals", async () => new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider).decimals()));
+  const price = () => sharePriceOf(vault, assetDecimals).catch(() => null);
+  const before = await rpc("sharePrice", price);
+  log.info(bigintsAsText({
+    event: "check",
+    due,
+    trigger: ["none", "threshold", "calendar"][Number(trigger)],
+    driftBps,
+    readyAt,
+    sharePrice: before?.sharePrice ?? null,
+    sharePriceChangeBps: before?.sinceDeploymentBps ?? null,
+  }));
   if (!due) return { action: "not-due", reason: `drift ${driftBps} bps; not due` };
 
   const keeperRole = await rpc("role", () => vault.KEEPER_ROLE());
@@ -152,22 +169,15 @@ export async function keeperPass(
   const priorityFee = settings.maxPriorityFee !== null && suggested > settings.maxPriorityFee ? settings.maxPriorityFee : suggested;
   const maxFeePerGas = (settings.maxBaseFee ?? 2n * baseFee) + priorityFee;
 
-  // What the pass is worth: the value it moves back to target, less the pools' fees and the gas.
-  let restored = 0n;
-  let poolFees = 0n;
-  for (const t of trades) {
-    restored += t.value;
-    const keep = decodePath(t.path).fees.reduce((k, fee) => (k * BigInt(1_000_000 - fee)) / 1_000_000n, 10n ** 18n);
-    poolFees += (t.value * (10n ** 18n - keep)) / 10n ** 18n;
-  }
   const gasWei = gasEstimate * (baseFee + priorityFee);
   const gasCost = await gasInBase(connection, vault, gasWei, settings.nativePrice);
-  if (gasCost === null && settings.minNetBenefit > 0n) {
+  if (gasCost === null && settings.maxCostBps !== null) {
     throw new OperatorError("cannot value gas in the base asset (the oracle does not price the router's WETH9): pass --native-price");
   }
-  const netBenefit = restored - poolFees - (gasCost ?? 0n);
-  const plan = bigintsAsText({ trades: trades.length, gasEstimate, baseFee, priorityFee, restored, poolFees, gasCost: gasCost ?? "unknown", netBenefit });
-  if (netBenefit < settings.minNetBenefit) return skip("net benefit below --min-net-benefit", plan);
+  const economics = await rebalanceEconomics(connection, vault, trades, gasCost);
+  const plan = bigintsAsText({ trades: trades.length, gasEstimate, baseFee, priorityFee, ...economicsForLog(economics) });
+  const verdict = costRule(economics, settings.maxCostBps);
+  if (verdict !== null) return skip(verdict, plan);
   if (args.dryRun) {
     log.info({
       event: "dry-run",
@@ -186,6 +196,7 @@ export async function keeperPass(
   }));
   if (receipt === null || receipt.status !== 1) throw new Error(`rebalance ${tx.hash} reverted on chain`);
   const done = receipt.logs.map((l) => vault.interface.parseLog(l)).find((l) => l?.name === "Rebalanced");
+  const after = await price();
   log.info(bigintsAsText({
     event: "rebalanced",
     hash: tx.hash,
@@ -195,8 +206,93 @@ export async function keeperPass(
     driftAfterBps: done?.args.driftAfterBps,
     navBefore: done?.args.navBefore,
     navAfter: done?.args.navAfter,
+    navChangeBps: done === undefined || done === null ? null : changeBps(done.args.navBefore, done.args.navAfter),
+    sharePrice: after?.sharePrice ?? null,
+    sharePriceChangeBps: after === null || before === null ? null : changeBps(before.scaled, after.scaled),
   }));
   return { action: "rebalanced", hash: tx.hash, gasUsed: receipt.gasUsed, trades: trades.length };
+}
+
+/**
+ * What a rebalance restores and what it costs, in the base asset, all at the oracle's TWAP (the price
+ * the vault values itself at):
+ * - valueRestored: how much less value sits away from its target after the trades than before, the
+ *   value out of place being half the sum over tokens of |value - target × NAV|. A sale into the base
+ *   asset and the purchase it pays for restore the same dollars once, not twice.
+ * - poolFees: each swap's value times its path's fees.
+ * - priceImpact: what the swaps lost beyond their fees: value in, less fees, less the value that came
+ *   out (negative when the pools paid better than the TWAP).
+ * - gasCost: the estimate times the fees per gas (null when it cannot be valued).
+ */
+export interface RebalanceEconomics {
+  valueRestored: bigint;
+  poolFees: bigint;
+  priceImpact: bigint;
+  gasCost: bigint | null;
+  /** poolFees + priceImpact + gasCost. */
+  cost: bigint;
+  /** cost in basis points of valueRestored (null when nothing is restored). */
+  costBps: number | null;
+}
+
+/** The value out of place: half the sum of |value - target share of NAV|, over every token. */
+export function valueOutOfPlace(values: readonly bigint[], targetsBps: readonly bigint[]): bigint {
+  const nav = values.reduce((a, v) => a + v, 0n);
+  let sum = 0n;
+  for (const [i, v] of values.entries()) {
+    const gap = v - (nav * targetsBps[i]) / 10_000n;
+    sum += gap < 0n ? -gap : gap;
+  }
+  return sum / 2n;
+}
+
+/** Combines the parts of a rebalance's economics (see `RebalanceEconomics`). */
+export function economicsOf(parts: { valueRestored: bigint; poolFees: bigint; priceImpact: bigint; gasCost: bigint | null }): RebalanceEconomics {
+  const cost = parts.poolFees + parts.priceImpact + (parts.gasCost ?? 0n);
+  const costBps = parts.valueRestored > 0n ? Number((cost * 1_000_000n) / parts.valueRestored) / 100 : null;
+  return { ...parts, cost, costBps };
+}
+
+/**
+ * The keeper's rule: with a cap, skip a rebalance that restores nothing, or whose cost is above
+ * `maxCostBps` of what it restores. The cap is what an operator deems a dollar put back on target
+ * worth; the simulator's cost-aware policy applies the same rule. Returns the reason to skip, or null.
+ */
+export function costRule(e: RebalanceEconomics, maxCostBps: number | null): string | null {
+  if (maxCostBps === null) return null;
+  if (e.costBps === null) return "the rebalance would restore no value to target";
+  // In hundredths of a basis point, exactly: cost / valueRestored > cap / 10,000.
+  if (e.cost * 1_000_000n > BigInt(Math.round(maxCostBps * 100)) * e.valueRestored) {
+    return `cost ${e.costBps} bps of the value restored is above --max-cost-bps ${maxCostBps}`;
+  }
+  return null;
+}
+
+const economicsForLog = (e: RebalanceEconomics) => ({ ...e, gasCost: e.gasCost ?? "unknown" });
+
+type PlannedTrades = Awaited<ReturnType<RebalancingVault["rebalance"]["staticCall"]>>;
+
+async function rebalanceEconomics(connection: Connection, vault: RebalancingVault, trades: PlannedTrades, gasCost: bigint | null): Promise<RebalanceEconomics> {
+  const oracle = await connection.ethers.getContractAt("IPriceOracle", await vault.oracle());
+  const asset = (await vault.asset()).toLowerCase();
+  const valueOf = async (token: string, amount: bigint) => (token.toLowerCase() === asset || amount === 0n ? amount : await oracle.quote(token, amount));
+  const [[tokens, balances], [, targets]] = await Promise.all([vault.holdings(), vault.targets()]);
+  const after = new Map(tokens.map((t, i) => [t.toLowerCase(), balances[i]]));
+  let poolFees = 0n;
+  let priceImpact = 0n;
+  for (const t of trades) {
+    const valueIn = await valueOf(t.tokenIn, t.amountIn);
+    const keep = decodePath(t.path).fees.reduce((k, fee) => (k * BigInt(1_000_000 - fee)) / 1_000_000n, 10n ** 18n);
+    const fee = (valueIn * (10n ** 18n - keep)) / 10n ** 18n;
+    poolFees += fee;
+    priceImpact += valueIn - fee - (await valueOf(t.tokenOut, t.amountOut));
+    after.set(t.tokenIn.toLowerCase(), after.get(t.tokenIn.toLowerCase())! - t.amountIn);
+    after.set(t.tokenOut.toLowerCase(), after.get(t.tokenOut.toLowerCase())! + t.amountOut);
+  }
+  const before = await Promise.all(tokens.map((t, i) => valueOf(t, balances[i])));
+  const afterValues = await Promise.all(tokens.map((t) => valueOf(t, after.get(t.toLowerCase())!)));
+  const valueRestored = valueOutOfPlace(before, targets) - valueOutOfPlace(afterValues, targets);
+  return economicsOf({ valueRestored, poolFees, priceImpact, gasCost });
 }
 
 async function gasInBase(connection: Connection, vault: RebalancingVault, wei: bigint, nativePrice: bigint | null): Promise<bigint | null> {
@@ -261,7 +357,7 @@ export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnviro
   const settings: KeeperSettings = {
     maxBaseFee: decimalOption(args.maxBaseFeeGwei, 9, "--max-base-fee-gwei", "gwei"),
     maxPriorityFee: decimalOption(args.maxPriorityFeeGwei, 9, "--max-priority-fee-gwei", "gwei"),
-    minNetBenefit: decimalOption(args.minNetBenefit, assetDecimals, "--min-net-benefit", "the base asset") ?? 0n,
+    maxCostBps: args.maxCostBps === "" ? null : Number(decimalOption(args.maxCostBps, 2, "--max-cost-bps", "basis points")) / 100,
     nativePrice: decimalOption(args.nativePrice, assetDecimals, "--native-price", "the base asset"),
   };
   const log = keeperLogger();

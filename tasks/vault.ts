@@ -8,9 +8,12 @@ import type { BallastRouter, RebalancingVault } from "../types/ethers-contracts/
 import {
   chainOf,
   connect,
+  changeBps,
   describeRevert,
   errorInterfaces,
   fmt,
+  fmtBps,
+  fmtPrice,
   lessBps,
   logScan,
   OperatorError,
@@ -20,6 +23,7 @@ import {
   resolveRouter,
   resolveSigner,
   resolveVault,
+  sharePriceOf,
   taskAction,
   toJson,
   type Connection,
@@ -81,7 +85,8 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   } catch (error) {
     if (!(error instanceof OperatorError)) throw error;
   }
-  const one = 10n ** BigInt(shareDecimals);
+  const price = nav === null ? null : await sharePriceOf(vault, assetDecimals);
+  const last = await lastRebalanceOf(vault, scan.fromBlock, assetDecimals);
   return {
     vault: await vault.getAddress(),
     chainId,
@@ -93,7 +98,14 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     oracleError,
     totalSupply,
     shareDecimals,
-    sharePrice: nav === null ? null : await vault.convertToAssets(one),
+    /** One share's worth in the base asset, an exact decimal string (null while the oracle cannot price the basket). */
+    sharePrice: price?.sharePrice ?? null,
+    /** Its change since deployment (a share started at exactly one unit of the base asset), in bps. */
+    sharePriceChangeBps: price?.sinceDeploymentBps ?? null,
+    lastRebalance:
+      last === null
+        ? null
+        : { ...last, sharePriceChangeSinceBps: price === null || last.sharePriceAfter === null ? null : changeBps(last.sharePriceAfter.scaled, price.scaled), sharePriceAfter: last.sharePriceAfter?.sharePrice ?? null },
     idle: holdings[0].balance,
     holdings,
     driftBps: Number(driftBps),
@@ -113,13 +125,36 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   };
 }
 
+/** The vault's last rebalance since `fromBlock`: when, NAV across it (its cost at the oracle), and the share price just after it. */
+async function lastRebalanceOf(vault: RebalancingVault, fromBlock: number, assetDecimals: number) {
+  const events = await vault.queryFilter(vault.filters.Rebalanced(), fromBlock);
+  const e = events.at(-1);
+  if (e === undefined) return null;
+  const block = await e.getBlock();
+  return {
+    block: e.blockNumber,
+    time: block.timestamp,
+    hash: e.transactionHash,
+    navBefore: e.args.navBefore,
+    navAfter: e.args.navAfter,
+    navChangeBps: changeBps(e.args.navBefore, e.args.navAfter),
+    sharePriceAfter: await sharePriceOf(vault, assetDecimals, e.blockNumber),
+  };
+}
+
 export type VaultStatus = Awaited<ReturnType<typeof vaultStatus>>;
 
 function printStatus(s: VaultStatus) {
   const d = s.asset.decimals;
   const money = (v: bigint | null) => (v === null ? "n/a" : `${fmt(v, d, 2)} ${s.asset.symbol}`);
   out.line(`Ballast vault ${s.vault} on ${s.network} (chain ${s.chainId})${s.paused ? ", PAUSED" : ""}`);
-  out.line(`  NAV ${money(s.nav)}, ${fmt(s.totalSupply, s.shareDecimals, 2)} shares, one share = ${money(s.sharePrice)}; idle ${money(s.idle)}`);
+  const price = s.sharePrice === null ? "n/a" : `${fmtPrice(s.sharePrice)} ${s.asset.symbol} (${fmtBps(s.sharePriceChangeBps!)} since deployment)`;
+  out.line(`  NAV ${money(s.nav)}, ${fmt(s.totalSupply, s.shareDecimals, 6)} shares, one share = ${price}; idle ${money(s.idle)}`);
+  const last = s.lastRebalance;
+  if (last !== null) {
+    const since = last.sharePriceChangeSinceBps === null ? "" : `; the share price has moved ${fmtBps(last.sharePriceChangeSinceBps)} since`;
+    out.line(`  last rebalance ${iso(last.time)} (block ${last.block}): NAV ${money(last.navBefore)} -> ${money(last.navAfter)} (${fmtBps(last.navChangeBps)})${since}`);
+  }
   if (s.oracleError !== null) out.line(`  oracle unavailable: ${s.oracleError} (exits in kind still work)`);
   const table = new Table({ head: ["token", "balance", `value (${s.asset.symbol})`, "weight", "target", "gap"], style: { head: [], border: [] } });
   for (const h of s.holdings) {

@@ -8,6 +8,8 @@ import { formatUnits, isAddress, parseUnits, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
+
 /** A failure the operator can fix: bad input, wrong network, a missing role. Printed as one line. */
 export class OperatorError extends Error {
   override name = "OperatorError";
@@ -186,3 +188,42 @@ export function describeRevert(error: unknown, interfaces: Interface[]): string 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
+
+/** Decimals a share price is computed with beyond the base asset's own: a basis point is never lost to rounding. */
+const PRICE_EXTRA_DECIMALS = 18n;
+
+/**
+ * What one whole share is worth in the base asset, at the vault's valuation (the oracle's TWAP), as an
+ * exact decimal string, and its change in basis points from 1: a share started at exactly one unit
+ * of the base asset, so that is its change since deployment. `blockTag` reads it as of a past block
+ * (a node that keeps no history for that block returns null).
+ */
+export async function sharePriceOf(
+  vault: RebalancingVault,
+  assetDecimals: number,
+  blockTag?: number,
+): Promise<{ sharePrice: string; sinceDeploymentBps: number; scaled: bigint } | null> {
+  const shareDecimals = await vault.decimals();
+  let scaled: bigint;
+  try {
+    const shares = 10n ** (shareDecimals + PRICE_EXTRA_DECIMALS);
+    scaled = await (blockTag === undefined ? vault.convertToAssets(shares) : vault.convertToAssets(shares, { blockTag }));
+  } catch (error) {
+    if (blockTag === undefined) throw error;
+    return null;
+  }
+  const unit = 10n ** (BigInt(assetDecimals) + PRICE_EXTRA_DECIMALS);
+  return { sharePrice: formatUnits(scaled, BigInt(assetDecimals) + PRICE_EXTRA_DECIMALS), sinceDeploymentBps: changeBps(unit, scaled), scaled };
+}
+
+/** The change from `from` to `to` in basis points, to two decimals. */
+export function changeBps(from: bigint, to: bigint): number {
+  if (from === 0n) return 0;
+  return Number(((to - from) * 1_000_000n) / from) / 100;
+}
+
+/** A share price for people: eight decimals (a basis point is the fourth). */
+export const fmtPrice = (sharePrice: string) => Number(sharePrice).toFixed(8);
+
+/** Basis points with their sign. */
+export const fmtBps = (bps: number) => `${bps > 0 ? "+" : ""}${bps.toFixed(2)} bps`;

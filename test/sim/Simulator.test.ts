@@ -77,10 +77,16 @@ describe("Simulator", function () {
       expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 200, drift: 0.02 }))).to.equal(false);
       expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 100, drift: 0.05 }))).to.equal(false);
       expect(hybrid(7, 300).due(context({ hoursSinceRebalance: 200, drift: 0.05 }))).to.equal(true);
-      // Cost-aware: 1% of $100k restored is $1,000, against a cost of $900 and of $1,100.
+      // Cost-aware, the keeper's --max-cost-bps rule: at most 100 bps of $100k restored, $1,000, may be spent.
       expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 900, restored: 100_000 }) }))).to.equal(true);
-      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 1100, restored: 100_000 }) }))).to.equal(false);
+      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 1000, restored: 100_000 }) }))).to.equal(true);
+      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 1000.01, restored: 100_000 }) }))).to.equal(false);
       expect(costAware(100, 100).due(context({ drift: 0.005, quote: () => ({ cost: 0, restored: 100_000 }) }))).to.equal(false);
+      // Nothing restored is never worth a trade, even a free one.
+      expect(costAware(100, 100).due(context({ drift: 0.05, quote: () => ({ cost: 0, restored: 0 }) }))).to.equal(false);
+      // The example: $162.50 of fees and gas to restore $75,000 is 21.67 bps; a 20 bps cap skips it.
+      expect(costAware(100, 25).due(context({ drift: 0.05, quote: () => ({ cost: 162.5, restored: 75_000 }) }))).to.equal(true);
+      expect(costAware(100, 20).due(context({ drift: 0.05, quote: () => ({ cost: 162.5, restored: 75_000 }) }))).to.equal(false);
       // Vol-scaled: a 5% band at 60% volatility is a 10% band at 120%.
       expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 0.6 }))).to.equal(true);
       expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 1.2 }))).to.equal(false);

@@ -85,6 +85,33 @@ describe("Tasks", function () {
       expect(table.text).to.match(/USDC.*100,000 USDC.*100\.00%.*40%.*60\.00%/);
     });
 
+    it("shows the share price to the basis point, its change since deployment, and the last rebalance's cost", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(250_000), f.signers.alice.address);
+      const fresh = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      expect(fresh.sharePrice).to.equal("1.0");
+      expect(fresh.sharePriceChangeBps).to.equal(0);
+      expect(fresh.lastRebalance).to.equal(null);
+
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address });
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      const nav = await f.vault.totalAssets();
+      const supply = await f.vault.totalSupply();
+      // The rebalance paid pool fees: one share is worth a few basis points less than 1 USDC, and says so.
+      const exact = (Number(nav + 1n) / Number(supply + 10n ** 6n)) * 1e6;
+      expect(Math.abs(Number(s.sharePrice) - exact)).to.be.below(1e-9);
+      expect(Number(s.sharePrice)).to.be.lessThan(1);
+      expect(Math.abs(s.sharePriceChangeBps! - (exact - 1) * 10_000)).to.be.below(0.01);
+      expect(s.sharePriceChangeBps).to.be.lessThan(-1);
+      const last = s.lastRebalance!;
+      expect(Math.abs(last.navChangeBps - s.sharePriceChangeBps!)).to.be.below(0.02);
+      expect(Math.abs(last.sharePriceChangeSinceBps!)).to.be.below(0.01);
+      expect(last.navAfter).to.be.lessThan(last.navBefore);
+
+      const table = (await runTask(["vault", "status"], { vault })).text;
+      expect(table).to.match(/one share = 0\.999\d{5} USDC \(-\d+\.\d\d bps since deployment\)/);
+      expect(table).to.match(/last rebalance .* \(block \d+\): NAV 250,000(\.00)? USDC -> 249,\d{3}\.\d\d USDC \(-\d+\.\d\d bps\); the share price has moved [+-]?0\.\d\d bps since/);
+    });
+
     it("says why a rebalance is not due: below the threshold, and when the calendar trigger fires", async function () {
       const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { rebalance: { due: boolean; reason: string } };
       expect(s.rebalance.due).to.equal(false);
@@ -205,13 +232,19 @@ describe("Tasks", function () {
         expect((dry.planned as unknown[]).length).to.equal(3);
         // Three slices, each the most its pool takes (half its round-trip fee's worth of its $60M depth):
         // WETH's on a 0.05% pool, $15k; WBTC's and LINK's on 0.3% pools, $90k each.
-        expect(Number(dry.restored)).to.be.closeTo(195_000e6, 1e6);
+        // Value restored: the $195k bought, less what its costs leave out of place.
+        expect(Number(dry.valueRestored)).to.be.within(194_000e6, 195_000e6);
+        // Its cost, named: the pools' fees, the price impact beyond them, the gas; and as bps of what it restores.
+        expect(Number(dry.poolFees)).to.be.closeTo(15_000e6 * 0.0005 + 180_000e6 * 0.003, 10e6);
+        expect(Number(dry.priceImpact)).to.be.within(0, 2_000e6);
+        expect(Number(dry.cost)).to.equal(Number(dry.poolFees) + Number(dry.priceImpact) + Number(dry.gasCost));
+        expect(Math.abs((dry.costBps as number) - (Number(dry.cost) / Number(dry.valueRestored)) * 10_000)).to.be.below(0.01);
       });
     });
 
     it("rebalances when due, and the vault ends closer to its targets", async function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
-      const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2", minNetBenefit: "1000" }));
+      const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2", maxCostBps: "200" }));
       expect(run.result.success, run.errors.join()).to.equal(true);
       const done = events(run).find((x) => x.event === "rebalanced")!;
       expect(done.driftBeforeBps).to.equal("6000");
@@ -222,6 +255,14 @@ describe("Tasks", function () {
       const sent = events(run).find((x) => x.event === "sent")!;
       expect(Number(sent.gasCost)).to.be.greaterThan(0);
       expect(Number(sent.poolFees)).to.be.closeTo(15_000e6 * 0.0005 + 180_000e6 * 0.003, 10e6);
+      // Its cost at the oracle is what NAV lost across it, to within the gas the vault does not pay.
+      const navLoss = Number(done.navBefore) - Number(done.navAfter);
+      expect(navLoss).to.be.closeTo(Number(sent.poolFees) + Number(sent.priceImpact), 2e6);
+      expect(Math.abs((done.navChangeBps as number) + (navLoss / Number(done.navBefore)) * 10_000)).to.be.below(0.01);
+      // The share price, to the basis point, in the check before and across the rebalance.
+      const check = events(run).find((x) => x.event === "check")!;
+      expect(check.sharePrice).to.equal("1.0");
+      expect(Math.abs((done.sharePriceChangeBps as number) - (done.navChangeBps as number))).to.be.below(0.02);
     });
 
     it("never sends what a static call says would revert: a pool pushed off the oracle is skipped", async function () {
@@ -236,13 +277,16 @@ describe("Tasks", function () {
       });
     });
 
-    it("skips a pass above the fee cap or below the minimum net benefit", async function () {
+    it("skips a pass above the fee cap, or costing more than --max-cost-bps of the value it restores", async function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       await sendsNothing(f.signers.keeper.address, async () => {
         const capped = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "0.000000001" }));
         expect(events(capped).find((x) => x.event === "skip")!.reason).to.match(/base fee .* is above --max-base-fee-gwei/);
-        const small = await runTask(["keeper", "run"], keeperArgs({ minNetBenefit: "1000000" }));
-        expect(events(small).find((x) => x.event === "skip")!.reason).to.equal("net benefit below --min-net-benefit");
+        // The first slices cost some 40 bps of what they restore (0.3% pools, their impact, gas): a 10 bps cap skips them.
+        const dear = await runTask(["keeper", "run"], keeperArgs({ maxCostBps: "10" }));
+        const skip = events(dear).find((x) => x.event === "skip")!;
+        expect(skip.reason).to.match(/^cost \d+(\.\d+)? bps of the value restored is above --max-cost-bps 10$/);
+        expect(skip.costBps).to.be.within(30, 60);
       });
     });
 
@@ -260,6 +304,7 @@ describe("Tasks", function () {
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ retries: 11 })), /--retries must be a whole number from 0 to 10/);
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxPasses: 3 })), /--max-passes needs --interval/);
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "lots" })), /--max-base-fee-gwei "lots" is not a non-negative decimal/);
+      expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxCostBps: "-5" })), /--max-cost-bps "-5" is not a non-negative decimal number of basis points/);
     });
   });
 
