@@ -1,5 +1,5 @@
 // What a simulation prints and writes: a table for the terminal, and a self-contained HTML page
-// with two charts (tracking error against cost per policy; NAV along one path).
+// with two charts (tracking error against cost per policy, with the efficient frontier; NAV along one path).
 import Table from "cli-table3";
 
 import type { SimulationResult } from "./simulate.js";
@@ -30,27 +30,93 @@ export function table(r: SimulationResult): string {
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
+/** Ticks at 1, 2 and 5 times the powers of ten within [lo, hi]. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo * 0.999 && v <= hi * 1.001) ticks.push(v);
+    }
+  }
+  return ticks;
+}
+
+const tickText = (v: number) => (v >= 1 ? v.toLocaleString("en-US") : String(Number(v.toPrecision(1))));
+
+/**
+ * The policies that nothing beats on both counts: no other has both less tracking error and less cost.
+ * Sorted by tracking error, they draw the efficient frontier.
+ */
+export function frontier(points: readonly { x: number; y: number }[]): number[] {
+  const order = points.map((_, i) => i).sort((a, b) => points[a].x - points[b].x || points[a].y - points[b].y);
+  const kept: number[] = [];
+  let best = Infinity;
+  for (const i of order) {
+    if (points[i].y < best) {
+      kept.push(i);
+      best = points[i].y;
+    }
+  }
+  return kept;
+}
+
+/**
+ * Tracking error against cost, both on logarithmic axes (the policies that matter differ by factors,
+ * not by steps), each policy a numbered dot named in the legend beside the chart (labels on the dots
+ * would overlap), and the efficient frontier as a line. A free policy (buy-and-hold) sits on the
+ * "0" line below the cost axis.
+ */
 function scatter(r: SimulationResult): string {
-  const W = 720;
-  const H = 420;
-  const m = { l: 70, r: 20, t: 20, b: 50 };
-  const xs = r.policies.map((p) => p.trackingErrorBps.mean);
-  const ys = r.policies.map((p) => p.costBpsPerYear.mean);
-  const xMax = Math.max(...xs) * 1.1 || 1;
-  const yMax = Math.max(...ys) * 1.15 || 1;
-  const x = (v: number) => m.l + (v / xMax) * (W - m.l - m.r);
-  const y = (v: number) => H - m.b - (v / yMax) * (H - m.t - m.b);
+  const W = 980;
+  const H = Math.max(460, 20 + 15 * r.policies.length + 60);
+  const m = { l: 70, r: 330, t: 20, b: 56 };
+  const pts = r.policies.map((p) => ({ x: Math.max(p.trackingErrorBps.mean, 1e-3), y: p.costBpsPerYear.mean }));
+  const positive = pts.map((p) => p.y).filter((y) => y > 0);
+  const [xLo, xHi] = [Math.min(...pts.map((p) => p.x)) / 1.25, Math.max(...pts.map((p) => p.x)) * 1.25];
+  const [yLo, yHi] = positive.length === 0 ? [0.1, 1] : [Math.min(...positive) / 1.5, Math.max(...positive) * 1.5];
+  const plotW = W - m.l - m.r;
+  const plotH = H - m.t - m.b;
+  const zeroY = H - m.b + 14; // the row of free policies, under the cost axis
+  const x = (v: number) => m.l + (Math.log(v / xLo) / Math.log(xHi / xLo)) * plotW;
+  const y = (v: number) => (v <= 0 ? zeroY : H - m.b - (Math.log(v / yLo) / Math.log(yHi / yLo)) * plotH);
+  const grid = [
+    ...logTicks(xLo, xHi).map((v) => `<line x1="${x(v).toFixed(1)}" y1="${m.t}" x2="${x(v).toFixed(1)}" y2="${H - m.b}" stroke="#e4e4e4"/>` +
+      `<text x="${x(v).toFixed(1)}" y="${H - m.b + 30}" font-size="10" text-anchor="middle">${tickText(v)}</text>`),
+    ...logTicks(yLo, yHi).map((v) => `<line x1="${m.l}" y1="${y(v).toFixed(1)}" x2="${m.l + plotW}" y2="${y(v).toFixed(1)}" stroke="#e4e4e4"/>` +
+      `<text x="${m.l - 6}" y="${(y(v) + 3).toFixed(1)}" font-size="10" text-anchor="end">${tickText(v)}</text>`),
+    `<text x="${m.l - 6}" y="${zeroY + 3}" font-size="10" text-anchor="end">0</text>`,
+  ].join("");
+  const front = frontier(pts);
+  const frontPath = front.map((i, k) => `${k === 0 ? "M" : "L"}${x(pts[i].x).toFixed(1)},${y(pts[i].y).toFixed(1)}`).join("");
+  const onFront = new Set(front);
   const dots = r.policies
-    .map((p, i) => `<circle cx="${x(xs[i]).toFixed(1)}" cy="${y(ys[i]).toFixed(1)}" r="5" fill="${COLORS[i % COLORS.length]}"><title>${esc(p.name)}</title></circle>` +
-      `<text x="${(x(xs[i]) + 7).toFixed(1)}" y="${(y(ys[i]) - 6).toFixed(1)}" font-size="11">${esc(p.name)}</text>`)
+    .map((p, i) => {
+      const color = COLORS[i % COLORS.length];
+      return `<g class="policy" data-name="${esc(p.name)}"><circle cx="${x(pts[i].x).toFixed(1)}" cy="${y(pts[i].y).toFixed(1)}" r="${onFront.has(i) ? 6 : 4.5}" fill="${color}" stroke="${onFront.has(i) ? "#000" : "none"}"><title>${esc(p.name)}: ${pts[i].x.toFixed(0)} bps tracking error, ${pts[i].y.toFixed(1)} bps/yr</title></circle></g>`;
+    })
     .join("");
-  return `<svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">
-<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#333"/>
-<text x="${W / 2}" y="${H - 12}" text-anchor="middle" font-size="12">time-averaged tracking error (bps) — lower is better</text>
-<text x="16" y="${H / 2}" transform="rotate(-90 16 ${H / 2})" text-anchor="middle" font-size="12">cost (bps of NAV per year)</text>
-<text x="${m.l}" y="${H - m.b + 16}" font-size="10">0</text><text x="${W - m.r}" y="${H - m.b + 16}" font-size="10" text-anchor="end">${xMax.toFixed(0)}</text>
-<text x="${m.l - 6}" y="${m.t + 4}" font-size="10" text-anchor="end">${yMax.toFixed(1)}</text>
-${dots}</svg>`;
+  // One number label per cluster of dots closer than a label's width, e.g. "5·13": labels never overlap.
+  const clusters: number[][] = [];
+  for (const i of pts.map((_, k) => k)) {
+    const near = clusters.find((c) => Math.hypot(x(pts[c[0]].x) - x(pts[i].x), y(pts[c[0]].y) - y(pts[i].y)) < 14);
+    if (near === undefined) clusters.push([i]);
+    else near.push(i);
+  }
+  const numbers = clusters
+    .map((c) => `<text class="dot-label" x="${x(pts[c[0]].x).toFixed(1)}" y="${(y(pts[c[0]].y) - 9).toFixed(1)}" font-size="10" text-anchor="middle" fill="#222">${c.map((i) => i + 1).join("·")}</text>`)
+    .join("");
+  const legend = r.policies
+    .map((p, i) => `<text class="legend" x="${W - m.r + 16}" y="${m.t + 12 + i * 15}" font-size="11" fill="${COLORS[i % COLORS.length]}">${i + 1}. ${esc(p.name)}${onFront.has(i) ? " ◆" : ""}</text>`)
+    .join("");
+  return `<svg id="frontier" width="${W}" height="${H + 16}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">
+<rect x="${m.l}" y="${m.t}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>${grid}
+<path class="frontier" d="${frontPath}" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/>
+<text x="${m.l + plotW / 2}" y="${H + 8}" text-anchor="middle" font-size="12">time-averaged tracking error (bps, log scale), lower is better</text>
+<text x="16" y="${m.t + plotH / 2}" transform="rotate(-90 16 ${m.t + plotH / 2})" text-anchor="middle" font-size="12">cost (bps of NAV a year, log scale)</text>
+${dots}${numbers}${legend}
+<text x="${W - m.r + 16}" y="${m.t + 12 + r.policies.length * 15 + 8}" font-size="10" fill="#555">◆ on the efficient frontier (dashed line):</text>
+<text x="${W - m.r + 16}" y="${m.t + 12 + r.policies.length * 15 + 21}" font-size="10" fill="#555">no other policy is both cheaper and closer</text></svg>`;
 }
 
 function lines(r: SimulationResult): string {
