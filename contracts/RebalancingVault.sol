@@ -160,16 +160,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         address caller = _msgSender();
         if (caller != owner) _spendAllowance(owner, caller, shares);
 
-        // The virtual shares own their slice too, so that rounding never favours the exiter.
-        uint256 supply = totalSupply() + 10 ** _DECIMALS_OFFSET;
-        uint256 n = _s.holdings.length;
-        address[] memory tokens = new address[](n);
-        amounts = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            Holding memory h = _s.holdings[i];
-            tokens[i] = h.token;
-            amounts[i] = Math.mulDiv(Valuation.held(_s, h), shares, supply);
-        }
+        address[] memory tokens;
+        (tokens, amounts) = _slices(shares);
+        uint256 n = tokens.length;
         // Burn before paying, so that a token's transfer hook sees the post-exit state.
         _burn(owner, shares);
         for (uint256 i; i < n; ++i) {
@@ -180,6 +173,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
             }
         }
         emit RedeemedInKind(caller, receiver, owner, shares, tokens, amounts);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function previewRedeemInKind(uint256 shares) external view returns (uint256[] memory amounts) {
+        (, amounts) = _slices(shares);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -504,6 +502,20 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     // ================================================================== internal: pricing
+
+    /// @dev Each holding's token and the pro-rata slice `shares` own of it, rounded down.
+    function _slices(uint256 shares) private view returns (address[] memory tokens, uint256[] memory amounts) {
+        // The virtual shares own their slice too, so that rounding never favours the exiter.
+        uint256 supply = totalSupply() + 10 ** _DECIMALS_OFFSET;
+        uint256 n = _s.holdings.length;
+        tokens = new address[](n);
+        amounts = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = _s.holdings[i];
+            tokens[i] = h.token;
+            amounts[i] = Math.mulDiv(Valuation.held(_s, h), shares, supply);
+        }
+    }
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return _DECIMALS_OFFSET;

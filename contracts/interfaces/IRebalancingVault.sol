@@ -246,6 +246,10 @@ interface IRebalancingVault {
     /// @return amounts Each token's slice, paid or owed.
     function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256[] memory amounts);
 
+    /// @notice What `redeemInKind(shares, ...)` would give now: each holding's pro-rata slice, in the order
+    /// of `targets()`, rounded down. Needs no oracle.
+    function previewRedeemInKind(uint256 shares) external view returns (uint256[] memory amounts);
+
     /// @notice Pays the caller what the vault owes it of `token` (a slice an in-kind exit could not
     /// pay), to `to`.
     function claim(address token, address to) external returns (uint256 amount);
@@ -394,6 +398,10 @@ interface IRebalancingVault {
 
     /// @notice When the current pause ends (0 or a past time: not paused).
     function pausedUntil() external view returns (uint256);
+
+    /// @notice The Uniswap V3 SwapRouter every swap path is checked against and traded through.
+    // solhint-disable-next-line func-name-mixedcase
+    function ROUTER() external view returns (address);
 
     /// @notice A listed token's path to the base asset.
     function swapPath(address token) external view returns (bytes memory);
