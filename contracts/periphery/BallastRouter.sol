@@ -4,7 +4,10 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
 
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 
 /// @title BallastRouter
@@ -16,8 +19,27 @@ import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 /// Deposits and mints pull the base asset from the caller (approve this router for it); withdrawals and
 /// redemptions act for the caller as the shares' owner (approve this router for the shares). Shares and
 /// assets go to `receiver`.
-contract BallastRouter {
+///
+/// `redeemToBase` is the exit in the base asset for any number of shares: the vault pays the holder's
+/// pro-rata slice of every holding in kind, to this router, which sells each slice for the base asset on
+/// the vault's own swap paths and pays the total. The vault prices nothing, so the remaining holders keep
+/// exactly what an in-kind exit leaves them; the exiting holder alone bears the swaps' fees and impact.
+/// Each sale must fetch at least its slice's value at the oracle's lower reference less the vault's
+/// MaxSlippageBps (a pool pushed down cannot fill it), and the total at least the caller's minimum.
+contract BallastRouter is ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @notice One holding's part of an exit in the base asset: the holder's slice (`amount` of `token`),
+    /// its `value` at the oracle's lower reference (base units; the slice itself for the base asset), the
+    /// least its sale may fetch (`minOut`: that value less the vault's MaxSlippageBps), and what it
+    /// fetched (`amountOut`; 0 in a preview).
+    struct Leg {
+        address token;
+        uint256 amount;
+        uint256 value;
+        uint256 minOut;
+        uint256 amountOut;
+    }
 
     /// @notice The deposit would mint `shares`, fewer than `minShares`.
     error RouterTooFewShares(uint256 shares, uint256 minShares);
@@ -32,6 +54,12 @@ contract BallastRouter {
     error RouterTooLittleInKind(uint256 index, uint256 amount, uint256 minAmount);
     /// @notice The minimum amounts do not match the basket: `expected` holdings, `actual` minimums.
     error RouterLengthMismatch(uint256 expected, uint256 actual);
+    /// @notice The vault could not pay this router the `expected` slice of `token` (it holds it for a
+    /// claim: the token refused the transfer), or the token delivered only `received`. Leave in kind.
+    error RouterLegNotReceived(address token, uint256 expected, uint256 received);
+    /// @notice The sale of `amount` of `token` could not fetch `minOut` of the base asset on the vault's
+    /// swap path (`reason`: the swap's revert). Leave in kind, or exit fewer shares.
+    error RouterLegUnsellable(address token, uint256 amount, uint256 minOut, bytes reason);
 
     /// @notice Deposits `assets` of the caller's base asset for at least `minShares` shares.
     function deposit(IERC4626 vault, uint256 assets, address receiver, uint256 minShares)
@@ -93,5 +121,82 @@ contract BallastRouter {
         for (uint256 i; i < amounts.length; ++i) {
             if (amounts[i] < minAmounts[i]) revert RouterTooLittleInKind(i, amounts[i], minAmounts[i]);
         }
+    }
+
+    /// @notice What `redeemToBase(vault, shares, ...)` would sell now: each holding's slice with its value
+    /// at the oracle's lower reference and the least its sale may fetch, in `targets()` order (the base
+    /// asset's slice first, paid as it is); and `minAssets`, the sum of those least amounts: the exit pays
+    /// at least that or reverts. What the sales would really fetch is what a static call of
+    /// `redeemToBase` returns. Reverts as the oracle does while it cannot price a holding.
+    function previewRedeemToBase(IRebalancingVault vault, uint256 shares)
+        public
+        view
+        returns (Leg[] memory legs, uint256 minAssets)
+    {
+        (address[] memory tokens,) = vault.targets();
+        uint256[] memory amounts = vault.previewRedeemInKind(shares);
+        IPriceOracle oracle = vault.oracle();
+        uint256 keepBps = 10_000 - vault.parameters().maxSlippageBps;
+        legs = new Leg[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) {
+            uint256 value = amounts[i];
+            if (i != 0 && value != 0) (value,) = oracle.quoteBounds(tokens[i], amounts[i]);
+            uint256 minOut = i == 0 ? value : value * keepBps / 10_000;
+            legs[i] = Leg(tokens[i], amounts[i], value, minOut, 0);
+            minAssets += minOut;
+        }
+    }
+
+    /// @notice Redeems `shares` of the caller's for the base asset, whatever their number: the vault pays
+    /// their slice of every holding in kind to this router, which sells each for the base asset on the
+    /// vault's swap path (each sale at least its `minOut`, see `Leg`) and pays `receiver` the total, at
+    /// least `minAssets`. Works while the vault is paused, as in-kind exits do.
+    /// @return assets The base asset paid to `receiver`.
+    /// @return legs Each holding's slice and what its sale fetched.
+    function redeemToBase(IRebalancingVault vault, uint256 shares, address receiver, uint256 minAssets)
+        external
+        nonReentrant
+        returns (uint256 assets, Leg[] memory legs)
+    {
+        (legs,) = previewRedeemToBase(vault, shares);
+        IERC20 base = IERC20(IERC4626(address(vault)).asset());
+        uint256 baseBefore = base.balanceOf(address(this));
+        uint256[] memory amounts = vault.redeemInKind(shares, address(this), msg.sender);
+        address swapRouter = vault.ROUTER();
+        for (uint256 i; i < legs.length; ++i) {
+            Leg memory leg = legs[i];
+            // The slice the vault paid (the one previewed: nothing moved in between). A slice the vault
+            // holds for a claim, or a token that delivers less, cannot be sold here.
+            leg.amount = amounts[i];
+            uint256 received =
+                i == 0 ? base.balanceOf(address(this)) - baseBefore : IERC20(leg.token).balanceOf(address(this));
+            if (received < leg.amount) revert RouterLegNotReceived(leg.token, leg.amount, received);
+            leg.amountOut = i == 0 || leg.amount == 0 ? leg.amount : _sell(vault, swapRouter, base, leg);
+        }
+        assets = base.balanceOf(address(this)) - baseBefore;
+        if (assets < minAssets) revert RouterTooFewAssets(assets, minAssets);
+        base.safeTransfer(receiver, assets);
+    }
+
+    /// @dev Sells `leg.amount` of `leg.token` on the vault's swap path for at least `leg.minOut` of the base
+    /// asset; returns what arrived.
+    function _sell(IRebalancingVault vault, address swapRouter, IERC20 base, Leg memory leg)
+        private
+        returns (uint256 amountOut)
+    {
+        uint256 before = base.balanceOf(address(this));
+        IERC20(leg.token).forceApprove(swapRouter, leg.amount);
+        try ISwapRouter(swapRouter).exactInput(
+            ISwapRouter.ExactInputParams({
+                path: vault.swapPath(leg.token),
+                recipient: address(this),
+                deadline: block.timestamp,
+                amountIn: leg.amount,
+                amountOutMinimum: leg.minOut
+            })
+        ) {} catch (bytes memory reason) {
+            revert RouterLegUnsellable(leg.token, leg.amount, leg.minOut, reason);
+        }
+        amountOut = base.balanceOf(address(this)) - before;
     }
 }
