@@ -2,6 +2,7 @@
 // baseline measured in the same run on the same state:
 //   deposit, mint, withdraw, redeem  vs OpenZeppelin's plain ERC4626 over the same USDC;
 //   redeemInKind                     vs the plain vault's redeem of the same shares;
+//   the router's redeemToBase        vs redeemInKind and one swap per slice made by the holder;
 //   totalAssets()                    vs the bare reads (each balance, and observe() on each pool);
 //   deposit and redeem, also         vs the plain vault plus the bare reads of both prices the vault
 //                                    reads per pool (observe(), and slot0() with the newest observation);
@@ -93,6 +94,11 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
     await (await ethers.getContractAt("DemoToken", targetTokens[i], trader)).transfer(await b.vault.getAddress(), amount);
   }
   await plainAlice.deposit(DEPOSIT, alice.address);
+  // The exits to the base asset: Alice approves the Ballast router for her shares, and (for the baseline,
+  // the same exit made by hand) Uniswap's router for every token; approvals are not measured.
+  const ballastRouter = b.ballastRouter.connect(alice) as typeof b.ballastRouter;
+  await asAlice.approve(await b.ballastRouter.getAddress(), MaxUint256);
+  for (const token of b.basket.slice(1)) await (await ethers.getContractAt("DemoToken", token, alice)).approve(router, MaxUint256);
 
   // A realistic move: each token 8% up or down against USD in turn, by swaps in its USDC pool.
   const [usdc, ...others] = b.basket;
@@ -152,17 +158,37 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
     row("redeem (within idle base)", redeemGas, plainOZ, plainRedeemGas);
     row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads`, plainRedeemGas + bareReads);
     row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads of both prices`, plainRedeemGas + referenceReads);
-    row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind");
+    row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind, or the router's redeemToBase");
     row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
   }
 
+  // The exit in the base asset for any size (BallastRouter.redeemToBase) against the same exit made by
+  // hand: redeemInKind, then one swap per slice on the same path from the holder's own account.
+  const exitShares = await asAlice.previewWithdraw(ACTION);
+  const toBaseGas = await fromState(() => gasOf(ballastRouter.redeemToBase(vaultAddress, exitShares, alice.address, 0n)));
+  const byHandGas = await fromState(async () => {
+    const slices = await asAlice.redeemInKind.staticCall(exitShares, alice.address, alice.address);
+    let gas = await gasOf(asAlice.redeemInKind(exitShares, alice.address, alice.address));
+    const aliceRouter = b.router.connect(alice) as typeof b.router;
+    for (const [i, path] of b.paths.entries()) {
+      if (slices[i + 1] === 0n) continue;
+      gas += await gasOf(aliceRouter.exactInput({ path, recipient: alice.address, deadline: 2n ** 40n, amountIn: slices[i + 1], amountOutMinimum: 0n }));
+    }
+    return gas;
+  });
+  row("redeemToBase (router)", toBaseGas, "redeemInKind + the holder's own swaps", byHandGas, `sells ${basketSize - 1} slice${basketSize === 2 ? "" : "s"} in one transaction`);
+
   // rebalance() against the same swaps made bare.
-  let bareSwaps = 0;
-  for (const t of plan) {
-    bareSwaps += await gasOf(routerAs.exactInput({ path: t.path, recipient: trader.address, deadline: 2n ** 40n, amountIn: t.amountIn, amountOutMinimum: t.minAmountOut }));
-  }
-  // What a keeper's check costs (Chainlink Automation simulates checkUpkeep off chain, under its own gas limit).
-  const checkGas = Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])));
+  const bareSwaps = await fromState(async () => {
+    let gas = 0;
+    for (const t of plan) {
+      gas += await gasOf(routerAs.exactInput({ path: t.path, recipient: trader.address, deadline: 2n ** 40n, amountIn: t.amountIn, amountOutMinimum: t.minAmountOut }));
+    }
+    return gas;
+  });
+  // What a keeper's check costs (Chainlink Automation simulates checkUpkeep off chain, under its own gas
+  // limit), from the common state like every other figure.
+  const checkGas = await fromState(async () => Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"]))));
   row("checkUpkeep() (a view)", checkGas, "bare balance + TWAP reads", bareReads);
   const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
   row("rebalance()", rebalanceGas, "bare swaps", bareSwaps, `${plan.length} swaps`);

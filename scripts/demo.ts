@@ -243,7 +243,16 @@ const bobMin = atLeast(await b.vault.previewRedeem(bobMax));
 const bobAssets = await bobRouter.redeem.staticCall(vaultAddress, bobMax, bob.address, bobMin);
 await bobRouter.redeem(vaultAddress, bobMax, bob.address, bobMin);
 const bobLeft = await b.vault.balanceOf(bob.address);
-console.log(`  bob redeems for ${fmtUsd(bobAssets)} USDC${bobLeft === 0n ? ", all of his shares" : " (what the idle base asset covers; the rest can leave in kind)"}`);
+console.log(`  bob redeems for ${fmtUsd(bobAssets)} USDC${bobLeft === 0n ? ", all of his shares" : " (what the idle base asset covers)"}`);
+if (bobLeft > 0n) {
+  // The rest of his position in the base asset too: the router takes his slice of every holding and sells it.
+  const [legs] = await ballastRouter.previewRedeemToBase(vaultAddress, bobLeft);
+  const inKindValue = legs.reduce((a: bigint, l: { value: bigint }) => a + l.value, 0n);
+  const [quoted] = await bobRouter.redeemToBase.staticCall(vaultAddress, bobLeft, bob.address, 0n);
+  await bobRouter.redeemToBase(vaultAddress, bobLeft, bob.address, atLeast(quoted));
+  const cost = Number(inKindValue - quoted) / Number(inKindValue) * 10_000;
+  console.log(`  bob takes the rest in USDC through the router's redeemToBase: ${fmtUsd(quoted)} for a slice worth ${fmtUsd(inKindValue)} in kind (${cost.toFixed(1)} bps of pool fees and impact, his alone)`);
+}
 
 // --- report
 console.log("\nWeights (current / target) at the end of each day, drift, and prices (WETH / WBTC / LINK):");

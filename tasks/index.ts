@@ -36,13 +36,15 @@ export const ballastTasks = [
     .addOption({ name: "amount", description: "How much of the base asset, e.g. 1000.5", defaultValue: "" })
     .setInlineAction(async (args, hre) => (await import("./vault.js")).deposit(args, hre))
     .build(),
-  task(["vault", "redeem"], "Redeem shares for the base asset through the router (up to what the idle base asset covers)")
+  task(["vault", "redeem"], "Redeem shares for the base asset through the router (up to the idle base; any number with --to-base)")
     .addOption(vaultOption)
     .addOption(routerOption)
     .addOption(slippageOption)
     .addOption(fromOption)
     .addOption(receiverOption)
     .addOption({ name: "shares", description: "How many shares, e.g. 100.5, or all", defaultValue: "" })
+    .addFlag({ name: "toBase", description: "Any number of shares: take a slice of every holding and sell it for the base asset in the same call" })
+    .addFlag({ name: "quote", description: "With --to-base: print what each slice would fetch and the cost against leaving in kind; send nothing" })
     .setInlineAction(async (args, hre) => (await import("./vault.js")).redeem(args, hre))
     .build(),
   task(["vault", "redeem-in-kind"], "Redeem shares for a pro-rata slice of every holding through the router (works while paused)")

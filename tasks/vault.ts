@@ -255,17 +255,26 @@ async function sharesOf(vault: RebalancingVault, owner: string, text: string) {
   return { shares, decimals };
 }
 
-export const redeem = taskAction(async (args: ProtectedArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
+interface RedeemArgs extends ProtectedArgs {
+  shares: string;
+  receiver: string;
+  toBase: boolean;
+  quote: boolean;
+}
+
+export const redeem = taskAction(async (args: RedeemArgs, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
   const router = await resolveRouter(hre, connection, args.router);
   const slippage = parseBps(args.slippageBps, "--slippage-bps");
   const signer = await resolveSigner(connection, args.from);
   const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
+  if (args.toBase) return redeemToBase(connection, vault, router, signer, shares, slippage, args);
+  if (args.quote) throw new OperatorError("--quote goes with --to-base (a plain redeem's quote is vault status's share price)");
   const max = await vault.maxRedeem(signer.address);
   if (shares > max) {
-    if (max === 0n && (await vault.paused())) throw new OperatorError("the vault is paused: base-asset exits are stopped; vault redeem-in-kind still works");
-    throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers, or none while a price cannot be settled): redeem fewer, or use vault redeem-in-kind`);
+    if (max === 0n && (await vault.paused())) throw new OperatorError("the vault is paused: exits from the idle base are stopped; --to-base and vault redeem-in-kind still work");
+    throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers, or none while a price cannot be settled): redeem fewer, add --to-base, or use vault redeem-in-kind`);
   }
   const receiver = args.receiver === "" ? signer.address : args.receiver;
   const routerAddress = await router.getAddress();
@@ -284,6 +293,62 @@ export const redeem = taskAction(async (args: ProtectedArgs & { shares: string; 
   out.line(`redeemed ${fmt(shares, decimals)} shares for ${fmt(assets, assetDecimals)} ${await asset.symbol()} to ${receiver}, at least ${fmt(minAssets, assetDecimals)} agreed (tx ${hash})`);
   return { shares, assets, minAssets, hash };
 });
+
+/**
+ * `vault redeem --to-base`: quotes the exit (each holding's slice, its value at the oracle's lower
+ * reference, what its sale would fetch now, by a static call of the router), prints it with the cost
+ * against leaving in kind, and unless `--quote` sends it with a minimum `--slippage-bps` below the quote.
+ */
+async function redeemToBase(
+  connection: Connection,
+  vault: RebalancingVault,
+  router: BallastRouter,
+  signer: Awaited<ReturnType<typeof resolveSigner>>,
+  shares: bigint,
+  slippage: bigint,
+  args: RedeemArgs,
+) {
+  const receiver = args.receiver === "" ? signer.address : args.receiver;
+  const vaultAddress = await vault.getAddress();
+  const interfaces = [...(await errorInterfaces(connection, vault)), router.interface];
+  const r = router.connect(signer) as BallastRouter;
+  let floor: bigint;
+  try {
+    [, floor] = await router.previewRedeemToBase(vaultAddress, shares);
+  } catch (error) {
+    throw new OperatorError(`the exit cannot be priced now: ${describeRevert(error, interfaces)} (vault redeem-in-kind still works)`);
+  }
+  await ensureAllowance(vault, signer, await router.getAddress(), shares);
+  let quoted: Awaited<ReturnType<BallastRouter["redeemToBase"]["staticCall"]>>;
+  try {
+    quoted = await r.redeemToBase.staticCall(vaultAddress, shares, receiver, floor);
+  } catch (error) {
+    throw new OperatorError(`redeem --to-base would revert with ${describeRevert(error, interfaces)}; nothing was sent (vault redeem-in-kind still works)`);
+  }
+  const [assets, legs] = quoted;
+  const basket = await basketOf(connection, vault);
+  const asset = basket[0];
+  const inKindValue = legs.reduce((a, l) => a + l.value, 0n);
+  const cost = inKindValue - assets;
+  const table = new Table({ head: ["token", "slice", `worth at the oracle (${asset.symbol})`, `least it may fetch`, `fetches now`, "cost (bps)"], style: { head: [], border: [] } });
+  for (const [i, l] of legs.entries()) {
+    const legCost = l.value === 0n ? 0 : Number(((l.value - l.amountOut) * 1_000_000n) / l.value) / 100;
+    table.push([basket[i].symbol, fmt(l.amount, basket[i].decimals, 6), fmt(l.value, asset.decimals, 2), fmt(l.minOut, asset.decimals, 2), fmt(l.amountOut, asset.decimals, 2), legCost.toFixed(2)]);
+  }
+  out.line(table.toString());
+  const costBps = inKindValue === 0n ? 0 : Number((cost * 1_000_000n) / inKindValue) / 100;
+  out.line(`  total ${fmt(assets, asset.decimals, 2)} ${asset.symbol} for ${fmt(shares, await vault.decimals(), 6)} shares; in kind they are worth ${fmt(inKindValue, asset.decimals, 2)} ${asset.symbol} at the oracle: the sales cost ${fmt(cost, asset.decimals, 2)} ${asset.symbol} (${costBps.toFixed(2)} bps)`);
+  const minAssets = lessBps(assets, slippage) > floor ? lessBps(assets, slippage) : floor;
+  if (args.quote) return { shares, assets, minAssets, cost, hash: null };
+  const { result, hash } = await simulateThenSend(
+    interfaces,
+    "redeem --to-base",
+    () => r.redeemToBase.staticCall(vaultAddress, shares, receiver, minAssets),
+    () => r.redeemToBase(vaultAddress, shares, receiver, minAssets),
+  );
+  out.line(`redeemed ${fmt(shares, await vault.decimals())} shares for ${fmt(result[0], asset.decimals)} ${asset.symbol} to ${receiver}, at least ${fmt(minAssets, asset.decimals)} agreed (tx ${hash})`);
+  return { shares, assets: result[0], minAssets, cost, hash };
+}
 
 export const redeemInKind = taskAction(async (args: ProtectedArgs & { shares: string; receiver: string }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);

@@ -194,16 +194,40 @@ describe("Tasks", function () {
       await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys a slice of each token
       await signedBy(f.vault, f.signers.alice).approve(router, MaxUint256);
       await sendsNothing(alice, async () => {
-        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all" }), /can leave in the base asset now .*use vault redeem-in-kind/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all" }), /can leave in the base asset now .*add --to-base, or use vault redeem-in-kind/);
         await signedBy(f.vault, f.signers.guardian).pause();
         expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1" }), /the vault is paused: deposits are stopped \(in-kind exits still work\)/);
-        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1" }), /the vault is paused: base-asset exits are stopped; vault redeem-in-kind still works/);
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1" }), /the vault is paused: exits from the idle base are stopped; --to-base and vault redeem-in-kind still work/);
         // What the vault itself refuses is caught by the simulation, decoded, and not sent.
         expectFailure(
           await runTask(["vault", "redeem-in-kind"], { vault, router, from: alice, shares: "1", receiver: "0x0000000000000000000000000000000000000000" }),
           /^error: redeem-in-kind would revert with VaultZeroAddress\(\); nothing was sent$/,
         );
       });
+    });
+    it("redeems any number of shares in the base asset with --to-base, quoting each slice's sale first", async function () {
+      const alice = f.signers.alice.address;
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), alice);
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys a slice of each token
+      const shares = await f.vault.balanceOf(alice);
+      expect(await f.vault.maxRedeem(alice)).to.be.lessThan(shares);
+      await sendsNothing(alice, async () => {
+        expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", quote: true }), /--quote goes with --to-base/);
+      });
+      const quote = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", toBase: true, quote: true });
+      expect(quote.result.success, quote.errors.join()).to.equal(true);
+      expect(quote.text).to.match(/WETH .* \d/);
+      expect(quote.text).to.match(/total 99\d,\d{3}(\.\d+)? USDC for 1,000,000 shares; in kind they are worth 99\d,\d{3}(\.\d+)? USDC at the oracle: the sales cost \d+(\.\d+)? USDC \(\d+\.\d\d bps\)/);
+      expect(await f.vault.balanceOf(alice), "a quote sends nothing but the router's approval").to.equal(shares);
+
+      const before = await f.usdc.balanceOf(alice);
+      const sent = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", toBase: true });
+      expect(sent.result.success, sent.errors.join()).to.equal(true);
+      const { assets, minAssets } = sent.result.value as { assets: bigint; minAssets: bigint };
+      expect((await f.usdc.balanceOf(alice)) - before).to.equal(assets);
+      expect(assets).to.be.greaterThanOrEqual(minAssets);
+      expect(await f.vault.balanceOf(alice)).to.equal(0n);
+      expect(sent.text).to.match(/redeemed 1,000,000 shares for 99\d,\d{3}(\.\d+)? USDC to 0x/);
     });
   });
 
