@@ -177,6 +177,34 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
     expect(best).to.be.lessThan(USDC(2_500));
   });
 
+  it("a holder who pushes WETH up around its own exit to base takes nothing from the holders who stay, and pays the round trip", async function () {
+    const { f, router, vault } = await load();
+    const { bob } = f.signers;
+    const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+    const attackerAddress = await attacker.getAddress();
+    const pool = await f.usdcWethPool.getAddress();
+    // The attacker holds half the vault (Bob's shares, handed over) and wants its WETH slice sold dear.
+    await signedBy(f.vault, bob).transfer(attackerAddress, await f.vault.balanceOf(bob.address));
+    const shares = await f.vault.balanceOf(attackerAddress);
+    const aliceSlice = await f.vault.previewRedeemInKind(await f.vault.balanceOf(f.signers.alice.address));
+    const before = await holdingsOf(f, attackerAddress);
+    const ok = await inOneBlock(suite.connection, async () => [
+      await signedBy(attacker, f.signers.attacker).run([
+        await call(attacker, "save", [pool]),
+        await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 10)]),
+        await call(f.vault, "approve", [await router.getAddress(), shares]),
+        await call(router, "redeemToBase", [vault, shares, attackerAddress, 0n]),
+        await call(attacker, "pushBack", [pool]),
+      ], { gasLimit: 4_000_000 }),
+    ]);
+    expect(ok).to.deep.equal([true]);
+    const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+    figures.push(`push WETH +10% around one's own $500k exit to base: ${usd(profit)}`);
+    expect(profit).to.be.lessThanOrEqual(0n);
+    const aliceAfter = await f.vault.previewRedeemInKind(await f.vault.balanceOf(f.signers.alice.address));
+    for (const [i, a] of aliceAfter.entries()) expect(a).to.be.greaterThanOrEqual(aliceSlice[i]);
+  });
+
   it("refuses, naming the token, a slice the vault cannot pay it (a frozen token); the holder still leaves in kind", async function () {
     const f = await suite.load();
     const { alice } = f.signers;
