@@ -173,6 +173,19 @@ export async function listNewToken(
 }
 
 /**
+ * Lists FRZ, a $1 token of 6 decimals that can blacklist accounts, with its own $60M pool, and sets
+ * the targets to USDC 40%, WETH 25%, WBTC 15%, LINK 10%, FRZ 10% (through the timelock).
+ */
+export async function listFreezableToken(connection: Connection, f: BallastFixture) {
+  const frz = await connection.ethers.deployContract("FreezableToken", [6]);
+  const frzAddress = await frz.getAddress();
+  await listNewToken(connection, f, frz, 1n, 6, 60_000_000n);
+  const gov = await timelockSigner(connection, f);
+  await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 2_500, 1_500, 1_000, 1_000]);
+  return { frz, frzAddress, gov };
+}
+
+/**
  * Registers, in the calling `describe`, a connection (its own unless `shared`) and the Ballast fixture on it.
  * Tests call `suite.load()` for a fresh snapshot and use `suite.connection`.
  */

@@ -7,7 +7,7 @@ import { MaxUint256 } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
 import { call, deployAttacker, holdingsOf, inOneBlock, usd, valueChange } from "../helpers/attack.js";
-import { donateTokens, listNewToken, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateTokens, listFreezableToken, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 /** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
 function ticksFor(f: BallastFixture, token: string, pct: number) {
@@ -208,11 +208,7 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
   it("refuses, naming the token, a slice the vault cannot pay it (a frozen token); the holder still leaves in kind", async function () {
     const f = await suite.load();
     const { alice } = f.signers;
-    const frz = await suite.connection.ethers.deployContract("FreezableToken", [6]);
-    const frzAddress = await frz.getAddress();
-    await listNewToken(suite.connection, f, frz, 1n, 6, 60_000_000n);
-    const gov = await timelockSigner(suite.connection, f);
-    await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 2_500, 1_500, 1_000, 1_000]);
+    const { frz, frzAddress } = await listFreezableToken(suite.connection, f);
     await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
     const vault = await f.vault.getAddress();
     await frz.mint(vault, USDC(40_000));

@@ -6,7 +6,7 @@ import { id, ZeroAddress, ZeroHash } from "ethers";
 import { signedBy } from "../helpers/assertions.js";
 import {
   donateBasket,
-  listNewToken,
+  listFreezableToken,
   Parameter,
   timelockSigner,
   TIMELOCK_DELAY,
@@ -26,11 +26,7 @@ describe("RebalancingVault: frozen tokens", function () {
   async function frozenVault() {
     const f = await suite.load();
     const { alice, bob } = f.signers;
-    const frz = await suite.connection.ethers.deployContract("FreezableToken", [6]);
-    const frzAddress = await frz.getAddress();
-    await listNewToken(suite.connection, f, frz, 1n, 6, 60_000_000n);
-    const gov = await timelockSigner(suite.connection, f);
-    await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 2_500, 1_500, 1_000, 1_000]);
+    const { frz, frzAddress, gov } = await listFreezableToken(suite.connection, f);
     await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
     await signedBy(f.vault, bob).deposit(USDC(400_000), bob.address);
     // The rest arrives as holdings, as if rebalances had bought them: WETH, WBTC and LINK at 40% of
