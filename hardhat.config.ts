@@ -30,7 +30,11 @@ export default defineConfig({
   tasks: ballastTasks,
   solidity: {
     // Deployed as they are published: governance's timelock.
-    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/governance/TimelockController.sol",
+      // Chainlink's own test aggregator, for the feed tests and the local network.
+      "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
+    ],
     profiles: {
       default: {
         version: SOLC_VERSION,

@@ -5,6 +5,7 @@ import {BallastTest} from "../helpers/BallastTest.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
+import {FeedMath} from "../../contracts/libraries/FeedMath.sol";
 import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
 import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
 
@@ -134,5 +135,42 @@ contract TwapMathTest is BallastTest {
         uint256 viaX128 = TwapMath.quoteAtSqrtPrice(sqrtP + 1, 1e18, true);
         assertApproxEqRel(viaX192, viaX128, 1e9);
         assertEq(TickMath.getSqrtRatioAtTick(0), 2 ** 96);
+    }
+}
+
+contract FeedMathTest is BallastTest {
+    function test_convertsThroughTheCommonUnit() public pure {
+        // 1 WETH at $3,000 (8 decimals) in USDC (6 decimals) at $1: 3,000 USDC.
+        assertEq(FeedMath.convert(1e18, 18, 3_000e8, 8, 6, 1, 0), 3_000e6);
+        // The same with USDC at $0.99 (8 decimals): 3,030.303030 USDC, rounded down.
+        assertEq(FeedMath.convert(1e18, 18, 3_000e8, 8, 6, 0.99e8, 8), 3_030_303_030);
+        // 1 WBTC (8 decimals) at $100,000: 100,000 USDC.
+        assertEq(FeedMath.convert(1e8, 8, 100_000e8, 8, 6, 1e8, 8), 100_000e6);
+        // LINK at 0.005 ETH (18 decimals) through ETH at $3,000 (8 decimals): $15, still with 18 decimals.
+        assertEq(FeedMath.chain(0.005e18, 3_000e8, 8), 15e18);
+        assertEq(FeedMath.convert(1e18, 18, FeedMath.chain(0.005e18, 3_000e8, 8), 18, 6, 1, 0), 15e6);
+    }
+
+    function testFuzz_convertIsMonotonicInAmountAndPrice(uint96 amount, uint64 price, uint64 more) public pure {
+        price = uint64(bound(price, 1, type(uint64).max - 1));
+        more = uint64(bound(more, price, type(uint64).max));
+        uint256 a = FeedMath.convert(amount, 18, price, 8, 6, 1e8, 8);
+        assertLe(a, FeedMath.convert(uint256(amount) + 1, 18, price, 8, 6, 1e8, 8));
+        assertLe(a, FeedMath.convert(amount, 18, more, 8, 6, 1e8, 8));
+        // Never more than the exact value: rounding is down.
+        assertLe(a * 1e12 * 1e8, uint256(amount) * price);
+    }
+
+    function testFuzz_pegDistanceIsSymmetric(uint32 offset) public pure {
+        offset = uint32(bound(offset, 0, 1e8 - 1));
+        assertEq(FeedMath.pegDistanceBps(1e8 + offset, 8), FeedMath.pegDistanceBps(1e8 - offset, 8));
+        assertEq(FeedMath.pegDistanceBps(1e8, 8), 0);
+        assertEq(FeedMath.pegDistanceBps(0.98e8, 8), 200);
+    }
+
+    function test_spreadOfZeroes() public pure {
+        assertEq(FeedMath.spreadBps(0, 0), 0);
+        assertEq(FeedMath.spreadBps(0, 1), type(uint256).max);
+        assertEq(FeedMath.spreadBps(100, 103), 300);
     }
 }

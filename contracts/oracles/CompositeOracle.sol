@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {FeedMath} from "../libraries/FeedMath.sol";
+
+/// @title CompositeOracle
+/// @notice Prices each token from a Uniswap V3 TWAP oracle (its average and the price its pools opened the
+/// block at), from a Chainlink feed, or from both, in the base token (the vault's asset).
+///
+/// - `quoteBounds` (what the vault prices entries and base-asset exits with) returns the lowest and highest
+///   value across every source a token has, and refuses while they disagree by more than
+///   `maxDivergenceBps`, or while the base asset's own feed stands off its peg by more than
+///   `maxDepegBps`: the vault then takes no deposit and pays no base-asset exit (its `max*` views return
+///   0); in-kind exits need no oracle and go on.
+/// - `quote` and `quoteDetailed` (NAV, drift, rebalance planning and min-outs) use the source governance
+///   marks as the token's primary: the TWAP oracle's figures, or the feed's alone.
+/// - A feed answer is refused when it is zero or less, older than the token's heartbeat, or, on an L2,
+///   read while the sequencer is down or within the grace period after it came back up. Feeds quoted in
+///   ETH are taken through the ETH/USD feed. Each refusal is a custom error naming the token and why.
+///
+/// Tokens without a feed are priced by the TWAP oracle alone, as if this contract were not there. Every
+/// change is the owner's (governance's timelock), within bounds, with an event, and proves that every
+/// token it touches still answers, so that no change can blind the vault.
+contract CompositeOracle is IPriceOracle, Ownable2Step {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /// @notice Which source prices a token's NAV value and its rebalance min-outs.
+    enum Source {
+        Twap,
+        Feed
+    }
+
+    /// @notice A token's feed: quoted in USD, or in ETH (then through the ETH/USD feed); answers older
+    /// than `heartbeat` seconds are stale. `twap`: the TWAP oracle prices the token too.
+    struct Feed {
+        AggregatorV3Interface feed;
+        uint32 heartbeat;
+        bool inEth;
+        bool twap;
+        Source primary;
+    }
+
+    uint32 public constant MIN_HEARTBEAT = 1 minutes;
+    uint32 public constant MAX_HEARTBEAT = 2 days;
+    uint32 public constant MAX_GRACE_PERIOD = 1 days;
+    uint256 public constant MIN_DIVERGENCE_BPS = 50;
+    uint256 public constant MAX_DIVERGENCE_BPS = 5_000;
+    uint256 public constant MIN_DEPEG_BPS = 10;
+    uint256 public constant MAX_DEPEG_BPS = 1_000;
+
+    /// @notice The feed's latest answer is zero or negative.
+    error CompositeFeedBadAnswer(address token, address feed, int256 answer);
+    /// @notice The feed's latest answer, from `updatedAt`, is older than `heartbeat` seconds.
+    error CompositeFeedStale(address token, address feed, uint256 updatedAt, uint256 heartbeat);
+    /// @notice The L2 sequencer is down: no feed answer can be trusted.
+    error CompositeSequencerDown();
+    /// @notice The L2 sequencer came back up at `upSince`; feeds are trusted again from `trustedFrom`.
+    error CompositeSequencerGracePeriod(uint256 upSince, uint256 trustedFrom);
+    /// @notice The base asset's feed reads `answer`, `distanceBps` off its peg, beyond `maxBps`.
+    error CompositeBaseOffPeg(int256 answer, uint256 distanceBps, uint256 maxBps);
+    /// @notice `token`'s sources disagree by `divergenceBps`, beyond `maxBps`.
+    error CompositePricesDiverge(address token, uint256 divergenceBps, uint256 maxBps);
+    /// @notice `token` is priced in ETH but no ETH/USD feed is set.
+    error CompositeNoEthFeed(address token);
+    /// @notice `token` has no feed.
+    error CompositeNoFeed(address token);
+    /// @notice The address given for a feed has no code.
+    error CompositeNotAFeed(address feed);
+    /// @notice A feed with more than 36 decimals.
+    error CompositeFeedDecimals(address feed, uint8 decimals);
+    /// @notice A heartbeat outside [MIN_HEARTBEAT, MAX_HEARTBEAT].
+    error CompositeHeartbeatOutOfBounds(uint256 heartbeat);
+    /// @notice A grace period above MAX_GRACE_PERIOD.
+    error CompositeGracePeriodOutOfBounds(uint256 gracePeriod);
+    /// @notice A divergence bound outside [MIN_DIVERGENCE_BPS, MAX_DIVERGENCE_BPS].
+    error CompositeDivergenceOutOfBounds(uint256 maxDivergenceBps);
+    /// @notice A depeg bound outside [MIN_DEPEG_BPS, MAX_DEPEG_BPS].
+    error CompositeDepegOutOfBounds(uint256 maxDepegBps);
+    /// @notice The base asset cannot have a token feed (its own is set with `setBaseFeed`).
+    error CompositeBaseToken();
+    /// @notice A zero address where a contract is needed.
+    error CompositeZeroAddress();
+
+    /// @notice `token`'s feed set, or replaced.
+    event FeedSet(address indexed token, address feed, uint32 heartbeat, bool inEth, bool twap, Source primary);
+    /// @notice `token`'s feed removed: the TWAP oracle alone prices it again.
+    event FeedRemoved(address indexed token, address feed);
+    /// @notice The ETH/USD feed set (or removed, with the zero address).
+    event EthUsdFeedSet(address oldFeed, address newFeed, uint32 heartbeat);
+    /// @notice The base asset's feed set (or removed), with how far off its peg it may stand.
+    event BaseFeedSet(address oldFeed, address newFeed, uint32 heartbeat, uint256 maxDepegBps);
+    /// @notice The bound on sources' disagreement set.
+    event MaxDivergenceSet(uint256 oldMaxDivergenceBps, uint256 newMaxDivergenceBps);
+    /// @notice The wait after the sequencer comes back up set.
+    event GracePeriodSet(uint32 oldGracePeriod, uint32 newGracePeriod);
+
+    address public immutable BASE;
+    /// @notice The TWAP oracle (UniswapV3TwapOracle) beside the feeds.
+    IPriceOracle public immutable TWAP;
+    /// @notice The L2 sequencer uptime feed (answer 0: up, 1: down); the zero address on L1.
+    AggregatorV3Interface public immutable SEQUENCER;
+    uint8 private immutable _BASE_DECIMALS;
+
+    mapping(address token => Feed) private _feeds;
+    EnumerableSet.AddressSet private _fed;
+    Feed private _ethUsd;
+    Feed private _baseFeed;
+    uint16 private _maxDepegBps;
+    uint16 private _maxDivergenceBps;
+    uint32 private _gracePeriod;
+
+    constructor(
+        IPriceOracle twap,
+        AggregatorV3Interface sequencer,
+        uint32 gracePeriod_,
+        uint256 maxDivergenceBps_,
+        address owner_
+    ) Ownable(owner_) {
+        if (address(twap) == address(0)) revert CompositeZeroAddress();
+        TWAP = twap;
+        BASE = twap.BASE();
+        SEQUENCER = sequencer;
+        _BASE_DECIMALS = IERC20Metadata(BASE).decimals();
+        _setGracePeriod(gracePeriod_);
+        _setMaxDivergence(maxDivergenceBps_);
+    }
+
+    // ================================================================== owner (governance)
+
+    /// @notice Prices `token` with `feed` too (quoted in ETH when `inEth`), stale after `heartbeat`
+    /// seconds; `twap`: the TWAP oracle keeps pricing it beside the feed; `primary`: the source of its NAV
+    /// value and rebalance min-outs. The token must answer now from every source it is given.
+    function setFeed(
+        address token,
+        AggregatorV3Interface feed,
+        uint32 heartbeat,
+        bool inEth,
+        bool twap,
+        Source primary
+    ) external onlyOwner {
+        if (token == BASE) revert CompositeBaseToken();
+        if (token == address(0)) revert CompositeZeroAddress();
+        _checkFeed(feed, heartbeat);
+        if (!twap && primary == Source.Twap) primary = Source.Feed;
+        _feeds[token] = Feed(feed, heartbeat, inEth, twap, primary);
+        _fed.add(token);
+        emit FeedSet(token, address(feed), heartbeat, inEth, twap, primary);
+        _prove(token);
+    }
+
+    /// @notice Stops reading `token`'s feed: the TWAP oracle alone prices it, and must answer now.
+    function removeFeed(address token) external onlyOwner {
+        Feed memory f = _feeds[token];
+        if (address(f.feed) == address(0)) revert CompositeNoFeed(token);
+        delete _feeds[token];
+        _fed.remove(token);
+        emit FeedRemoved(token, address(f.feed));
+        TWAP.quote(token, 1);
+    }
+
+    /// @notice Sets the ETH/USD feed through which ETH-quoted feeds are read. Every token priced in ETH
+    /// must answer through it now.
+    function setEthUsdFeed(AggregatorV3Interface feed, uint32 heartbeat) external onlyOwner {
+        _checkFeed(feed, heartbeat);
+        emit EthUsdFeedSet(address(_ethUsd.feed), address(feed), heartbeat);
+        _ethUsd = Feed(feed, heartbeat, false, false, Source.Feed);
+        _proveAll();
+    }
+
+    /// @notice Sets the base asset's own feed (a USD price: USDC/USD), or removes it with the zero
+    /// address (the base then counts as exactly one USD). Feeds' USD prices are divided by it, and while
+    /// it stands more than `maxDepegBps` off 1, `quoteBounds` refuses: no deposit or base-asset exit.
+    function setBaseFeed(AggregatorV3Interface feed, uint32 heartbeat, uint256 maxDepegBps) external onlyOwner {
+        if (address(feed) != address(0)) _checkFeed(feed, heartbeat);
+        if (maxDepegBps < MIN_DEPEG_BPS || maxDepegBps > MAX_DEPEG_BPS) revert CompositeDepegOutOfBounds(maxDepegBps);
+        emit BaseFeedSet(address(_baseFeed.feed), address(feed), heartbeat, maxDepegBps);
+        _baseFeed = Feed(feed, heartbeat, false, false, Source.Feed);
+        _maxDepegBps = uint16(maxDepegBps);
+        if (address(feed) != address(0)) _basePrice();
+        _proveAll();
+    }
+
+    /// @notice Sets how far, in basis points, a token's sources may disagree before it cannot be priced
+    /// for entries and exits.
+    function setMaxDivergence(uint256 newMaxDivergenceBps) external onlyOwner {
+        _setMaxDivergence(newMaxDivergenceBps);
+    }
+
+    /// @notice Sets how long after the sequencer comes back up feeds stay untrusted.
+    function setGracePeriod(uint32 newGracePeriod) external onlyOwner {
+        _setGracePeriod(newGracePeriod);
+    }
+
+    // ================================================================== views
+
+    /// @notice `token`'s feed (all zero for a token the TWAP oracle alone prices).
+    function feedOf(address token) external view returns (Feed memory) {
+        return _feeds[token];
+    }
+
+    /// @notice Every token with a feed.
+    function fedTokens() external view returns (address[] memory) {
+        return _fed.values();
+    }
+
+    /// @notice The ETH/USD feed and its heartbeat.
+    function ethUsdFeed() external view returns (AggregatorV3Interface feed, uint32 heartbeat) {
+        return (_ethUsd.feed, _ethUsd.heartbeat);
+    }
+
+    /// @notice The base asset's feed, its heartbeat and how far off its peg it may stand.
+    function baseFeed() external view returns (AggregatorV3Interface feed, uint32 heartbeat, uint256 maxDepegBps) {
+        return (_baseFeed.feed, _baseFeed.heartbeat, _maxDepegBps);
+    }
+
+    /// @notice How far, in basis points, a token's sources may disagree before `quoteBounds` refuses.
+    function maxDivergenceBps() external view returns (uint256) {
+        return _maxDivergenceBps;
+    }
+
+    /// @notice Seconds after the sequencer comes back up during which feeds are refused.
+    function gracePeriod() external view returns (uint32) {
+        return _gracePeriod;
+    }
+
+    /// @notice Each source's value of `amount` of `token`, for operators: the TWAP average and the price
+    /// its pools opened the block at (0 when the TWAP oracle does not price it), the feed's (0 without
+    /// one), and their spread in basis points. Reverts as the sources do.
+    function sources(address token, uint256 amount)
+        external
+        view
+        returns (uint256 twapAverage, uint256 twapOpen, uint256 feedValue, uint256 spreadBps)
+    {
+        Feed memory f = _feeds[token];
+        bool twap = address(f.feed) == address(0) || f.twap;
+        uint256 low;
+        uint256 high;
+        if (twap) (twapAverage, low, high) = TWAP.quoteDetailed(token, amount);
+        if (twap) twapOpen = twapAverage == low ? high : low;
+        if (address(f.feed) != address(0)) {
+            feedValue = _feedValue(token, f, amount);
+            (low, high) = twap ? (Math.min(low, feedValue), Math.max(high, feedValue)) : (feedValue, feedValue);
+        }
+        spreadBps = FeedMath.spreadBps(low, high);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quote(address token, uint256 amount) external view returns (uint256) {
+        if (token == BASE) return amount;
+        Feed memory f = _feeds[token];
+        if (address(f.feed) == address(0) || f.primary == Source.Twap) return TWAP.quote(token, amount);
+        return _feedValue(token, f, amount);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
+        if (token == BASE) return (amount, amount);
+        _checkPeg();
+        Feed memory f = _feeds[token];
+        if (address(f.feed) == address(0)) return TWAP.quoteBounds(token, amount);
+        uint256 value = _feedValue(token, f, amount);
+        (low, high) = (value, value);
+        if (f.twap) {
+            (, uint256 twapLow, uint256 twapHigh) = TWAP.quoteDetailed(token, amount);
+            (low, high) = (Math.min(low, twapLow), Math.max(high, twapHigh));
+        }
+        uint256 spread = FeedMath.spreadBps(low, high);
+        if (spread > _maxDivergenceBps) revert CompositePricesDiverge(token, spread, _maxDivergenceBps);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quoteDetailed(address token, uint256 amount)
+        external
+        view
+        returns (uint256 average, uint256 low, uint256 high)
+    {
+        if (token == BASE) return (amount, amount, amount);
+        Feed memory f = _feeds[token];
+        if (address(f.feed) == address(0) || f.primary == Source.Twap) return TWAP.quoteDetailed(token, amount);
+        average = _feedValue(token, f, amount);
+        return (average, average, average);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function quoteSpot(address token, uint256 amount) external view returns (uint256) {
+        if (token == BASE) return amount;
+        Feed memory f = _feeds[token];
+        // The market's price, where there is a market to read; a feed-only token's feed, which no
+        // transaction moves.
+        if (address(f.feed) == address(0) || f.twap) return TWAP.quoteSpot(token, amount);
+        return _feedValue(token, f, amount);
+    }
+
+    // ================================================================== internal
+
+    /// @dev `amount` of `token` at its feed, in base units.
+    function _feedValue(address token, Feed memory f, uint256 amount) private view returns (uint256) {
+        (uint256 price, uint8 decimals) = _read(token, f);
+        if (f.inEth) {
+            if (address(_ethUsd.feed) == address(0)) revert CompositeNoEthFeed(token);
+            (uint256 ethUsd, uint8 ethDecimals) = _read(token, _ethUsd);
+            price = FeedMath.chain(price, ethUsd, ethDecimals);
+        }
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        return FeedMath.convert(
+            amount, IERC20Metadata(token).decimals(), price, decimals, _BASE_DECIMALS, basePrice, baseDecimals
+        );
+    }
+
+    /// @dev The base asset's USD price: its feed's, or exactly 1 without one.
+    function _basePrice() private view returns (uint256 price, uint8 decimals) {
+        if (address(_baseFeed.feed) == address(0)) return (1, 0);
+        return _read(BASE, _baseFeed);
+    }
+
+    /// @dev Refuses while the base asset stands off its peg beyond the bound.
+    function _checkPeg() private view {
+        if (address(_baseFeed.feed) == address(0)) return;
+        (uint256 price, uint8 decimals) = _read(BASE, _baseFeed);
+        uint256 distance = FeedMath.pegDistanceBps(price, decimals);
+        // The price came from a positive int256 (_read refuses the rest): it converts back exactly.
+        if (distance > _maxDepegBps) revert CompositeBaseOffPeg(int256(price), distance, _maxDepegBps);
+    }
+
+    /// @dev A feed's latest answer for `token`, checked: the sequencer up past its grace period, an answer
+    /// above zero, no older than the heartbeat.
+    function _read(address token, Feed memory f) private view returns (uint256 price, uint8 decimals) {
+        if (address(SEQUENCER) != address(0)) {
+            (, int256 status, uint256 startedAt,,) = SEQUENCER.latestRoundData();
+            if (status != 0) revert CompositeSequencerDown();
+            // startedAt 0: a round not yet initialised (an Arbitrum quirk): not known to be up.
+            if (startedAt == 0) revert CompositeSequencerDown();
+            if (block.timestamp < startedAt + _gracePeriod) {
+                revert CompositeSequencerGracePeriod(startedAt, startedAt + _gracePeriod);
+            }
+        }
+        (, int256 answer,, uint256 updatedAt,) = f.feed.latestRoundData();
+        if (answer <= 0) revert CompositeFeedBadAnswer(token, address(f.feed), answer);
+        if (updatedAt > block.timestamp || block.timestamp - updatedAt > f.heartbeat) {
+            revert CompositeFeedStale(token, address(f.feed), updatedAt, f.heartbeat);
+        }
+        return (uint256(answer), f.feed.decimals());
+    }
+
+    function _checkFeed(AggregatorV3Interface feed, uint32 heartbeat) private view {
+        if (address(feed).code.length == 0) revert CompositeNotAFeed(address(feed));
+        uint8 decimals = feed.decimals();
+        if (decimals > 36) revert CompositeFeedDecimals(address(feed), decimals);
+        if (heartbeat < MIN_HEARTBEAT || heartbeat > MAX_HEARTBEAT) revert CompositeHeartbeatOutOfBounds(heartbeat);
+    }
+
+    /// @dev Proves `token` answers from each of its sources now (their agreement is not required: a
+    /// feed may be added to settle a disagreement).
+    function _prove(address token) private view {
+        Feed memory f = _feeds[token];
+        _feedValue(token, f, 1);
+        if (f.twap) TWAP.quote(token, 1);
+    }
+
+    function _proveAll() private view {
+        uint256 n = _fed.length();
+        for (uint256 i; i < n; ++i) {
+            _prove(_fed.at(i));
+        }
+    }
+
+    function _setMaxDivergence(uint256 newMaxDivergenceBps) private {
+        if (newMaxDivergenceBps < MIN_DIVERGENCE_BPS || newMaxDivergenceBps > MAX_DIVERGENCE_BPS) {
+            revert CompositeDivergenceOutOfBounds(newMaxDivergenceBps);
+        }
+        emit MaxDivergenceSet(_maxDivergenceBps, newMaxDivergenceBps);
+        _maxDivergenceBps = uint16(newMaxDivergenceBps);
+    }
+
+    function _setGracePeriod(uint32 newGracePeriod) private {
+        if (newGracePeriod > MAX_GRACE_PERIOD) revert CompositeGracePeriodOutOfBounds(newGracePeriod);
+        emit GracePeriodSet(_gracePeriod, newGracePeriod);
+        _gracePeriod = newGracePeriod;
+    }
+}
