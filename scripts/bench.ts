@@ -6,6 +6,7 @@
 //   totalAssets()                    vs the bare reads (each balance, and observe() on each pool);
 //   deposit and redeem, also         vs the plain vault plus the bare reads of both prices the vault
 //                                    reads per pool (observe(), and slot0() with the newest observation);
+//   deposit and totalAssets() with a Chainlink feed beside each TWAP (CompositeOracle) vs TWAP only;
 //   rebalance()                      vs the same swaps made bare through SwapRouter (same paths,
 //                                    same amounts, from an account holding the tokens), and vs
 //                                    those swaps plus the bare TWAP reads.
@@ -25,7 +26,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
-import { MaxUint256, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import hre, { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
@@ -112,6 +113,19 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   await networkHelpers.time.increase(LOCAL_TWAP_WINDOW_SECONDS + 60);
   const plan = await vault.previewRebalance();
   for (const t of plan) await fund(t.tokenIn, t.amountIn);
+  // Chainlink feeds beside the TWAP (CompositeOracle, Chainlink's MockV3Aggregator at each pool's price,
+  // the TWAP primary), for the vault to switch to in the measurements that compare the two.
+  const composite = await ethers.deployContract("CompositeOracle", [await b.oracle.getAddress(), ZeroAddress, 3600, 500, deployer.address]);
+  for (const token of b.basket.slice(1)) {
+    const decimals = BigInt(await (await ethers.getContractAt("DemoToken", token)).decimals());
+    const usd8 = (await b.oracle.quote(token, 10n ** decimals)) * 100n; // USDC's 6 decimals to a feed's 8
+    const feed = await ethers.deployContract("MockV3Aggregator", [8, usd8]);
+    await composite.setFeed(token, await feed.getAddress(), 3600, false, true, 0);
+  }
+  const timelockAddress = await b.timelock.getAddress();
+  await networkHelpers.impersonateAccount(timelockAddress);
+  await networkHelpers.setBalance(timelockAddress, 10n ** 20n);
+  const asTimelock = await ethers.getSigner(timelockAddress);
   const state = await networkHelpers.takeSnapshot();
 
   const rows: Row[] = [];
@@ -145,6 +159,15 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   // Deposits and exits read two prices per pool no transaction can move in its block: the TWAP and the
   // tick the pool opened the block at. This baseline reads both, bare.
   row("deposit", depositGas, `${plainOZ} + bare reads of both prices`, plainDepositGas + referenceReads);
+  // The same deposit and totalAssets() with each token's Chainlink feed read beside its TWAP.
+  const onFeeds = async <T>(fn: () => Promise<T>) =>
+    fromState(async () => {
+      await (b.vault.connect(asTimelock) as typeof b.vault).setOracle(await composite.getAddress());
+      return fn();
+    });
+  const feedsNote = "a Chainlink feed beside each TWAP (CompositeOracle)";
+  row("deposit, feeds beside the TWAP", await onFeeds(() => gasOf(asAlice.deposit(ACTION, alice.address))), "deposit, TWAP only", depositGas, feedsNote);
+  row("totalAssets(), feeds beside the TWAP", await onFeeds(async () => Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("totalAssets")))), "totalAssets(), TWAP only", totalAssetsGas, feedsNote);
   // The other entry points cost the same whatever the routes: measured on one-hop baskets.
   if (!twoHop) {
     const mintShares = await asAlice.previewDeposit(ACTION);

@@ -38,13 +38,16 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @notice A token's feed: quoted in USD, or in ETH (then through the ETH/USD feed); answers older
-    /// than `heartbeat` seconds are stale. `twap`: the TWAP oracle prices the token too.
+    /// than `heartbeat` seconds are stale. `twap`: the TWAP oracle prices the token too. The feed's and
+    /// the token's decimals are read once, when the feed is set (one storage slot per token).
     struct Feed {
         AggregatorV3Interface feed;
         uint32 heartbeat;
         bool inEth;
         bool twap;
         Source primary;
+        uint8 feedDecimals;
+        uint8 tokenDecimals;
     }
 
     uint32 public constant MIN_HEARTBEAT = 1 minutes;
@@ -147,9 +150,9 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     ) external onlyOwner {
         if (token == BASE) revert CompositeBaseToken();
         if (token == address(0)) revert CompositeZeroAddress();
-        _checkFeed(feed, heartbeat);
+        uint8 decimals = _checkFeed(feed, heartbeat);
         if (!twap && primary == Source.Twap) primary = Source.Feed;
-        _feeds[token] = Feed(feed, heartbeat, inEth, twap, primary);
+        _feeds[token] = Feed(feed, heartbeat, inEth, twap, primary, decimals, IERC20Metadata(token).decimals());
         _fed.add(token);
         emit FeedSet(token, address(feed), heartbeat, inEth, twap, primary);
         _prove(token);
@@ -168,9 +171,9 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// @notice Sets the ETH/USD feed through which ETH-quoted feeds are read. Every token priced in ETH
     /// must answer through it now.
     function setEthUsdFeed(AggregatorV3Interface feed, uint32 heartbeat) external onlyOwner {
-        _checkFeed(feed, heartbeat);
+        uint8 decimals = _checkFeed(feed, heartbeat);
         emit EthUsdFeedSet(address(_ethUsd.feed), address(feed), heartbeat);
-        _ethUsd = Feed(feed, heartbeat, false, false, Source.Feed);
+        _ethUsd = Feed(feed, heartbeat, false, false, Source.Feed, decimals, 18);
         _proveAll();
     }
 
@@ -178,12 +181,12 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// address (the base then counts as exactly one USD). Feeds' USD prices are divided by it, and while
     /// it stands more than `maxDepegBps` off 1, `quoteBounds` refuses: no deposit or base-asset exit.
     function setBaseFeed(AggregatorV3Interface feed, uint32 heartbeat, uint256 maxDepegBps) external onlyOwner {
-        if (address(feed) != address(0)) _checkFeed(feed, heartbeat);
+        uint8 decimals = address(feed) == address(0) ? 0 : _checkFeed(feed, heartbeat);
         if (maxDepegBps < MIN_DEPEG_BPS || maxDepegBps > MAX_DEPEG_BPS) revert CompositeDepegOutOfBounds(maxDepegBps);
         emit BaseFeedSet(address(_baseFeed.feed), address(feed), heartbeat, maxDepegBps);
-        _baseFeed = Feed(feed, heartbeat, false, false, Source.Feed);
+        _baseFeed = Feed(feed, heartbeat, false, false, Source.Feed, decimals, _BASE_DECIMALS);
         _maxDepegBps = uint16(maxDepegBps);
-        if (address(feed) != address(0)) _basePrice();
+        _basePrice();
         _proveAll();
     }
 
@@ -245,7 +248,8 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         if (twap) (twapAverage, low, high) = TWAP.quoteDetailed(token, amount);
         if (twap) twapOpen = twapAverage == low ? high : low;
         if (address(f.feed) != address(0)) {
-            feedValue = _feedValue(token, f, amount);
+            (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+            feedValue = _feedValue(token, f, amount, basePrice, baseDecimals);
             (low, high) = twap ? (Math.min(low, feedValue), Math.max(high, feedValue)) : (feedValue, feedValue);
         }
         spreadBps = FeedMath.spreadBps(low, high);
@@ -256,16 +260,22 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         if (token == BASE) return amount;
         Feed memory f = _feeds[token];
         if (address(f.feed) == address(0) || f.primary == Source.Twap) return TWAP.quote(token, amount);
-        return _feedValue(token, f, amount);
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        return _feedValue(token, f, amount, basePrice, baseDecimals);
     }
 
     /// @inheritdoc IPriceOracle
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
         if (token == BASE) return (amount, amount);
-        _checkPeg();
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        if (address(_baseFeed.feed) != address(0)) {
+            uint256 distance = FeedMath.pegDistanceBps(basePrice, baseDecimals);
+            // The price came from a positive int256 (_read refuses the rest): it converts back exactly.
+            if (distance > _maxDepegBps) revert CompositeBaseOffPeg(int256(basePrice), distance, _maxDepegBps);
+        }
         Feed memory f = _feeds[token];
         if (address(f.feed) == address(0)) return TWAP.quoteBounds(token, amount);
-        uint256 value = _feedValue(token, f, amount);
+        uint256 value = _feedValue(token, f, amount, basePrice, baseDecimals);
         (low, high) = (value, value);
         if (f.twap) {
             (, uint256 twapLow, uint256 twapHigh) = TWAP.quoteDetailed(token, amount);
@@ -284,7 +294,8 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         if (token == BASE) return (amount, amount, amount);
         Feed memory f = _feeds[token];
         if (address(f.feed) == address(0) || f.primary == Source.Twap) return TWAP.quoteDetailed(token, amount);
-        average = _feedValue(token, f, amount);
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        average = _feedValue(token, f, amount, basePrice, baseDecimals);
         return (average, average, average);
     }
 
@@ -295,43 +306,36 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         // The market's price, where there is a market to read; a feed-only token's feed, which no
         // transaction moves.
         if (address(f.feed) == address(0) || f.twap) return TWAP.quoteSpot(token, amount);
-        return _feedValue(token, f, amount);
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        return _feedValue(token, f, amount, basePrice, baseDecimals);
     }
 
     // ================================================================== internal
 
-    /// @dev `amount` of `token` at its feed, in base units.
-    function _feedValue(address token, Feed memory f, uint256 amount) private view returns (uint256) {
-        (uint256 price, uint8 decimals) = _read(token, f);
+    /// @dev `amount` of `token` at its feed, in base units priced at `basePrice`.
+    function _feedValue(address token, Feed memory f, uint256 amount, uint256 basePrice, uint8 baseDecimals)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 price = _read(token, f);
         if (f.inEth) {
             if (address(_ethUsd.feed) == address(0)) revert CompositeNoEthFeed(token);
-            (uint256 ethUsd, uint8 ethDecimals) = _read(token, _ethUsd);
-            price = FeedMath.chain(price, ethUsd, ethDecimals);
+            price = FeedMath.chain(price, _read(token, _ethUsd), _ethUsd.feedDecimals);
         }
-        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
-        return FeedMath.convert(
-            amount, IERC20Metadata(token).decimals(), price, decimals, _BASE_DECIMALS, basePrice, baseDecimals
-        );
+        return FeedMath.convert(amount, f.tokenDecimals, price, f.feedDecimals, _BASE_DECIMALS, basePrice, baseDecimals);
     }
 
-    /// @dev The base asset's USD price: its feed's, or exactly 1 without one.
+    /// @dev The base asset's USD price and its decimals: its feed's, or exactly 1 without one.
     function _basePrice() private view returns (uint256 price, uint8 decimals) {
-        if (address(_baseFeed.feed) == address(0)) return (1, 0);
-        return _read(BASE, _baseFeed);
-    }
-
-    /// @dev Refuses while the base asset stands off its peg beyond the bound.
-    function _checkPeg() private view {
-        if (address(_baseFeed.feed) == address(0)) return;
-        (uint256 price, uint8 decimals) = _read(BASE, _baseFeed);
-        uint256 distance = FeedMath.pegDistanceBps(price, decimals);
-        // The price came from a positive int256 (_read refuses the rest): it converts back exactly.
-        if (distance > _maxDepegBps) revert CompositeBaseOffPeg(int256(price), distance, _maxDepegBps);
+        Feed memory base = _baseFeed;
+        if (address(base.feed) == address(0)) return (1, 0);
+        return (_read(BASE, base), base.feedDecimals);
     }
 
     /// @dev A feed's latest answer for `token`, checked: the sequencer up past its grace period, an answer
     /// above zero, no older than the heartbeat.
-    function _read(address token, Feed memory f) private view returns (uint256 price, uint8 decimals) {
+    function _read(address token, Feed memory f) private view returns (uint256 price) {
         if (address(SEQUENCER) != address(0)) {
             (, int256 status, uint256 startedAt,,) = SEQUENCER.latestRoundData();
             if (status != 0) revert CompositeSequencerDown();
@@ -346,12 +350,13 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > f.heartbeat) {
             revert CompositeFeedStale(token, address(f.feed), updatedAt, f.heartbeat);
         }
-        return (uint256(answer), f.feed.decimals());
+        return uint256(answer);
     }
 
-    function _checkFeed(AggregatorV3Interface feed, uint32 heartbeat) private view {
+    /// @dev Checks a feed and its heartbeat; returns its decimals.
+    function _checkFeed(AggregatorV3Interface feed, uint32 heartbeat) private view returns (uint8 decimals) {
         if (address(feed).code.length == 0) revert CompositeNotAFeed(address(feed));
-        uint8 decimals = feed.decimals();
+        decimals = feed.decimals();
         if (decimals > 36) revert CompositeFeedDecimals(address(feed), decimals);
         if (heartbeat < MIN_HEARTBEAT || heartbeat > MAX_HEARTBEAT) revert CompositeHeartbeatOutOfBounds(heartbeat);
     }
@@ -360,7 +365,8 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// feed may be added to settle a disagreement).
     function _prove(address token) private view {
         Feed memory f = _feeds[token];
-        _feedValue(token, f, 1);
+        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+        _feedValue(token, f, 1, basePrice, baseDecimals);
         if (f.twap) TWAP.quote(token, 1);
     }
 
