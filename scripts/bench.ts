@@ -115,7 +115,8 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   for (const t of plan) await fund(t.tokenIn, t.amountIn);
   // Chainlink feeds beside the TWAP (CompositeOracle, Chainlink's MockV3Aggregator at each pool's price,
   // the TWAP primary), for the vault to switch to in the measurements that compare the two.
-  const composite = await ethers.deployContract("CompositeOracle", [await b.oracle.getAddress(), ZeroAddress, 3600, 500, deployer.address]);
+  const noFeeds = { ethUsdFeed: ZeroAddress, ethUsdHeartbeat: 0, baseFeed: ZeroAddress, baseHeartbeat: 0, maxDepegBps: 100, feeds: [] };
+  const composite = await ethers.deployContract("CompositeOracle", [await b.oracle.getAddress(), ZeroAddress, 3600, 500, deployer.address, noFeeds]);
   for (const token of b.basket.slice(1)) {
     const decimals = BigInt(await (await ethers.getContractAt("DemoToken", token)).decimals());
     const usd8 = (await b.oracle.quote(token, 10n ** decimals)) * 100n; // USDC's 6 decimals to a feed's 8

@@ -119,12 +119,34 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     uint16 private _maxDivergenceBps;
     uint32 private _gracePeriod;
 
+    /// @notice A feed to set from the start (see `setFeed`); the ETH/USD and base feeds may be the zero
+    /// address (none).
+    struct InitialFeed {
+        address token;
+        AggregatorV3Interface feed;
+        uint32 heartbeat;
+        bool inEth;
+        bool twap;
+        Source primary;
+    }
+
+    /// @notice The feeds a deployment starts with, each checked as its setter checks it.
+    struct Init {
+        AggregatorV3Interface ethUsdFeed;
+        uint32 ethUsdHeartbeat;
+        AggregatorV3Interface baseFeed;
+        uint32 baseHeartbeat;
+        uint256 maxDepegBps;
+        InitialFeed[] feeds;
+    }
+
     constructor(
         IPriceOracle twap,
         AggregatorV3Interface sequencer,
         uint32 gracePeriod_,
         uint256 maxDivergenceBps_,
-        address owner_
+        address owner_,
+        Init memory init
     ) Ownable(owner_) {
         if (address(twap) == address(0)) revert CompositeZeroAddress();
         TWAP = twap;
@@ -133,6 +155,12 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         _BASE_DECIMALS = IERC20Metadata(BASE).decimals();
         _setGracePeriod(gracePeriod_);
         _setMaxDivergence(maxDivergenceBps_);
+        if (address(init.ethUsdFeed) != address(0)) _setEthUsdFeed(init.ethUsdFeed, init.ethUsdHeartbeat);
+        _setBaseFeed(init.baseFeed, init.baseHeartbeat, init.maxDepegBps);
+        for (uint256 i; i < init.feeds.length; ++i) {
+            InitialFeed memory f = init.feeds[i];
+            _setFeed(f.token, f.feed, f.heartbeat, f.inEth, f.twap, f.primary);
+        }
     }
 
     // ================================================================== owner (governance)
@@ -148,6 +176,17 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         bool twap,
         Source primary
     ) external onlyOwner {
+        _setFeed(token, feed, heartbeat, inEth, twap, primary);
+    }
+
+    function _setFeed(
+        address token,
+        AggregatorV3Interface feed,
+        uint32 heartbeat,
+        bool inEth,
+        bool twap,
+        Source primary
+    ) private {
         if (token == BASE) revert CompositeBaseToken();
         if (token == address(0)) revert CompositeZeroAddress();
         uint8 decimals = _checkFeed(feed, heartbeat);
@@ -171,6 +210,10 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// @notice Sets the ETH/USD feed through which ETH-quoted feeds are read. Every token priced in ETH
     /// must answer through it now.
     function setEthUsdFeed(AggregatorV3Interface feed, uint32 heartbeat) external onlyOwner {
+        _setEthUsdFeed(feed, heartbeat);
+    }
+
+    function _setEthUsdFeed(AggregatorV3Interface feed, uint32 heartbeat) private {
         uint8 decimals = _checkFeed(feed, heartbeat);
         emit EthUsdFeedSet(address(_ethUsd.feed), address(feed), heartbeat);
         _ethUsd = Feed(feed, heartbeat, false, false, Source.Feed, decimals, 18);
@@ -181,6 +224,10 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// address (the base then counts as exactly one USD). Feeds' USD prices are divided by it, and while
     /// it stands more than `maxDepegBps` off 1, `quoteBounds` refuses: no deposit or base-asset exit.
     function setBaseFeed(AggregatorV3Interface feed, uint32 heartbeat, uint256 maxDepegBps) external onlyOwner {
+        _setBaseFeed(feed, heartbeat, maxDepegBps);
+    }
+
+    function _setBaseFeed(AggregatorV3Interface feed, uint32 heartbeat, uint256 maxDepegBps) private {
         uint8 decimals = address(feed) == address(0) ? 0 : _checkFeed(feed, heartbeat);
         if (maxDepegBps < MIN_DEPEG_BPS || maxDepegBps > MAX_DEPEG_BPS) revert CompositeDepegOutOfBounds(maxDepegBps);
         emit BaseFeedSet(address(_baseFeed.feed), address(feed), heartbeat, maxDepegBps);

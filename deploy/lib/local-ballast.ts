@@ -8,6 +8,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import JSON5 from "json5";
 
 import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
+import BallastWithFeeds from "../modules/BallastWithFeeds.js";
 import LocalMarket, { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
 import { weth9Artifact } from "./uniswap-artifacts.js";
 import { encodePath } from "./uniswap-path.js";
@@ -54,6 +55,11 @@ export interface LocalBallastOptions {
   parameters?: typeof DEFAULT_PARAMETERS;
   /** Any other Ballast module parameter. */
   overrides?: Record<string, unknown>;
+  /**
+   * With feeds beside the TWAP: the BallastWithFeeds module, and its parameters (`feedInit`, ...) made
+   * from the local market's token addresses, once they exist.
+   */
+  feeds?: (tokens: { usdc: string; weth: string; wbtc: string; link: string }) => Promise<Record<string, unknown>>;
 }
 
 /** Equal weights over `n` tokens, the remainder on the base asset. */
@@ -121,8 +127,13 @@ export async function deployLocalBallast(connection: NetworkConnection<"l1">, op
     keeper: options.keeper,
     ...options.overrides,
   };
+  if (options.feeds !== undefined) {
+    const feedParameters = await options.feeds({ usdc, weth, wbtc, link });
+    const ballast = await connection.ignition.deploy(BallastWithFeeds, { parameters: { Ballast: { ...parameters, ...feedParameters } as never } });
+    return { ...market, ...ballast, basket: [usdc, ...basket], paths, parameters };
+  }
   const ballast = await connection.ignition.deploy(Ballast, { parameters: { Ballast: parameters as never } });
-  return { ...market, ...ballast, basket: [usdc, ...basket], paths, parameters };
+  return { ...market, ...ballast, priceOracle: ballast.oracle, basket: [usdc, ...basket], paths, parameters };
 }
 
 /**

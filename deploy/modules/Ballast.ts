@@ -1,4 +1,5 @@
-// Ballast on any EVM chain: the TWAP oracle, the TimelockController that governs, and the vault.
+// Ballast on any EVM chain: the TWAP oracle, the TimelockController that governs, and the vault
+// (`BallastWithFeeds.ts`: the same, with Chainlink feeds beside the TWAP).
 //
 // Parameters per network live in deploy/parameters/<network>.json5 (see the README). Everything
 // the vault trusts is wired here: the timelock holds the governor and admin roles of the vault and
@@ -6,6 +7,7 @@
 // (so that the guardian can veto any pending change except its own replacement); the keeper may
 // rebalance (the zero address: anyone may).
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 
 export const DEFAULT_PARAMETERS = {
   driftThresholdBps: 500,
@@ -19,7 +21,14 @@ export const DEFAULT_PARAMETERS = {
   lastRebalanceAt: 0,
 };
 
-export default buildModule("Ballast", (m) => {
+/**
+ * Every future of a Ballast deployment. With `feeds`, a CompositeOracle (Chainlink feeds beside the
+ * TWAP oracle, owned by the timelock from the start) is what the vault prices with; its parameters:
+ * `sequencerUptimeFeed` (the zero address on L1), `sequencerGracePeriodSeconds`, `feedMaxDivergenceBps`,
+ * and `feedInit` (the ETH/USD and base-asset feeds, the depeg bound and each token's feed: see
+ * CompositeOracle.Init).
+ */
+export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boolean }) {
   const asset = m.getParameter<string>("asset");
   const router = m.getParameter<string>("router");
   const factory = m.getParameter<string>("factory");
@@ -73,6 +82,17 @@ export default buildModule("Ballast", (m) => {
 
   // The vault's configuration and trading logic are external libraries (they keep the vault under
   // the size limit).
+  const priceOracle = options.feeds
+    ? m.contract("CompositeOracle", [
+        oracle,
+        m.getParameter<string>("sequencerUptimeFeed", "0x0000000000000000000000000000000000000000"),
+        m.getParameter<number>("sequencerGracePeriodSeconds", 3600),
+        m.getParameter<number>("feedMaxDivergenceBps", 300),
+        timelock,
+        m.getParameter("feedInit"),
+      ])
+    : oracle;
+
   const basketConfig = m.library("BasketConfig");
   const rebalanceLogic = m.library("RebalanceLogic");
   const vault = m.contract("RebalancingVault", [
@@ -80,7 +100,7 @@ export default buildModule("Ballast", (m) => {
     name,
     symbol,
     {
-      oracle,
+      oracle: priceOracle,
       router,
       governor: timelock,
       guardian,
@@ -99,5 +119,11 @@ export default buildModule("Ballast", (m) => {
   // Slippage-protected entry points (stateless, for any ERC-4626 vault): what the tasks deposit and exit through.
   const ballastRouter = m.contract("BallastRouter");
 
-  return { timelock, oracle, basketConfig, rebalanceLogic, vault, ballastRouter };
+  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, vault, ballastRouter };
+}
+
+/** Ballast priced by the TWAP oracle alone. */
+export default buildModule("Ballast", (m) => {
+  const { priceOracle: _priceOracle, ...futures } = ballastFutures(m, { feeds: false });
+  return futures;
 });

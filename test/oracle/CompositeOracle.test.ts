@@ -8,6 +8,7 @@ import { donateTokens, marketSwap, timelockSigner, USDC, useBallast } from "../h
 
 const HOUR = 3600;
 const Source = { Twap: 0, Feed: 1 } as const;
+const NO_FEEDS = { ethUsdFeed: ZeroAddress, ethUsdHeartbeat: 0, baseFeed: ZeroAddress, baseHeartbeat: 0, maxDepegBps: 100, feeds: [] };
 
 describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
   const suite = useBallast();
@@ -25,7 +26,7 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
     const btcUsd = await feed(8, 100_000n * 10n ** 8n);
     const linkEth = await feed(18, 5n * 10n ** 15n); // 0.005 ETH = $15
     const usdcUsd = await feed(8, 10n ** 8n);
-    const composite = await ethers.deployContract("CompositeOracle", [await f.oracle.getAddress(), sequencer, HOUR, 500, f.signers.deployer.address]);
+    const composite = await ethers.deployContract("CompositeOracle", [await f.oracle.getAddress(), sequencer, HOUR, 500, f.signers.deployer.address, NO_FEEDS]);
     return { f, composite, ethUsd, btcUsd, linkEth, usdcUsd, sequencer: sequencerFeed };
   }
 
@@ -174,6 +175,35 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
   });
 
   describe("governance", function () {
+    it("starts with the feeds a deployment gives it, each checked as its setter checks it", async function () {
+      const x = await load();
+      const { f } = x;
+      const { ethers } = suite.connection;
+      const init = {
+        ethUsdFeed: await x.ethUsd.getAddress(),
+        ethUsdHeartbeat: HOUR,
+        baseFeed: await x.usdcUsd.getAddress(),
+        baseHeartbeat: 86_400,
+        maxDepegBps: 100,
+        feeds: [
+          { token: f.tokens.weth, feed: await x.ethUsd.getAddress(), heartbeat: HOUR, inEth: false, twap: true, primary: Source.Twap },
+          { token: f.tokens.link, feed: await x.linkEth.getAddress(), heartbeat: HOUR, inEth: true, twap: true, primary: Source.Twap },
+        ],
+      };
+      const args = [await f.oracle.getAddress(), ZeroAddress, HOUR, 500, f.signers.deployer.address];
+      const composite = await ethers.deployContract("CompositeOracle", [...args, init]);
+      expect(await composite.fedTokens()).to.deep.equal([f.tokens.weth, f.tokens.link]);
+      expect((await composite.baseFeed())[2]).to.equal(100n);
+      expect(await composite.quote(f.tokens.link, 10n ** 18n)).to.equal(await f.oracle.quote(f.tokens.link, 10n ** 18n));
+      const factory = await ethers.getContractFactory("CompositeOracle");
+      await expect(ethers.deployContract("CompositeOracle", [...args, { ...init, feeds: [{ ...init.feeds[0], heartbeat: 1 }] }]))
+        .to.be.revertedWithCustomError(factory, "CompositeHeartbeatOutOfBounds")
+        .withArgs(1);
+      await expect(ethers.deployContract("CompositeOracle", [...args, { ...init, ethUsdFeed: ZeroAddress }]))
+        .to.be.revertedWithCustomError(factory, "CompositeNoEthFeed")
+        .withArgs(f.tokens.link);
+    });
+
     it("lets only the owner change it, within bounds, with events", async function () {
       const x = await load();
       const { f, composite } = x;
