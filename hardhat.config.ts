@@ -98,6 +98,14 @@ export default defineConfig({
       url: configVariable("SEPOLIA_RPC_URL"),
       accounts: [configVariable("BALLAST_PRIVATE_KEY")],
     },
+    // Arbitrum One (deploy/parameters/arbitrum.json5): an L2, so its Chainlink feeds are read behind the
+    // sequencer uptime feed.
+    arbitrum: {
+      type: "http",
+      chainType: "generic",
+      url: configVariable("ARBITRUM_RPC_URL"),
+      accounts: [configVariable("BALLAST_PRIVATE_KEY")],
+    },
   },
   verify: {
     etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },

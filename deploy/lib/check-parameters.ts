@@ -232,6 +232,7 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
   };
   for (let i = 1; i < tokens.length; i++) await checkRoute(tokens[i]!, paths[i], `swapPaths[${i}]`, null);
   for (let i = 0; i < oracleTokens.length; i++) await checkRoute(oracleTokens[i]!, oracleRoutes[i], `oracleRoutes[${i}]`, { minDepth: minDepths[i] });
+  if (p.feedInit !== undefined) await checkFeeds(provider, p, problems, notes);
   keeperNotes(p, paths, window, notes);
   const cap = p.depositCap === undefined ? null : BigInt(p.depositCap as bigint | string);
   const maxTradeBps = BigInt((p.parameters as Record<string, number> | undefined)?.maxTradeBps ?? 1000);
@@ -239,4 +240,89 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     notes?.push(`MaxTradeBps allows slices of up to ${dollars(Number((cap * maxTradeBps) / 10_000n))} at the deposit cap; the vault cuts each to the least its pools allow (above)`);
   }
   return problems;
+}
+
+const FEED_ABI = [
+  "function decimals() view returns (uint8)",
+  "function description() view returns (string)",
+  "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
+];
+const SYMBOL_ABI = ["function symbol() view returns (string)"];
+/** CompositeOracle's bounds on a heartbeat, in seconds. */
+export const HEARTBEAT_BOUNDS = [60, 2 * 86_400] as const;
+
+interface FeedSpec {
+  token: string;
+  feed: string;
+  heartbeat: number;
+  inEth: boolean;
+  twap: boolean;
+  primary: number;
+}
+
+/**
+ * The Chainlink feeds of a BallastWithFeeds deployment (`feedInit`, `sequencerUptimeFeed`): each feed is
+ * a contract with readable decimals (at most 36), a positive answer no older than its heartbeat (within
+ * CompositeOracle's bounds), and a description that names its token and its unit ("ETH / USD" for WETH,
+ * "LINK / ETH" for an ETH-quoted LINK feed); an L2's sequencer feed reads up.
+ */
+async function checkFeeds(provider: Provider, p: BallastParameters, problems: string[], notes?: string[]) {
+  const init = p.feedInit as { ethUsdFeed: string; ethUsdHeartbeat: number; baseFeed: string; baseHeartbeat: number; maxDepegBps: number; feeds: FeedSpec[] };
+  const now = (await provider.getBlock("latest"))!.timestamp;
+  const symbolOf = async (token: string) => {
+    try {
+      return String(await new Contract(token, SYMBOL_ABI, provider).symbol());
+    } catch {
+      return null;
+    }
+  };
+  /** The names a description may give a token: its symbol, and without a wrapper's leading W (WETH is ETH). */
+  const namesOf = (symbol: string) => [symbol.toUpperCase(), ...(symbol.length > 3 && /^W/i.test(symbol) ? [symbol.slice(1).toUpperCase()] : [])];
+  const check = async (what: string, feed: string, heartbeat: number, names: string[] | null, unit: string) => {
+    if (!isAddress(feed)) return problems.push(`${what} is not an address: ${JSON.stringify(feed)}`);
+    if ((await provider.getCode(feed)) === "0x") return problems.push(`no contract at ${what} ${feed} on this network`);
+    if (!Number.isInteger(heartbeat) || heartbeat < HEARTBEAT_BOUNDS[0] || heartbeat > HEARTBEAT_BOUNDS[1]) {
+      problems.push(`${what}'s heartbeat ${heartbeat} s is outside [${HEARTBEAT_BOUNDS[0]}, ${HEARTBEAT_BOUNDS[1]}]`);
+    }
+    const c = new Contract(feed, FEED_ABI, provider);
+    let decimals: number;
+    let description: string;
+    let round: [bigint, bigint, bigint, bigint, bigint];
+    try {
+      [decimals, description, round] = await Promise.all([c.decimals().then(Number), c.description() as Promise<string>, c.latestRoundData() as Promise<[bigint, bigint, bigint, bigint, bigint]>]);
+    } catch {
+      return problems.push(`${what} ${feed} does not answer as a Chainlink feed (decimals, description, latestRoundData)`);
+    }
+    if (decimals > 36) problems.push(`${what} ${feed} has ${decimals} decimals, more than 36`);
+    const [, answer, , updatedAt] = round;
+    if (answer <= 0n) problems.push(`${what} ${feed} answers ${answer}, not a price`);
+    if (now - Number(updatedAt) > heartbeat) problems.push(`${what} ${feed} last updated ${now - Number(updatedAt)} s ago, longer than its heartbeat of ${heartbeat} s`);
+    const [base, quote] = description.split("/").map((x) => x.trim().toUpperCase());
+    if (names !== null && (!names.includes(base) || quote !== unit)) {
+      problems.push(`${what} ${feed} is "${description}", not a ${names[0]} / ${unit} feed`);
+    }
+    notes?.push(`${what}: "${description}" = ${Number(answer) / 10 ** decimals}, updated ${now - Number(updatedAt)} s ago (heartbeat ${heartbeat} s)`);
+  };
+  if (init.ethUsdFeed !== ZeroAddress) await check("feedInit.ethUsdFeed", init.ethUsdFeed, init.ethUsdHeartbeat, ["ETH"], "USD");
+  const asset = String(p.asset);
+  if (init.baseFeed !== ZeroAddress) await check("feedInit.baseFeed", init.baseFeed, init.baseHeartbeat, namesOf((await symbolOf(asset)) ?? "?"), "USD");
+  if (!Number.isInteger(init.maxDepegBps) || init.maxDepegBps < 10 || init.maxDepegBps > 1_000) problems.push(`feedInit.maxDepegBps is ${init.maxDepegBps}, outside [10, 1000]`);
+  const tokens = (p.tokens as string[]).map((t) => t.toLowerCase());
+  for (const [i, f] of init.feeds.entries()) {
+    const what = `feedInit.feeds[${i}]`;
+    if (!tokens.includes(String(f.token).toLowerCase())) problems.push(`${what}.token ${f.token} is not in the basket`);
+    if (f.inEth && init.ethUsdFeed === ZeroAddress) problems.push(`${what} is quoted in ETH but feedInit.ethUsdFeed is not set`);
+    const symbol = await symbolOf(f.token);
+    await check(what, f.feed, f.heartbeat, symbol === null ? null : namesOf(symbol), f.inEth ? "ETH" : "USD");
+  }
+  const sequencer = String(p.sequencerUptimeFeed ?? ZeroAddress);
+  if (sequencer !== ZeroAddress) {
+    if ((await provider.getCode(sequencer)) === "0x") {
+      problems.push(`no contract at sequencerUptimeFeed ${sequencer} on this network`);
+    } else {
+      const [, status, startedAt] = (await new Contract(sequencer, FEED_ABI, provider).latestRoundData()) as [bigint, bigint, bigint];
+      if (status !== 0n) problems.push(`the sequencer uptime feed ${sequencer} reads down`);
+      else notes?.push(`the sequencer has been up since ${new Date(Number(startedAt) * 1000).toISOString()}`);
+    }
+  }
 }

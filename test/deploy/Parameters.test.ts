@@ -3,7 +3,7 @@ import { readDeploymentParameters } from "@nomicfoundation/hardhat-ignition/help
 import { readFileSync } from "node:fs";
 
 import { expect } from "chai";
-import { getAddress } from "ethers";
+import { getAddress, ZeroAddress } from "ethers";
 
 import { checkBallastParameters, MEASURED_REBALANCE, PARAMETER_BOUNDS } from "../../deploy/lib/check-parameters.js";
 import { decodePath, encodePath } from "../../deploy/lib/uniswap-path.js";
@@ -40,6 +40,40 @@ describe("Deploy parameters", function () {
       expect([p.blockTimeSeconds, p.maxDivergenceBps, p.oracleMinDepths]).to.deep.equal([12, 500, [1_000_000, 1_000_000, 1_000_000]]);
       expect((p.parameters as Record<string, number>).pauseSeconds).to.equal(3 * 24 * 3600);
       expect(decodePath((p.swapPaths as string[])[3]).fees).to.deep.equal([3000, 500]);
+    });
+
+    it("puts the real Chainlink feeds beside the TWAPs: ETH/USD, BTC/USD, LINK/USD, and USDC/USD for the peg", async function () {
+      const p = await mainnetParameters();
+      const { USDC: _usdc, WETH, WBTC, LINK } = MAINNET;
+      const init = p.feedInit as { ethUsdFeed: string; baseFeed: string; maxDepegBps: number; feeds: { token: string; feed: string; inEth: boolean; twap: boolean; primary: number }[] };
+      expect(init.ethUsdFeed).to.equal("0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419");
+      expect(init.baseFeed).to.equal("0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6");
+      expect(init.maxDepegBps).to.equal(100);
+      expect(init.feeds.map((f) => [f.token, f.feed])).to.deep.equal([
+        [WETH, "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419"],
+        [WBTC, "0xF4030086522a5bEEa4988F8cA5B36dbC97BeE88c"],
+        [LINK, "0x2c1d072e956AFFC0D435Cb7AC38EF18d24d9127c"],
+      ]);
+      expect(init.feeds.every((f) => f.twap && f.primary === 0 && !f.inEth)).to.equal(true);
+      expect(p.sequencerUptimeFeed).to.equal("0x0000000000000000000000000000000000000000");
+    });
+
+    it("has an Arbitrum twin, with its tokens, its feeds and its sequencer uptime feed", async function () {
+      const a = ((await readDeploymentParameters("deploy/parameters/arbitrum.json5")) as { Ballast: Record<string, unknown> }).Ballast;
+      const ARB = { USDC: "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", WETH: "0x82aF49447D8a07e3bd95BD0d56f35241523fBab1", WBTC: "0x2f2a2543B76A4166549F7aaB2e75Bef0aefC5B0f", LINK: "0xf97f4df75117a78c1A5a0DBb814Af92458539FB4" };
+      expect(a.tokens).to.deep.equal([ARB.USDC, ARB.WETH, ARB.WBTC, ARB.LINK]);
+      expect(a.swapPaths).to.deep.equal([
+        "0x",
+        encodePath([ARB.WETH, ARB.USDC], [500]).toLowerCase(),
+        encodePath([ARB.WBTC, ARB.WETH, ARB.USDC], [500, 500]).toLowerCase(),
+        encodePath([ARB.LINK, ARB.WETH, ARB.USDC], [3000, 500]).toLowerCase(),
+      ]);
+      expect(a.blockTimeSeconds).to.equal(1);
+      expect(a.sequencerUptimeFeed).to.equal("0xFdB631F5EE196F0ed6FAa767959853A9F217697D");
+      const init = a.feedInit as { ethUsdFeed: string; baseFeed: string; feeds: { token: string; feed: string }[] };
+      expect(init.ethUsdFeed).to.equal("0x639Fe6ab55C921f74e7fac1ee960C0B6293ba612");
+      expect(init.baseFeed).to.equal("0x50834F3163758fcC1Df9973b6e91f0F0F0434aD3");
+      expect(init.feeds.map((f) => f.token)).to.deep.equal([ARB.WETH, ARB.WBTC, ARB.LINK]);
     });
 
     it("cannot pass the pre-flight until its roles are set", async function () {
@@ -87,6 +121,40 @@ describe("Deploy parameters", function () {
       expect(await check({ factory: await f.usdc.getAddress() })).to.deep.equal([`the router's factory is ${getAddress(await f.factory.getAddress())}, not ${await f.usdc.getAddress()}`]);
       const eoa = f.signers.alice.address;
       expect(await check({ tokens: [usdc, weth, wbtc, eoa], oracleTokens: [weth, wbtc, eoa] })).to.include(`no contract at tokens[3] ${eoa} on this network`);
+    });
+
+    it("checks every feed of a deployment with feeds: a contract, a fresh positive answer, a description naming its token", async function () {
+      const f = await suite.load();
+      const { ethers, networkHelpers } = suite.connection;
+      const provider = ethers.provider;
+      const [, weth, wbtc] = f.basket;
+      const mock = async (decimals: number, answer: bigint) => (await ethers.deployContract("MockV3Aggregator", [decimals, answer])).getAddress();
+      const ethUsd = await mock(8, 3_000n * 10n ** 8n);
+      const btcUsd = await mock(8, 100_000n * 10n ** 8n);
+      const feedInit = {
+        ethUsdFeed: ethUsd,
+        ethUsdHeartbeat: 3600,
+        baseFeed: ZeroAddress,
+        baseHeartbeat: 0,
+        maxDepegBps: 100,
+        feeds: [
+          { token: weth, feed: ethUsd, heartbeat: 3600, inEth: false, twap: true, primary: 0 },
+          { token: wbtc, feed: btcUsd, heartbeat: 30, inEth: true, twap: true, primary: 0 },
+        ],
+      };
+      const problems = await checkBallastParameters(provider, { ...f.parameters, feedInit, sequencerUptimeFeed: await mock(0, 1n) });
+      // Chainlink's test aggregator describes itself by its file name: not a feed for the token.
+      expect(problems).to.include(`feedInit.ethUsdFeed ${ethUsd} is "v0.8/tests/MockV3Aggregator.sol", not a ETH / USD feed`);
+      expect(problems).to.include(`feedInit.feeds[1] ${btcUsd} is "v0.8/tests/MockV3Aggregator.sol", not a WBTC / ETH feed`);
+      expect(problems).to.include("feedInit.feeds[1]'s heartbeat 30 s is outside [60, 172800]");
+      expect(problems.some((x) => x.startsWith("the sequencer uptime feed") && x.endsWith("reads down"))).to.equal(true);
+      await networkHelpers.time.increase(3_601);
+      const later = await checkBallastParameters(provider, { ...f.parameters, feedInit: { ...feedInit, feeds: [{ ...feedInit.feeds[0], token: f.signers.alice.address }] } });
+      expect(later).to.include(`feedInit.feeds[0].token ${f.signers.alice.address} is not in the basket`);
+      expect(later.some((x) => new RegExp(`^feedInit.ethUsdFeed ${ethUsd} last updated 36\\d\\d s ago, longer than its heartbeat of 3600 s$`).test(x))).to.equal(true);
+      expect(await checkBallastParameters(provider, { ...f.parameters, feedInit: { ...feedInit, ethUsdFeed: f.signers.alice.address, feeds: [] } })).to.include(
+        `no contract at feedInit.ethUsdFeed ${f.signers.alice.address} on this network`,
+      );
     });
 
     it("refuses a pool that keeps too few observations now, or too little history, saying how to fix it", async function () {
