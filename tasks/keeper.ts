@@ -15,12 +15,14 @@ import {
   errorInterfaces,
   OperatorError,
   out,
+  priceSources,
   resolveSigner,
   resolveVault,
   sharePriceOf,
   taskAction,
   type Connection,
 } from "./lib/context.js";
+import { basketOf } from "./lib/governance.js";
 import { sleep, withRetry } from "./lib/retry.js";
 
 export interface KeeperArgs {
@@ -128,6 +130,8 @@ export async function keeperPass(
   const assetDecimals = Number(await rpc("decimals", async () => new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider).decimals()));
   const price = () => sharePriceOf(vault, assetDecimals).catch(() => null);
   const before = await rpc("sharePrice", price);
+  const basket = await rpc("basket", () => basketOf(connection, vault));
+  const prices = await rpc("prices", () => priceSources(connection, vault, basket));
   log.info(bigintsAsText({
     event: "check",
     due,
@@ -136,6 +140,8 @@ export async function keeperPass(
     readyAt,
     sharePrice: before?.sharePrice ?? null,
     sharePriceChangeBps: before?.sinceDeploymentBps ?? null,
+    // Each token's price by each source, and their spread: what the oracle's divergence bound reads.
+    prices: prices.map((p) => bigintsAsText({ symbol: basket.find((b) => b.token === p.token)?.symbol ?? p.token, ...p })),
   }));
   if (!due) return { action: "not-due", reason: `drift ${driftBps} bps; not due` };
 

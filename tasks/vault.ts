@@ -19,6 +19,7 @@ import {
   OperatorError,
   out,
   parseAmount,
+  priceSources,
   parseBps,
   resolveRouter,
   resolveSigner,
@@ -85,6 +86,8 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   } catch (error) {
     if (!(error instanceof OperatorError)) throw error;
   }
+  const prices = await priceSources(connection, vault, basket);
+  const oracleInfo = await oracleOf(connection, vault);
   const price = nav === null ? null : await sharePriceOf(vault, assetDecimals);
   const last = await lastRebalanceOf(vault, scan.fromBlock, assetDecimals);
   return {
@@ -108,6 +111,10 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
         : { ...last, sharePriceChangeSinceBps: price === null || last.sharePriceAfter === null ? null : changeBps(last.sharePriceAfter.scaled, price.scaled), sharePriceAfter: last.sharePriceAfter?.sharePrice ?? null },
     idle: holdings[0].balance,
     holdings,
+    /** The oracle the vault prices with, and how far its sources may disagree. */
+    oracle: oracleInfo,
+    /** One whole unit of each token by each source, in base units, and their spread (see priceSources). */
+    prices,
     driftBps: Number(driftBps),
     parameters: {
       driftThresholdBps: threshold,
@@ -123,6 +130,19 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     governance,
     pending,
   };
+}
+
+/** Which oracle the vault prices with (the TWAP oracle, or Chainlink feeds beside it) and its divergence bound. */
+async function oracleOf(connection: Connection, vault: RebalancingVault) {
+  const address = await vault.oracle();
+  const composite = await connection.ethers.getContractAt("CompositeOracle", address);
+  try {
+    await composite.TWAP();
+    return { address, kind: "feeds beside the TWAP" as const, maxDivergenceBps: Number(await composite.maxDivergenceBps()) };
+  } catch {
+    const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", address);
+    return { address, kind: "TWAP" as const, maxDivergenceBps: Number(await twap.maxDivergenceBps()) };
+  }
 }
 
 /** The vault's last rebalance since `fromBlock`: when, NAV across it (its cost at the oracle), and the share price just after it. */
@@ -163,6 +183,15 @@ function printStatus(s: VaultStatus) {
     table.push([h.symbol, fmt(h.balance, h.decimals, 6), money(h.value), weight, `${h.targetBps / 100}%`, gap]);
   }
   out.line(table.toString());
+  const unit = (v: bigint | null) => (v === null ? "-" : fmt(v, d, 4));
+  const prices = new Table({ head: ["one token", `TWAP (${s.asset.symbol})`, "opened the block at", "Chainlink feed", "spread"], style: { head: [], border: [] } });
+  for (const p of s.prices) {
+    const symbol = s.holdings.find((h) => h.token === p.token)?.symbol ?? p.token;
+    if (p.error !== null) prices.push([symbol, { colSpan: 4, content: `cannot be priced now: ${p.error}` }]);
+    else prices.push([symbol, unit(p.twap), unit(p.open), unit(p.feed), p.spreadBps === null ? "-" : `${p.spreadBps} bps`]);
+  }
+  out.line(`  prices by source (${s.oracle.kind}; entries and base-asset exits stop past a spread of ${s.oracle.maxDivergenceBps} bps):`);
+  out.line(prices.toString());
   out.line(`  drift ${s.driftBps} bps (threshold ${s.parameters.driftThresholdBps} bps)`);
   out.line(`  rebalance ${s.rebalance.due ? `DUE (${s.rebalance.trigger})` : "not due"}: ${s.rebalance.reason}`);
   if (s.governance === null) out.line("  governance: no timelock found");

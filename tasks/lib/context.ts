@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { formatUnits, isAddress, parseUnits, type Interface } from "ethers";
+import { formatUnits, isAddress, parseUnits, ZeroAddress, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -127,10 +127,51 @@ export const lessBps = (amount: bigint, bps: bigint) => (amount * (10_000n - bps
 /** `amount` plus `bps` basis points, rounded up: the most a caller pays. */
 export const plusBps = (amount: bigint, bps: bigint) => (amount * (10_000n + bps) + 9_999n) / 10_000n;
 
-/** The interfaces whose custom errors a vault call can revert with: the vault's and its oracle's. */
+/** The interfaces whose custom errors a vault call can revert with: the vault's and its oracles' (the TWAP oracle's, and the feeds' composite). */
 export async function errorInterfaces(connection: Connection, vault: { interface: Interface; oracle: () => Promise<string> }): Promise<Interface[]> {
-  const oracle = await connection.ethers.getContractAt("UniswapV3TwapOracle", await vault.oracle());
-  return [vault.interface, oracle.interface];
+  const address = await vault.oracle();
+  const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", address);
+  const composite = await connection.ethers.getContractAt("CompositeOracle", address);
+  return [vault.interface, twap.interface, composite.interface];
+}
+
+/**
+ * One whole unit of each of `tokens` priced by each of the vault's sources, in base units: the TWAP
+ * average and the price its pools opened the block at, and the Chainlink feed where the vault's oracle
+ * is a CompositeOracle (null otherwise, or for a token without a feed); their spread in basis points,
+ * the figure the oracle's divergence bound applies to. A token the oracle cannot price now carries the
+ * decoded reason instead.
+ */
+export async function priceSources(connection: Connection, vault: RebalancingVault, tokens: { token: string; decimals: number }[]) {
+  const oracleAddress = await vault.oracle();
+  const composite = await connection.ethers.getContractAt("CompositeOracle", oracleAddress);
+  const isComposite = await composite.TWAP().then(
+    () => true,
+    () => false,
+  );
+  const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", isComposite ? await composite.TWAP() : oracleAddress);
+  const interfaces = [vault.interface, twap.interface, composite.interface];
+  const base = (await vault.asset()).toLowerCase();
+  return Promise.all(
+    tokens
+      .filter((t) => t.token.toLowerCase() !== base)
+      .map(async ({ token, decimals }) => {
+        const unit = 10n ** BigInt(decimals);
+        try {
+          if (isComposite) {
+            const [twapAverage, twapOpen, feed, spreadBps] = await composite.sources(token, unit);
+            const fed = (await composite.feedOf(token)).feed !== ZeroAddress;
+            const twapPriced = twapAverage !== 0n || !fed;
+            return { token, twap: twapPriced ? twapAverage : null, open: twapPriced ? twapOpen : null, feed: fed ? feed : null, spreadBps: Number(spreadBps), error: null };
+          }
+          const [average, low, high] = await twap.quoteDetailed(token, unit);
+          const spreadBps = low === 0n ? null : Number(((high - low) * 10_000n) / low);
+          return { token, twap: average, open: average === low ? high : low, feed: null, spreadBps, error: null };
+        } catch (error) {
+          return { token, twap: null, open: null, feed: null, spreadBps: null, error: describeRevert(error, interfaces) };
+        }
+      }),
+  );
 }
 
 /** Where governance reads start, for a task's `--from-block`: see `LogScan`. */

@@ -10,6 +10,7 @@ import { readDeploymentParameters } from "@nomicfoundation/hardhat-ignition/help
 import { expect } from "chai";
 import hre, { network } from "hardhat";
 
+import { checkBallastParameters } from "../../deploy/lib/check-parameters.js";
 import { decodePath } from "../../deploy/lib/uniswap-path.js";
 import Ballast from "../../deploy/modules/Ballast.js";
 import type { Connection } from "../helpers/market.js";
@@ -71,6 +72,30 @@ describe(`Scenarios on forked mainnet (block ${BLOCK.toLocaleString("en-US")})`,
   });
 
   scenarios(() => world);
+});
+
+describe(`Chainlink feeds on forked mainnet (block ${BLOCK.toLocaleString("en-US")})`, function () {
+  this.timeout(300_000);
+
+  it("reads ETH/USD, BTC/USD, LINK/USD and USDC/USD at the pinned block: fresh, positive, named as mainnet.json5 says", async function () {
+    const url = process.env[VARIABLE];
+    if (url === undefined || url === "") {
+      console.log(`    skipped: ${VARIABLE} is not set`);
+      this.skip();
+    }
+    await probeRpc(VARIABLE, url, 1n);
+    const connection = (await network.create({ network: "mainnetFork", chainType: "l1", override: { forking: { url, blockNumber: BLOCK } } })) as Connection;
+    const [governance] = await connection.ethers.getSigners();
+    const file = (await readDeploymentParameters("deploy/parameters/mainnet.json5")) as { Ballast: Record<string, unknown> };
+    const roles = { proposers: [governance.address], guardian: governance.address, keeper: governance.address };
+    const notes: string[] = [];
+    const problems = await checkBallastParameters(connection.ethers.provider, { ...file.Ballast, ...roles }, notes);
+    expect(problems.filter((p) => p.startsWith("feedInit"))).to.deep.equal([]);
+    const read = notes.filter((n) => n.startsWith("feedInit"));
+    // ETH/USD twice (the ETH/USD feed, and WETH's), USDC/USD, BTC/USD, LINK/USD.
+    expect(read).to.have.length(5);
+    expect(read.join("\n")).to.match(/"ETH \/ USD"/).and.to.match(/"BTC \/ USD"/).and.to.match(/"LINK \/ USD"/).and.to.match(/"USDC \/ USD"/);
+  });
 });
 
 describe("Forked-mainnet RPC check", function () {

@@ -6,7 +6,7 @@ import path from "node:path";
 
 import { expect } from "chai";
 import hre from "hardhat";
-import { id, MaxUint256, ZeroHash } from "ethers";
+import { id, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
 import { pino } from "pino";
 
 import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
@@ -79,7 +79,20 @@ describe("Tasks", function () {
       expect(s.rebalance.reason).to.match(/drift 6000 bps reached the threshold of 500 bps/);
       expect(s.governance.timelock).to.equal(await f.timelock.getAddress());
 
+      // Each token by each source: the TWAP oracle alone here, its two references a few bps apart at most.
+      expect(s.oracle).to.deep.equal({ address: await f.oracle.getAddress(), kind: "TWAP", maxDivergenceBps: 500 });
+      expect(s.prices.map((p: { token: string }) => p.token)).to.deep.equal(f.basket.slice(1));
+      for (const p of s.prices as { twap: string; open: string; feed: null; spreadBps: number }[]) {
+        expect(BigInt(p.twap)).to.be.greaterThan(0n);
+        expect(BigInt(p.open)).to.be.greaterThan(0n);
+        expect(p.feed).to.equal(null);
+        expect(p.spreadBps).to.be.lessThan(10);
+      }
+      expect(BigInt(s.prices[0].twap)).to.equal(await f.oracle.quote(f.tokens.weth, 10n ** 18n));
+
       const table = await runTask(["vault", "status"], { vault });
+      expect(table.text).to.match(/prices by source \(TWAP; entries and base-asset exits stop past a spread of 500 bps\)/);
+      expect(table.text).to.match(/WETH\s*│\s*[23],\d{3}\.\d+\s*│\s*[23],\d{3}\.\d+\s*│\s*-\s*│\s*\d bps/);
       expect(table.text).to.match(/NAV 100,000 USDC/);
       expect(table.text).to.match(/rebalance DUE \(threshold\)/);
       expect(table.text).to.match(/USDC.*100,000 USDC.*100\.00%.*40%.*60\.00%/);
@@ -110,6 +123,30 @@ describe("Tasks", function () {
       const table = (await runTask(["vault", "status"], { vault })).text;
       expect(table).to.match(/one share = 0\.999\d{5} USDC \(-\d+\.\d\d bps since deployment\)/);
       expect(table).to.match(/last rebalance .* \(block \d+\): NAV 250,000(\.00)? USDC -> 249,\d{3}\.\d\d USDC \(-\d+\.\d\d bps\); the share price has moved [+-]?0\.\d\d bps since/);
+    });
+
+    it("shows each token's Chainlink feed beside its TWAP when the vault prices through feeds, and why one cannot be priced", async function () {
+      const { ethers } = suite.connection;
+      const ethUsd = await ethers.deployContract("MockV3Aggregator", [8, 3_000n * 10n ** 8n]);
+      const gov = await timelockSigner(suite.connection, f);
+      const noFeeds = { ethUsdFeed: ZeroAddress, ethUsdHeartbeat: 0, baseFeed: ZeroAddress, baseHeartbeat: 0, maxDepegBps: 100, feeds: [] };
+      const composite = await ethers.deployContract("CompositeOracle", [await f.oracle.getAddress(), ZeroAddress, 3600, 300, gov.address, noFeeds]);
+      await signedBy(composite, gov).setFeed(f.tokens.weth, await ethUsd.getAddress(), 3600, false, true, 0);
+      await signedBy(f.vault, gov).setOracle(await composite.getAddress());
+      await ethUsd.updateAnswer(3_030n * 10n ** 8n); // the feed 1% above the pools
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      expect(s.oracle.kind).to.equal("feeds beside the TWAP");
+      expect(s.oracle.maxDivergenceBps).to.equal(300);
+      const weth = s.prices[0];
+      expect(weth.feed).to.equal(USDC(3_030));
+      expect(weth.spreadBps).to.be.within(95, 105);
+      expect(s.prices[1].feed).to.equal(null);
+      const table = (await runTask(["vault", "status"], { vault })).text;
+      expect(table).to.match(/WETH\s*│\s*[23],\d{3}\.\d+\s*│\s*[23],\d{3}\.\d+\s*│\s*3,030\s*│\s*\d+ bps/);
+      // A stale feed: the token cannot be priced for entries and exits, and status says why.
+      await time().increase(3_601);
+      const stale = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      expect(stale.prices[0].error).to.match(/^CompositeFeedStale\(0x/);
     });
 
     it("says why a rebalance is not due: below the threshold, and when the calendar trigger fires", async function () {
@@ -250,6 +287,10 @@ describe("Tasks", function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       await sendsNothing(f.signers.keeper.address, async () => {
         const run = await runTask(["keeper", "run"], keeperArgs({ dryRun: true }));
+        const check = events(run).find((x) => x.event === "check")!;
+        const prices = check.prices as { symbol: string; twap: string; open: string; feed: string | null; spreadBps: number }[];
+        expect(prices.map((p) => p.symbol)).to.deep.equal(["WETH", "WBTC", "LINK"]);
+        expect(prices.every((p) => BigInt(p.twap) > 0n && BigInt(p.open) > 0n && p.feed === null && p.spreadBps < 10)).to.equal(true);
         const dry = events(run).find((x) => x.event === "dry-run")!;
         expect(dry.trades).to.equal(3);
         expect(Number(dry.gasEstimate)).to.be.greaterThan(200_000);
