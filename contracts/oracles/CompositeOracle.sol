@@ -370,7 +370,9 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
             if (address(_ethUsd.feed) == address(0)) revert CompositeNoEthFeed(token);
             price = FeedMath.chain(price, _read(token, _ethUsd), _ethUsd.feedDecimals);
         }
-        return FeedMath.convert(amount, f.tokenDecimals, price, f.feedDecimals, _BASE_DECIMALS, basePrice, baseDecimals);
+        return FeedMath.convert(
+            amount, f.tokenDecimals, price, f.feedDecimals, _BASE_DECIMALS, basePrice, baseDecimals
+        );
     }
 
     /// @dev The base asset's USD price and its decimals: its feed's, or exactly 1 without one.

@@ -91,6 +91,20 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       await expect(composite.quoteBounds(f.tokens.link, one)).to.be.revertedWithCustomError(composite, "CompositePricesDiverge");
     });
 
+    it("prices the base asset as its amount, a feed-only token's spot at its feed, and reports its settings", async function () {
+      const x = await fedEverywhere();
+      const { f, composite } = x;
+      expect(await composite.quoteDetailed(f.tokens.usdc, 7n)).to.deep.equal([7n, 7n, 7n]);
+      expect(await composite.quoteSpot(f.tokens.usdc, 7n)).to.equal(7n);
+      await composite.setFeed(f.tokens.wbtc, await x.btcUsd.getAddress(), HOUR, false, false, Source.Feed);
+      expect(await composite.quoteSpot(f.tokens.wbtc, 10n ** 8n)).to.equal(USDC(100_000));
+      expect(await composite.ethUsdFeed()).to.deep.equal([await x.ethUsd.getAddress(), BigInt(HOUR)]);
+      expect(await composite.gracePeriod()).to.equal(BigInt(HOUR));
+      await expect(
+        suite.connection.ethers.deployContract("CompositeOracle", [ZeroAddress, ZeroAddress, HOUR, 500, f.signers.deployer.address, NO_FEEDS]),
+      ).to.be.revertedWithCustomError(composite, "CompositeZeroAddress");
+    });
+
     it("shows each source to operators", async function () {
       const x = await fedEverywhere();
       const { f, composite } = x;
