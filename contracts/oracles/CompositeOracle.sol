@@ -158,8 +158,7 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         if (address(init.ethUsdFeed) != address(0)) _setEthUsdFeed(init.ethUsdFeed, init.ethUsdHeartbeat);
         _setBaseFeed(init.baseFeed, init.baseHeartbeat, init.maxDepegBps);
         for (uint256 i; i < init.feeds.length; ++i) {
-            InitialFeed memory f = init.feeds[i];
-            _setFeed(f.token, f.feed, f.heartbeat, f.inEth, f.twap, f.primary);
+            _setFeed(init.feeds[i]);
         }
     }
 
@@ -176,17 +175,12 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         bool twap,
         Source primary
     ) external onlyOwner {
-        _setFeed(token, feed, heartbeat, inEth, twap, primary);
+        _setFeed(InitialFeed(token, feed, heartbeat, inEth, twap, primary));
     }
 
-    function _setFeed(
-        address token,
-        AggregatorV3Interface feed,
-        uint32 heartbeat,
-        bool inEth,
-        bool twap,
-        Source primary
-    ) private {
+    function _setFeed(InitialFeed memory f) private {
+        (address token, AggregatorV3Interface feed, uint32 heartbeat, bool inEth, bool twap, Source primary) =
+            (f.token, f.feed, f.heartbeat, f.inEth, f.twap, f.primary);
         if (token == BASE) revert CompositeBaseToken();
         if (token == address(0)) revert CompositeZeroAddress();
         uint8 decimals = _checkFeed(feed, heartbeat);
