@@ -62,10 +62,11 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     error CompositeFeedBadAnswer(address token, address feed, int256 answer);
     /// @notice The feed's latest answer, from `updatedAt`, is older than `heartbeat` seconds.
     error CompositeFeedStale(address token, address feed, uint256 updatedAt, uint256 heartbeat);
-    /// @notice The L2 sequencer is down: no feed answer can be trusted.
-    error CompositeSequencerDown();
-    /// @notice The L2 sequencer came back up at `upSince`; feeds are trusted again from `trustedFrom`.
-    error CompositeSequencerGracePeriod(uint256 upSince, uint256 trustedFrom);
+    /// @notice `token`'s feed was read while the L2 sequencer is down: no feed answer can be trusted.
+    error CompositeSequencerDown(address token);
+    /// @notice `token`'s feed was read within the grace period: the L2 sequencer came back up at
+    /// `upSince`, and feeds are trusted again from `trustedFrom`.
+    error CompositeSequencerGracePeriod(address token, uint256 upSince, uint256 trustedFrom);
     /// @notice The base asset's feed reads `answer`, `distanceBps` off its peg, beyond `maxBps`.
     error CompositeBaseOffPeg(int256 answer, uint256 distanceBps, uint256 maxBps);
     /// @notice `token`'s sources disagree by `divergenceBps`, beyond `maxBps`.
@@ -381,11 +382,11 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     function _read(address token, Feed memory f) private view returns (uint256 price) {
         if (address(SEQUENCER) != address(0)) {
             (, int256 status, uint256 startedAt,,) = SEQUENCER.latestRoundData();
-            if (status != 0) revert CompositeSequencerDown();
+            if (status != 0) revert CompositeSequencerDown(token);
             // startedAt 0: a round not yet initialised (an Arbitrum quirk): not known to be up.
-            if (startedAt == 0) revert CompositeSequencerDown();
+            if (startedAt == 0) revert CompositeSequencerDown(token);
             if (block.timestamp < startedAt + _gracePeriod) {
-                revert CompositeSequencerGracePeriod(startedAt, startedAt + _gracePeriod);
+                revert CompositeSequencerGracePeriod(token, startedAt, startedAt + _gracePeriod);
             }
         }
         (, int256 answer,, uint256 updatedAt,) = f.feed.latestRoundData();

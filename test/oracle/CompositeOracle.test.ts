@@ -172,13 +172,13 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       await composite.setFeed(f.tokens.wbtc, await x.btcUsd.getAddress(), 2 * HOUR, false, true, Source.Twap);
       // Down: answer 1.
       await sequencer.updateRoundData(2, 1, await time().latest(), await time().latest());
-      await expect(composite.quoteBounds(f.tokens.wbtc, 10n ** 8n)).to.be.revertedWithCustomError(composite, "CompositeSequencerDown");
+      await expect(composite.quoteBounds(f.tokens.wbtc, 10n ** 8n)).to.be.revertedWithCustomError(composite, "CompositeSequencerDown").withArgs(f.tokens.wbtc);
       // Back up now: an hour's grace.
       const up = (await time().latest()) + 1;
       await sequencer.updateRoundData(3, 0, up, up);
       await expect(composite.quoteBounds(f.tokens.wbtc, 10n ** 8n))
         .to.be.revertedWithCustomError(composite, "CompositeSequencerGracePeriod")
-        .withArgs(up, up + HOUR);
+        .withArgs(f.tokens.wbtc, up, up + HOUR);
       await time().increase(HOUR);
       await x.btcUsd.updateAnswer(100_000n * 10n ** 8n);
       expect((await composite.quoteBounds(f.tokens.wbtc, 10n ** 8n))[0]).to.be.greaterThan(0n);
@@ -331,6 +331,19 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       expect(await f.vault.maxDeposit(bob.address)).to.equal(0n);
       const shares = (await f.vault.balanceOf(alice.address)) / 10n;
       await expect(signedBy(f.vault, alice).redeemInKind(shares, alice.address, alice.address)).to.emit(f.vault, "RedeemedInKind");
+    });
+
+    it("prices a rebalance's WETH purchase from the feed when governance marks the feed primary", async function () {
+      const { f, composite, ethUsd, gov } = await vaultOnComposite();
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(300_000), f.signers.alice.address);
+      const buysWeth = (plan: { tokenOut: string; value: bigint; expectedOut: bigint }[]) => plan.find((t) => t.tokenOut === f.tokens.weth)!;
+      const onTwap = buysWeth(await f.vault.previewRebalance());
+      // The feed 0.5% above the pools, marked primary: the purchase now expects WETH at the feed's price.
+      await ethUsd.updateAnswer(3_015n * 10n ** 8n);
+      await signedBy(composite, gov).setFeed(f.tokens.weth, await ethUsd.getAddress(), HOUR, false, true, Source.Feed);
+      const onFeed = buysWeth(await f.vault.previewRebalance());
+      expect(onFeed.expectedOut).to.be.closeTo((onFeed.value * 10n ** 18n) / USDC(3_015), 10n ** 12n);
+      expect(onFeed.expectedOut * onTwap.value).to.be.lessThan(onTwap.expectedOut * onFeed.value);
     });
 
     it("still plans rebalances on the TWAP primary, and refuses one while a pool stands away from it", async function () {
