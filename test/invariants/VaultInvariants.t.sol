@@ -13,6 +13,7 @@ import {RebalancingVault} from "../../contracts/RebalancingVault.sol";
 import {IRebalancingVault} from "../../contracts/interfaces/IRebalancingVault.sol";
 import {DemoToken} from "../../contracts/local/DemoToken.sol";
 import {FreezableToken} from "../../contracts/mocks/FreezableToken.sol";
+import {BallastRouter} from "../../contracts/periphery/BallastRouter.sol";
 import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
 import {BallastFixture} from "../helpers/BallastFixture.sol";
 
@@ -34,6 +35,8 @@ contract VaultHandler is CommonBase, StdUtils {
     ISwapRouter public immutable ROUTER;
     TimelockController public immutable TIMELOCK;
     FreezableToken public immutable FRZ;
+    /// @notice The periphery's exit in the base asset, which holders may take instead of leaving in kind.
+    BallastRouter public immutable EXITS = new BallastRouter();
     address[] private _tokens;
     IUniswapV3Pool[] private _pools;
     /// @dev Where the market values each pool: the tick its arbitrage restores.
@@ -51,6 +54,8 @@ contract VaultHandler is CommonBase, StdUtils {
     uint256 public rebalanceLosses;
     uint256 public driftIncreases;
     uint256 public unprivilegedSuccesses;
+    /// @notice Exits to the base asset after which another holder's in-kind slice of some token shrank.
+    uint256 public exitHarms;
     // Counters of what the run did, for its summary.
     mapping(bytes32 action => uint256) public done;
 
@@ -156,11 +161,41 @@ contract VaultHandler is CommonBase, StdUtils {
         uint256 balance = VAULT.balanceOf(actor);
         if (balance == 0) return;
         shares = _bound(shares, 1, balance);
+        uint256[] memory previewed = VAULT.previewRedeemInKind(shares);
         vm.prank(actor);
-        try VAULT.redeemInKind(shares, actor, actor) {
+        try VAULT.redeemInKind(shares, actor, actor) returns (uint256[] memory paid) {
             done["redeemInKind"]++;
+            if (keccak256(abi.encode(paid)) != keccak256(abi.encode(previewed))) previewMismatches++;
         } catch {
             inKindFailures++;
+        }
+    }
+
+    /// @notice A holder leaves in the base asset through the router (it may be refused: a pushed pool, a
+    /// frozen slice, prices that disagree); when it goes through, every other holder keeps at least the
+    /// slice of every token it had.
+    function redeemToBase(uint256 actorSeed, uint256 shares) external {
+        address actor = _actor(actorSeed);
+        uint256 balance = VAULT.balanceOf(actor);
+        if (balance == 0) return;
+        shares = _bound(shares, 1, balance);
+        uint256[][] memory before = new uint256[][](_actors.length);
+        for (uint256 i; i < _actors.length; ++i) {
+            before[i] = VAULT.previewRedeemInKind(VAULT.balanceOf(_actors[i]));
+        }
+        vm.startPrank(actor);
+        VAULT.approve(address(EXITS), shares);
+        try EXITS.redeemToBase(IRebalancingVault(address(VAULT)), shares, actor, 0) {
+            done["redeemToBase"]++;
+        } catch {}
+        VAULT.approve(address(EXITS), 0);
+        vm.stopPrank();
+        for (uint256 i; i < _actors.length; ++i) {
+            if (_actors[i] == actor) continue;
+            uint256[] memory slices = VAULT.previewRedeemInKind(VAULT.balanceOf(_actors[i]));
+            for (uint256 j; j < slices.length; ++j) {
+                if (slices[j] < before[i][j]) exitHarms++;
+            }
         }
     }
 
@@ -426,7 +461,7 @@ contract VaultInvariantsTest is BallastFixture {
             vault, oracle, router, timelock, frz, tokens, pools, actors, operator, makeAddr("outsider")
         );
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](22);
+        bytes4[] memory selectors = new bytes4[](23);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -449,6 +484,7 @@ contract VaultInvariantsTest is BallastFixture {
         selectors[19] = VaultHandler.deposit.selector;
         selectors[20] = VaultHandler.roundTripAfterMove.selector;
         selectors[21] = VaultHandler.roundTripAfterMove.selector;
+        selectors[22] = VaultHandler.redeemToBase.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -463,6 +499,7 @@ contract VaultInvariantsTest is BallastFixture {
         _aRoundTripNeverProfits();
         _rebalancesStayWithinTheirBounds();
         _noRoleNoPower();
+        _exitsToBaseTakeNothingFromOthers();
     }
 
     /// @notice The handler is not vacuous: on this market each of its actions goes through, and the
@@ -473,6 +510,7 @@ contract VaultInvariantsTest is BallastFixture {
         handler.mint(1, 1e15);
         handler.withdraw(0, 1_000e6, false);
         handler.redeem(0, 1e15, false);
+        handler.redeemToBase(0, 1e16);
         handler.roundTrip(1, 10_000e6);
         handler.roundTripAfterMove(2, 10_000e6, 0, 100);
         handler.push(1, 300);
@@ -494,8 +532,8 @@ contract VaultInvariantsTest is BallastFixture {
         handler.pause(1);
         handler.donate(1, 1e18);
         handler.unprivileged(3);
-        bytes32[19] memory actions = [
-            bytes32("deposit"), "mint", "withdraw", "redeem", "redeemInKind", "claim", "roundTrip",
+        bytes32[20] memory actions = [
+            bytes32("deposit"), "mint", "withdraw", "redeem", "redeemInKind", "redeemToBase", "claim", "roundTrip",
             "roundTripAfterMove", "rebalance", "changeTargets", "changeParameter", "pause", "push", "arbitrage",
             "revalue", "warp", "donate", "freeze", "unprivileged"
         ];
@@ -565,6 +603,11 @@ contract VaultInvariantsTest is BallastFixture {
     /// @notice Entering and leaving at once never returns more than went in, at the entry's prices.
     function _aRoundTripNeverProfits() private view {
         assertEq(handler.roundTripProfits(), 0, "a round trip profited");
+    }
+
+    /// @notice An exit in the base asset leaves every other holder at least its in-kind slice of every token.
+    function _exitsToBaseTakeNothingFromOthers() private view {
+        assertEq(handler.exitHarms(), 0, "an exit to base shrank another holder's slice");
     }
 
     /// @notice A rebalance never lost more than its bound against the oracle.
