@@ -85,8 +85,10 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     for (let i = 1; i < n; i++) {
       const gap = t[i] - values[i] / nav;
       if (Math.abs(gap) < policy.band || gap === 0) continue;
+      // Stop `residual` short of the target, as the contract's ResidualDriftBps does (a zero target is sold whole).
+      const move = t[i] === 0 ? gap : Math.sign(gap) * Math.max(0, Math.abs(gap) - policy.residual);
       const cap = policy.maxTrade * nav;
-      const delta = Math.max(-cap, Math.min(cap, gap * nav));
+      const delta = Math.max(-cap, Math.min(cap, move * nav));
       if (Math.abs(delta) >= 1e-9 * s.navUsd) deltas[i] = delta;
     }
     return deltas;

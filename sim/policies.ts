@@ -21,12 +21,14 @@ export interface Policy {
   maxTrade: number;
   /** Tokens closer to target than this (fraction) do not trade (the contract's MinDriftBps). */
   band: number;
+  /** How far short of its target a trade leaves each token (fraction; the contract's ResidualDriftBps). */
+  residual: number;
   due: (c: Context) => boolean;
 }
 
 const HOURS_PER_DAY = 24;
 
-export const buyAndHold = (): Policy => ({ name: "buy-and-hold", kind: "buy-and-hold", params: {}, maxTrade: 1, band: 0, due: () => false });
+export const buyAndHold = (): Policy => ({ name: "buy-and-hold", kind: "buy-and-hold", params: {}, maxTrade: 1, band: 0, residual: 0, due: () => false });
 
 /** Every `days` days, whatever the drift. */
 export const calendar = (days: number, maxTrade = 1): Policy => ({
@@ -35,16 +37,21 @@ export const calendar = (days: number, maxTrade = 1): Policy => ({
   params: { days },
   maxTrade,
   band: 0,
+  residual: 0,
   due: (c) => c.hoursSinceRebalance >= days * HOURS_PER_DAY,
 });
 
-/** When drift reaches `bps`. */
-export const threshold = (bps: number, maxTrade = 1, bandBps = 0): Policy => ({
-  name: `threshold ${bps / 100}%${maxTrade < 1 ? ` slices ${maxTrade * 100}%` : ""}`,
+/**
+ * When drift reaches `bps`; each trade stops `residualBps` short of target (0: all the way; the
+ * contract's ResidualDriftBps): trading back only partway, as Vanguard's 200-to-175 rule does.
+ */
+export const threshold = (bps: number, maxTrade = 1, bandBps = 0, residualBps = 0): Policy => ({
+  name: `threshold ${bps / 100}%${residualBps > 0 ? ` to ${residualBps / 100}%` : ""}${maxTrade < 1 ? ` slices ${maxTrade * 100}%` : ""}`,
   kind: "threshold",
-  params: { bps, maxTradeBps: maxTrade * 10_000 },
+  params: { bps, maxTradeBps: maxTrade * 10_000, residualBps },
   maxTrade,
   band: bandBps / 10_000,
+  residual: residualBps / 10_000,
   due: (c) => c.drift >= bps / 10_000,
 });
 
@@ -55,6 +62,7 @@ export const hybrid = (days: number, minDriftBps: number, maxTrade = 1): Policy 
   params: { days, minDriftBps },
   maxTrade,
   band: 0,
+  residual: 0,
   due: (c) => c.hoursSinceRebalance >= days * HOURS_PER_DAY && c.drift >= minDriftBps / 10_000,
 });
 
@@ -70,6 +78,7 @@ export const costAware = (minDriftBps: number, maxCostBps: number): Policy => ({
   params: { minDriftBps, maxCostBps },
   maxTrade: 1,
   band: 0,
+  residual: 0,
   due: (c) => {
     if (c.drift < minDriftBps / 10_000) return false;
     const { cost, restored } = c.quote();
@@ -87,6 +96,7 @@ export const volScaled = (baseBps: number, referenceVolatility = 0.6, lookbackDa
   params: { baseBps, referenceVolatility, lookbackDays },
   maxTrade: 1,
   band: 0,
+  residual: 0,
   due: (c) => c.drift >= ((baseBps / 10_000) * c.realizedVolatility(lookbackDays)) / referenceVolatility,
 });
 
@@ -103,6 +113,9 @@ export function defaultPolicies(): Policy[] {
     threshold(1000),
     threshold(2000),
     threshold(500, 0.1, 100),
+    threshold(300, 1, 100, 200),
+    threshold(500, 1, 100, 250),
+    threshold(500, 1, 100, 400),
     hybrid(7, 300),
     hybrid(30, 100),
     costAware(100, 100),

@@ -12,6 +12,8 @@ export function candidates(): Policy[] {
   for (const days of [1, 7, 30]) list.push(calendar(days));
   for (const bps of [100, 200, 300, 500, 750, 1000, 1500, 2000]) {
     for (const slice of [0.05, 0.1, 0.25, 1]) list.push(threshold(bps, slice, Math.min(100, bps)));
+    // Partial rebalances: back to half the threshold, and to three quarters of it.
+    for (const part of [0.5, 0.75]) list.push(threshold(bps, 1, Math.min(100, bps), Math.round(bps * part)));
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
   for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
@@ -59,11 +61,11 @@ export function recommend(basket: Basket, paths: PathOptions, pathCount: number,
 /** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */
 export function contractParameters(policy: Policy, stepHours: number): Record<string, number> {
   // Not the strategy's to choose, but the vault needs them: the shipped files' values.
-  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0 };
+  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0, residualDriftBps: 0 };
   const maxTradeBps = Math.round(policy.maxTrade * 10_000);
   switch (policy.kind) {
     case "threshold":
-      return { driftThresholdBps: policy.params.bps, minDriftBps: Math.max(1, Math.round(policy.band * 10_000)), rebalanceIntervalSeconds: 0, maxTradeBps, ...common };
+      return { ...common, driftThresholdBps: policy.params.bps, minDriftBps: Math.max(1, Math.round(policy.band * 10_000)), rebalanceIntervalSeconds: 0, maxTradeBps, residualDriftBps: policy.params.residualBps };
     case "calendar":
       return { driftThresholdBps: 0, minDriftBps: 1, rebalanceIntervalSeconds: policy.params.days * 86_400, maxTradeBps, ...common };
     case "hybrid":

@@ -119,6 +119,7 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     parameters: {
       driftThresholdBps: threshold,
       minDriftBps: Number(p.minDriftBps),
+      residualDriftBps: Number(p.residualDriftBps),
       maxSlippageBps: Number(p.maxSlippageBps),
       maxTradeBps: Number(p.maxTradeBps),
       maxSpotDeviationBps: Number(p.maxSpotDeviationBps),

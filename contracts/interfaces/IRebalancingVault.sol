@@ -42,7 +42,11 @@ interface IRebalancingVault {
         /// Longest a guardian's pause lasts, in seconds, unless renewed.
         PauseSeconds,
         /// Largest NAV, in base units, up to which deposits are accepted.
-        DepositCap
+        DepositCap,
+        /// How far short of its target, in basis points of NAV, a rebalance leaves each token it trades
+        /// (0: all the way to target; MinDriftBps: to the edge of the no-trade band). Rebalancing only
+        /// partway trades less for the same tracking (tokens zero-weighted are still sold whole).
+        ResidualDriftBps
     }
 
     /// @notice Parameters packed into one storage slot.
@@ -56,6 +60,7 @@ interface IRebalancingVault {
         uint32 cooldownSeconds;
         uint32 pauseSeconds;
         uint64 lastRebalanceAt;
+        uint16 residualDriftBps;
     }
 
     /// @notice Why a rebalance is due.

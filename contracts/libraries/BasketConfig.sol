@@ -187,6 +187,7 @@ library BasketConfig {
         else if (parameter == IRebalancingVault.Parameter.MaxTradeBps) p.maxTradeBps = uint16(value);
         else if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) p.maxSpotDeviationBps = uint16(value);
         else if (parameter == IRebalancingVault.Parameter.PauseSeconds) p.pauseSeconds = uint32(value);
+        else if (parameter == IRebalancingVault.Parameter.ResidualDriftBps) p.residualDriftBps = uint16(value);
         else s.depositCap = value;
         emit IRebalancingVault.ParameterSet(parameter, old, value);
     }
@@ -202,6 +203,7 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.MaxTradeBps) return (10, 10_000);
         if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) return (10, 2_000);
         if (parameter == IRebalancingVault.Parameter.PauseSeconds) return (1 hours, 14 days);
+        if (parameter == IRebalancingVault.Parameter.ResidualDriftBps) return (0, 2_500);
         return (0, type(uint256).max); // DepositCap
     }
 
@@ -362,6 +364,7 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.MaxTradeBps) return p.maxTradeBps;
         if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) return p.maxSpotDeviationBps;
         if (parameter == IRebalancingVault.Parameter.PauseSeconds) return p.pauseSeconds;
+        if (parameter == IRebalancingVault.Parameter.ResidualDriftBps) return p.residualDriftBps;
         return cap;
     }
 }

@@ -209,7 +209,7 @@ library RebalanceLogic {
         uint256[] memory caps;
         plan.candidates = _candidates(s, b, values, targets, masks);
         (plan.pools, caps) = _size(s, factory, b, plan.candidates, nav, p.maxTradeBps);
-        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, caps);
+        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.residualDriftBps, caps);
         plan.trades = _trades(s, b, plan, p);
     }
 

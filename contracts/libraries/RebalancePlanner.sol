@@ -11,7 +11,9 @@ import {BasketMath} from "./BasketMath.sol";
 ///
 /// The plan:
 /// - moves every holding toward its target and never past it, so no holding's gap grows and the
-///   basket's drift (its largest gap) never increases;
+///   basket's drift (its largest gap) never increases; an out-of-band token stops `residualBps` of NAV
+///   short of its target (0: at it), unless its target is zero (then it is sold whole), and the base
+///   asset, the hub, ends where the others' trades leave it;
 /// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"), and every token other
 ///   than the base asset whose target is zero, whatever it holds (so that a holding being wound down,
 ///   or one donated to it, is sold). A token inside the band is traded only when the out-of-band
@@ -38,6 +40,7 @@ library RebalancePlanner {
     /// @param pairMasks Bit `j` of `pairMasks[i]` is set when a direct route between holdings `i` and
     /// `j` (both other than the base asset) exists.
     /// @param bandBps Gap, in basis points of NAV, from which a holding is out of band.
+    /// @param residualBps Gap, in basis points of NAV, that a trade leaves an out-of-band holding with.
     /// @param caps Largest value (base units) each token other than the base asset trades; `caps[0]`
     /// is ignored (the base asset funds or absorbs the sum of the others).
     function plan(
@@ -45,6 +48,7 @@ library RebalancePlanner {
         uint16[] memory targetsBps,
         uint256[] memory pairMasks,
         uint256 bandBps,
+        uint256 residualBps,
         uint256[] memory caps
     ) internal pure returns (Trade[] memory trades) {
         uint256 n = values.length;
@@ -54,7 +58,7 @@ library RebalancePlanner {
         }
         if (total == 0) return new Trade[](0);
 
-        Flows memory f = _flows(values, targetsBps, total, bandBps, caps);
+        Flows memory f = _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
         // Balance the two sides with in-band holdings on the short side, base asset first.
         if (f.supply > f.demand) {
             f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
@@ -83,6 +87,7 @@ library RebalancePlanner {
         uint16[] memory targetsBps,
         uint256 total,
         uint256 bandBps,
+        uint256 residual,
         uint256[] memory caps
     ) private pure returns (Flows memory f) {
         uint256 n = values.length;
@@ -100,7 +105,11 @@ library RebalancePlanner {
             bool windingDown = i != 0 && targetsBps[i] == 0;
             if (!windingDown && gap * BasketMath.BPS < bandBps * total) {
                 f.spare[i] = want;
-            } else if (over) {
+                continue;
+            }
+            // Out of band: stop `residual` short of the target (a holding wound down goes to zero).
+            if (!windingDown) want = Math.min(want, gap > residual ? gap - residual : 0);
+            if (over) {
                 f.sells[i] = want;
                 f.supply += want;
             } else {

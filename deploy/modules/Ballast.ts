@@ -19,6 +19,7 @@ export const DEFAULT_PARAMETERS = {
   maxSpotDeviationBps: 200,
   pauseSeconds: 3 * 24 * 3600,
   lastRebalanceAt: 0,
+  residualDriftBps: 0,
 };
 
 /**

@@ -16,6 +16,7 @@ export const PARAMETERS = [
   "MaxSpotDeviationBps",
   "PauseSeconds",
   "DepositCap",
+  "ResidualDriftBps",
 ] as const;
 
 /** The basket with each token's symbol, base asset first. */

@@ -57,6 +57,7 @@ export const Parameter = {
   MaxSpotDeviationBps: 6,
   PauseSeconds: 7,
   DepositCap: 8,
+  ResidualDriftBps: 9,
 } as const;
 
 /** The vault's contract factory, linked to the libraries the fixture deployed. */

@@ -7,7 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {RebalancePlanner} from "../../contracts/libraries/RebalancePlanner.sol";
 
 /// @notice The planner's promises, under fuzzing, for a base asset and three tokens with any values,
-/// targets, bands, caps and direct routes.
+/// targets, bands, residuals, caps and direct routes.
 contract RebalancePlannerTest is BallastTest {
     uint256 private constant BPS = 10_000;
     uint256 private constant N = 4;
@@ -17,6 +17,9 @@ contract RebalancePlannerTest is BallastTest {
         uint16[] targets;
         uint256[] masks;
         uint256 band;
+        /// How far short of target the planner stops out-of-band holdings (bps of NAV): fuzzed from the
+        /// high bits of `routes`, so that every property below holds for partial rebalances too.
+        uint256 residual;
         uint256[] caps;
         uint256 total;
     }
@@ -42,6 +45,7 @@ contract RebalancePlannerTest is BallastTest {
         if (routes & 2 != 0) (c.masks[1], c.masks[3]) = (c.masks[1] | 1 << 3, c.masks[3] | 1 << 1);
         if (routes & 4 != 0) (c.masks[2], c.masks[3]) = (c.masks[2] | 1 << 3, c.masks[3] | 1 << 2);
         c.band = bound(band, 0, 5_000);
+        c.residual = (uint256(routes) >> 3) * 80;
         for (uint256 i; i < N; ++i) {
             c.total += c.values[i];
         }
@@ -104,7 +108,7 @@ contract RebalancePlannerTest is BallastTest {
         pure
     {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
         assertLe(trades.length, N - 1, "at most n - 1 swaps");
         // The base asset in hand as the trades run in order: sells to it come before buys with it.
         uint256 base = c.values[0];
@@ -131,7 +135,7 @@ contract RebalancePlannerTest is BallastTest {
         uint16[3] memory cap
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
         (uint256[] memory after_, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
         for (uint256 i = 1; i < N; ++i) {
             assertTrue(sold[i] == 0 || bought[i] == 0, "a token is sold or bought, not both");
@@ -154,7 +158,7 @@ contract RebalancePlannerTest is BallastTest {
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
         vm.assume(c.total >= 1e12);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
         (uint256[] memory after_,,) = _apply(c, trades);
         uint256 before = _maxGap(c, c.values);
         uint256 afterwards = _maxGap(c, after_);
@@ -165,9 +169,18 @@ contract RebalancePlannerTest is BallastTest {
         for (uint256 i = 1; i < N; ++i) {
             if (c.caps[i] <= c.total / 1_000_000) capsAboveDust = false;
         }
-        if (capsAboveDust && before * BPS >= Math.max(c.band, 1) * c.total) {
+        bool due = capsAboveDust && before * BPS >= Math.max(c.band, 1) * c.total;
+        if (due && c.residual == 0) {
             assertGt(trades.length, 0, "a due basket gets trades");
             assertLt(afterwards, before, "and its drift decreases");
+        }
+        // A partial rebalance has something to do where a token stands further than the residual (and
+        // dust) from its target; the base asset, the hub, moves only as far as their trades take it.
+        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+        for (uint256 i = 1; i < N && due; ++i) {
+            if (c.targets[i] != 0 && _outOfBand(c, i) && _gap(c, c.values, i) > residual + c.total / 1_000_000 + c.total / 10_000) {
+                assertGt(trades.length, 0, "a token beyond the residual gets a trade");
+            }
         }
     }
 
@@ -179,7 +192,7 @@ contract RebalancePlannerTest is BallastTest {
         uint16[3] memory cap
     ) public pure {
         Case memory c = _case(raw, w, routes, band, cap);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.caps);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
         (, uint256[] memory sold, uint256[] memory bought) = _apply(c, trades);
         // What the out-of-band tokens (and those wound down to a zero target) want to sell and buy, and
         // the base asset's room either way.
@@ -188,6 +201,8 @@ contract RebalancePlannerTest is BallastTest {
             uint256 gap = _gap(c, c.values, i);
             uint256 want = i == 0 ? gap : Math.min(gap, c.caps[i]);
             bool over = c.values[i] > _target(c, i);
+            uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+            if (_outOfBand(c, i) && !(i != 0 && c.targets[i] == 0)) want = Math.min(want, gap > residual ? gap - residual : 0);
             if (_outOfBand(c, i)) {
                 if (over) supply += want;
                 else demand += want;
@@ -210,14 +225,14 @@ contract RebalancePlannerTest is BallastTest {
         c.targets = new uint16[](N);
         (c.targets[0], c.targets[1], c.targets[2], c.targets[3]) = (2_500, 2_500, 2_500, 2_500);
         c.masks = new uint256[](N);
-        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, _caps(N, 10_000e6));
+        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
         assertEq(hub.length, 2, "through the base asset: sell, then buy");
         assertEq(hub[0].from, 1);
         assertEq(hub[0].to, 0);
         assertEq(hub[1].from, 0);
         assertEq(hub[1].to, 2);
         (c.masks[1], c.masks[2]) = (1 << 2, 1 << 1);
-        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, _caps(N, 10_000e6));
+        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
         assertEq(direct.length, 1, "one direct swap");
         assertEq(direct[0].from, 1);
         assertEq(direct[0].to, 2);
@@ -229,7 +244,7 @@ contract RebalancePlannerTest is BallastTest {
         (values[0], values[1]) = (10_000e6, 0);
         uint16[] memory targets = new uint16[](2);
         (targets[0], targets[1]) = (5_000, 5_000);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, _caps(2, 1_000e6));
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, 0, _caps(2, 1_000e6));
         assertEq(trades.length, 1);
         assertEq(trades[0].value, 1_000e6, "the cap, not the 50% gap");
     }
@@ -241,7 +256,7 @@ contract RebalancePlannerTest is BallastTest {
         (values[0], values[1], values[2]) = (4_999.5e6, 5_000e6, 0.5e6);
         uint16[] memory targets = new uint16[](3);
         (targets[0], targets[1], targets[2]) = (5_000, 5_000, 0);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](3), 100, _caps(3, 1e30));
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](3), 100, 0, _caps(3, 1e30));
         assertEq(trades.length, 1);
         assertEq(trades[0].from, 2);
         assertEq(trades[0].to, 0);
@@ -250,7 +265,45 @@ contract RebalancePlannerTest is BallastTest {
 
     function test_plansNothingForAnEmptyBasket() public pure {
         RebalancePlanner.Trade[] memory trades =
-            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, _caps(3, 1e30));
+            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, 0, _caps(3, 1e30));
         assertEq(trades.length, 0);
+    }
+
+    /// @notice A partial rebalance stops each out-of-band holding `residual` short of its target (a
+    /// holding being wound down still goes to zero), and never trades a holding already that close.
+    function testFuzz_stopsResidualShortOfTarget(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band,
+        uint16[3] memory cap
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, cap);
+        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
+        (uint256[] memory after_,,) = _apply(c, trades);
+        // The tokens other than the base asset: the base asset is the hub, and ends where their trades
+        // leave it.
+        for (uint256 i = 1; i < N; ++i) {
+            if (!_outOfBand(c, i) || c.targets[i] == 0) continue;
+            uint256 gap = _gap(c, c.values, i);
+            assertGe(_gap(c, after_, i), Math.min(gap, residual), "stopped short of its target by the residual");
+        }
+    }
+
+    function test_aResidualLeavesTheGapItNames() public pure {
+        // $1M: USDC 60% against 40%, WETH 10% against 30%, WBTC and LINK on target.
+        uint256[] memory values = new uint256[](4);
+        (values[0], values[1], values[2], values[3]) = (600_000e6, 100_000e6, 200_000e6, 100_000e6);
+        uint16[] memory targets = new uint16[](4);
+        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+        // To the band's edge (1%): buy $190k of WETH, not $200k.
+        RebalancePlanner.Trade[] memory partway = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 100, _caps(4, 1e30));
+        assertEq(partway.length, 1);
+        assertEq(partway[0].value, 190_000e6);
+        RebalancePlanner.Trade[] memory whole = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 0, _caps(4, 1e30));
+        assertEq(whole[0].value, 200_000e6);
+        // A residual as large as the gap trades nothing.
+        assertEq(RebalancePlanner.plan(values, targets, new uint256[](4), 100, 2_000, _caps(4, 1e30)).length, 0);
     }
 }

@@ -184,7 +184,7 @@ describe("Simulator", function () {
       expect(ok.stdout).to.match(/threshold 5%/);
       expect(ok.stdout).to.match(/Theory: a constant mix at the targets grows 739\.6 bps\/yr/);
       const json = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"));
-      expect(json.policies).to.have.length(15);
+      expect(json.policies).to.have.length(18);
       expect(json.config.paths.scenario).to.equal("crash");
       expect(readFileSync(path.join(out, "report.html"), "utf8")).to.match(/<svg[\s\S]*<circle[\s\S]*<path d="M/);
       const bad = run("--paths", "0");

@@ -8,6 +8,7 @@ import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { inOneBlock } from "../helpers/attack.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
+  donateTokens,
   govern,
   listNewToken,
   marketSwap,
@@ -179,6 +180,35 @@ describe("RebalancingVault: rebalance", function () {
       expect(plan.find((t: { tokenOut: string }) => t.tokenOut === f.tokens.wbtc)?.path).to.equal(
         encodePath([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc], [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.wbtcWeth]),
       );
+    });
+  });
+
+  describe("how far a rebalance goes (ResidualDriftBps)", function () {
+    it("stops each token the residual short of its target, and goes all the way at 0", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
+      await donateTokens(f, 600_000n);
+      // $20k more WETH: WETH about 1.4% of NAV over its target, past the 1% band, within its pool's slice.
+      const extra = (20_000n * 10n ** 18n) / 3_000n;
+      await signedBy(f.weth, f.signers.deployer).deposit({ value: extra });
+      await f.weth.transfer(await f.vault.getAddress(), extra);
+      const nav = await f.vault.totalAssets();
+      const wethSale = async () => {
+        const plan = await f.vault.previewRebalance();
+        return plan.filter((t: { tokenIn: string }) => t.tokenIn === f.tokens.weth).reduce((a: bigint, t: { value: bigint }) => a + t.value, 0n);
+      };
+      const whole = await wethSale();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      expect(whole).to.be.closeTo(USDC(14_000), USDC(300));
+      await expect(gov.setParameter(Parameter.ResidualDriftBps, 50)).to.emit(f.vault, "ParameterSet").withArgs(Parameter.ResidualDriftBps, 0, 50);
+      expect((await f.vault.parameters()).residualDriftBps).to.equal(50n);
+      const partway = await wethSale();
+      // Half a percent of NAV less is sold: WETH is left 0.5% over its target.
+      expect(whole - partway).to.be.closeTo(nav / 200n, USDC(5));
+      await expect(gov.setParameter(Parameter.ResidualDriftBps, 2_501))
+        .to.be.revertedWithCustomError(f.vault, "VaultParameterOutOfBounds")
+        .withArgs(Parameter.ResidualDriftBps, 2_501, 0, 2_500);
     });
   });
 
