@@ -58,7 +58,8 @@ library RebalancePlanner {
         }
         if (total == 0) return new Trade[](0);
 
-        Flows memory f = _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
+        Flows memory f =
+            _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
         // Balance the two sides with in-band holdings on the short side, base asset first.
         if (f.supply > f.demand) {
             f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
