@@ -9,7 +9,7 @@ import { DEFAULT_COSTS, gasFromBenchmark } from "../sim/costs.js";
 import { DEFAULT_BASKET, SCENARIOS, type Scenario } from "../sim/market.js";
 import { defaultPolicies } from "../sim/policies.js";
 import { recommend } from "../sim/recommend.js";
-import { html, table } from "../sim/report.js";
+import { html, table, theoryNote } from "../sim/report.js";
 import { simulate } from "../sim/simulate.js";
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -93,7 +93,7 @@ if (o.recommend) {
   const started = Date.now();
   const result = simulate({ basket, paths, pathCount: o.paths, settings, policies: defaultPolicies() });
   console.log(table(result));
-  console.log(`Theory: a constant mix at the targets grows ${result.theoryExcessGrowthBps.toFixed(1)} bps/yr faster than the weighted average of its tokens (½(Σwσ² − wᵀΣw)).`);
+  console.log(`Theory: a constant mix at the targets grows ${result.theoryExcessGrowthBps.toFixed(1)} bps/yr faster than the weighted average of its tokens (½(Σwσ² − wᵀΣw)): ${theoryNote(result.config)}.`);
   const constantMix = result.policies.find((p) => p.name === "calendar 1d");
   if (constantMix !== undefined) console.log(`Simulated (daily calendar): ${constantMix.excessGrowthBps.mean.toFixed(1)} ± ${constantMix.excessGrowthBps.stderr.toFixed(1)} bps/yr.`);
   writeFileSync(path.join(o.out, "results.json"), JSON.stringify(result, null, 2) + "\n");

@@ -145,6 +145,17 @@ function lines(r: SimulationResult): string {
 ${paths}</svg>`;
 }
 
+/**
+ * Where the closed form ½(Σwσ² − wᵀΣw) applies: free trading on plain GBM (rebalancing to a constant mix
+ * continuously). Beside a run with costs or regime switches it is a reference, not a prediction.
+ */
+export function theoryNote(c: SimulationResult["config"]): string {
+  const why = [c.costs !== null ? "trading costs" : null, c.paths.scenario !== "gbm" ? `the ${c.paths.scenario} scenario` : null].filter((x) => x !== null);
+  return why.length === 0
+    ? "the closed form applies to this run (free trading, plain GBM)"
+    : `the closed form holds for free trading on plain GBM (--no-costs --scenario gbm); this run has ${why.join(" and ")}, so it is a reference, not a prediction`;
+}
+
 export function html(r: SimulationResult): string {
   const c = r.config;
   const rows = r.policies
@@ -156,7 +167,7 @@ export function html(r: SimulationResult): string {
 <p>${c.pathCount} paths of ${c.paths.days} days, a keeper check every ${c.paths.stepHours} h, scenario <b>${esc(c.paths.scenario)}</b>, seed ${c.paths.seed};
 NAV $${c.navUsd.toLocaleString("en-US")}; ${c.costs === null ? "no costs" : `gas ${c.costs.gasPriceGwei} gwei at $${c.costs.nativePriceUsd}, ${c.costs.gasBase.toLocaleString("en-US")} + ${c.costs.gasPerSwap.toLocaleString("en-US")} gas per swap`}.
 Basket: ${c.basket.tokens.map((t, i) => `${esc(t.symbol)} ${(c.basket.targets[i] * 100).toFixed(0)}% (σ ${(t.volatility * 100).toFixed(0)}%)`).join(", ")}.
-Theory (½(Σwσ² − wᵀΣw)): ${r.theoryExcessGrowthBps.toFixed(1)} bps/yr of excess growth for a constant mix.</p>
+Theory (½(Σwσ² − wᵀΣw)): ${r.theoryExcessGrowthBps.toFixed(1)} bps/yr of excess growth for a constant mix; ${esc(theoryNote(c))}.</p>
 <h2>Tracking error against cost</h2>${scatter(r)}
 <h2>NAV along one path</h2>${lines(r)}
 <h2>Every policy (mean ± standard error over paths)</h2>

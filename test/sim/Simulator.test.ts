@@ -183,6 +183,10 @@ describe("Simulator", function () {
       expect(ok.status, ok.stderr).to.equal(0);
       expect(ok.stdout).to.match(/threshold 5%/);
       expect(ok.stdout).to.match(/Theory: a constant mix at the targets grows 739\.6 bps\/yr/);
+      // Beside a costed crash run the closed form is a reference, and the output says so; on free plain GBM it applies.
+      expect(ok.stdout).to.match(/this run has trading costs and the crash scenario, so it is a reference, not a prediction/);
+      const free = run("--paths", "2", "--days", "10", "--scenario", "gbm", "--no-costs", "--out", mkdtempSync(path.join(tmpdir(), "ballast-sim-")));
+      expect(free.stdout).to.match(/the closed form applies to this run \(free trading, plain GBM\)/);
       const json = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"));
       expect(json.policies).to.have.length(18);
       expect(json.config.paths.scenario).to.equal("crash");
