@@ -66,9 +66,11 @@ library RebalancePlanner {
         } else if (f.demand > f.supply) {
             f.supply += _fill(f.sells, f.spare, f.overweight, true, f.demand - f.supply);
         }
-        // Whatever still does not balance, the larger side gives up pro rata.
-        if (f.supply > f.demand) _scale(f.sells, f.demand, f.supply);
-        else if (f.demand > f.supply) _scale(f.buys, f.supply, f.demand);
+        // Whatever still does not balance, the larger side gives up pro rata; the other gives up what
+        // the scaling rounded away, so that the two sides match to the unit and the base asset, which
+        // funds or absorbs the difference, moves exactly as planned.
+        if (f.supply > f.demand) _trim(f.buys, f.demand - _scale(f.sells, f.demand, f.supply));
+        else if (f.demand > f.supply) _trim(f.sells, f.supply - _scale(f.buys, f.supply, f.demand));
         return _route(f.sells, f.buys, pairMasks, total);
     }
 
@@ -139,16 +141,28 @@ library RebalancePlanner {
     }
 
     /// @dev Scales every entry by `num / den` (< 1), rounding down: the scaled side never exceeds the
-    /// other.
-    function _scale(uint256[] memory side, uint256 num, uint256 den) private pure {
+    /// other. Returns the scaled side's sum.
+    function _scale(uint256[] memory side, uint256 num, uint256 den) private pure returns (uint256 sum) {
         for (uint256 i; i < side.length; ++i) {
             if (side[i] != 0) side[i] = Math.mulDiv(side[i], num, den);
+            sum += side[i];
+        }
+    }
+
+    /// @dev Takes `excess` (a few units of rounding) off `side`, from the base asset's entry first (no
+    /// swap), then from the others in order.
+    function _trim(uint256[] memory side, uint256 excess) private pure {
+        for (uint256 i; i < side.length && excess != 0; ++i) {
+            uint256 cut = Math.min(side[i], excess);
+            side[i] -= cut;
+            excess -= cut;
         }
     }
 
     /// @dev Turns flows into trades: direct seller-to-buyer where a route exists, the rest through
     /// the base asset, sells before buys. Drops amounts of at most DUST_PPM of NAV (rounding dust that
-    /// would cost a swap's gas for nothing).
+    /// would cost a swap's gas for nothing); a dropped sale's value is taken off the buys, so that the
+    /// buys never spend more of the base asset than the vault's own funding and the sales bring.
     function _route(uint256[] memory sells, uint256[] memory buys, uint256[] memory pairMasks, uint256 total)
         private
         pure
@@ -158,8 +172,14 @@ library RebalancePlanner {
         uint256 dust = Math.mulDiv(total, DUST_PPM, 1_000_000);
         trades = new Trade[](n);
         uint256 k;
+        // What sellers would have brought the base asset but, as dust, do not: the buys give it up, so
+        // that they never spend base asset the sells did not bring.
+        uint256 unfunded;
         for (uint256 i = 1; i < n; ++i) {
-            if (sells[i] <= dust) continue;
+            if (sells[i] <= dust) {
+                unfunded += sells[i];
+                continue;
+            }
             for (uint256 j = 1; pairMasks[i] != 0 && j < n && sells[i] != 0; ++j) {
                 if (buys[j] <= dust || (pairMasks[i] >> j) & 1 == 0) continue;
                 uint256 v = Math.min(sells[i], buys[j]);
@@ -168,9 +188,12 @@ library RebalancePlanner {
                 buys[j] -= v;
             }
             if (sells[i] > dust) trades[k++] = Trade(i, 0, sells[i]);
+            else unfunded += sells[i];
         }
         for (uint256 j = 1; j < n; ++j) {
-            if (buys[j] > dust) trades[k++] = Trade(0, j, buys[j]);
+            uint256 cut = Math.min(buys[j], unfunded);
+            unfunded -= cut;
+            if (buys[j] - cut > dust) trades[k++] = Trade(0, j, buys[j] - cut);
         }
         // Every trade above exhausted a seller or a buyer (or was dust), and sellers and buyers are
         // distinct holdings other than the base asset: k <= n - 1 < n. Trim the array to k.
