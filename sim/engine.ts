@@ -1,8 +1,10 @@
 // Runs a policy over a price path: a keeper checks once per step, and when the policy says so the
-// vault trades every token back toward its target (sells first, then buys with the proceeds), each
-// trade at most `maxTrade` of NAV, paying the pool's fee, the price impact and the gas.
+// vault trades as its planner plans (the same code, ported: band, residual, slices of at most
+// `maxTrade` of NAV), sells first, then buys with the proceeds, paying the pool's fee, the price
+// impact and the gas.
 import { gasCostUsd, swapCost, type CostModel } from "./costs.js";
 import type { Basket, PricePath } from "./market.js";
+import { plan as planTrades } from "./planner.js";
 import type { Policy } from "./policies.js";
 
 export interface Settings {
@@ -79,17 +81,21 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     return { nav, drift };
   };
 
-  /** The trades to target now: value per token (negative: sell), capped, outside the band, not dust. */
+  // The contract's planner (sim/planner.ts, held equal to RebalancePlanner): values in micro-dollars.
+  const targetsBps = t.map((w) => Math.round(w * 10_000));
+  targetsBps[0] += 10_000 - targetsBps.reduce((a, b) => a + b, 0);
+  const noPairs = t.map(() => 0n);
+  const bandBps = BigInt(Math.round(policy.band * 10_000));
+  const residualBps = BigInt(Math.round(policy.residual * 10_000));
+  /** The trades the vault would plan now, as value per token (negative: sell), through the base asset. */
   const plan = (nav: number) => {
+    const micro = values.map((v) => BigInt(Math.max(0, Math.round(v * 1e6))));
+    const cap = BigInt(Math.round(Math.min(policy.maxTrade, 1) * nav * 1e6));
     const deltas = new Array<number>(n).fill(0);
-    for (let i = 1; i < n; i++) {
-      const gap = t[i] - values[i] / nav;
-      if (Math.abs(gap) < policy.band || gap === 0) continue;
-      // Stop `residual` short of the target, as the contract's ResidualDriftBps does (a zero target is sold whole).
-      const move = t[i] === 0 ? gap : Math.sign(gap) * Math.max(0, Math.abs(gap) - policy.residual);
-      const cap = policy.maxTrade * nav;
-      const delta = Math.max(-cap, Math.min(cap, move * nav));
-      if (Math.abs(delta) >= 1e-9 * s.navUsd) deltas[i] = delta;
+    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, micro.map(() => cap))) {
+      const value = Number(trade.value) / 1e6;
+      if (trade.from !== 0) deltas[trade.from] -= value;
+      if (trade.to !== 0) deltas[trade.to] += value;
     }
     return deltas;
   };

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {RebalancePlanner} from "../libraries/RebalancePlanner.sol";
+
+/// @notice Exposes the planner to the TypeScript tests that hold the simulator's port equal to it.
+contract PlannerHarness {
+    function plan(
+        uint256[] memory values,
+        uint16[] memory targetsBps,
+        uint256[] memory pairMasks,
+        uint256 bandBps,
+        uint256 residualBps,
+        uint256[] memory caps
+    ) external pure returns (RebalancePlanner.Trade[] memory) {
+        return RebalancePlanner.plan(values, targetsBps, pairMasks, bandBps, residualBps, caps);
+    }
+}
