@@ -6,12 +6,12 @@ import {RebalancePlanner} from "../libraries/RebalancePlanner.sol";
 /// @notice Exposes the planner to the TypeScript tests that hold the simulator's port equal to it.
 contract PlannerHarness {
     function plan(
-        uint256[] memory values,
-        uint16[] memory targetsBps,
-        uint256[] memory pairMasks,
+        uint256[] calldata values,
+        uint16[] calldata targetsBps,
+        uint256[] calldata pairMasks,
         uint256 bandBps,
         uint256 residualBps,
-        uint256[] memory caps
+        uint256[] calldata caps
     ) external pure returns (RebalancePlanner.Trade[] memory) {
         return RebalancePlanner.plan(values, targetsBps, pairMasks, bandBps, residualBps, caps);
     }
