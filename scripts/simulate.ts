@@ -9,7 +9,7 @@ import { DEFAULT_COSTS, gasFromBenchmark } from "../sim/costs.js";
 import { DEFAULT_BASKET, SCENARIOS, type Scenario } from "../sim/market.js";
 import { defaultPolicies } from "../sim/policies.js";
 import { recommend } from "../sim/recommend.js";
-import { html, table, theoryNote } from "../sim/report.js";
+import { frontierHtml, frontierTable, html, table, theoryNote } from "../sim/report.js";
 import { simulate } from "../sim/simulate.js";
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -37,6 +37,7 @@ const program = new Command()
   .option("--depth-scale <x>", "multiplies every pool's depth", positive("--depth-scale"), 1)
   .option("--no-costs", "make trading free (for comparing with theory)")
   .option("--recommend", "search the contract's parameters for the cheapest way to a tracking-error budget")
+  .option("--frontier", "run every policy in the gbm, regimes and crash scenarios; print each scenario's efficient frontier and write frontier.html")
   .option("--max-tracking-error <bps>", "the tracking-error budget for --recommend", integer("--max-tracking-error", 1, 10_000), 300)
   .option("--out <dir>", "where to write results.json and report.html", "sim/out")
   .showHelpAfterError("(run with --help for the options)");
@@ -54,6 +55,7 @@ const o = program.opts<{
   depthScale: number;
   costs: boolean;
   recommend?: boolean;
+  frontier?: boolean;
   maxTrackingError: number;
   out: string;
 }>();
@@ -73,7 +75,15 @@ console.error(
 );
 mkdirSync(o.out, { recursive: true });
 
-if (o.recommend) {
+if (o.frontier) {
+  const started = Date.now();
+  const results = (["gbm", "regimes", "crash"] as const).map((scenario) =>
+    simulate({ basket, paths: { ...paths, scenario }, pathCount: o.paths, settings, policies: defaultPolicies() }),
+  );
+  console.log(frontierTable(results));
+  writeFileSync(path.join(o.out, "frontier.html"), frontierHtml(results));
+  console.log(`Wrote ${path.join(o.out, "frontier.html")} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+} else if (o.recommend) {
   const r = recommend(basket, paths, o.paths, settings, o.maxTrackingError);
   console.log(`Candidates ranked by cost per basis point of tracking error removed (budget: ${o.maxTrackingError} bps):`);
   for (const c of r.ranked.slice(0, 10)) {

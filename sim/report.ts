@@ -67,7 +67,7 @@ export function frontier(points: readonly { x: number; y: number }[]): number[] 
  * would overlap), and the efficient frontier as a line. A free policy (buy-and-hold) sits on the
  * "0" line below the cost axis.
  */
-function scatter(r: SimulationResult): string {
+function scatter(r: SimulationResult, id = "frontier"): string {
   const W = 980;
   const H = Math.max(460, 20 + 15 * r.policies.length + 60);
   const m = { l: 70, r: 330, t: 20, b: 56 };
@@ -109,7 +109,7 @@ function scatter(r: SimulationResult): string {
   const legend = r.policies
     .map((p, i) => `<text class="legend" x="${W - m.r + 16}" y="${m.t + 12 + i * 15}" font-size="11" fill="${COLORS[i % COLORS.length]}">${i + 1}. ${esc(p.name)}${onFront.has(i) ? " ◆" : ""}</text>`)
     .join("");
-  return `<svg id="frontier" width="${W}" height="${H + 16}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">
+  return `<svg id="${id}" width="${W}" height="${H + 16}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">
 <rect x="${m.l}" y="${m.t}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>${grid}
 <path class="frontier" d="${frontPath}" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/>
 <text x="${m.l + plotW / 2}" y="${H + 8}" text-anchor="middle" font-size="12">time-averaged tracking error (bps, log scale), lower is better</text>
@@ -173,5 +173,38 @@ Theory (½(Σwσ² − wᵀΣw)): ${r.theoryExcessGrowthBps.toFixed(1)} bps/yr o
 <h2>Every policy (mean ± standard error over paths)</h2>
 <table><tr><th>policy</th><th>tracking error (bps)</th><th>rebalances/yr</th><th>cost (bps/yr)</th><th>premium vs B&amp;H (bps/yr)</th><th>mean max drawdown</th></tr>
 ${rows}</table></body></html>
+`;
+}
+
+/** The policies on each scenario's efficient frontier, as a table for the terminal. */
+export function frontierTable(results: SimulationResult[]): string {
+  const t = new Table({ head: ["scenario", "policy on the frontier", "tracking err (bps)", "cost (bps/yr)"], style: { head: [], border: [] } });
+  for (const r of results) {
+    const pts = r.policies.map((p) => ({ x: p.trackingErrorBps.mean, y: p.costBpsPerYear.mean }));
+    for (const i of frontier(pts)) t.push([r.config.paths.scenario, r.policies[i].name, pts[i].x.toFixed(0), pts[i].y.toFixed(1)]);
+  }
+  return t.toString();
+}
+
+/** One page, one tracking-error-against-cost chart (with its frontier) per scenario, and their tables. */
+export function frontierHtml(results: SimulationResult[]): string {
+  const sections = results
+    .map((r) => {
+      const pts = r.policies.map((p) => ({ x: p.trackingErrorBps.mean, y: p.costBpsPerYear.mean }));
+      const front = new Set(frontier(pts));
+      const rows = r.policies
+        .map((p, i) => `<tr${front.has(i) ? ' class="front"' : ""}><td>${esc(p.name)}${front.has(i) ? " ◆" : ""}</td><td>${pm(p.trackingErrorBps)}</td><td>${pm(p.costBpsPerYear, 1)}</td><td>${p.rebalancesPerYear.mean.toFixed(1)}</td></tr>`)
+        .join("\n");
+      return `<h2>${esc(r.config.paths.scenario)}</h2>${scatter(r, `frontier-${r.config.paths.scenario}`)}
+<table><tr><th>policy</th><th>tracking error (bps)</th><th>cost (bps/yr)</th><th>rebalances/yr</th></tr>
+${rows}</table>`;
+    })
+    .join("\n");
+  const c = results[0].config;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Ballast rebalancing frontier</title>
+<style>body{font-family:sans-serif;max-width:1000px;margin:24px auto;color:#222}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}table{border-collapse:collapse}tr:nth-child(even){background:#f4f4f4}tr.front td{font-weight:bold}</style></head><body>
+<h1>Tracking error against cost, by scenario</h1>
+<p>${c.pathCount} paths of ${c.paths.days} days per scenario, a keeper check every ${c.paths.stepHours} h, seed ${c.paths.seed}, NAV $${c.navUsd.toLocaleString("en-US")}; every rebalance planned by the contract's planner. ◆: on the scenario's efficient frontier.</p>
+${sections}</body></html>
 `;
 }

@@ -196,6 +196,14 @@ describe("Simulator", function () {
       expect(bad.stderr.trim().split("\n")[0]).to.match(/--paths must be a whole number from 1 to 10000/);
       expect(run("--scenario", "moon").stderr).to.match(/Allowed choices are gbm, regimes, crash/);
       expect(existsSync(path.join(out, "recommendation.json"))).to.equal(false);
+      // --frontier: every policy in three scenarios, each scenario's efficient frontier, one page of charts.
+      const frontierOut = mkdtempSync(path.join(tmpdir(), "ballast-sim-"));
+      const frontier = run("--frontier", "--paths", "2", "--days", "20", "--out", frontierOut);
+      expect(frontier.status, frontier.stderr).to.equal(0);
+      for (const scenario of ["gbm", "regimes", "crash"]) expect(frontier.stdout).to.match(new RegExp(`│ ${scenario}\\s+│ buy-and-hold`));
+      const page = readFileSync(path.join(frontierOut, "frontier.html"), "utf8");
+      expect(page.match(/<svg id="frontier-(gbm|regimes|crash)"/g)).to.have.length(3);
+      expect(page).to.match(/path class="frontier"/);
     });
   });
 });
