@@ -133,18 +133,7 @@ contract BallastRouter is ReentrancyGuardTransient {
         view
         returns (Leg[] memory legs, uint256 minAssets)
     {
-        (address[] memory tokens,) = vault.targets();
-        uint256[] memory amounts = vault.previewRedeemInKind(shares);
-        IPriceOracle oracle = vault.oracle();
-        uint256 keepBps = 10_000 - vault.parameters().maxSlippageBps;
-        legs = new Leg[](tokens.length);
-        for (uint256 i; i < tokens.length; ++i) {
-            uint256 value = amounts[i];
-            if (i != 0 && value != 0) (value,) = oracle.quoteBounds(tokens[i], amounts[i]);
-            uint256 minOut = i == 0 ? value : value * keepBps / 10_000;
-            legs[i] = Leg(tokens[i], amounts[i], value, minOut, 0);
-            minAssets += minOut;
-        }
+        return _legs(vault, vault.previewRedeemInKind(shares));
     }
 
     /// @notice Redeems `shares` of the caller's for the base asset, whatever their number: the vault pays
@@ -158,16 +147,15 @@ contract BallastRouter is ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 assets, Leg[] memory legs)
     {
-        (legs,) = previewRedeemToBase(vault, shares);
         IERC20 base = IERC20(IERC4626(address(vault)).asset());
         uint256 baseBefore = base.balanceOf(address(this));
-        uint256[] memory amounts = vault.redeemInKind(shares, address(this), msg.sender);
+        // The floors are priced from the slices the vault paid: the oracle's references cannot move
+        // within the block, so they are what a preview would have shown.
+        (legs,) = _legs(vault, vault.redeemInKind(shares, address(this), msg.sender));
         address swapRouter = vault.ROUTER();
         for (uint256 i; i < legs.length; ++i) {
             Leg memory leg = legs[i];
-            // The slice the vault paid (the one previewed: nothing moved in between). A slice the vault
-            // holds for a claim, or a token that delivers less, cannot be sold here.
-            leg.amount = amounts[i];
+            // A slice the vault holds for a claim, or a token that delivers less, cannot be sold here.
             uint256 received =
                 i == 0 ? base.balanceOf(address(this)) - baseBefore : IERC20(leg.token).balanceOf(address(this));
             if (received < leg.amount) revert RouterLegNotReceived(leg.token, leg.amount, received);
@@ -176,6 +164,26 @@ contract BallastRouter is ReentrancyGuardTransient {
         assets = base.balanceOf(address(this)) - baseBefore;
         if (assets < minAssets) revert RouterTooFewAssets(assets, minAssets);
         base.safeTransfer(receiver, assets);
+    }
+
+    /// @dev Each holding's slice of `amounts` (in `targets()` order) with its value at the oracle's lower
+    /// reference and the least its sale may fetch; and the sum of those least amounts.
+    function _legs(IRebalancingVault vault, uint256[] memory amounts)
+        private
+        view
+        returns (Leg[] memory legs, uint256 minAssets)
+    {
+        (address[] memory tokens,) = vault.targets();
+        IPriceOracle oracle = vault.oracle();
+        uint256 keepBps = 10_000 - vault.parameters().maxSlippageBps;
+        legs = new Leg[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) {
+            uint256 value = amounts[i];
+            if (i != 0 && value != 0) (value,) = oracle.quoteBounds(tokens[i], amounts[i]);
+            uint256 minOut = i == 0 ? value : value * keepBps / 10_000;
+            legs[i] = Leg(tokens[i], amounts[i], value, minOut, 0);
+            minAssets += minOut;
+        }
     }
 
     /// @dev Sells `leg.amount` of `leg.token` on the vault's swap path for at least `leg.minOut` of the base
