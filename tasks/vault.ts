@@ -27,6 +27,7 @@ import {
   sharePriceOf,
   taskAction,
   toJson,
+  vaultOracles,
   type Connection,
 } from "./lib/context.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
@@ -135,15 +136,9 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
 
 /** Which oracle the vault prices with (the TWAP oracle, or Chainlink feeds beside it) and its divergence bound. */
 async function oracleOf(connection: Connection, vault: RebalancingVault) {
-  const address = await vault.oracle();
-  const composite = await connection.ethers.getContractAt("CompositeOracle", address);
-  try {
-    await composite.TWAP();
-    return { address, kind: "feeds beside the TWAP" as const, maxDivergenceBps: Number(await composite.maxDivergenceBps()) };
-  } catch {
-    const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", address);
-    return { address, kind: "TWAP" as const, maxDivergenceBps: Number(await twap.maxDivergenceBps()) };
-  }
+  const { address, composite, twap } = await vaultOracles(connection, vault);
+  if (composite !== null) return { address, kind: "feeds beside the TWAP" as const, maxDivergenceBps: Number(await composite.maxDivergenceBps()) };
+  return { address, kind: "TWAP" as const, maxDivergenceBps: Number(await twap.maxDivergenceBps()) };
 }
 
 /** The vault's last rebalance since `fromBlock`: when, NAV across it (its cost at the oracle), and the share price just after it. */
@@ -368,7 +363,8 @@ async function redeemToBase(
   out.line(table.toString());
   const costBps = inKindValue === 0n ? 0 : Number((cost * 1_000_000n) / inKindValue) / 100;
   out.line(`  total ${fmt(assets, asset.decimals, 2)} ${asset.symbol} for ${fmt(shares, await vault.decimals(), 6)} shares; in kind they are worth ${fmt(inKindValue, asset.decimals, 2)} ${asset.symbol} at the oracle: the sales cost ${fmt(cost, asset.decimals, 2)} ${asset.symbol} (${costBps.toFixed(2)} bps)`);
-  const minAssets = lessBps(assets, slippage) > floor ? lessBps(assets, slippage) : floor;
+  const tolerated = lessBps(assets, slippage);
+  const minAssets = tolerated > floor ? tolerated : floor;
   if (args.quote) return { shares, assets, minAssets, cost, hash: null };
   const { result, hash } = await simulateThenSend(
     interfaces,

@@ -136,6 +136,19 @@ export async function errorInterfaces(connection: Connection, vault: { interface
 }
 
 /**
+ * The oracle the vault prices with: a CompositeOracle (Chainlink feeds beside a TWAP oracle; `composite`
+ * set, `twap` the oracle behind it), or the TWAP oracle itself (`composite` null).
+ */
+export async function vaultOracles(connection: Connection, vault: RebalancingVault) {
+  const address = await vault.oracle();
+  const candidate = await connection.ethers.getContractAt("CompositeOracle", address);
+  const behind = await candidate.TWAP().catch(() => null);
+  const composite = behind === null ? null : candidate;
+  const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", behind ?? address);
+  return { address, composite, twap };
+}
+
+/**
  * One whole unit of each of `tokens` priced by each of the vault's sources, in base units: the TWAP
  * average and the price its pools opened the block at, and the Chainlink feed where the vault's oracle
  * is a CompositeOracle (null otherwise, or for a token without a feed); their spread in basis points,
@@ -143,14 +156,8 @@ export async function errorInterfaces(connection: Connection, vault: { interface
  * decoded reason instead.
  */
 export async function priceSources(connection: Connection, vault: RebalancingVault, tokens: { token: string; decimals: number }[]) {
-  const oracleAddress = await vault.oracle();
-  const composite = await connection.ethers.getContractAt("CompositeOracle", oracleAddress);
-  const isComposite = await composite.TWAP().then(
-    () => true,
-    () => false,
-  );
-  const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", isComposite ? await composite.TWAP() : oracleAddress);
-  const interfaces = [vault.interface, twap.interface, composite.interface];
+  const { composite, twap } = await vaultOracles(connection, vault);
+  const interfaces = await errorInterfaces(connection, vault);
   const base = (await vault.asset()).toLowerCase();
   return Promise.all(
     tokens
@@ -158,7 +165,7 @@ export async function priceSources(connection: Connection, vault: RebalancingVau
       .map(async ({ token, decimals }) => {
         const unit = 10n ** BigInt(decimals);
         try {
-          if (isComposite) {
+          if (composite !== null) {
             const [twapAverage, twapOpen, feed, spreadBps] = await composite.sources(token, unit);
             const fed = (await composite.feedOf(token)).feed !== ZeroAddress;
             const twapPriced = twapAverage !== 0n || !fed;
