@@ -266,6 +266,24 @@ describe("Tasks", function () {
       expect(await f.vault.balanceOf(alice)).to.equal(0n);
       expect(sent.text).to.match(/redeemed 1,000,000 shares for 99\d,\d{3}(\.\d+)? USDC to 0x/);
     });
+
+    it("refuses --to-base in one line, sending nothing, when the exit would revert or cannot be priced", async function () {
+      const alice = f.signers.alice.address;
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), alice);
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address }); // buys a slice of each token
+      await signedBy(f.vault, f.signers.alice).approve(router, MaxUint256);
+      await sendsNothing(alice, async () => {
+        expectFailure(
+          await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1000", toBase: true, receiver: ZeroAddress }),
+          /^error: redeem --to-base would revert with ERC20InvalidReceiver\(0x0{40}\); nothing was sent \(vault redeem-in-kind still works\)$/,
+        );
+        await signedBy(f.oracle, await timelockSigner(suite.connection, f)).removeRoute(f.tokens.weth);
+        expectFailure(
+          await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "1000", toBase: true }),
+          /^error: the exit cannot be priced now: OracleNoRoute\(0x[0-9a-fA-F]{40}\) \(vault redeem-in-kind still works\)$/,
+        );
+      });
+    });
   });
 
   describe("keeper run", function () {
