@@ -373,6 +373,23 @@ describe("Tasks", function () {
       });
     });
 
+    it("values gas with --native-price where the oracle cannot price WETH9, and refuses a cost cap without either", async function () {
+      const gov = await timelockSigner(suite.connection, f);
+      // A basket without WETH, whose oracle route is then removed: the oracle cannot price the router's WETH9.
+      await signedBy(f.vault, gov).setTargets(f.basket, [4_000, 0, 4_000, 2_000]);
+      await signedBy(f.oracle, gov).removeRoute(f.tokens.weth);
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await sendsNothing(f.signers.keeper.address, async () => {
+        expectFailure(await runTask(["keeper", "run"], keeperArgs({ dryRun: true, maxCostBps: "100" })), /cannot value gas in the base asset \(the oracle does not price the router's WETH9\): pass --native-price/);
+        const run = await runTask(["keeper", "run"], keeperArgs({ dryRun: true, maxCostBps: "100", nativePrice: "3000" }));
+        expect(run.result.success, run.errors.join()).to.equal(true);
+        const dry = events(run).find((x) => x.event === "dry-run")!;
+        // Gas at $3,000 an ether: the estimate times the fees per gas, in USDC units.
+        const wei = BigInt(dry.gasEstimate as string) * (BigInt(dry.baseFee as string) + BigInt(dry.priorityFee as string));
+        expect(BigInt(dry.gasCost as string)).to.equal((wei * 3_000_000_000n) / 10n ** 18n);
+      });
+    });
+
     it("loops every --interval seconds for --max-passes passes", async function () {
       const run = await runTask(["keeper", "run"], keeperArgs({ interval: 1, maxPasses: 2 }));
       expect(events(run).filter((x) => x.event === "check")).to.have.length(2);
