@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
@@ -15,28 +14,31 @@ import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "./interfaces/IRebalancingVault.sol";
 import {BasketConfig} from "./libraries/BasketConfig.sol";
 import {BasketMath} from "./libraries/BasketMath.sol";
+import {FeeLogic} from "./libraries/FeeLogic.sol";
+import {FeeMath} from "./libraries/FeeMath.sol";
+import {InKindLogic} from "./libraries/InKindLogic.sol";
 import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
-import {Transfers} from "./libraries/Transfers.sol";
 import {Valuation} from "./libraries/Valuation.sol";
-import {Holding} from "./types/Holding.sol";
 import {VaultState} from "./types/VaultState.sol";
 
 /// @dev The part of SwapRouter the vault reads at construction.
 interface IPeripheryImmutableState {
     function factory() external view returns (address);
+    function WETH9() external view returns (address);
 }
 
 /// @title RebalancingVault
 /// @notice See {IRebalancingVault}. Sections by caller: depositors, keepers, governance, guardian,
-/// views, then the internals. Configuration lives in {BasketConfig} and trading in {RebalanceLogic},
-/// external libraries that run on this contract's storage.
+/// views, then the internals. Configuration lives in {BasketConfig}, trading in {RebalanceLogic} and
+/// fees in {FeeLogic}, external libraries that run on this contract's storage.
 /// @dev Accounting reads balances (`balanceOf`), never an internal ledger, so a token that rebases or a
 /// donation changes NAV for every holder alike. Deposits are priced at the highest of the oracle's
 /// references of each holding and base-asset exits at the lowest; none of them can be moved within a
 /// block, so neither a push in the same transaction nor a lagging average lets anyone enter cheap or
 /// leave rich at other holders' expense. Every function that moves tokens or changes configuration is
 /// `nonReentrant`; every view that reads balances or NAV reverts inside a vault call (`max*`, which must
-/// not revert, say 0), so a token's transfer hook sees no half-updated state.
+/// not revert, say 0), so a token's transfer hook sees no half-updated state. Fees are minted as shares
+/// before every action that reads the share price; previews and max* count the shares pending.
 contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -46,9 +48,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @dev Virtual shares: 10^6 shares per base unit before the first deposit. Makes the donation
     /// ("inflation") attack cost the attacker about a million times what it steals.
     uint8 private constant _DECIMALS_OFFSET = 6;
+    uint256 private constant _VIRTUAL_SHARES = 10 ** _DECIMALS_OFFSET;
 
     address public immutable ROUTER;
     address public immutable FACTORY;
+    /// @notice What gas is paid in, valued by the oracle to repay keepers (the router's WETH9).
+    address public immutable WETH9;
 
     VaultState private _s;
 
@@ -61,11 +66,13 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (config.router == address(0) || config.governor == address(0)) revert VaultZeroAddress();
         ROUTER = config.router;
         FACTORY = IPeripheryImmutableState(config.router).factory();
+        WETH9 = IPeripheryImmutableState(config.router).WETH9();
         _grantRole(DEFAULT_ADMIN_ROLE, config.governor);
         _grantRole(GOVERNOR_ROLE, config.governor);
         // The zero address as keeper opens rebalancing to anyone, as the role's check reads it.
         _grantRole(KEEPER_ROLE, config.keeper);
         BasketConfig.init(_s, address(baseAsset), config, FACTORY);
+        _s.highWaterMark = FeeMath.sharePrice(0, _VIRTUAL_SHARES);
     }
 
     modifier whenNotPaused() {
@@ -90,12 +97,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        uint256 nav = Valuation.nav(_s, Valuation.Pricing.High);
-        uint256 max = _maxDepositAt(nav);
+        (uint256 low, uint256 high, uint256 supply) = _accrue();
+        uint256 max = _maxDepositAt(high);
         if (assets > max) revert ERC4626ExceededMaxDeposit(receiver, assets, max);
-        shares = _toShares(assets, nav, Math.Rounding.Floor);
+        shares = _toShares(assets, high, supply, Math.Rounding.Floor);
         if (shares == 0) revert VaultZeroAmount();
-        _deposit(_msgSender(), receiver, assets, shares);
+        _enter(receiver, assets, shares, low, supply);
     }
 
     /// @inheritdoc ERC4626
@@ -107,11 +114,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        uint256 nav = Valuation.nav(_s, Valuation.Pricing.High);
-        uint256 max = _maxMintAt(nav);
+        (uint256 low, uint256 high, uint256 supply) = _accrue();
+        uint256 max = _maxMintAt(high, supply);
         if (shares > max) revert ERC4626ExceededMaxMint(receiver, shares, max);
-        assets = _toAssets(shares, nav, Math.Rounding.Ceil);
-        _deposit(_msgSender(), receiver, assets, shares);
+        assets = _toAssets(shares, high, supply, Math.Rounding.Ceil);
+        _enter(receiver, assets, shares, low, supply);
     }
 
     /// @inheritdoc ERC4626
@@ -125,10 +132,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        uint256 nav = Valuation.nav(_s, Valuation.Pricing.Low);
-        uint256 max = _maxWithdrawAt(owner, nav);
+        (uint256 low,, uint256 supply) = _accrue();
+        uint256 max = _maxWithdrawAt(balanceOf(owner), low, supply);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
-        shares = _toShares(assets, nav, Math.Rounding.Ceil);
+        shares = _toShares(assets, low, supply, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -141,10 +148,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        uint256 nav = Valuation.nav(_s, Valuation.Pricing.Low);
-        uint256 max = _maxRedeemAt(owner, nav);
+        (uint256 low,, uint256 supply) = _accrue();
+        uint256 max = _maxRedeemAt(balanceOf(owner), low, supply);
         if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
-        assets = _toAssets(shares, nav, Math.Rounding.Floor);
+        assets = _toAssets(shares, low, supply, Math.Rounding.Floor);
         if (assets == 0) revert VaultZeroAmount();
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
@@ -159,42 +166,21 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (receiver == address(0)) revert VaultZeroAddress();
         address caller = _msgSender();
         if (caller != owner) _spendAllowance(owner, caller, shares);
-
-        address[] memory tokens;
-        (tokens, amounts) = _slices(shares);
-        uint256 n = tokens.length;
+        uint256 supply = _accrueFees(false, 0) + _VIRTUAL_SHARES;
         // Burn before paying, so that a token's transfer hook sees the post-exit state.
         _burn(owner, shares);
-        for (uint256 i; i < n; ++i) {
-            // A token that refuses (it froze the vault or the receiver, it is paused, it runs out of
-            // gas) does not block the others: its slice is held for the receiver.
-            if (amounts[i] != 0 && !Transfers.tryTransfer(tokens[i], receiver, amounts[i])) {
-                _owe(i, tokens[i], receiver, amounts[i]);
-            }
-        }
-        emit RedeemedInKind(caller, receiver, owner, shares, tokens, amounts);
+        return InKindLogic.pay(_s, shares, supply, receiver, caller, owner);
     }
 
     /// @inheritdoc IRebalancingVault
     function previewRedeemInKind(uint256 shares) external view returns (uint256[] memory amounts) {
-        (, amounts) = _slices(shares);
+        (bool ok, uint256 low,) = Valuation.bounds(_s, false);
+        return InKindLogic.slices(_s, shares, totalSupply() + _pendingFees(ok, low) + _VIRTUAL_SHARES);
     }
 
     /// @inheritdoc IRebalancingVault
-    function claim(address token, address to) external nonReentrant returns (uint256 amount) {
-        if (to == address(0)) revert VaultZeroAddress();
-        address account = _msgSender();
-        amount = _s.claims[token][account];
-        if (amount == 0) revert VaultNothingToClaim(token, account);
-        _s.claims[token][account] = 0;
-        uint256 remaining = _s.owed[token] - amount;
-        _s.owed[token] = remaining;
-        uint256 indexPlusOne = _s.indexPlusOne[token];
-        if (remaining == 0 && indexPlusOne != 0) _s.holdings[indexPlusOne - 1].owes = false;
-        // With all the gas the caller gives: a claim is the way out for a token too costly for the
-        // capped transfer of an in-kind exit.
-        if (!IERC20(token).trySafeTransfer(to, amount)) revert VaultClaimFailed(token, to, amount);
-        emit Claimed(token, account, to, amount);
+    function claim(address token, address to) external nonReentrant returns (uint256) {
+        return InKindLogic.claim(_s, token, _msgSender(), to);
     }
 
     // ================================================================== keepers
@@ -216,13 +202,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         nonReentrantView
         returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt)
     {
-        Parameters memory p = _s.params;
-        readyAt = _readyAt(p);
-        (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, false);
-        if (!ok) return (false, Trigger.None, 0, readyAt);
-        drift = BasketMath.driftBps(values, Valuation.targets(_s), nav);
-        trigger = RebalanceLogic.firedTrigger(p, drift);
-        due = trigger != Trigger.None && block.timestamp >= readyAt && !paused();
+        uint8 fired;
+        (due, fired, drift, readyAt) = RebalanceLogic.status(_s, paused());
+        trigger = Trigger(fired);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -295,7 +277,21 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        // A new rate applies from now on, never to the time before it.
+        if (parameter == Parameter.ManagementFeeBps || parameter == Parameter.PerformanceFeeBps) _settleFees();
         BasketConfig.setParameter(_s, uint256(parameter), value);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function setFeeRecipient(address newRecipient) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+        _settleFees();
+        BasketConfig.setFeeRecipient(_s, newRecipient);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function accrueFees() external nonReentrant returns (uint256) {
+        uint256 supply = totalSupply();
+        return _accrueFees(false, 0) - supply;
     }
 
     /// @inheritdoc IRebalancingVault
@@ -332,9 +328,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         bytes32 predecessor,
         bytes32 salt
     ) external onlyGuardian {
-        if (_replacesGuardian(target, data)) revert VaultGuardianReplacementNotCancellable();
-        TimelockController t = _governor(timelock);
-        t.cancel(t.hashOperation(target, value, data, predecessor, salt));
+        BasketConfig.cancel(timelock, target, value, data, predecessor, salt);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -346,13 +340,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         bytes32 predecessor,
         bytes32 salt
     ) external onlyGuardian {
-        // A batch that only replaces the guardian is that change; one that bundles it with anything
-        // else stays cancellable, so that bundling cannot shield another change from the veto.
-        if (targets_.length == 1 && payloads.length == 1 && _replacesGuardian(targets_[0], payloads[0])) {
-            revert VaultGuardianReplacementNotCancellable();
-        }
-        TimelockController t = _governor(timelock);
-        t.cancel(t.hashOperationBatch(targets_, values, payloads, predecessor, salt));
+        BasketConfig.cancelBatch(timelock, targets_, values, payloads, predecessor, salt);
     }
 
     // ================================================================== ERC-4626 views
@@ -361,54 +349,58 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @dev The oracle's reference value of every holding. Reverts while the oracle cannot price a
     /// holding (the EIP asks it not to: no sound value exists then), and inside a vault call.
     function totalAssets() public view override nonReentrantView returns (uint256) {
-        return Valuation.nav(_s, Valuation.Pricing.Mid);
+        return Valuation.nav(_s);
     }
 
     /// @inheritdoc ERC4626
     /// @dev 0 while paused, inside a vault call, or while the oracle cannot price a holding.
     function maxDeposit(address) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.High);
-        return ok ? _maxDepositAt(nav) : 0;
+        (bool ok,, uint256 high,) = _tryPending();
+        return ok ? _maxDepositAt(high) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.High);
-        return ok ? _maxMintAt(nav) : 0;
+        (bool ok,, uint256 high, uint256 supply) = _tryPending();
+        return ok ? _maxMintAt(high, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     /// @dev Bounded by the idle base asset; 0 while paused, inside a vault call, or while the oracle
     /// cannot price a holding (then, and beyond the idle base, `redeemInKind`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.Low);
-        return ok ? _maxWithdrawAt(owner, nav) : 0;
+        (bool ok, uint256 low,, uint256 supply) = _tryPending();
+        return ok ? _maxWithdrawAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override returns (uint256) {
-        (bool ok, uint256 nav) = _tryNav(Valuation.Pricing.Low);
-        return ok ? _maxRedeemAt(owner, nav) : 0;
+        (bool ok, uint256 low,, uint256 supply) = _tryPending();
+        return ok ? _maxRedeemAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function previewDeposit(uint256 assets) public view override nonReentrantView returns (uint256) {
-        return _toShares(assets, Valuation.nav(_s, Valuation.Pricing.High), Math.Rounding.Floor);
+        (, uint256 high, uint256 supply) = _pending();
+        return _toShares(assets, high, supply, Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626
     function previewMint(uint256 shares) public view override nonReentrantView returns (uint256) {
-        return _toAssets(shares, Valuation.nav(_s, Valuation.Pricing.High), Math.Rounding.Ceil);
+        (, uint256 high, uint256 supply) = _pending();
+        return _toAssets(shares, high, supply, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewWithdraw(uint256 assets) public view override nonReentrantView returns (uint256) {
-        return _toShares(assets, Valuation.nav(_s, Valuation.Pricing.Low), Math.Rounding.Ceil);
+        (uint256 low,, uint256 supply) = _pending();
+        return _toShares(assets, low, supply, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override nonReentrantView returns (uint256) {
-        return _toAssets(shares, Valuation.nav(_s, Valuation.Pricing.Low), Math.Rounding.Floor);
+        (uint256 low,, uint256 supply) = _pending();
+        return _toAssets(shares, low, supply, Math.Rounding.Floor);
     }
 
     // ================================================================== views
@@ -420,13 +412,13 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function currentWeights() external view nonReentrantView returns (uint256[] memory) {
-        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, true);
         return BasketMath.weightsBps(values, nav);
     }
 
     /// @inheritdoc IRebalancingVault
     function driftBps() external view nonReentrantView returns (uint256) {
-        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, true);
         return BasketMath.driftBps(values, Valuation.targets(_s), nav);
     }
 
@@ -437,7 +429,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         nonReentrantView
         returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values)
     {
-        (, balances, values,) = Valuation.values(_s, Valuation.Pricing.Mid, true);
+        (, balances, values,) = Valuation.values(_s, true);
         tokens = Valuation.tokens(_s);
     }
 
@@ -459,6 +451,22 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc IRebalancingVault
     function depositCap() external view returns (uint256) {
         return _s.depositCap;
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function fees() external view returns (Fees memory, uint256 highWaterMark) {
+        return (_s.fees, _s.highWaterMark);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function pendingFees() external view nonReentrantView returns (uint256, uint256) {
+        (bool ok, uint256 low,) = Valuation.bounds(_s, false);
+        return FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, ok, low);
+    }
+
+    /// @inheritdoc IRebalancingVault
+    function keeperPay() external view returns (KeeperPay memory) {
+        return _s.keeperPay;
     }
 
     /// @inheritdoc IRebalancingVault
@@ -501,40 +509,86 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return interfaceId == type(IRebalancingVault).interfaceId || super.supportsInterface(interfaceId);
     }
 
-    // ================================================================== internal: pricing
-
-    /// @dev Each holding's token and the pro-rata slice `shares` own of it, rounded down.
-    function _slices(uint256 shares) private view returns (address[] memory tokens, uint256[] memory amounts) {
-        // The virtual shares own their slice too, so that rounding never favours the exiter.
-        uint256 supply = totalSupply() + 10 ** _DECIMALS_OFFSET;
-        uint256 n = _s.holdings.length;
-        tokens = new address[](n);
-        amounts = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            Holding memory h = _s.holdings[i];
-            tokens[i] = h.token;
-            amounts[i] = Math.mulDiv(Valuation.held(_s, h), shares, supply);
-        }
-    }
+    // ================================================================== internal: pricing and fees
 
     function _decimalsOffset() internal pure override returns (uint8) {
         return _DECIMALS_OFFSET;
     }
 
-    function _toShares(uint256 assets, uint256 nav, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(assets, totalSupply() + 10 ** _DECIMALS_OFFSET, nav + 1, rounding);
+    function _toShares(uint256 assets, uint256 nav, uint256 supply, Math.Rounding rounding)
+        private
+        pure
+        returns (uint256)
+    {
+        return Math.mulDiv(assets, supply + _VIRTUAL_SHARES, nav + 1, rounding);
     }
 
-    function _toAssets(uint256 shares, uint256 nav, Math.Rounding rounding) private view returns (uint256) {
-        return Math.mulDiv(shares, nav + 1, totalSupply() + 10 ** _DECIMALS_OFFSET, rounding);
+    function _toAssets(uint256 shares, uint256 nav, uint256 supply, Math.Rounding rounding)
+        private
+        pure
+        returns (uint256)
+    {
+        return Math.mulDiv(shares, nav + 1, supply + _VIRTUAL_SHARES, rounding);
     }
 
-    /// @dev NAV at `pricing` for the max* views, which must not revert: false while paused (every
-    /// entry and exit they describe stops then), inside a vault call, or when the oracle cannot price
-    /// a holding.
-    function _tryNav(Valuation.Pricing pricing) private view returns (bool ok, uint256 nav) {
-        if (paused() || _reentrancyGuardEntered()) return (false, 0);
-        (ok,,, nav) = Valuation.values(_s, pricing, false);
+    /// @dev NAV at the lowest and highest of the oracle's references (reverting with the oracle's error
+    /// when it cannot price), after minting the fees due, and the supply after them.
+    function _accrue() private returns (uint256 low, uint256 high, uint256 supply) {
+        (, low, high) = Valuation.bounds(_s, true);
+        supply = _accrueFees(true, low);
+    }
+
+    /// @dev `_accrue` as a view: the supply counts the fees pending.
+    function _pending() private view returns (uint256 low, uint256 high, uint256 supply) {
+        (, low, high) = Valuation.bounds(_s, true);
+        supply = totalSupply() + _pendingFees(true, low);
+    }
+
+    /// @dev `_pending` for the max* views, which must not revert: false while paused (every entry and
+    /// exit they describe stops then), inside a vault call, or when the oracle cannot price a holding.
+    function _tryPending() private view returns (bool ok, uint256 low, uint256 high, uint256 supply) {
+        if (paused() || _reentrancyGuardEntered()) return (false, 0, 0, 0);
+        (ok, low, high) = Valuation.bounds(_s, false);
+        if (ok) supply = totalSupply() + _pendingFees(true, low);
+    }
+
+    /// @dev Mints the fees due and returns the supply after. `low` is NAV at the lowest references when
+    /// the caller has it (`priced`); else it is read here when the performance fee needs it, and that fee
+    /// waits when the oracle cannot price. With both fees off: one storage read.
+    function _accrueFees(bool priced, uint256 low) private returns (uint256 supply) {
+        supply = totalSupply();
+        Fees memory f = _s.fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return supply;
+        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
+        return _mintFees(supply, priced, low);
+    }
+
+    /// @dev Before the fees change: accrues on the old terms, which needs a price (the performance fee's
+    /// mark follows the price while that fee is off).
+    function _settleFees() private {
+        (, uint256 low,) = Valuation.bounds(_s, true);
+        _mintFees(totalSupply(), true, low);
+    }
+
+    function _mintFees(uint256 supply, bool priced, uint256 low) private returns (uint256) {
+        (address recipient, uint256 shares) = FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low);
+        if (shares != 0) _mint(recipient, shares);
+        return supply + shares;
+    }
+
+    /// @dev The shares the next accrual would mint.
+    function _pendingFees(bool priced, uint256 low) private view returns (uint256) {
+        Fees memory f = _s.fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return 0;
+        (uint256 management, uint256 performance) =
+            FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, priced, low);
+        return management + performance;
+    }
+
+    /// @dev `owner`'s shares once the fees pending (the supply beyond the minted one) are minted.
+    function _sharesAfterFees(address owner, uint256 supply) private view returns (uint256 shares) {
+        shares = balanceOf(owner);
+        if (owner == _s.fees.recipient) shares += supply - totalSupply();
     }
 
     function _maxDepositAt(uint256 nav) private view returns (uint256) {
@@ -543,21 +597,21 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return nav >= cap ? 0 : cap - nav;
     }
 
-    function _maxMintAt(uint256 nav) private view returns (uint256) {
+    function _maxMintAt(uint256 nav, uint256 supply) private view returns (uint256) {
         uint256 maxAssets = _maxDepositAt(nav);
-        return maxAssets == type(uint256).max ? maxAssets : _toShares(maxAssets, nav, Math.Rounding.Floor);
+        return maxAssets == type(uint256).max ? maxAssets : _toShares(maxAssets, nav, supply, Math.Rounding.Floor);
     }
 
-    /// @dev The owner's shares at the low NAV, limited by the idle base asset.
-    function _maxWithdrawAt(address owner, uint256 nav) private view returns (uint256) {
-        return Math.min(_toAssets(balanceOf(owner), nav, Math.Rounding.Floor), _idle());
+    /// @dev `shares`' value at the low NAV, limited by the idle base asset.
+    function _maxWithdrawAt(uint256 shares, uint256 nav, uint256 supply) private view returns (uint256) {
+        return Math.min(_toAssets(shares, nav, supply, Math.Rounding.Floor), _idle());
     }
 
-    /// @dev The owner's shares, limited to what the idle base asset pays for; 0 when that would pay
-    /// nothing, as `redeem` refuses an exit that pays nothing.
-    function _maxRedeemAt(address owner, uint256 nav) private view returns (uint256 shares) {
-        shares = Math.min(balanceOf(owner), _toShares(_idle(), nav, Math.Rounding.Floor));
-        if (_toAssets(shares, nav, Math.Rounding.Floor) == 0) return 0;
+    /// @dev `owned` shares, limited to what the idle base asset pays for; 0 when that would pay nothing,
+    /// as `redeem` refuses an exit that pays nothing.
+    function _maxRedeemAt(uint256 owned, uint256 nav, uint256 supply) private view returns (uint256 shares) {
+        shares = Math.min(owned, _toShares(_idle(), nav, supply, Math.Rounding.Floor));
+        if (_toAssets(shares, nav, supply, Math.Rounding.Floor) == 0) return 0;
     }
 
     /// @dev The base asset the vault holds for the basket (not what it owes to claimants).
@@ -577,21 +631,23 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Holds `amount` of the holding at `index` for `account` to claim.
-    function _owe(uint256 index, address token, address account, uint256 amount) private {
-        _s.owed[token] += amount;
-        _s.claims[token][account] += amount;
-        _s.holdings[index].owes = true;
-        emit ClaimOwed(token, account, amount);
+    /// @dev Takes the deposit in, and keeps the premium it paid over the lowest references out of the
+    /// performance fee's reach (`low` and `supply` before it).
+    function _enter(address receiver, uint256 assets, uint256 shares, uint256 low, uint256 supply) private {
+        _deposit(_msgSender(), receiver, assets, shares);
+        if (_s.fees.performanceFeeBps != 0) FeeLogic.markDeposit(_s, supply + shares + _VIRTUAL_SHARES, low + assets);
     }
+
 
     // ================================================================== internal: rebalancing and roles
 
     function _rebalance() private nonReentrant whenNotPaused returns (Trade[] memory trades) {
+        uint256 gasAtStart = gasleft();
         if (!hasRole(KEEPER_ROLE, address(0))) _checkRole(KEEPER_ROLE);
         Parameters memory p = _s.params;
-        uint256 readyAt = _readyAt(p);
+        uint256 readyAt = RebalanceLogic.readyAt(p);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
+        _accrueFees(false, 0);
         RebalanceLogic.Outcome memory outcome;
         (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
         _s.params.lastRebalanceAt = uint64(block.timestamp);
@@ -604,21 +660,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
             outcome.driftAfterBps,
             trades.length
         );
+        // Keeper pay (off by default) repays a rebalance that reduced drift; one that reverts or does
+        // nothing pays nothing, since it never gets here.
+        if (_s.keeperPay.baseFeeCapGwei != 0 && outcome.driftAfterBps < outcome.driftBeforeBps) {
+            FeeLogic.payKeeper(_s, gasAtStart - gasleft(), WETH9, _msgSender());
+        }
     }
 
-    /// @dev When the cooldown since the last rebalance ends.
-    function _readyAt(Parameters memory p) private pure returns (uint256) {
-        return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
-    }
-
-    /// @dev Whether an operation's call is this vault's `setGuardian`.
-    function _replacesGuardian(address target, bytes calldata data) private view returns (bool) {
-        return target == address(this) && data.length >= 4 && bytes4(data[:4]) == this.setGuardian.selector;
-    }
-
-    /// @dev `timelock`, which must hold this vault's governor role.
-    function _governor(address timelock) private view returns (TimelockController) {
-        if (!hasRole(GOVERNOR_ROLE, timelock)) revert VaultNotGovernor(timelock);
-        return TimelockController(payable(timelock));
-    }
 }

@@ -234,7 +234,7 @@ if (SIZES.includes(16)) {
 const SIZE_LIMIT = 24_576;
 const MIN_VAULT_HEADROOM = 2_048;
 const sizes: Record<string, number> = {};
-for (const name of ["RebalancingVault", "RebalanceLogic", "BasketConfig", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
+for (const name of ["RebalancingVault", "RebalanceLogic", "BasketConfig", "FeeLogic", "InKindLogic", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
   sizes[name] = ((await hre.artifacts.readArtifact(name)).deployedBytecode.length - 2) / 2;
 }
 

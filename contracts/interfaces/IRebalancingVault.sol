@@ -46,7 +46,21 @@ interface IRebalancingVault {
         /// How far short of its target, in basis points of NAV, a rebalance leaves each token it trades
         /// (0: all the way to target; MinDriftBps: to the edge of the no-trade band). Rebalancing only
         /// partway trades less for the same tracking (tokens zero-weighted are still sold whole).
-        ResidualDriftBps
+        ResidualDriftBps,
+        /// Management fee, basis points of the vault a year, accrued every second as shares minted to the
+        /// fee recipient (holders keep exp(-rate * years)). Changing it first accrues at the old rate.
+        ManagementFeeBps,
+        /// Performance fee, basis points of the growth of value per share (at the lowest of the oracle's
+        /// references) above the high-water mark, paid as shares. Changing it first accrues at the old rate.
+        PerformanceFeeBps,
+        /// Keeper pay (0: off): the highest base fee, in gwei, at which a rebalance's gas is repaid.
+        KeeperBaseFeeCapGwei,
+        /// Keeper pay: what a keeper earns on top of the repaid gas, in basis points of it.
+        KeeperTipBps,
+        /// Keeper pay: the most gas repaid for one rebalance.
+        KeeperMaxGas,
+        /// Keeper pay: the most gas repaid over one UTC day, across rebalances.
+        KeeperMaxGasPerDay
     }
 
     /// @notice Parameters packed into one storage slot.
@@ -61,6 +75,26 @@ interface IRebalancingVault {
         uint32 pauseSeconds;
         uint64 lastRebalanceAt;
         uint16 residualDriftBps;
+    }
+
+    /// @notice The fees, in one storage slot: rates (bounded by parameterBounds), when they were last
+    /// accrued, and who receives the shares they mint.
+    struct Fees {
+        uint16 managementFeeBps;
+        uint16 performanceFeeBps;
+        uint64 lastAccrualAt;
+        address recipient;
+    }
+
+    /// @notice Keeper pay, in one storage slot: the parameters, and the gas repaid so far on `day`
+    /// (days since the epoch, UTC).
+    struct KeeperPay {
+        uint32 baseFeeCapGwei;
+        uint16 tipBps;
+        uint32 maxGas;
+        uint32 maxGasPerDay;
+        uint32 day;
+        uint32 gasPaidToday;
     }
 
     /// @notice Why a rebalance is due.
@@ -175,6 +209,18 @@ interface IRebalancingVault {
     error VaultRebalanceLoss(uint256 lost, uint256 maxLoss);
 
     // ------------------------------------------------------------------ events
+
+    /// @notice Fees accrued: `managementShares` and `performanceShares` minted to `recipient`.
+    /// `highWaterMark` is the value per share (1e18ths of a base unit per share unit, at the lowest of
+    /// the oracle's references) above which the performance fee is charged from now on.
+    event FeesAccrued(
+        address indexed recipient, uint256 managementShares, uint256 performanceShares, uint256 highWaterMark
+    );
+    /// @notice Governance changed who receives the fees; what accrued before went to `oldRecipient`.
+    event FeeRecipientSet(address indexed oldRecipient, address indexed newRecipient);
+    /// @notice A rebalance that reduced drift repaid its keeper `gasPaid` gas at `baseFee` (the lesser of
+    /// the block's and the cap) plus the tip: `amount` of the base asset.
+    event KeeperPaid(address indexed keeper, uint256 gasPaid, uint256 baseFee, uint256 amount);
 
     /// @notice `owner` redeemed `shares` for a pro-rata slice of every holding, for `receiver`:
     /// `amounts` in the order of `targets()`, each paid or, where its transfer failed, owed (`ClaimOwed`).
@@ -337,6 +383,15 @@ interface IRebalancingVault {
     /// @notice Replaces the guardian (the zero address: none). The guardian cannot cancel this change.
     function setGuardian(address newGuardian) external;
 
+    /// @notice Governance: sends the fees to `newRecipient` from now on, after accruing what is due to
+    /// the current one. Like a fee rate's change, it reverts with the oracle's error while the oracle
+    /// cannot price (the accrual at the old terms needs a price).
+    function setFeeRecipient(address newRecipient) external;
+
+    /// @notice Mints the fees accrued until now (anyone; every deposit, exit and rebalance does it too).
+    /// The performance fee waits while the oracle cannot price. Returns the shares minted.
+    function accrueFees() external returns (uint256 shares);
+
     // ------------------------------------------------------------------ guardian
 
     /// @notice Pauses deposits, base-asset exits and rebalances for PauseSeconds from now (renewing a
@@ -391,6 +446,16 @@ interface IRebalancingVault {
 
     /// @notice NAV, in base units, up to which deposits are accepted.
     function depositCap() external view returns (uint256);
+
+    /// @notice The fee rates, recipient and last accrual, and the high-water mark (see `FeesAccrued`).
+    function fees() external view returns (Fees memory, uint256 highWaterMark);
+
+    /// @notice The shares the next accrual would mint now; the performance part is 0 while the oracle
+    /// cannot price. Previews and max* count them.
+    function pendingFees() external view returns (uint256 managementShares, uint256 performanceShares);
+
+    /// @notice Keeper pay's parameters and today's use.
+    function keeperPay() external view returns (KeeperPay memory);
 
     /// @notice The oracle that values the basket.
     function oracle() external view returns (IPriceOracle);

@@ -5,6 +5,8 @@ pragma solidity 0.8.28;
 // configuration and calldata alike.
 // solhint-disable gas-calldata-parameters
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -69,9 +71,12 @@ library BasketConfig {
         }
         if (!hasBase) revert IRebalancingVault.VaultBaseNotInBasket(base);
         setTargets(s, config.tokens, config.targetsBps);
-        for (uint256 p; p <= uint256(type(IRebalancingVault.Parameter).max); ++p) {
+        // Fees and keeper pay start off; governance turns them on through the timelock, in the open.
+        for (uint256 p; p <= uint256(IRebalancingVault.Parameter.ResidualDriftBps); ++p) {
             setParameter(s, p, _parameterValue(config.parameters, config.depositCap, IRebalancingVault.Parameter(p)));
         }
+        s.fees.recipient = config.governor;
+        s.fees.lastAccrualAt = uint64(block.timestamp);
         setOracle(s, config.oracle);
         setGuardian(s, config.guardian);
     }
@@ -174,6 +179,7 @@ library BasketConfig {
         IRebalancingVault.Parameter parameter = IRebalancingVault.Parameter(index);
         (uint256 min, uint256 max) = parameterBounds(index);
         if (value < min || value > max) revert IRebalancingVault.VaultParameterOutOfBounds(parameter, value, min, max);
+        if (index > uint256(IRebalancingVault.Parameter.ResidualDriftBps)) return _setFeeParameter(s, parameter, value);
         uint256 old = _parameterValue(s.params, s.depositCap, parameter);
         // The bounds above fit every field's width, so the casts below cannot truncate.
         IRebalancingVault.Parameters storage p = s.params;
@@ -204,7 +210,20 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.MaxSpotDeviationBps) return (10, 2_000);
         if (parameter == IRebalancingVault.Parameter.PauseSeconds) return (1 hours, 14 days);
         if (parameter == IRebalancingVault.Parameter.ResidualDriftBps) return (0, 2_500);
+        if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) return (0, 500);
+        if (parameter == IRebalancingVault.Parameter.PerformanceFeeBps) return (0, 3_000);
+        if (parameter == IRebalancingVault.Parameter.KeeperBaseFeeCapGwei) return (0, 1_000);
+        if (parameter == IRebalancingVault.Parameter.KeeperTipBps) return (0, 5_000);
+        if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) return (0, 15_000_000);
+        if (parameter == IRebalancingVault.Parameter.KeeperMaxGasPerDay) return (0, 150_000_000);
         return (0, type(uint256).max); // DepositCap
+    }
+
+    /// @notice See {IRebalancingVault-setFeeRecipient}. The vault accrues what is due first.
+    function setFeeRecipient(VaultState storage s, address newRecipient) external {
+        if (newRecipient == address(0)) revert IRebalancingVault.VaultZeroAddress();
+        emit IRebalancingVault.FeeRecipientSet(s.fees.recipient, newRecipient);
+        s.fees.recipient = newRecipient;
     }
 
     /// @notice See {IRebalancingVault-setOracle}.
@@ -228,7 +247,55 @@ library BasketConfig {
         s.guardian = newGuardian;
     }
 
+    // ================================================================== the guardian's veto
+
+    /// @notice See {IRebalancingVault-cancel}; the vault checked the caller is the guardian.
+    function cancel(
+        address timelock,
+        address target,
+        uint256 value,
+        bytes calldata data,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external {
+        if (_replacesGuardian(target, data)) revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
+        TimelockController t = _governor(timelock);
+        t.cancel(t.hashOperation(target, value, data, predecessor, salt));
+    }
+
+    /// @notice See {IRebalancingVault-cancelBatch}; the vault checked the caller is the guardian.
+    function cancelBatch(
+        address timelock,
+        address[] calldata targets,
+        uint256[] calldata values,
+        bytes[] calldata payloads,
+        bytes32 predecessor,
+        bytes32 salt
+    ) external {
+        // A batch that only replaces the guardian is that change; one that bundles it with anything
+        // else stays cancellable, so that bundling cannot shield another change from the veto.
+        if (targets.length == 1 && payloads.length == 1 && _replacesGuardian(targets[0], payloads[0])) {
+            revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
+        }
+        TimelockController t = _governor(timelock);
+        t.cancel(t.hashOperationBatch(targets, values, payloads, predecessor, salt));
+    }
+
     // ================================================================== internal
+
+    /// @dev Whether an operation's call is the vault's (this context's) `setGuardian`.
+    function _replacesGuardian(address target, bytes calldata data) private view returns (bool) {
+        return target == address(this) && data.length >= 4
+            && bytes4(data[:4]) == IRebalancingVault.setGuardian.selector;
+    }
+
+    /// @dev `timelock`, which must hold the vault's governor role.
+    function _governor(address timelock) private view returns (TimelockController) {
+        if (!IAccessControl(address(this)).hasRole(keccak256("GOVERNOR_ROLE"), timelock)) {
+            revert IRebalancingVault.VaultNotGovernor(timelock);
+        }
+        return TimelockController(payable(timelock));
+    }
 
     function _indexOf(VaultState storage s, address token) private view returns (uint256) {
         uint256 i = s.indexPlusOne[token];
@@ -248,7 +315,7 @@ library BasketConfig {
     /// cannot be valued.
     function _maxDust(VaultState storage s) private view returns (uint256) {
         uint256 unit = 10 ** s.holdings[0].decimals;
-        (bool ok,,, uint256 nav) = Valuation.values(s, Valuation.Pricing.Mid, false);
+        (bool ok,,, uint256 nav) = Valuation.values(s, false);
         return ok ? Math.max(unit, Math.mulDiv(nav, REMOVAL_DUST_BPS, BasketMath.BPS)) : unit;
     }
 
@@ -349,6 +416,27 @@ library BasketConfig {
             }
             s.holdings[i].pairMask = mask;
         }
+    }
+
+    /// @dev Fees (the vault accrues at the old rates first) and keeper pay, within bounds checked.
+    function _setFeeParameter(VaultState storage s, IRebalancingVault.Parameter parameter, uint256 value) private {
+        IRebalancingVault.Fees storage f = s.fees;
+        IRebalancingVault.KeeperPay storage k = s.keeperPay;
+        uint256 old;
+        if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) {
+            (old, f.managementFeeBps) = (f.managementFeeBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.PerformanceFeeBps) {
+            (old, f.performanceFeeBps) = (f.performanceFeeBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.KeeperBaseFeeCapGwei) {
+            (old, k.baseFeeCapGwei) = (k.baseFeeCapGwei, uint32(value));
+        } else if (parameter == IRebalancingVault.Parameter.KeeperTipBps) {
+            (old, k.tipBps) = (k.tipBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) {
+            (old, k.maxGas) = (k.maxGas, uint32(value));
+        } else {
+            (old, k.maxGasPerDay) = (k.maxGasPerDay, uint32(value));
+        }
+        emit IRebalancingVault.ParameterSet(parameter, old, value);
     }
 
     function _parameterValue(IRebalancingVault.Parameters memory p, uint256 cap, IRebalancingVault.Parameter parameter)

@@ -156,6 +156,29 @@ library RebalanceLogic {
         return plan.trades;
     }
 
+    /// @notice See {IRebalancingVault-rebalanceStatus}; `trigger` is the `Trigger`'s number (an enum in
+    /// an external library function's ABI is a type name that ABI tools cannot read). Not due, drift 0,
+    /// while the oracle cannot price a holding.
+    function status(VaultState storage s, bool paused)
+        external
+        view
+        returns (bool due, uint8 trigger, uint256 drift, uint256 ready)
+    {
+        IRebalancingVault.Parameters memory p = s.params;
+        ready = readyAt(p);
+        (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(s, false);
+        if (!ok) return (false, 0, 0, ready);
+        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+        IRebalancingVault.Trigger fired = firedTrigger(p, drift);
+        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused;
+        trigger = uint8(fired);
+    }
+
+    /// @notice When the cooldown since the last rebalance ends.
+    function readyAt(IRebalancingVault.Parameters memory p) internal pure returns (uint256) {
+        return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+    }
+
     /// @notice Which trigger fires at `drift` (basis points) under `p`, now. Internal: an enum in an
     /// external library function's ABI is a type name that ABI tools cannot read.
     function firedTrigger(IRebalancingVault.Parameters memory p, uint256 drift)

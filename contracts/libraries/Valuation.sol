@@ -12,14 +12,6 @@ import {VaultState} from "../types/VaultState.sol";
 /// A holding is the vault's balance of the token less what it owes to holders whose in-kind payment
 /// failed; accounting reads balances, never a ledger, so rebasing and donations move NAV for everyone.
 library Valuation {
-    /// @notice Which of the oracle's values prices a valuation: its reference (views, drift, planning),
-    /// the lowest of its references (paying out), or the highest (taking in).
-    enum Pricing {
-        Mid,
-        Low,
-        High
-    }
-
     /// @notice The vault's holding of `h.token`: its balance less what it owes.
     function held(VaultState storage s, Holding memory h) internal view returns (uint256 balance) {
         balance = IERC20(h.token).balanceOf(address(this));
@@ -30,10 +22,10 @@ library Valuation {
         }
     }
 
-    /// @notice Every holding and its value in base units at `pricing`, in basket order, and their sum.
+    /// @notice Every holding and its reference value in base units, in basket order, and their sum (NAV).
     /// When the oracle cannot price a holding: with `strict`, re-raises its error; without, returns
     /// `ok = false`.
-    function values(VaultState storage s, Pricing pricing, bool strict)
+    function values(VaultState storage s, bool strict)
         internal
         view
         returns (bool ok, uint256[] memory balances, uint256[] memory vals, uint256 total)
@@ -48,22 +40,38 @@ library Valuation {
             balances[i] = balance;
             if (i == 0 || balance == 0) {
                 vals[i] = balance; // the base asset is worth its amount
-            } else if (pricing == Pricing.Mid) {
+            } else {
                 try oracle.quote(h.token, balance) returns (uint256 v) {
                     vals[i] = v;
                 } catch (bytes memory reason) {
                     _failed(strict, reason);
                     return (false, balances, vals, 0);
                 }
-            } else {
-                try oracle.quoteBounds(h.token, balance) returns (uint256 low, uint256 high) {
-                    vals[i] = pricing == Pricing.Low ? low : high;
-                } catch (bytes memory reason) {
-                    _failed(strict, reason);
-                    return (false, balances, vals, 0);
-                }
             }
             total += vals[i];
+        }
+        ok = true;
+    }
+
+    /// @notice NAV at the lowest and at the highest of the oracle's references of each holding (one
+    /// oracle read per held token): what exits are paid at, and what entries pay. When the oracle cannot
+    /// price a holding: with `strict`, re-raises its error; without, returns `ok = false`.
+    function bounds(VaultState storage s, bool strict) internal view returns (bool ok, uint256 low, uint256 high) {
+        uint256 n = s.holdings.length;
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = s.holdings[i];
+            uint256 balance = held(s, h);
+            if (i == 0 || balance == 0) {
+                (low, high) = (low + balance, high + balance);
+            } else {
+                try oracle.quoteBounds(h.token, balance) returns (uint256 lowest, uint256 highest) {
+                    (low, high) = (low + lowest, high + highest);
+                } catch (bytes memory reason) {
+                    _failed(strict, reason);
+                    return (false, 0, 0);
+                }
+            }
         }
         ok = true;
     }
@@ -101,9 +109,10 @@ library Valuation {
         }
     }
 
-    /// @notice NAV at `pricing`; reverts with the oracle's own error when it cannot price a holding.
-    function nav(VaultState storage s, Pricing pricing) internal view returns (uint256 total) {
-        (,,, total) = values(s, pricing, true);
+    /// @notice NAV at the reference values; reverts with the oracle's own error when it cannot price a
+    /// holding.
+    function nav(VaultState storage s) internal view returns (uint256 total) {
+        (,,, total) = values(s, true);
     }
 
     /// @notice Every listed token, base asset first.

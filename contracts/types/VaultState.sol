@@ -24,4 +24,8 @@ struct VaultState {
     IPriceOracle oracle;
     address guardian;
     uint64 pausedUntil;
+    IRebalancingVault.Fees fees;
+    /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.
+    uint256 highWaterMark;
+    IRebalancingVault.KeeperPay keeperPay;
 }

@@ -96,6 +96,8 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
 
   const basketConfig = m.library("BasketConfig");
   const rebalanceLogic = m.library("RebalanceLogic");
+  const feeLogic = m.library("FeeLogic");
+  const inKindLogic = m.library("InKindLogic");
   const vault = m.contract("RebalancingVault", [
     asset,
     name,
@@ -112,7 +114,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
       parameters,
       depositCap,
     },
-  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic } });
+  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic } });
 
   const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
   m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
@@ -120,7 +122,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   // Slippage-protected entry points (stateless, for any ERC-4626 vault): what the tasks deposit and exit through.
   const ballastRouter = m.contract("BallastRouter");
 
-  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, vault, ballastRouter };
+  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, feeLogic, inKindLogic, vault, ballastRouter };
 }
 
 /** Ballast priced by the TWAP oracle alone. */

@@ -17,6 +17,12 @@ export const PARAMETERS = [
   "PauseSeconds",
   "DepositCap",
   "ResidualDriftBps",
+  "ManagementFeeBps",
+  "PerformanceFeeBps",
+  "KeeperBaseFeeCapGwei",
+  "KeeperTipBps",
+  "KeeperMaxGas",
+  "KeeperMaxGasPerDay",
 ] as const;
 
 /** The basket with each token's symbol, base asset first. */

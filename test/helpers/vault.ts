@@ -58,11 +58,22 @@ export const Parameter = {
   PauseSeconds: 7,
   DepositCap: 8,
   ResidualDriftBps: 9,
+  ManagementFeeBps: 10,
+  PerformanceFeeBps: 11,
+  KeeperBaseFeeCapGwei: 12,
+  KeeperTipBps: 13,
+  KeeperMaxGas: 14,
+  KeeperMaxGasPerDay: 15,
 } as const;
 
 /** The vault's contract factory, linked to the libraries the fixture deployed. */
 export async function vaultFactory(connection: Connection, f: BallastFixture) {
-  const libraries = { BasketConfig: await f.basketConfig.getAddress(), RebalanceLogic: await f.rebalanceLogic.getAddress() };
+  const libraries = {
+    BasketConfig: await f.basketConfig.getAddress(),
+    RebalanceLogic: await f.rebalanceLogic.getAddress(),
+    FeeLogic: await f.feeLogic.getAddress(),
+    InKindLogic: await f.inKindLogic.getAddress(),
+  };
   return connection.ethers.getContractFactory("RebalancingVault", { libraries });
 }
 
