@@ -295,6 +295,13 @@ contract VaultHandler is CommonBase, StdUtils {
         done["changeParameter"]++;
     }
 
+    /// @notice Anyone mints the fees due (every entry, exit and rebalance does too).
+    function accrueFees() external {
+        vm.prank(_actors[0]);
+        VAULT.accrueFees();
+        done["accrueFees"]++;
+    }
+
     /// @notice The guardian pauses one time in four, and lifts a pause otherwise.
     function pause(uint256 seed) external {
         vm.prank(OPERATOR);
@@ -461,7 +468,7 @@ contract VaultInvariantsTest is BallastFixture {
             vault, oracle, router, timelock, frz, tokens, pools, actors, operator, makeAddr("outsider")
         );
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](23);
+        bytes4[] memory selectors = new bytes4[](24);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -485,6 +492,7 @@ contract VaultInvariantsTest is BallastFixture {
         selectors[20] = VaultHandler.roundTripAfterMove.selector;
         selectors[21] = VaultHandler.roundTripAfterMove.selector;
         selectors[22] = VaultHandler.redeemToBase.selector;
+        selectors[23] = VaultHandler.accrueFees.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -507,6 +515,11 @@ contract VaultInvariantsTest is BallastFixture {
     function test_everyActionOfTheHandlerGoesThrough() public {
         handler.deposit(1, 100_000e6, false);
         handler.deposit(2, 0, true);
+        // Both fees on for the rest: every promise below holds with them.
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ManagementFeeBps), 500);
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.PerformanceFeeBps), 3_000);
+        (IRebalancingVault.Fees memory fees,) = vault.fees();
+        assertEq(fees.managementFeeBps + fees.performanceFeeBps, 3_500, "fees on");
         handler.mint(1, 1e15);
         handler.withdraw(0, 1_000e6, false);
         handler.redeem(0, 1e15, false);
@@ -531,11 +544,14 @@ contract VaultInvariantsTest is BallastFixture {
         handler.pause(0);
         handler.pause(1);
         handler.donate(1, 1e18);
+        handler.warp(30 days);
+        handler.accrueFees();
+        assertGt(vault.balanceOf(fees.recipient), 0, "fees minted");
         handler.unprivileged(3);
-        bytes32[20] memory actions = [
+        bytes32[21] memory actions = [
             bytes32("deposit"), "mint", "withdraw", "redeem", "redeemInKind", "redeemToBase", "claim", "roundTrip",
             "roundTripAfterMove", "rebalance", "changeTargets", "changeParameter", "pause", "push", "arbitrage",
-            "revalue", "warp", "donate", "freeze", "unprivileged"
+            "revalue", "warp", "donate", "freeze", "unprivileged", "accrueFees"
         ];
         for (uint256 i; i < actions.length; ++i) {
             assertGt(handler.done(actions[i]), 0, string(abi.encodePacked(actions[i])));

@@ -5,6 +5,7 @@ import {BallastTest} from "../helpers/BallastTest.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
+import {FeeMath} from "../../contracts/libraries/FeeMath.sol";
 import {FeedMath} from "../../contracts/libraries/FeedMath.sol";
 import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
 import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
@@ -172,5 +173,83 @@ contract FeedMathTest is BallastTest {
         assertEq(FeedMath.spreadBps(0, 0), 0);
         assertEq(FeedMath.spreadBps(0, 1), type(uint256).max);
         assertEq(FeedMath.spreadBps(100, 103), 300);
+    }
+}
+
+contract FeeMathTest is BallastTest {
+    uint256 private constant V = 1e6;
+
+    /// @dev Accruing in two steps never mints more than accruing once over the same time (the rounding
+    /// is the holders'), and no less than 10^-15 of the supply (plus two shares) short of it: each
+    /// accrual rounds its exponent down by under a 10^-18 and the growth by one more.
+    function testFuzz_managementIsPathIndependentAndNeverMore(uint96 supply, uint16 bps, uint32 t1, uint32 t2) public pure {
+        supply = uint96(bound(supply, 1e12, type(uint96).max));
+        bps = uint16(bound(bps, 1, 500));
+        t1 = uint32(bound(t1, 1, 10 * 365 days));
+        t2 = uint32(bound(t2, 1, 10 * 365 days));
+        uint256 first = FeeMath.managementShares(supply, bps, t1);
+        uint256 second = FeeMath.managementShares(supply + first, bps, t2);
+        uint256 once = FeeMath.managementShares(supply, bps, uint256(t1) + t2);
+        assertLe(first + second, once + 1, "two steps never mint more");
+        assertApproxEqAbs(first + second, once, uint256(supply) / 1e15 + 2, "two steps mint what one does");
+    }
+
+    /// @dev Holders keep exp(-rate * t): the closed form at one year, from a table (e^-0.05, e^-0.02).
+    function test_managementMatchesTheClosedFormOverAYear() public pure {
+        uint256 supply = 1e24;
+        uint256 kept5 = supply * 1e18 / (supply + FeeMath.managementShares(supply, 500, 365 days));
+        uint256 kept2 = supply * 1e18 / (supply + FeeMath.managementShares(supply, 200, 365 days));
+        assertApproxEqAbs(kept5, 951_229_424_500_714_004, 10, "e^-0.05");
+        assertApproxEqAbs(kept2, 980_198_673_306_755_302, 10, "e^-0.02");
+        assertEq(FeeMath.managementShares(0, 500, 365 days), 0, "no supply, no fee");
+        assertEq(FeeMath.managementShares(supply, 0, 365 days), 0, "no rate, no fee");
+        assertEq(FeeMath.managementShares(supply, 500, 0), 0, "no time, no fee");
+    }
+
+    /// @dev After the fee a share is worth the price less the fee's share of the gain, never less; the
+    /// new mark is that price, rounded up, so the same gain is never charged twice.
+    function testFuzz_performanceTakesAtMostItsShareOfTheGain(uint96 nav, uint96 supply, uint64 markCut, uint16 bps)
+        public
+        pure
+    {
+        nav = uint96(bound(nav, 1e6, type(uint96).max));
+        supply = uint96(bound(supply, 1e12, type(uint96).max));
+        bps = uint16(bound(bps, 1, 3_000));
+        uint256 supplyV = uint256(supply) + V;
+        uint256 price = FeeMath.sharePrice(nav, supplyV);
+        vm.assume(price > 1);
+        uint256 mark = price - bound(markCut, 1, price - 1);
+        (uint256 shares, uint256 newMark) = FeeMath.performanceShares(nav, supplyV, mark, bps);
+        uint256 after_ = FeeMath.sharePrice(nav, supplyV + shares);
+        uint256 floor = price - (price - mark) * bps / 10_000;
+        assertGe(after_ + 1, floor, "holders keep at least the price less the fee");
+        assertGe(newMark, after_, "the mark is the price after the fee");
+        (uint256 again,) = FeeMath.performanceShares(nav, supplyV + shares, newMark, bps);
+        assertEq(again, 0, "no fee twice on the same gain");
+    }
+
+    function testFuzz_performanceBelowTheMarkIsNothing(uint96 nav, uint96 supply, uint64 above, uint16 bps) public pure {
+        nav = uint96(bound(nav, 0, type(uint96).max));
+        supply = uint96(bound(supply, 0, type(uint96).max));
+        uint256 mark = FeeMath.sharePrice(nav, uint256(supply) + V) + above;
+        (uint256 shares, uint256 newMark) = FeeMath.performanceShares(nav, uint256(supply) + V, mark, bps);
+        assertEq(shares, 0);
+        assertEq(newMark, mark, "the mark stays");
+    }
+
+    function testFuzz_keeperGasIsCappedPerCallAndPerDay(uint32 used, uint32 maxGas, uint32 perDay, uint32 paid) public pure {
+        uint256 gas = FeeMath.keeperGas(used, maxGas, perDay, paid);
+        assertLe(gas, used);
+        assertLe(gas, maxGas);
+        assertLe(uint256(paid) + gas, perDay > paid ? perDay : paid);
+    }
+
+    function test_keeperWeiTakesTheLesserFeeAndAddsTheTip() public pure {
+        (uint256 amount, uint256 fee) = FeeMath.keeperWei(1_000_000, 80 gwei, 30, 2_000);
+        assertEq(fee, 30 gwei);
+        assertEq(amount, 1_000_000 * 30 gwei * 12 / 10);
+        (amount, fee) = FeeMath.keeperWei(1_000_000, 7 gwei, 30, 0);
+        assertEq(fee, 7 gwei);
+        assertEq(amount, 1_000_000 * 7 gwei);
     }
 }
