@@ -15,6 +15,7 @@ import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_S
 import { uniform } from "../sim/random.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
+import { PARAMETERS } from "../tasks/lib/governance.js";
 
 const HOUR = 3600;
 const DAYS = 10;
@@ -62,6 +63,19 @@ const routerAddress = await b.router.getAddress();
 const tokens = b.basket;
 const pools = [null, b.usdcWethPool, b.usdcWbtcPool, b.usdcLinkPool];
 console.log(`  vault ${vaultAddress}, timelock ${await b.timelock.getAddress()}`);
+
+// --- governance sets the fees at launch, in the open: scheduled before anyone deposits, executed after the delay.
+const timelock = b.timelock.connect(governance) as typeof b.timelock;
+const FEES = { ManagementFeeBps: 100, PerformanceFeeBps: 1_000 } as const;
+const feeCalls = Object.entries(FEES).map(([name, bps]) => b.vault.interface.encodeFunctionData("setParameter", [PARAMETERS.indexOf(name as keyof typeof FEES), bps]));
+const feeSalt = id("demo: fees");
+await timelock.scheduleBatch(feeCalls.map(() => vaultAddress), feeCalls.map(() => 0n), feeCalls, ZeroHash, feeSalt, LOCAL_TIMELOCK_DELAY_SECONDS);
+await networkHelpers.time.increase(LOCAL_TIMELOCK_DELAY_SECONDS);
+await timelock.executeBatch(feeCalls.map(() => vaultAddress), feeCalls.map(() => 0n), feeCalls, ZeroHash, feeSalt);
+console.log(
+  `  governance sets fees of ${FEES.ManagementFeeBps / 100}% a year and ${FEES.PerformanceFeeBps / 100}% of gains above the high-water mark ` +
+    `(scheduled through the timelock, executed after its ${LOCAL_TIMELOCK_DELAY_SECONDS / 86_400}-day delay, before anyone deposits)`,
+);
 
 // --- depositors
 const depositors = [
@@ -168,7 +182,6 @@ async function keeperPass(label: string) {
 const newTargets = [3000, 3000, 3000, 1000];
 const setTargetsData = b.vault.interface.encodeFunctionData("setTargets", [tokens, newTargets]);
 const salt = id("demo: new targets");
-const timelock = b.timelock.connect(governance) as typeof b.timelock;
 let scheduledAt = 0;
 
 // --- the simulation
@@ -180,6 +193,8 @@ let basketUnits: bigint[] = [];
 const SCALE_DECIMALS = 6 + 18;
 const sharePrice = async () => (await sharePriceOf(typedVault, 6))!.scaled;
 let startSharePrice = 0n;
+let supplyAtStart = 0n;
+let day1EndBlock = 0;
 
 console.log(`\nSimulating ${DAYS} days, keeper every hour:`);
 for (let day = 0; day < DAYS; day++) {
@@ -198,6 +213,8 @@ for (let day = 0; day < DAYS; day++) {
     if (day === 0 && hour === 23) {
       const [, balances] = await b.vault.holdings();
       basketUnits = [...balances];
+      supplyAtStart = await b.vault.totalSupply();
+      day1EndBlock = await ethers.provider.getBlockNumber();
       startSharePrice = await sharePrice();
     }
     if (day === 3 && hour === 12) {
@@ -226,8 +243,25 @@ let holdValue = 0n;
 for (const [i, units] of basketUnits.entries()) {
   holdValue += i === 0 ? units : await b.oracle.quote(tokens[i], units);
 }
-const supplyAtStart = await b.vault.totalSupply();
 const endSharePrice = await sharePrice();
+// The fees of those days: minted and pending, as shares, and the share price they took.
+const feeShares = { management: 0n, performance: 0n };
+const sinceLaunch = { management: 0n, performance: 0n };
+for (const e of await typedVault.queryFilter(typedVault.filters.FeesAccrued(), 0)) {
+  const within = e.blockNumber > day1EndBlock ? feeShares : null;
+  for (const sum of within === null ? [sinceLaunch] : [sinceLaunch, within]) {
+    sum.management += e.args.managementShares;
+    sum.performance += e.args.performanceShares;
+  }
+}
+const [pendingManagement, pendingPerformance] = await b.vault.pendingFees();
+for (const sum of [feeShares, sinceLaunch]) {
+  sum.management += pendingManagement;
+  sum.performance += pendingPerformance;
+}
+const supplyEnd = (await b.vault.totalSupply()) + pendingManagement + pendingPerformance;
+// Before fees: the same NAV over the shares held by depositors only.
+const grossSharePrice = (endSharePrice * (supplyEnd + 10n ** 6n)) / (supplyEnd - feeShares.management - feeShares.performance + 10n ** 6n);
 const navEnd = await b.vault.totalAssets();
 
 // --- exits
@@ -272,7 +306,14 @@ const holdPerShare = (10n ** 30n * (holdValue + 1n)) / (supplyAtStart + 10n ** 6
 console.log("\nValue of one share, from the end of day 1 to the end of day 10:");
 const perShare = (scaled: bigint) => `$${fmtPrice(formatUnits(scaled, SCALE_DECIMALS))}`;
 const change = (to: bigint) => `${fmtBps(changeBps(startSharePrice, to))}`;
-console.log(`  Ballast (rebalanced):        ${perShare(startSharePrice)} -> ${perShare(endSharePrice)} (${change(endSharePrice)})`);
+const feeUsd = (shares: bigint) => fmtUsd((shares * endSharePrice) / 10n ** BigInt(SCALE_DECIMALS + 6));
+console.log(`  Ballast, net of fees:        ${perShare(startSharePrice)} -> ${perShare(endSharePrice)} (${change(endSharePrice)})`);
+console.log(`  Ballast, before fees:        ${perShare(startSharePrice)} -> ${perShare(grossSharePrice)} (${change(grossSharePrice)})`);
 console.log(`  buy-and-hold of that basket: ${perShare(startSharePrice)} -> ${perShare(holdPerShare)} (${change(holdPerShare)})`);
+const [, mark] = await b.vault.fees();
+console.log(
+  `  fees since launch: ${feeUsd(sinceLaunch.management)} management and ${feeUsd(sinceLaunch.performance)} performance ` +
+    `(to the recipient as shares; high-water mark now $${fmtPrice(formatUnits(mark * 10n ** 12n, 6 + 18))} a share)`,
+);
 console.log(`  since the first deposit (one share = $1 exactly): ${fmtBps(changeBps(10n ** BigInt(SCALE_DECIMALS), endSharePrice))}`);
 console.log(`  NAV at the end: ${fmtUsd(navEnd)} before exits`);

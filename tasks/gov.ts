@@ -1,6 +1,7 @@
-// `gov propose-targets`, `gov propose-parameter`, `gov execute`, `gov cancel`: changes to a vault
+// `gov propose-targets`, `gov propose-parameter` (fees and keeper pay among them), `gov propose-fee-recipient`,
+// `gov execute`, `gov cancel`: changes to a vault
 // through its timelock, checked before anything is sent.
-import { id, isHexString, ZeroHash } from "ethers";
+import { getAddress, id, isAddress, isHexString, ZeroAddress, ZeroHash } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import type { RebalancingVault, TimelockController } from "../types/ethers-contracts/index.js";
@@ -97,6 +98,13 @@ export const proposeParameter = taskAction(async (args: CommonArgs & { name: str
   const [min, max] = await vault.parameterBounds(index);
   if (value < min || value > max) throw new OperatorError(`--value ${value} is outside ${PARAMETERS[index]}'s bounds [${min}, ${max}]`);
   return schedule(connection, hre, args, vault, vault.interface.encodeFunctionData("setParameter", [index, value]));
+});
+
+export const proposeFeeRecipient = taskAction(async (args: CommonArgs & { recipient: string; delay: number; salt: string }, hre: HardhatRuntimeEnvironment) => {
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  if (!isAddress(args.recipient) || args.recipient === ZeroAddress) throw new OperatorError(`--recipient must be a non-zero address, not "${args.recipient}"`);
+  return schedule(connection, hre, args, vault, vault.interface.encodeFunctionData("setFeeRecipient", [getAddress(args.recipient)]));
 });
 
 async function scheduledOperation(connection: Connection, vault: RebalancingVault, opId: string, scan: LogScan) {

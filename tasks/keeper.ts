@@ -201,7 +201,9 @@ export async function keeperPass(
     throw error;
   }));
   if (receipt === null || receipt.status !== 1) throw new Error(`rebalance ${tx.hash} reverted on chain`);
-  const done = receipt.logs.map((l) => vault.interface.parseLog(l)).find((l) => l?.name === "Rebalanced");
+  const logs = receipt.logs.map((l) => vault.interface.parseLog(l));
+  const done = logs.find((l) => l?.name === "Rebalanced");
+  const paid = logs.find((l) => l?.name === "KeeperPaid");
   const after = await price();
   log.info(bigintsAsText({
     event: "rebalanced",
@@ -215,6 +217,8 @@ export async function keeperPass(
     navChangeBps: done === undefined || done === null ? null : changeBps(done.args.navBefore, done.args.navAfter),
     sharePrice: after?.sharePrice ?? null,
     sharePriceChangeBps: after === null || before === null ? null : changeBps(before.scaled, after.scaled),
+    // Keeper pay (when governance turned it on): the gas repaid, at what base fee, and the amount in base units.
+    keeperPaid: paid === undefined || paid === null ? null : { gas: paid.args.gasPaid, baseFee: paid.args.baseFee, amount: paid.args.amount },
   }));
   return { action: "rebalanced", hash: tx.hash, gasUsed: receipt.gasUsed, trades: trades.length };
 }

@@ -91,6 +91,7 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   const oracleInfo = await oracleOf(connection, vault);
   const price = nav === null ? null : await sharePriceOf(vault, assetDecimals);
   const last = await lastRebalanceOf(vault, scan.fromBlock, assetDecimals);
+  const fees = await feesOf(vault, assetDecimals, shareDecimals, now);
   return {
     vault: await vault.getAddress(),
     chainId,
@@ -128,9 +129,47 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
       cooldownSeconds: Number(p.cooldownSeconds),
       lastRebalanceAt: Number(p.lastRebalanceAt),
     },
+    /** Fee rates, the shares accrued and not yet minted, the high-water mark; keeper pay and today's use. */
+    fees: fees.fees,
+    keeperPay: fees.keeperPay,
     rebalance: { due, canExec, trigger: TRIGGERS[Number(trigger)], readyAt: Number(readyAt), reason },
     governance,
     pending,
+  };
+}
+
+/**
+ * The vault's fees: rates, recipient, the shares pending (and what they are worth at the exit price, while
+ * the oracle prices), and the high-water mark as a share price (8 decimals); keeper pay and the gas repaid
+ * today (UTC).
+ */
+async function feesOf(vault: RebalancingVault, assetDecimals: number, shareDecimals: number, now: number) {
+  const [[f, mark], [management, performance], k] = await Promise.all([vault.fees(), vault.pendingFees(), vault.keeperPay()]);
+  const pendingShares = management + performance;
+  const pendingValue = pendingShares === 0n ? 0n : await vault.previewRedeem(pendingShares).catch(() => null);
+  // The mark is in 1e18ths of a base unit per share unit; as the price of a whole share, 8 decimals.
+  const markPrice = fmt((mark * 10n ** BigInt(shareDecimals)) / 10n ** 10n, assetDecimals + 8, 8);
+  const today = Math.floor(now / 86_400);
+  return {
+    fees: {
+      recipient: f.recipient,
+      managementFeeBps: Number(f.managementFeeBps),
+      performanceFeeBps: Number(f.performanceFeeBps),
+      lastAccrualAt: Number(f.lastAccrualAt),
+      pendingManagementShares: management,
+      pendingPerformanceShares: performance,
+      /** What the pending shares are worth at the exit price (null while the oracle cannot price). */
+      pendingValue,
+      highWaterMark: markPrice,
+    },
+    keeperPay: {
+      on: k.baseFeeCapGwei !== 0n,
+      baseFeeCapGwei: Number(k.baseFeeCapGwei),
+      tipBps: Number(k.tipBps),
+      maxGas: Number(k.maxGas),
+      maxGasPerDay: Number(k.maxGasPerDay),
+      gasPaidToday: Number(k.day) === today ? Number(k.gasPaidToday) : 0,
+    },
   };
 }
 
@@ -190,6 +229,23 @@ function printStatus(s: VaultStatus) {
   out.line(prices.toString());
   out.line(`  drift ${s.driftBps} bps (threshold ${s.parameters.driftThresholdBps} bps)`);
   out.line(`  rebalance ${s.rebalance.due ? `DUE (${s.rebalance.trigger})` : "not due"}: ${s.rebalance.reason}`);
+  const f = s.fees;
+  const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
+  const shares = (v: bigint) => fmt(v, s.shareDecimals, 6);
+  out.line(
+    f.managementFeeBps === 0 && f.performanceFeeBps === 0
+      ? "  fees: none"
+      : `  fees: management ${pct(f.managementFeeBps)} a year, performance ${pct(f.performanceFeeBps)} of gains above the mark (a share at ${f.highWaterMark} ${s.asset.symbol}), to ${f.recipient}`,
+  );
+  if (f.pendingManagementShares + f.pendingPerformanceShares !== 0n) {
+    out.line(`    accrued, not yet minted: ${shares(f.pendingManagementShares)} management + ${shares(f.pendingPerformanceShares)} performance shares, worth ${money(f.pendingValue)}`);
+  }
+  const k = s.keeperPay;
+  out.line(
+    k.on
+      ? `  keeper pay: gas repaid at the base fee up to ${k.baseFeeCapGwei} gwei, plus ${pct(k.tipBps)}; at most ${k.maxGas.toLocaleString("en-US")} gas a rebalance and ${k.maxGasPerDay.toLocaleString("en-US")} a day (${k.gasPaidToday.toLocaleString("en-US")} repaid today)`
+      : "  keeper pay: off",
+  );
   if (s.governance === null) out.line("  governance: no timelock found");
   else out.line(`  governance: timelock ${s.governance.timelock}, delay ${s.governance.minDelaySeconds} s`);
   if (s.pending.length === 0) out.line("  pending timelock operations: none");

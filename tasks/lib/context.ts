@@ -255,7 +255,15 @@ export async function sharePriceOf(
   let scaled: bigint;
   try {
     const shares = 10n ** (shareDecimals + PRICE_EXTRA_DECIMALS);
-    scaled = await (blockTag === undefined ? vault.convertToAssets(shares) : vault.convertToAssets(shares, { blockTag }));
+    const at = blockTag === undefined ? {} : { blockTag };
+    const [gross, supply, [management, performance]] = await Promise.all([
+      vault.convertToAssets(shares, at),
+      vault.totalSupply(at),
+      vault.pendingFees(at),
+    ]);
+    // Net of the fees accrued and not yet minted: the price the next deposit or exit sees.
+    const virtual = 10n ** (shareDecimals - BigInt(assetDecimals));
+    scaled = (gross * (supply + virtual)) / (supply + virtual + management + performance);
   } catch (error) {
     if (blockTag === undefined) throw error;
     return null;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type LogDescription } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { inOneBlock } from "../helpers/attack.js";
@@ -160,7 +160,7 @@ describe("RebalancingVault: fees", function () {
       await signedBy(f.vault, f.signers.guardian).pause();
       const amounts = await signedBy(f.vault, gov).redeemInKind.staticCall(shares / 2n, gov.address, gov.address);
       await signedBy(f.vault, gov).redeemInKind(shares / 2n, gov.address, gov.address);
-      expect(amounts.every((a) => a > 0n)).to.equal(true);
+      expect(amounts.every((a: bigint) => a > 0n)).to.equal(true);
       await signedBy(f.vault, f.signers.guardian).unpause();
       const left = await f.vault.balanceOf(recipient);
       expect(left).to.be.greaterThan(0n);
@@ -406,7 +406,7 @@ describe("RebalancingVault: fees", function () {
     async function rebalanceAt(f: BallastFixture, who = f.signers.carol, gwei = 20n) {
       await baseFee(gwei);
       const receipt = (await (await signedBy(f.vault, who).rebalance({ gasLimit: 12_000_000 })).wait())!;
-      const log = receipt.logs.map((l) => f.vault.interface.parseLog(l)).find((l) => l?.name === "KeeperPaid");
+      const log = receipt.logs.map((l: Log) => f.vault.interface.parseLog(l)).find((l: LogDescription | null) => l?.name === "KeeperPaid");
       const paid = log ? { keeper: log.args.keeper as string, gas: log.args.gasPaid as bigint, fee: log.args.baseFee as bigint, amount: log.args.amount as bigint } : null;
       return { paid, receipt };
     }
