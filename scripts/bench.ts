@@ -7,6 +7,7 @@
 //   deposit and redeem, also         vs the plain vault plus the bare reads of both prices the vault
 //                                    reads per pool (observe(), and slot0() with the newest observation);
 //   deposit and totalAssets() with a Chainlink feed beside each TWAP (CompositeOracle) vs TWAP only;
+//   deposit, redeem, redeemInKind and rebalance with fees (and keeper pay) on vs off;
 //   rebalance()                      vs the same swaps made bare through SwapRouter (same paths,
 //                                    same amounts, from an account holding the tokens), and vs
 //                                    those swaps plus the bare TWAP reads.
@@ -31,6 +32,7 @@ import hre, { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
 import { decodePath, reversePath } from "../deploy/lib/uniswap-path.js";
+import { PARAMETERS } from "../tasks/lib/governance.js";
 
 const SIZES = (process.env.BALLAST_BENCH_SIZES ?? "2,4,8,16").split(",").map(Number);
 const CHECK = process.env.BALLAST_BENCH_CHECK === "1";
@@ -184,6 +186,38 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
     row("redeem (within idle base)", redeemGas, `${plainOZ} + bare reads of both prices`, plainRedeemGas + referenceReads);
     row("withdraw/redeem beyond idle base", null, plainOZ, null, "reverts by design (ERC4626ExceededMax*): standard exits never swap; use redeemInKind, or the router's redeemToBase");
     row("redeemInKind", await fromState(() => gasOf(asAlice.redeemInKind(shares, alice.address, alice.address))), "OZ ERC4626 redeem", await fromState(() => gasOf(plainAlice.redeem(plainShares, alice.address, alice.address))), `pays ${basketSize} tokens, the baseline 1`);
+  }
+
+  // Fees: a 2% management and 20% performance fee, a day after they were last accrued and after a gain
+  // (a donation of 0.1% of NAV), so that both mint; against the same state with both off (one storage
+  // read). Keeper pay: on, at the block's base fee, against off.
+  if (!twoHop) {
+    const after = (on: boolean) => async <T>(fn: () => Promise<T>) =>
+      fromState(async () => {
+        const asGov = b.vault.connect(asTimelock) as typeof b.vault;
+        if (on) {
+          await asGov.setParameter(PARAMETERS.indexOf("ManagementFeeBps"), 200);
+          await asGov.setParameter(PARAMETERS.indexOf("PerformanceFeeBps"), 2_000);
+          await asGov.setParameter(PARAMETERS.indexOf("KeeperBaseFeeCapGwei"), 100);
+          await asGov.setParameter(PARAMETERS.indexOf("KeeperTipBps"), 1_000);
+          await asGov.setParameter(PARAMETERS.indexOf("KeeperMaxGas"), 10_000_000);
+          await asGov.setParameter(PARAMETERS.indexOf("KeeperMaxGasPerDay"), 100_000_000);
+        }
+        await networkHelpers.time.increase(86_400);
+        await fund(usdc, USD(1_000n));
+        await (await ethers.getContractAt("DemoToken", usdc, trader)).transfer(vaultAddress, USD(1_000n));
+        return fn();
+      });
+    const [feesOn, feesOff] = [after(true), after(false)];
+    const note = "2%/yr management + 20% performance fee, both minting (a day and a 0.1% gain since the last accrual)";
+    const feeRow = async (action: string, fn: () => Promise<number>) => row(`${action}, fees on`, await feesOn(fn), `${action}, fees off`, await feesOff(fn), note);
+    await feeRow("deposit", () => gasOf(asAlice.deposit(ACTION, alice.address)));
+    await feeRow("redeem (within idle base)", async () => gasOf(asAlice.redeem(await asAlice.previewWithdraw(ACTION), alice.address, alice.address)));
+    await feeRow("redeemInKind", async () => gasOf(asAlice.redeemInKind(await asAlice.previewWithdraw(ACTION), alice.address, alice.address)));
+    // An explicit limit: a node estimates at a zero base fee, where keeper pay has nothing to pay.
+    const rebalance = () => gasOf(vault.rebalance({ gasLimit: 15_000_000 }));
+    const [payOn, payOff] = [await feesOn(rebalance), await feesOff(rebalance)];
+    row("rebalance(), fees and keeper pay on", payOn, "rebalance(), both off", payOff, `${plan.length} swaps; the keeper repaid at the base fee plus 10%`);
   }
 
   // The exit in the base asset for any size (BallastRouter.redeemToBase) against the same exit made by

@@ -38,6 +38,8 @@ const program = new Command()
   .option("--no-costs", "make trading free (for comparing with theory)")
   .option("--recommend", "search the contract's parameters for the cheapest way to a tracking-error budget")
   .option("--frontier", "run every policy in the gbm, regimes and crash scenarios; print each scenario's efficient frontier and write frontier.html")
+  .option("--management-fee-bps <n>", "the vault's management fee, bps a year (as ManagementFeeBps)", integer("--management-fee-bps", 0, 500), 0)
+  .option("--performance-fee-bps <n>", "the vault's performance fee, bps of gains above the high-water mark (as PerformanceFeeBps)", integer("--performance-fee-bps", 0, 3_000), 0)
   .option("--max-tracking-error <bps>", "the tracking-error budget for --recommend", integer("--max-tracking-error", 1, 10_000), 300)
   .option("--out <dir>", "where to write results.json and report.html", "sim/out")
   .showHelpAfterError("(run with --help for the options)");
@@ -57,6 +59,8 @@ const o = program.opts<{
   recommend?: boolean;
   frontier?: boolean;
   maxTrackingError: number;
+  managementFeeBps: number;
+  performanceFeeBps: number;
   out: string;
 }>();
 if (24 % o.stepHours !== 0) program.error("error: --step-hours must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)", { exitCode: 1 });
@@ -68,10 +72,12 @@ const settings = {
   navUsd: o.nav,
   stepHours: o.stepHours,
   costs: o.costs ? { gasPriceGwei: o.gasPrice, nativePriceUsd: o.nativePrice, gasBase: gas.gasBase, gasPerSwap: gas.gasPerSwap } : null,
+  fees: o.managementFeeBps + o.performanceFeeBps === 0 ? undefined : { managementBps: o.managementFeeBps, performanceBps: o.performanceFeeBps },
 };
 console.error(
   `Simulating ${o.paths} paths of ${o.days} days (${o.scenario}, seed ${o.seed}), a check every ${o.stepHours} h, NAV $${o.nav.toLocaleString("en-US")}; ` +
-    (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`),
+    (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`) +
+    (settings.fees === undefined ? "" : ` Fees: ${o.managementFeeBps} bps a year and ${o.performanceFeeBps} bps of gains above the high-water mark.`),
 );
 mkdirSync(o.out, { recursive: true });
 

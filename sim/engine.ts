@@ -12,6 +12,8 @@ export interface Settings {
   stepHours: number;
   /** null: trading is free (for checks against theory). */
   costs: CostModel | null;
+  /** The vault's fees (basis points: management a year, performance of gains above the mark); absent: none. */
+  fees?: { managementBps: number; performanceBps: number };
 }
 
 export interface RunResult {
@@ -32,6 +34,10 @@ export interface RunResult {
   maxDrawdown: number;
   /** NAV at the end of each day, in USD. */
   navDaily: number[];
+  /** What the fees took from the depositors (shares minted to the recipient), valued when taken, in USD. */
+  feesUsd: { management: number; performance: number };
+  /** Annualised log growth of the depositors' value, net of fees (equal to `growth` without fees). */
+  netGrowth: number;
 }
 
 export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Settings): RunResult {
@@ -62,6 +68,30 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     weightedTokenGrowth: 0,
     maxDrawdown: 0,
     navDaily: [s.navUsd],
+    feesUsd: { management: 0, performance: 0 },
+    netGrowth: 0,
+  };
+  // Fees as the vault charges them: shares minted to the recipient (depositors hold one share unit in
+  // all, `supply` counts the recipient's too), the management fee leaving depositors exp(-rate·t), the
+  // performance fee a share of each rise of value per share above the high-water mark.
+  let supply = 1;
+  let mark = s.navUsd;
+  const mgmtPerStep = ((s.fees?.managementBps ?? 0) / 10_000) * (s.stepHours / (24 * 365));
+  const perf = (s.fees?.performanceBps ?? 0) / 10_000;
+  const accrueFees = (nav: number) => {
+    if (mgmtPerStep > 0) {
+      const minted = supply * Math.expm1(mgmtPerStep);
+      result.feesUsd.management += nav / supply - nav / (supply + minted);
+      supply += minted;
+    }
+    const price = nav / supply;
+    if (perf > 0 && price > mark) {
+      const fee = perf * (price - mark);
+      const minted = (supply * fee) / (price - fee);
+      result.feesUsd.performance += nav / supply - nav / (supply + minted);
+      supply += minted;
+      mark = nav / supply;
+    }
   };
   let driftSum = 0;
   let traded = 0;
@@ -129,6 +159,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
 
   for (let k = 1; k <= steps; k++) {
     let { nav, drift } = revalue(k);
+    if (s.fees !== undefined) accrueFees(nav);
     const hours = k * s.stepHours;
     const due = policy.due({
       hours,
@@ -185,6 +216,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   result.costs.total = result.costs.fees + result.costs.impact + result.costs.gas;
   result.terminalValue = navEnd / s.navUsd;
   result.growth = Math.log(result.terminalValue) / years;
+  result.netGrowth = Math.log(result.terminalValue / supply) / years;
   result.weightedTokenGrowth = t.reduce((a, w, i) => a + w * Math.log(path.prices[i][steps] / path.prices[i][0]), 0) / years;
   return result;
 }

@@ -7,8 +7,13 @@ import type { SimulationResult } from "./simulate.js";
 const pm = (s: { mean: number; stderr: number }, digits = 0) => `${s.mean.toFixed(digits)} ± ${s.stderr.toFixed(digits)}`;
 
 export function table(r: SimulationResult): string {
+  const fees = r.config.fees !== undefined;
   const t = new Table({
-    head: ["policy", "tracking err (bps)", "rebalances/yr", "turnover/yr", "cost (bps/yr)", "growth (bps/yr)", "premium vs B&H (bps/yr)", "terminal value", "max drawdown"],
+    head: [
+      "policy", "tracking err (bps)", "rebalances/yr", "turnover/yr", "cost (bps/yr)", "growth (bps/yr)", "premium vs B&H (bps/yr)",
+      ...(fees ? ["fees (bps/yr)", "net of fees vs B&H (bps/yr)"] : []),
+      "terminal value", "max drawdown",
+    ],
     style: { head: [], border: [] },
   });
   for (const p of r.policies) {
@@ -20,6 +25,7 @@ export function table(r: SimulationResult): string {
       pm(p.costBpsPerYear, 1),
       pm(p.growthBps),
       pm(p.premiumBps, 1),
+      ...(fees ? [pm(p.feeBpsPerYear, 1), pm(p.netPremiumBps, 1)] : []),
       p.terminalValue.mean.toFixed(3),
       `${(p.maxDrawdown.mean * 100).toFixed(1)}% (worst ${(p.worstDrawdown * 100).toFixed(1)}%)`,
     ]);

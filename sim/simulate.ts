@@ -35,6 +35,10 @@ export interface PolicySummary {
   premiumBps: Stat;
   /** Growth over the target-weighted average of the tokens' growth, basis points per year. */
   excessGrowthBps: Stat;
+  /** The fees per year, basis points of the starting NAV (0 without fees). */
+  feeBpsPerYear: Stat;
+  /** The depositors' growth net of fees over buy-and-hold of the tokens (which pays none), bps a year. */
+  netPremiumBps: Stat;
   maxDrawdown: Stat;
   worstDrawdown: number;
 }
@@ -48,7 +52,7 @@ export interface SimulationConfig {
 }
 
 export interface SimulationResult {
-  config: { paths: PathOptions; pathCount: number; navUsd: number; costs: Settings["costs"]; basket: Basket };
+  config: { paths: PathOptions; pathCount: number; navUsd: number; costs: Settings["costs"]; fees: Settings["fees"]; basket: Basket };
   /** ½(Σ wᵢσᵢ² − wᵀΣw), basis points per year, at the targets. */
   theoryExcessGrowthBps: number;
   policies: PolicySummary[];
@@ -78,12 +82,14 @@ export function simulate(c: SimulationConfig): SimulationResult {
       growthBps: stat(rs.map((r) => r.growth * 10_000)),
       premiumBps: stat(rs.map((r, k) => (r.growth - hold[k].growth) * 10_000)),
       excessGrowthBps: stat(rs.map((r) => (r.growth - r.weightedTokenGrowth) * 10_000)),
+      feeBpsPerYear: stat(rs.map((r) => ((r.feesUsd.management + r.feesUsd.performance) / c.settings.navUsd / years) * 10_000)),
+      netPremiumBps: stat(rs.map((r, k) => (r.netGrowth - hold[k].growth) * 10_000)),
       maxDrawdown: stat(rs.map((r) => r.maxDrawdown)),
       worstDrawdown: Math.max(...rs.map((r) => r.maxDrawdown)),
     };
   });
   return {
-    config: { paths: c.paths, pathCount: c.pathCount, navUsd: c.settings.navUsd, costs: c.settings.costs, basket: c.basket },
+    config: { paths: c.paths, pathCount: c.pathCount, navUsd: c.settings.navUsd, costs: c.settings.costs, fees: c.settings.fees, basket: c.basket },
     theoryExcessGrowthBps: theoreticalExcessGrowth(c.basket) * 10_000,
     policies,
     samplePath: Object.fromEntries(c.policies.map((policy, p) => [policy.name, runs[p][0].navDaily])),

@@ -19,6 +19,10 @@ import {Valuation} from "./Valuation.sol";
 /// once the average has followed it, and a fresh fall counts at once. A gain nobody could exit at is
 /// never charged.
 library FeeLogic {
+    /// @notice Gas that paying a keeper needs at most (the oracle's quote of WETH, the transfer, the
+    /// day's record): with less left, the keeper is not paid.
+    uint256 public constant KEEPER_PAY_GAS = 150_000;
+
     /// @notice Records an accrual until now and returns whom to mint how many shares. `supply` is the
     /// real supply, `virtualShares` the vault's offset; without `priced` (the oracle cannot price now)
     /// only the management fee accrues and the performance fee waits, its mark unchanged.
@@ -56,9 +60,13 @@ library FeeLogic {
     /// @notice Repays `keeper` for a rebalance that used `gasUsed` gas: the gas (capped per rebalance
     /// and by what is left of today's cap) at the lesser of the block's base fee and the cap, plus the
     /// tip, valued by the oracle as `weth` (what gas is paid in) and paid in the base asset from the idle
-    /// balance, as far as it goes. Nothing when the day's cap is spent or the oracle cannot price `weth`;
-    /// a keeper that cannot receive it is not paid. Either way the rebalance stands.
+    /// balance, as far as it goes. Nothing when the day's cap is spent, the oracle cannot price `weth` or
+    /// less than KEEPER_PAY_GAS is left; a keeper that cannot receive it is not paid. Either way the
+    /// rebalance stands.
     function payKeeper(VaultState storage s, uint256 gasUsed, address weth, address keeper) external {
+        // A keeper that sent too little gas to be paid is not paid, rather than lose the rebalance (a gas
+        // estimate made at a zero base fee does not take this path).
+        if (gasleft() < KEEPER_PAY_GAS) return;
         IRebalancingVault.KeeperPay memory k = s.keeperPay;
         uint32 today = uint32(block.timestamp / 1 days);
         uint256 paidToday = k.day == today ? k.gasPaidToday : 0;

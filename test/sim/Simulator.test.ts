@@ -127,6 +127,23 @@ describe("Simulator", function () {
       expect(hold.terminalValue).to.equal(1.5);
     });
 
+    it("charges the vault's fees: exp(-rate) a year of management, and its share of a rise above the mark, once", function () {
+      const year = 365 * 24;
+      // Flat prices for a year: the management fee alone, in closed form.
+      const flat = runPolicy(pair, stepPath(year, year + 1, 1), buyAndHold(), { ...settings, fees: { managementBps: 200, performanceBps: 0 } });
+      near(flat.netGrowth, -0.02, 1e-9);
+      near(flat.feesUsd.management, 1_000_000 * (1 - Math.exp(-0.02)), 1);
+      expect(flat.growth).to.equal(0);
+      // Token 1 doubles at hour 10 (NAV $1M -> $1.5M), then falls back at hour 20, then doubles again:
+      // 20% of the first gain only; the recovery below and back to the mark is free.
+      const path = stepPath(40, 10, 2);
+      for (let k = 20; k < 30; k++) path.prices[1][k] = 1;
+      const both = runPolicy(pair, path, buyAndHold(), { ...settings, fees: { managementBps: 0, performanceBps: 2_000 } });
+      near(both.feesUsd.performance, 0.2 * 500_000, 1e-6);
+      near(Math.exp(both.netGrowth * (40 / year)), 1.5 - 0.2 * 0.5, 1e-9);
+      expect(both.feesUsd.management).to.equal(0);
+    });
+
     it("lays stress scenarios on the paths: a crash halves, a pump triples, a bleed takes 70%", function () {
       const calm: Basket = { ...DEFAULT_BASKET, tokens: DEFAULT_BASKET.tokens.map((t) => ({ ...t, volatility: 0 })) };
       const o = { days: 20, stepHours: 1, seed: 3 };

@@ -503,6 +503,21 @@ describe("RebalancingVault: fees", function () {
       expect(pnl).to.be.lessThan(-USDC(4_000));
     });
 
+    it("does not pay a keeper that sent too little gas to be paid, and the rebalance stands", async function () {
+      const f = await paying();
+      // What the rebalance costs unpaid: measured with keeper pay off, from the same state.
+      const snapshot = await suite.connection.networkHelpers.takeSnapshot();
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.KeeperBaseFeeCapGwei, 0);
+      const unpaid = (await rebalanceAt(f)).receipt.gasUsed;
+      await snapshot.restore();
+      // Enough for the rebalance, not for the payment (FeeLogic.KEEPER_PAY_GAS, 150,000, must be left).
+      await baseFee(20n);
+      const tight = await (await signedBy(f.vault, f.signers.carol).rebalance({ gasLimit: unpaid + 100_000n })).wait();
+      expect(tight!.status).to.equal(1);
+      expect(tight!.logs.map((l: Log) => f.vault.interface.parseLog(l)?.name)).to.include("Rebalanced").and.not.include("KeeperPaid");
+      expect(await f.usdc.balanceOf(f.signers.carol.address)).to.equal(USDC(10_000_000));
+    });
+
     it("refuses keeper pay parameters beyond their bounds", async function () {
       const f = await load();
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
