@@ -1,6 +1,6 @@
 // `vault status`, `vault deposit`, `vault redeem`, `vault redeem-in-kind`.
 import Table from "cli-table3";
-import { Contract, type ContractTransactionReceipt, type Interface } from "ethers";
+import { Contract, formatUnits, type ContractTransactionReceipt, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { ERC20_ABI } from "../deploy/lib/erc20.js";
@@ -148,7 +148,7 @@ async function feesOf(vault: RebalancingVault, assetDecimals: number, shareDecim
   const pendingShares = management + performance;
   const pendingValue = pendingShares === 0n ? 0n : await vault.previewRedeem(pendingShares).catch(() => null);
   // The mark is in 1e18ths of a base unit per share unit; as the price of a whole share, 8 decimals.
-  const markPrice = fmt((mark * 10n ** BigInt(shareDecimals)) / 10n ** 10n, assetDecimals + 8, 8);
+  const markPrice = fmtPrice(formatUnits((mark * 10n ** BigInt(shareDecimals)) / 10n ** 10n, assetDecimals + 8));
   const today = Math.floor(now / 86_400);
   return {
     fees: {

@@ -13,7 +13,7 @@ import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tas
 import { OperatorError, out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
 import type { VaultStatus } from "../../tasks/vault.js";
-import { donateBasket, marketSwap, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateBasket, marketSwap, Parameter, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 type TaskResult = { success: boolean; value?: unknown; error?: Error };
 
@@ -348,6 +348,21 @@ describe("Tasks", function () {
       expect(Math.abs((done.sharePriceChangeBps as number) - (done.navChangeBps as number))).to.be.below(0.02);
     });
 
+    it("is paid where governance turned keeper pay on, with the gas limit it sends, and logs what it got", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      for (const [p, v] of [[Parameter.KeeperBaseFeeCapGwei, 100], [Parameter.KeeperTipBps, 1_000], [Parameter.KeeperMaxGas, 5_000_000], [Parameter.KeeperMaxGasPerDay, 20_000_000]]) {
+        await gov.setParameter(p, v);
+      }
+      const before = await f.usdc.balanceOf(f.signers.keeper.address);
+      const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2" }));
+      expect(run.result.success, run.errors.join()).to.equal(true);
+      const paid = events(run).find((x) => x.event === "rebalanced")!.keeperPaid as { gas: string; baseFee: string; amount: string };
+      expect(BigInt(paid.amount)).to.be.greaterThan(0n);
+      expect((await f.usdc.balanceOf(f.signers.keeper.address)) - before).to.equal(BigInt(paid.amount));
+      expect(Number(paid.gas)).to.be.greaterThan(300_000);
+    });
+
     it("never sends what a static call says would revert: a pool pushed off the oracle is skipped", async function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       // Someone pushes WETH's pool 20% up in this block: the oracle has not moved, the spot check trips.
@@ -438,6 +453,46 @@ describe("Tasks", function () {
       expect(executed.result.success, executed.errors.join()).to.equal(true);
       expect((await f.vault.targets())[1]).to.deep.equal([3000n, 3000n, 3000n, 1000n]);
       expectFailure(await runTask(["gov", "execute"], { vault, from: alice, id }), /was already executed/);
+    });
+
+    it("proposes fee changes and a new fee recipient through the timelock, and vault status shows the fees accruing", async function () {
+      const none = (await runTask(["vault", "status"], { vault })).text;
+      expect(none).to.match(/fees: none/);
+      expect(none).to.match(/keeper pay: off/);
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const propose = (name: string, value: string) => runTask(["gov", "propose-parameter"], { vault, from: gov(), name, value });
+      const management = await propose("ManagementFeeBps", "200");
+      expect(management.text).to.match(/scheduled setParameter\(ManagementFeeBps = 200\)/);
+      const performance = await propose("PerformanceFeeBps", "1500");
+      const carol = f.signers.carol.address;
+      const recipient = await runTask(["gov", "propose-fee-recipient"], { vault, from: gov(), recipient: carol });
+      expect(recipient.result.success, recipient.errors.join()).to.equal(true);
+      expect(recipient.text).to.match(new RegExp(`scheduled setFeeRecipient\\(${carol}\\)`));
+      const pending = ((await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus).pending;
+      expect(pending.map((p) => p.call)).to.deep.equal(["setParameter(ManagementFeeBps = 200)", "setParameter(PerformanceFeeBps = 1500)", `setFeeRecipient(${carol})`]);
+      await time().increase(TIMELOCK_DELAY);
+      for (const run of [management, performance, recipient]) {
+        const executed = await runTask(["gov", "execute"], { vault, id: (run.result.value as { id: string }).id });
+        expect(executed.result.success, executed.errors.join()).to.equal(true);
+      }
+      await time().increase(30 * 86_400);
+      const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as VaultStatus;
+      expect(s.fees.recipient).to.equal(carol);
+      expect(s.fees.managementFeeBps).to.equal(200);
+      expect(s.fees.performanceFeeBps).to.equal(1500);
+      const [pendingManagement] = await f.vault.pendingFees();
+      expect(BigInt(s.fees.pendingManagementShares)).to.equal(pendingManagement);
+      expect(BigInt(s.fees.pendingValue!)).to.equal(await f.vault.previewRedeem(pendingManagement + BigInt(s.fees.pendingPerformanceShares)));
+      // A month of 2% on $1M, near $1,643.
+      expect(Number(s.fees.pendingValue) / 1e6).to.be.within(1_600, 1_700);
+      const table = (await runTask(["vault", "status"], { vault })).text;
+      expect(table).to.match(/fees: management 2\.00% a year, performance 15\.00% of gains above the mark \(a share at \d\.\d{8} USDC\), to 0x/);
+      expect(table).to.match(/accrued, not yet minted: [\d,.]+ management \+ [\d,.]+ performance shares, worth 1,6\d\d\.\d\d USDC/);
+      await sendsNothing(gov(), async () => {
+        expectFailure(await propose("ManagementFeeBps", "501"), /--value 501 is outside ManagementFeeBps's bounds \[0, 500\]/);
+        expectFailure(await runTask(["gov", "propose-fee-recipient"], { vault, from: gov(), recipient: "0x0000000000000000000000000000000000000000" }), /--recipient must be a non-zero address/);
+        expectFailure(await runTask(["gov", "propose-fee-recipient"], { vault, from: gov(), recipient: "carol" }), /--recipient must be a non-zero address, not "carol"/);
+      });
     });
 
     it("lets the guardian cancel a pending change, which then cannot execute", async function () {
