@@ -208,6 +208,9 @@ interface IRebalancingVault {
     /// @notice After trading, NAV fell by `lost` base units, more than MaxSlippageBps of what was traded.
     error VaultRebalanceLoss(uint256 lost, uint256 maxLoss);
 
+    /// @notice The vault itself cannot receive its fees: shares it held would be stuck.
+    error VaultBadFeeRecipient(address recipient);
+
     // ------------------------------------------------------------------ events
 
     /// @notice Fees accrued: `managementShares` and `performanceShares` minted to `recipient`.

@@ -222,6 +222,8 @@ library BasketConfig {
     /// @notice See {IRebalancingVault-setFeeRecipient}. The vault accrues what is due first.
     function setFeeRecipient(VaultState storage s, address newRecipient) external {
         if (newRecipient == address(0)) revert IRebalancingVault.VaultZeroAddress();
+        // Shares minted to the vault itself could never be redeemed by anyone.
+        if (newRecipient == address(this)) revert IRebalancingVault.VaultBadFeeRecipient(newRecipient);
         emit IRebalancingVault.FeeRecipientSet(s.fees.recipient, newRecipient);
         s.fees.recipient = newRecipient;
     }

@@ -26,11 +26,11 @@ library FeeMath {
     /// over t1 + t2 would. `supply` is the real supply (virtual shares pay no fee).
     function managementShares(uint256 supply, uint256 feeBps, uint256 elapsed) internal pure returns (uint256) {
         if (supply == 0 || feeBps == 0 || elapsed == 0) return 0;
+        // At least 3,170 (one basis point for one second): the growth below exceeds one by that much.
         uint256 x = feeBps * elapsed * WAD / (BPS * YEAR);
         // expWad is accurate to about 1e-18 either way: one wei less keeps the rounding on holders' side.
         // forge-lint: disable-next-line(unsafe-typecast)
         uint256 growth = uint256(FixedPointMathLib.expWad(int256(x)));
-        if (growth <= WAD + 1) return 0;
         return Math.mulDiv(supply, growth - WAD - 1, WAD);
     }
 

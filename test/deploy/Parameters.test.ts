@@ -233,7 +233,7 @@ describe("Deploy parameters", function () {
       const parameters = { ...p.parameters, cooldownSeconds: 600 };
       expect(await checkBallastParameters(suite.connection.ethers.provider, { ...p, swapPaths: ["0x", p.swapPaths[1], long, p.swapPaths[3]], parameters }, notes)).to.deep.equal([]);
       expect(notes).to.include(
-        "a rebalance trading every token swaps through 30 pools, more than the 27 measured (3,542,593 gas): measure it on a fork before registering an upkeep with a 5,000,000 gas limit",
+        "a rebalance trading every token swaps through 30 pools, more than the 27 measured (3,549,257 gas): measure it on a fork before registering an upkeep with a 5,000,000 gas limit",
       );
       expect(notes).to.include(
         `cooldownSeconds (600) is shorter than the TWAP window (${p.twapWindowSeconds}): a slice can follow one the TWAP has not taken in yet; its minimum outputs are measured from the price that protects the vault, so it is refused (VaultPricesUnsettled) or priced no worse, never sandwiched wider`,

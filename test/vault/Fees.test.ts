@@ -344,6 +344,9 @@ describe("RebalancingVault: fees", function () {
         .to.be.revertedWithCustomError(f.vault, "VaultParameterOutOfBounds")
         .withArgs(Parameter.PerformanceFeeBps, 3_001, 0, 3_000);
       await expect(gov.setFeeRecipient(ZeroAddress)).to.be.revertedWithCustomError(f.vault, "VaultZeroAddress");
+      await expect(gov.setFeeRecipient(await f.vault.getAddress()))
+        .to.be.revertedWithCustomError(f.vault, "VaultBadFeeRecipient")
+        .withArgs(await f.vault.getAddress());
       const attacker = signedBy(f.vault, f.signers.attacker);
       await expect(attacker.setParameter(Parameter.ManagementFeeBps, 100)).to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
       await expect(attacker.setFeeRecipient(f.signers.attacker.address)).to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
@@ -438,6 +441,14 @@ describe("RebalancingVault: fees", function () {
       expect(paid!.amount).to.be.lessThan((spent * 12n) / 10n);
     });
 
+    it("pays nothing at a zero base fee (an L2's quiet block): the rebalance stands", async function () {
+      const f = await paying();
+      const { paid, receipt } = await rebalanceAt(f, f.signers.carol, 0n);
+      expect(receipt.status).to.equal(1);
+      expect(paid).to.equal(null);
+      expect((await f.vault.keeperPay()).gasPaidToday).to.equal(0n);
+    });
+
     it("repays at the cap, not at a higher base fee, and at most KeeperMaxGas", async function () {
       const f = await paying(30, 0, 400_000);
       const { paid } = await rebalanceAt(f, f.signers.carol, 100n);
@@ -446,18 +457,20 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("stops at the day's cap across rebalances, and starts again the next UTC day", async function () {
-      const f = await paying(50, 0, 5_000_000, 1_000_000);
+      const f = await paying(50, 0, 5_000_000, 20_000_000);
       const first = (await rebalanceAt(f)).paid!;
+      // Half a rebalance's gas left for the day: the second is paid that half, the third nothing.
+      const cap = first.gas + first.gas / 2n;
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.KeeperMaxGasPerDay, cap);
       await time().increase(3_600);
       const second = (await rebalanceAt(f)).paid!;
-      expect(first.gas).to.be.lessThan(1_000_000n);
-      expect(first.gas + second.gas).to.equal(1_000_000n);
+      expect(second.gas).to.equal(first.gas / 2n);
       await time().increase(3_600);
       const third = await rebalanceAt(f);
       expect(third.paid).to.equal(null);
       expect(third.receipt.status).to.equal(1);
       const pay = await f.vault.keeperPay();
-      expect(pay.gasPaidToday).to.equal(1_000_000n);
+      expect(pay.gasPaidToday).to.equal(cap);
       // The next day.
       const now = await time().latest();
       await time().increaseTo(Math.ceil((now + 1) / DAY) * DAY + 60);
