@@ -4,6 +4,8 @@ import { ArgumentType } from "hardhat/types/arguments";
 
 const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" } as const;
 const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" } as const;
+const delayOption = { name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 } as const;
+const saltOption = { name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" } as const;
 const fromBlockOption = {
   name: "fromBlock",
   description: "Read governance events from this block (the vault's deployment block, where the RPC limits log ranges)",
@@ -85,8 +87,8 @@ export const ballastTasks = [
     .addOption(fromOption)
     .addOption(fromBlockOption)
     .addOption({ name: "targets", description: "Every basket token's weight in bps, e.g. USDC=4000,WETH=3000,WBTC=2000,LINK=1000", defaultValue: "" })
-    .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
-    .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
+    .addOption(delayOption)
+    .addOption(saltOption)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeTargets(args, hre))
     .build(),
   task(["gov", "propose-parameter"], "Schedule a parameter change through the timelock")
@@ -95,8 +97,8 @@ export const ballastTasks = [
     .addOption(fromBlockOption)
     .addOption({ name: "name", description: "The parameter, e.g. DriftThresholdBps or ManagementFeeBps", defaultValue: "" })
     .addOption({ name: "value", description: "Its new value (a whole number)", defaultValue: "" })
-    .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
-    .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
+    .addOption(delayOption)
+    .addOption(saltOption)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeParameter(args, hre))
     .build(),
   task(["gov", "propose-fee-recipient"], "Schedule a change of who receives the fees through the timelock")
@@ -104,8 +106,8 @@ export const ballastTasks = [
     .addOption(fromOption)
     .addOption(fromBlockOption)
     .addOption({ name: "recipient", description: "The new fee recipient's address", defaultValue: "" })
-    .addOption({ name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 })
-    .addOption({ name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" })
+    .addOption(delayOption)
+    .addOption(saltOption)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeFeeRecipient(args, hre))
     .build(),
   task(["gov", "execute"], "Execute a scheduled change once its delay has passed")
