@@ -9,6 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
+import { netOfPendingFees } from "./vault-terms.js";
 
 /** A failure the operator can fix: bad input, wrong network, a missing role. Printed as one line. */
 export class OperatorError extends Error {
@@ -261,9 +262,7 @@ export async function sharePriceOf(
       vault.totalSupply(at),
       vault.pendingFees(at),
     ]);
-    // Net of the fees accrued and not yet minted: the price the next deposit or exit sees.
-    const virtual = 10n ** (shareDecimals - BigInt(assetDecimals));
-    scaled = (gross * (supply + virtual)) / (supply + virtual + management + performance);
+    scaled = netOfPendingFees(gross, supply, 10n ** (shareDecimals - BigInt(assetDecimals)), management + performance);
   } catch (error) {
     if (blockTag === undefined) throw error;
     return null;

@@ -5,25 +5,9 @@ import { Contract, ZeroHash } from "ethers";
 import { ERC20_ABI } from "../../deploy/lib/erc20.js";
 import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
 import { OperatorError, type Connection } from "./context.js";
+import { describeVaultCall } from "./vault-terms.js";
 
-export const PARAMETERS = [
-  "DriftThresholdBps",
-  "MinDriftBps",
-  "RebalanceIntervalSeconds",
-  "CooldownSeconds",
-  "MaxSlippageBps",
-  "MaxTradeBps",
-  "MaxSpotDeviationBps",
-  "PauseSeconds",
-  "DepositCap",
-  "ResidualDriftBps",
-  "ManagementFeeBps",
-  "PerformanceFeeBps",
-  "KeeperBaseFeeCapGwei",
-  "KeeperTipBps",
-  "KeeperMaxGas",
-  "KeeperMaxGasPerDay",
-] as const;
+export { PARAMETERS } from "./vault-terms.js";
 
 /** The basket with each token's symbol, base asset first. */
 export async function basketOf(connection: Connection, vault: RebalancingVault) {
@@ -126,17 +110,7 @@ export async function pendingOperations(connection: Connection, vault: Rebalanci
 
 /** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`. */
 export async function describeCall(connection: Connection, vault: RebalancingVault, data: string): Promise<string> {
-  const parsed = vault.interface.parseTransaction({ data });
-  if (parsed === null) return data.slice(0, 10);
-  if (parsed.name === "setTargets") {
-    const basket = await basketOf(connection, vault);
-    const symbol = (t: string) => basket.find((b) => b.token.toLowerCase() === t.toLowerCase())?.symbol ?? t;
-    const tokens = parsed.args[0] as string[];
-    const weights = parsed.args[1] as bigint[];
-    return `setTargets(${tokens.map((t, i) => `${symbol(t)} ${Number(weights[i]) / 100}%`).join(", ")})`;
-  }
-  if (parsed.name === "setParameter") {
-    return `setParameter(${PARAMETERS[Number(parsed.args[0])] ?? parsed.args[0]} = ${parsed.args[1]})`;
-  }
-  return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+  const basket = await basketOf(connection, vault);
+  const symbol = (t: string) => basket.find((b) => b.token.toLowerCase() === t.toLowerCase())?.symbol ?? t;
+  return describeVaultCall(vault.interface, data, symbol);
 }
