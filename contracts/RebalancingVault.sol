@@ -200,10 +200,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         public
         view
         nonReentrantView
-        returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt)
+        returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt, uint256 thresholdBps, uint256 volatilityBps)
     {
         uint8 fired;
-        (due, fired, drift, readyAt) = RebalanceLogic.status(_s, paused());
+        (due, fired, drift, readyAt, thresholdBps, volatilityBps) = RebalanceLogic.status(_s, paused());
         trigger = Trigger(fired);
     }
 
@@ -214,7 +214,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function rebalanceTrigger() public view returns (bool canExec, bytes memory execPayload) {
-        (bool due,,,) = rebalanceStatus();
+        (bool due,,,,,) = rebalanceStatus();
         if (!due) return (false, "");
         // The plan reverts on a pushed pool or unsettled prices: then a call would revert too.
         try this.previewRebalance() returns (Trade[] memory trades) {
@@ -449,11 +449,6 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
-    function depositCap() external view returns (uint256) {
-        return _s.depositCap;
-    }
-
-    /// @inheritdoc IRebalancingVault
     function fees() external view returns (Fees memory, uint256 highWaterMark) {
         return (_s.fees, _s.highWaterMark);
     }
@@ -468,6 +463,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     function keeperPay() external view returns (KeeperPay memory) {
         return _s.keeperPay;
     }
+
+    /// @inheritdoc IRebalancingVault
+    function parameter(Parameter which) external view returns (uint256) {
+        return BasketConfig.parameterValue(_s, uint256(which));
+    }
+
 
     /// @inheritdoc IRebalancingVault
     function oracle() external view returns (IPriceOracle) {

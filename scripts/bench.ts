@@ -8,6 +8,7 @@
 //                                    reads per pool (observe(), and slot0() with the newest observation);
 //   deposit and totalAssets() with a Chainlink feed beside each TWAP (CompositeOracle) vs TWAP only;
 //   deposit, redeem, redeemInKind and rebalance with fees (and keeper pay) on vs off;
+//   checkUpkeep and rebalance with the volatility-scaled threshold vs the static one;
 //   rebalance()                      vs the same swaps made bare through SwapRouter (same paths,
 //                                    same amounts, from an account holding the tokens), and vs
 //                                    those swaps plus the bare TWAP reads.
@@ -251,6 +252,23 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
   row("rebalance()", rebalanceGas, "bare swaps", bareSwaps, `${plan.length} swaps`);
   row("rebalance()", rebalanceGas, "bare swaps + bare reads", bareSwaps + bareReads, `${plan.length} swaps`);
+
+  // The volatility-scaled threshold: each check and each rebalance reads every listed token's pools at
+  // five points (four stretches of five minutes). The reference is set high, so that the scaled threshold
+  // stays under the drift and the same rebalance runs.
+  const onVol = async <T>(fn: () => Promise<T>) =>
+    fromState(async () => {
+      const asGov = b.vault.connect(asTimelock) as typeof b.vault;
+      await asGov.setParameter(PARAMETERS.indexOf("VolReferenceBps"), 50_000);
+      await asGov.setParameter(PARAMETERS.indexOf("VolIntervalSeconds"), 300);
+      await asGov.setParameter(PARAMETERS.indexOf("VolIntervals"), 4);
+      const volatility = (await vault.rebalanceStatus())[5];
+      if (volatility === 0n) throw new Error("the volatility-scaled threshold fell back to the static one: the bench measures nothing");
+      return fn();
+    });
+  const volNote = "the volatility-scaled threshold on: 4 stretches of 5 minutes read from every token's pools";
+  row("checkUpkeep(), volatility-scaled threshold", await onVol(async () => Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])))), "checkUpkeep(), static threshold", checkGas, volNote);
+  row("rebalance(), volatility-scaled threshold", await onVol(() => gasOf(vault.rebalance())), "rebalance(), static threshold", rebalanceGas, volNote);
   return rows;
 }
 

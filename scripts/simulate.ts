@@ -101,6 +101,10 @@ if (o.frontier) {
   } else {
     console.log(`\nRecommended: ${r.best.name}. For deploy/parameters/<network>.json5:`);
     console.log(`"parameters": ${JSON.stringify(r.parameters, null, 2)}`);
+    if (r.governance !== null) {
+      console.log("then, through governance (the timelock):");
+      for (const [name, value] of Object.entries(r.governance)) console.log(`  npx hardhat gov propose-parameter --name ${name} --value ${value}`);
+    }
     if (r.keeper !== null) console.log(`and run the keeper as: ${r.keeper}`);
   }
   writeFileSync(path.join(o.out, "recommendation.json"), JSON.stringify(r, null, 2) + "\n");

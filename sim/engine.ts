@@ -48,6 +48,11 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const t = basket.targets;
   const units = t.map((w, i) => (w * s.navUsd) / path.prices[i][0]);
   // Prefix sums of each token's log returns and their squares: realised volatility in O(1).
+  // Prefix sums of each token's log price: mean log prices over any stretch in O(1).
+  const logSum = basket.tokens.map(() => new Float64Array(steps + 2));
+  for (let i = 1; i < n; i++) {
+    for (let k = 0; k <= steps; k++) logSum[i][k + 1] = logSum[i][k] + Math.log(path.prices[i][k]);
+  }
   const sum = basket.tokens.map(() => new Float64Array(steps + 1));
   const sumSq = basket.tokens.map(() => new Float64Array(steps + 1));
   for (let i = 1; i < n; i++) {
@@ -173,6 +178,26 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
           const mean = (sum[i][k] - sum[i][k - w]) / w;
           const variance = Math.max(0, (sumSq[i][k] - sumSq[i][k - w]) / w - mean * mean);
           v += t[i] * Math.sqrt(variance * stepsPerDay * 365);
+          weight += t[i];
+        }
+        return weight === 0 ? 0 : v / weight;
+      },
+      intervalVolatility: (intervalHours, intervals) => {
+        const w = Math.max(1, Math.round(intervalHours / s.stepHours));
+        if (k + 1 < w * intervals) return Number.NaN;
+        let v = 0;
+        let weight = 0;
+        for (let i = 1; i < n; i++) {
+          if (t[i] === 0) continue;
+          let sumSq = 0;
+          let previous = 0;
+          for (let j = 0; j < intervals; j++) {
+            const end = k + 1 - (intervals - 1 - j) * w;
+            const mean = (logSum[i][end] - logSum[i][end - w]) / w;
+            if (j > 0) sumSq += (mean - previous) ** 2;
+            previous = mean;
+          }
+          v += t[i] * Math.sqrt((sumSq / (intervals - 1)) * ((24 * 365) / (w * s.stepHours)));
           weight += t[i];
         }
         return weight === 0 ? 0 : v / weight;

@@ -9,13 +9,19 @@ export interface Context {
   drift: number;
   /** Realised volatility of the basket's risky part over the policy's lookback, annualised. */
   realizedVolatility: (lookbackDays: number) => number;
+  /**
+   * The basket's volatility as the vault measures it on chain (RebalanceLogic.effectiveThreshold): per
+   * token, the root mean square of the changes between its mean log price over `intervals` consecutive
+   * stretches of `intervalHours`, annualised, weighted by target; NaN before there is that much history.
+   */
+  intervalVolatility: (intervalHours: number, intervals: number) => number;
   /** What trading to target would cost now, and the value it would restore to target (USD): see the keeper's costRule. */
   quote: () => { cost: number; restored: number };
 }
 
 export interface Policy {
   name: string;
-  kind: "buy-and-hold" | "calendar" | "threshold" | "hybrid" | "cost-aware" | "vol-scaled";
+  kind: "buy-and-hold" | "calendar" | "threshold" | "hybrid" | "cost-aware" | "vol-scaled" | "vol-threshold";
   params: Record<string, number>;
   /** Largest trade per token per rebalance, as a fraction of NAV (the contract's MaxTradeBps). */
   maxTrade: number;
@@ -100,6 +106,28 @@ export const volScaled = (baseBps: number, referenceVolatility = 0.6, lookbackDa
   due: (c) => c.drift >= ((baseBps / 10_000) * c.realizedVolatility(lookbackDays)) / referenceVolatility,
 });
 
+/**
+ * The vault's own volatility-scaled threshold (VolReferenceBps and friends): `baseBps` at a basket
+ * volatility of `referenceBps` a year, in proportion otherwise, within [minBps, maxBps] (0: no
+ * ceiling) and never under MinDriftBps (100); the static `baseBps` while history is too short.
+ */
+export const volThreshold = (baseBps: number, referenceBps: number, intervalHours: number, intervals: number, minBps = 0, maxBps = 0): Policy => ({
+  name: `vol-threshold ${baseBps / 100}% ${intervals}x${intervalHours}h`,
+  kind: "vol-threshold",
+  params: { baseBps, referenceBps, intervalHours, intervals, minBps, maxBps },
+  maxTrade: 1,
+  band: 0,
+  residual: 0,
+  due: (c) => {
+    const floor = Math.max(minBps, 100) / 10_000;
+    if (c.drift < floor) return false;
+    const volatility = c.intervalVolatility(intervalHours, intervals);
+    let bps = Number.isNaN(volatility) ? baseBps : (baseBps * volatility * 10_000) / referenceBps;
+    if (maxBps !== 0) bps = Math.min(bps, maxBps);
+    return c.drift >= Math.max(bps / 10_000, floor);
+  },
+});
+
 /** The policies compared by default. */
 export function defaultPolicies(): Policy[] {
   return [
@@ -121,5 +149,6 @@ export function defaultPolicies(): Policy[] {
     costAware(100, 100),
     costAware(300, 50),
     volScaled(500),
+    volThreshold(500, 6_000, 1, 24, 200, 1_500),
   ];
 }

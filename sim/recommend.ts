@@ -3,7 +3,7 @@
 // deploy/parameters files write them.
 import type { Settings } from "./engine.js";
 import type { Basket, PathOptions } from "./market.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, type Policy } from "./policies.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, volThreshold, type Policy } from "./policies.js";
 import { simulate, type PolicySummary } from "./simulate.js";
 
 /** The candidates: policies the contract's parameters (or the keeper's --max-cost-bps) express. */
@@ -17,6 +17,10 @@ export function candidates(): Policy[] {
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
   for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
+  // The vault's volatility-scaled threshold, over histories a pool can keep (hours, not days).
+  for (const base of [300, 500, 750]) {
+    for (const [hours, intervals] of [[1, 8], [1, 24], [4, 6]]) list.push(volThreshold(base, 6_000, hours, intervals, Math.round(base / 2), base * 3));
+  }
   return list;
 }
 
@@ -26,6 +30,8 @@ export interface Recommendation {
   score: number;
   ranked: { name: string; trackingErrorBps: number; costBpsPerYear: number; score: number; feasible: boolean }[];
   parameters: Record<string, number> | null;
+  /** Parameters set through governance after deployment (the volatility-scaled threshold's). */
+  governance: Record<string, number> | null;
   keeper: string | null;
 }
 
@@ -54,6 +60,16 @@ export function recommend(basket: Basket, paths: PathOptions, pathCount: number,
     score: top?.score ?? Infinity,
     ranked: ranked.map(({ summary: _s, ...r }) => r),
     parameters: policy === undefined ? null : contractParameters(policy, paths.stepHours),
+    governance:
+      policy?.kind === "vol-threshold"
+        ? {
+            VolReferenceBps: policy.params.referenceBps,
+            VolMinThresholdBps: policy.params.minBps,
+            VolMaxThresholdBps: policy.params.maxBps,
+            VolIntervalSeconds: policy.params.intervalHours * 3600,
+            VolIntervals: policy.params.intervals,
+          }
+        : null,
     keeper: policy?.kind === "cost-aware" ? `keeper run --max-cost-bps ${policy.params.maxCostBps}` : null,
   };
 }
@@ -64,6 +80,8 @@ export function contractParameters(policy: Policy, stepHours: number): Record<st
   const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0, residualDriftBps: 0 };
   const maxTradeBps = Math.round(policy.maxTrade * 10_000);
   switch (policy.kind) {
+    case "vol-threshold":
+      return { ...common, driftThresholdBps: policy.params.baseBps, minDriftBps: 100, rebalanceIntervalSeconds: 0, maxTradeBps };
     case "threshold":
       return { ...common, driftThresholdBps: policy.params.bps, minDriftBps: Math.max(1, Math.round(policy.band * 10_000)), rebalanceIntervalSeconds: 0, maxTradeBps, residualDriftBps: policy.params.residualBps };
     case "calendar":

@@ -126,7 +126,7 @@ export async function keeperPass(
       baseDelayMs: args.retryDelayMs,
       onRetry: (attempt, delayMs, error) => log.warn({ event: "retry", what, attempt, delayMs, error: describeRevert(error, []) }),
     });
-  const [due, trigger, driftBps, readyAt] = await rpc("rebalanceStatus", () => vault.rebalanceStatus());
+  const [due, trigger, driftBps, readyAt, thresholdBps, volatilityBps] = await rpc("rebalanceStatus", () => vault.rebalanceStatus());
   const assetDecimals = Number(await rpc("decimals", async () => new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider).decimals()));
   const price = () => sharePriceOf(vault, assetDecimals).catch(() => null);
   const before = await rpc("sharePrice", price);
@@ -137,6 +137,9 @@ export async function keeperPass(
     due,
     trigger: ["none", "threshold", "calendar"][Number(trigger)],
     driftBps,
+    // The threshold in force (scaled by volatility when governance turned that on; volatility 0: static).
+    thresholdBps,
+    volatilityBps,
     readyAt,
     sharePrice: before?.sharePrice ?? null,
     sharePriceChangeBps: before?.sinceDeploymentBps ?? null,

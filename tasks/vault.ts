@@ -63,9 +63,11 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     const balances = await Promise.all(basket.map((b) => new Contract(b.token, ERC20_ABI, provider).balanceOf(vault.getAddress()) as Promise<bigint>));
     holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: null, weightBps: null }));
   }
-  const [due, trigger, driftBps, readyAt] = await vault.rebalanceStatus();
   const [canExec] = await vault.rebalanceTrigger();
-  const threshold = Number(p.driftThresholdBps);
+  // The threshold in force: DriftThresholdBps, or that scaled by the basket's volatility when governance
+  // turned the scaling on (volatility 0: off, or not measurable, and the static one applies).
+  const [due, trigger, driftBps, readyAt, effective, volatility] = await vault.rebalanceStatus();
+  const threshold = Number(effective);
   const calendarDueAt = p.rebalanceIntervalSeconds === 0n ? null : Number(p.lastRebalanceAt + p.rebalanceIntervalSeconds);
   let reason: string;
   if (oracleError !== null) reason = `the oracle cannot price the basket: ${oracleError}`;
@@ -118,6 +120,9 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     /** One whole unit of each token by each source, in base units, and their spread (see priceSources). */
     prices,
     driftBps: Number(driftBps),
+    /** The threshold in force now, and the basket's realised volatility (bps a year) it was scaled by (0: static). */
+    effectiveThresholdBps: threshold,
+    volatilityBps: Number(volatility),
     parameters: {
       driftThresholdBps: threshold,
       minDriftBps: Number(p.minDriftBps),
@@ -227,7 +232,8 @@ function printStatus(s: VaultStatus) {
   }
   out.line(`  prices by source (${s.oracle.kind}; entries and base-asset exits stop past a spread of ${s.oracle.maxDivergenceBps} bps):`);
   out.line(prices.toString());
-  out.line(`  drift ${s.driftBps} bps (threshold ${s.parameters.driftThresholdBps} bps)`);
+  const scaled = s.volatilityBps === 0 ? "" : `, scaled from ${s.parameters.driftThresholdBps} bps by the basket's volatility of ${s.volatilityBps.toLocaleString("en-US")} bps a year`;
+  out.line(`  drift ${s.driftBps} bps (threshold ${s.effectiveThresholdBps} bps${scaled})`);
   out.line(`  rebalance ${s.rebalance.due ? `DUE (${s.rebalance.trigger})` : "not due"}: ${s.rebalance.reason}`);
   const f = s.fees;
   const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;

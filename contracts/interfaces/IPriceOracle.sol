@@ -31,6 +31,12 @@ interface IPriceOracle {
         view
         returns (uint256 average, uint256 low, uint256 high);
 
+    /// @notice `token`'s realised volatility against the base asset, annualised, in basis points, over the
+    /// last `intervals` stretches of `intervalSeconds` of its pools' recorded prices (see
+    /// TwapMath.annualisedVolatilityBps). Reverts when a pool's history is too short, or the token has no
+    /// pool-based price.
+    function volatility(address token, uint32 intervalSeconds, uint256 intervals) external view returns (uint256 bps);
+
     /// @notice The value of `amount` of `token` at the market's current price, in base units, rounded
     /// down. Anyone can move it within a block: for measuring how far the market stands from `quote`,
     /// never for pricing.

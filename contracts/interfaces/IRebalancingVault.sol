@@ -60,7 +60,20 @@ interface IRebalancingVault {
         /// Keeper pay: the most gas repaid for one rebalance.
         KeeperMaxGas,
         /// Keeper pay: the most gas repaid over one UTC day, across rebalances.
-        KeeperMaxGasPerDay
+        KeeperMaxGasPerDay,
+        /// Volatility-scaled threshold (0: off): the basket's realised volatility, annualised, in basis
+        /// points, at which the effective threshold is DriftThresholdBps; it scales in proportion.
+        VolReferenceBps,
+        /// The effective threshold's floor, in basis points (0: none beyond MinDriftBps).
+        VolMinThresholdBps,
+        /// The effective threshold's ceiling, in basis points (0: none).
+        VolMaxThresholdBps,
+        /// Volatility is measured from the changes between the mean prices of consecutive stretches of
+        /// this many seconds (0: off)...
+        VolIntervalSeconds,
+        /// ... over this many stretches (at least 2 to be on): every traded pool must keep
+        /// VolIntervals * VolIntervalSeconds of history, or the static threshold applies.
+        VolIntervals
     }
 
     /// @notice Parameters packed into one storage slot.
@@ -95,6 +108,15 @@ interface IRebalancingVault {
         uint32 maxGasPerDay;
         uint32 day;
         uint32 gasPaidToday;
+    }
+
+    /// @notice The volatility-scaled threshold's parameters, in one storage slot (see Parameter).
+    struct VolTrigger {
+        uint16 referenceBps;
+        uint16 minThresholdBps;
+        uint16 maxThresholdBps;
+        uint32 intervalSeconds;
+        uint8 intervals;
     }
 
     /// @notice Why a rebalance is due.
@@ -328,10 +350,13 @@ interface IRebalancingVault {
 
     /// @notice Whether a rebalance is due by its triggers, and when the cooldown lets the next one run.
     /// `due` is false while paused, within the cooldown, or while the oracle cannot price a holding.
+    /// `thresholdBps` is the drift at which the threshold trigger fires now (0: off), and
+    /// `volatilityBps` the basket's realised volatility, a year, it was scaled by (0 when the scaling is
+    /// off or cannot be measured: the static DriftThresholdBps applies).
     function rebalanceStatus()
         external
         view
-        returns (bool due, Trigger trigger, uint256 driftBps, uint256 readyAt);
+        returns (bool due, Trigger trigger, uint256 driftBps, uint256 readyAt, uint256 thresholdBps, uint256 volatilityBps);
 
     /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like `rebalance()`
     /// would on a pushed pool or unsettled prices; does not check the triggers, and does not know which
@@ -447,9 +472,6 @@ interface IRebalancingVault {
     /// @notice The risk and trigger parameters.
     function parameters() external view returns (Parameters memory);
 
-    /// @notice NAV, in base units, up to which deposits are accepted.
-    function depositCap() external view returns (uint256);
-
     /// @notice The fee rates, recipient and last accrual, and the high-water mark (see `FeesAccrued`).
     function fees() external view returns (Fees memory, uint256 highWaterMark);
 
@@ -459,6 +481,10 @@ interface IRebalancingVault {
 
     /// @notice Keeper pay's parameters and today's use.
     function keeperPay() external view returns (KeeperPay memory);
+
+    /// @notice Any parameter's current value, as `setParameter` sets it.
+    function parameter(Parameter parameter) external view returns (uint256);
+
 
     /// @notice The oracle that values the basket.
     function oracle() external view returns (IPriceOracle);

@@ -198,6 +198,31 @@ library BasketConfig {
         emit IRebalancingVault.ParameterSet(parameter, old, value);
     }
 
+    /// @notice See {IRebalancingVault-parameter}; `index` as for `setParameter`.
+    function parameterValue(VaultState storage s, uint256 index) external view returns (uint256) {
+        IRebalancingVault.Parameter parameter = IRebalancingVault.Parameter(index);
+        if (index <= uint256(IRebalancingVault.Parameter.ResidualDriftBps)) {
+            return _parameterValue(s.params, s.depositCap, parameter);
+        }
+        IRebalancingVault.Fees memory f = s.fees;
+        IRebalancingVault.KeeperPay memory k = s.keeperPay;
+        IRebalancingVault.VolTrigger memory v = s.volTrigger;
+        uint256[11] memory values = [
+            uint256(f.managementFeeBps),
+            f.performanceFeeBps,
+            k.baseFeeCapGwei,
+            k.tipBps,
+            k.maxGas,
+            k.maxGasPerDay,
+            v.referenceBps,
+            v.minThresholdBps,
+            v.maxThresholdBps,
+            v.intervalSeconds,
+            v.intervals
+        ];
+        return values[index - uint256(IRebalancingVault.Parameter.ManagementFeeBps)];
+    }
+
     /// @notice See {IRebalancingVault-parameterBounds}; `index` as for `setParameter`.
     function parameterBounds(uint256 index) public pure returns (uint256 min, uint256 max) {
         IRebalancingVault.Parameter parameter = IRebalancingVault.Parameter(index);
@@ -216,6 +241,11 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.KeeperTipBps) return (0, 5_000);
         if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) return (0, 15_000_000);
         if (parameter == IRebalancingVault.Parameter.KeeperMaxGasPerDay) return (0, 150_000_000);
+        if (parameter == IRebalancingVault.Parameter.VolReferenceBps) return (0, 50_000);
+        if (parameter == IRebalancingVault.Parameter.VolMinThresholdBps) return (0, 5_000);
+        if (parameter == IRebalancingVault.Parameter.VolMaxThresholdBps) return (0, 5_000);
+        if (parameter == IRebalancingVault.Parameter.VolIntervalSeconds) return (0, 1 days);
+        if (parameter == IRebalancingVault.Parameter.VolIntervals) return (0, 24);
         return (0, type(uint256).max); // DepositCap
     }
 
@@ -420,10 +450,12 @@ library BasketConfig {
         }
     }
 
-    /// @dev Fees (the vault accrues at the old rates first) and keeper pay, within bounds checked.
+    /// @dev Fees (the vault accrues at the old rates first), keeper pay and the volatility-scaled
+    /// threshold, within bounds checked.
     function _setFeeParameter(VaultState storage s, IRebalancingVault.Parameter parameter, uint256 value) private {
         IRebalancingVault.Fees storage f = s.fees;
         IRebalancingVault.KeeperPay storage k = s.keeperPay;
+        IRebalancingVault.VolTrigger storage v = s.volTrigger;
         uint256 old;
         if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) {
             (old, f.managementFeeBps) = (f.managementFeeBps, uint16(value));
@@ -435,8 +467,18 @@ library BasketConfig {
             (old, k.tipBps) = (k.tipBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) {
             (old, k.maxGas) = (k.maxGas, uint32(value));
-        } else {
+        } else if (parameter == IRebalancingVault.Parameter.KeeperMaxGasPerDay) {
             (old, k.maxGasPerDay) = (k.maxGasPerDay, uint32(value));
+        } else if (parameter == IRebalancingVault.Parameter.VolReferenceBps) {
+            (old, v.referenceBps) = (v.referenceBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.VolMinThresholdBps) {
+            (old, v.minThresholdBps) = (v.minThresholdBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.VolMaxThresholdBps) {
+            (old, v.maxThresholdBps) = (v.maxThresholdBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.VolIntervalSeconds) {
+            (old, v.intervalSeconds) = (v.intervalSeconds, uint32(value));
+        } else {
+            (old, v.intervals) = (v.intervals, uint8(value));
         }
         emit IRebalancingVault.ParameterSet(parameter, old, value);
     }

@@ -122,9 +122,10 @@ library RebalanceLogic {
         Basket memory b = _basket(s);
         outcome.navBefore = b.nav;
         outcome.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
-        outcome.trigger = firedTrigger(p, outcome.driftBeforeBps);
+        (uint256 thresholdNow,) = effectiveThreshold(s, p);
+        outcome.trigger = firedTrigger(p, outcome.driftBeforeBps, thresholdNow);
         if (outcome.trigger == IRebalancingVault.Trigger.None) {
-            revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, threshold(p), calendarDueAt(p));
+            revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, thresholdNow, calendarDueAt(p));
         }
         uint256 excluded;
         Plan memory plan;
@@ -162,14 +163,15 @@ library RebalanceLogic {
     function status(VaultState storage s, bool paused)
         external
         view
-        returns (bool due, uint8 trigger, uint256 drift, uint256 ready)
+        returns (bool due, uint8 trigger, uint256 drift, uint256 ready, uint256 thresholdBps, uint256 volatilityBps)
     {
         IRebalancingVault.Parameters memory p = s.params;
         ready = readyAt(p);
+        (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
         (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(s, false);
-        if (!ok) return (false, 0, 0, ready);
+        if (!ok) return (false, 0, 0, ready, thresholdBps, volatilityBps);
         drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
-        IRebalancingVault.Trigger fired = firedTrigger(p, drift);
+        IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
         due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused;
         trigger = uint8(fired);
     }
@@ -179,15 +181,48 @@ library RebalanceLogic {
         return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
     }
 
-    /// @notice Which trigger fires at `drift` (basis points) under `p`, now. Internal: an enum in an
+    /// @notice The threshold (see `threshold`) scaled by the basket's realised volatility against the
+    /// reference, within the floor and ceiling, never under MinDriftBps; and that volatility, the
+    /// target-weighted mean of each listed token's (the base asset has none). The static threshold, with
+    /// volatility 0, while the scaling is off or any token's volatility cannot be read (a pool with too
+    /// little history, a token priced only by a feed).
+    function effectiveThreshold(VaultState storage s, IRebalancingVault.Parameters memory p)
+        internal
+        view
+        returns (uint256 thresholdBps, uint256 volatilityBps)
+    {
+        thresholdBps = threshold(p);
+        IRebalancingVault.VolTrigger memory v = s.volTrigger;
+        if (thresholdBps == 0 || v.referenceBps == 0 || v.intervalSeconds == 0 || v.intervals < 2) return (thresholdBps, 0);
+        uint256 weighted;
+        uint256 weight;
+        for (uint256 i = 1; i < s.holdings.length; ++i) {
+            Holding memory h = s.holdings[i];
+            if (h.targetBps == 0) continue;
+            try s.oracle.volatility(h.token, v.intervalSeconds, v.intervals) returns (uint256 bps) {
+                weighted += bps * h.targetBps;
+                weight += h.targetBps;
+            } catch {
+                return (thresholdBps, 0);
+            }
+        }
+        if (weight == 0) return (thresholdBps, 0);
+        volatilityBps = weighted / weight;
+        uint256 scaled = thresholdBps * volatilityBps / v.referenceBps;
+        if (v.maxThresholdBps != 0) scaled = Math.min(scaled, v.maxThresholdBps);
+        thresholdBps = Math.max(Math.max(scaled, v.minThresholdBps), p.minDriftBps);
+    }
+
+    /// @notice Which trigger fires at `drift` (basis points) under `p`, now, with the threshold trigger
+    /// at `thresholdBps` (0: off). Internal: an enum in an
     /// external library function's ABI is a type name that ABI tools cannot read.
-    function firedTrigger(IRebalancingVault.Parameters memory p, uint256 drift)
+    function firedTrigger(IRebalancingVault.Parameters memory p, uint256 drift, uint256 thresholdBps)
         internal
         view
         returns (IRebalancingVault.Trigger)
     {
         if (drift < p.minDriftBps) return IRebalancingVault.Trigger.None;
-        if (p.driftThresholdBps != 0 && drift >= p.driftThresholdBps) return IRebalancingVault.Trigger.Threshold;
+        if (thresholdBps != 0 && drift >= thresholdBps) return IRebalancingVault.Trigger.Threshold;
         if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= calendarDueAt(p)) {
             return IRebalancingVault.Trigger.Calendar;
         }

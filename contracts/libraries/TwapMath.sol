@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
@@ -18,6 +19,51 @@ library TwapMath {
     /// @notice The pool cannot report its price `windowSeconds` ago: too little history, or the window
     /// is zero. For the block's opening price (`windowSeconds` = 1), the pool keeps one observation.
     error TwapUnavailable(address pool, uint32 windowSeconds);
+
+    /// @notice The pool's mean tick over each of the last `intervals` stretches of `intervalSeconds`,
+    /// oldest first, from its observations (what the pool recorded, never its spot). Reverts with
+    /// TwapUnavailable when the pool's history is shorter than `intervals * intervalSeconds`.
+    function intervalMeanTicks(IUniswapV3Pool pool, uint32 intervalSeconds, uint256 intervals)
+        internal
+        view
+        returns (int256[] memory means)
+    {
+        uint32[] memory secondsAgos = new uint32[](intervals + 1);
+        for (uint256 i; i <= intervals; ++i) {
+            // At most MAX_INTERVALS * 1 day: fits a uint32.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            secondsAgos[i] = uint32((intervals - i) * intervalSeconds);
+        }
+        int56[] memory cumulatives;
+        try pool.observe(secondsAgos) returns (int56[] memory ticks, uint160[] memory) {
+            cumulatives = ticks;
+        } catch {
+            // Intervals * 1 day at most: fits.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            revert TwapUnavailable(address(pool), uint32(intervals * intervalSeconds));
+        }
+        means = new int256[](intervals);
+        for (uint256 i; i < intervals; ++i) {
+            means[i] = int256(cumulatives[i + 1] - cumulatives[i]) / int256(uint256(intervalSeconds));
+        }
+    }
+
+    /// @notice Realised volatility, annualised, in basis points, of a price whose mean tick over
+    /// consecutive stretches of `intervalSeconds` was `means`: the root mean square of the changes from
+    /// one stretch to the next (one tick is a 0.01% move of price), scaled by sqrt(year / interval).
+    /// Averages over stretches smooth the moves within them, so this reads low against a volatility
+    /// measured from prices at each instant; a threshold scaled by it is calibrated the same way.
+    function annualisedVolatilityBps(int256[] memory means, uint32 intervalSeconds) internal pure returns (uint256) {
+        uint256 n = means.length;
+        if (n < 2) return 0;
+        uint256 sumSq;
+        for (uint256 i = 1; i < n; ++i) {
+            uint256 change = SignedMath.abs(means[i] - means[i - 1]);
+            sumSq += change * change;
+        }
+        // ln(1.0001) is 0.99995 bps: a tick is a basis point to 0.005%.
+        return Math.sqrt(sumSq * 365 days / ((n - 1) * intervalSeconds));
+    }
 
     /// @notice The arithmetic mean tick of `pool` over the last `windowSeconds`, rounded toward negative
     /// infinity as Uniswap's own oracle library does, and the harmonic mean of the pool's in-range

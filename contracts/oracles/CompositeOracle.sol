@@ -298,6 +298,12 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev From the TWAP oracle's pools: a feed's rounds are too sparse to measure it.
+    function volatility(address token, uint32 intervalSeconds, uint256 intervals) external view returns (uint256) {
+        return TWAP.volatility(token, intervalSeconds, intervals);
+    }
+
+    /// @inheritdoc IPriceOracle
     function quote(address token, uint256 amount) external view returns (uint256) {
         if (token == BASE) return amount;
         Feed memory f = _feeds[token];

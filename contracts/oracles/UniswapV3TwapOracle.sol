@@ -245,6 +245,22 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev Along a route, each hop's mean ticks add (negated where the hop is priced the other way):
+    /// the route's price is their product.
+    function volatility(address token, uint32 intervalSeconds, uint256 intervals) external view returns (uint256) {
+        if (token == BASE) return 0;
+        StoredHop[] memory hops = _hops(token);
+        int256[] memory route = new int256[](intervals);
+        for (uint256 h; h < hops.length; ++h) {
+            int256[] memory means = TwapMath.intervalMeanTicks(hops[h].pool, intervalSeconds, intervals);
+            for (uint256 i; i < intervals; ++i) {
+                route[i] += hops[h].zeroForOne ? means[i] : -means[i];
+            }
+        }
+        return TwapMath.annualisedVolatilityBps(route, intervalSeconds);
+    }
+
+    /// @inheritdoc IPriceOracle
     function quoteSpot(address token, uint256 amount) external view returns (uint256) {
         if (token == BASE) return amount;
         StoredHop[] memory hops = _hops(token);

@@ -79,7 +79,7 @@ export async function readVault(provider: Provider, address: string) {
     const balances = await Promise.all(basket.map((b) => new Contract(b.address, ABIS.erc20, provider).balanceOf(address) as Promise<bigint>));
     holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: null, weightBps: null, targetBps: Number(targets[i]) }));
   }
-  const [[due, trigger, driftBps, readyAt], [fees, highWaterMark], [pendingManagement, pendingPerformance], keeperPay, sharePrice, block] = await Promise.all([
+  const [[due, trigger, driftBps, readyAt, thresholdBps, volatilityBps], [fees, highWaterMark], [pendingManagement, pendingPerformance], keeperPay, sharePrice, block] = await Promise.all([
     vault.rebalanceStatus(),
     vault.fees(),
     vault.pendingFees(),
@@ -87,25 +87,10 @@ export async function readVault(provider: Provider, address: string) {
     sharePriceAt(vault, shareDecimals, asset.decimals),
     provider.getBlock("latest"),
   ]);
-  const bounds = await Promise.all(PARAMETERS.map((_, i) => vault.parameterBounds(i) as Promise<[bigint, bigint]>));
-  const parameterValues: Record<string, bigint> = {
-    DriftThresholdBps: p.driftThresholdBps,
-    MinDriftBps: p.minDriftBps,
-    RebalanceIntervalSeconds: p.rebalanceIntervalSeconds,
-    CooldownSeconds: p.cooldownSeconds,
-    MaxSlippageBps: p.maxSlippageBps,
-    MaxTradeBps: p.maxTradeBps,
-    MaxSpotDeviationBps: p.maxSpotDeviationBps,
-    PauseSeconds: p.pauseSeconds,
-    DepositCap: await vault.depositCap(),
-    ResidualDriftBps: p.residualDriftBps,
-    ManagementFeeBps: fees.managementFeeBps,
-    PerformanceFeeBps: fees.performanceFeeBps,
-    KeeperBaseFeeCapGwei: keeperPay.baseFeeCapGwei,
-    KeeperTipBps: keeperPay.tipBps,
-    KeeperMaxGas: keeperPay.maxGas,
-    KeeperMaxGasPerDay: keeperPay.maxGasPerDay,
-  };
+  const [bounds, values] = await Promise.all([
+    Promise.all(PARAMETERS.map((_, i) => vault.parameterBounds(i) as Promise<[bigint, bigint]>)),
+    Promise.all(PARAMETERS.map((_, i) => vault.parameter(i) as Promise<bigint>)),
+  ]);
   return {
     address,
     name: String(name),
@@ -124,7 +109,9 @@ export async function readVault(provider: Provider, address: string) {
       due: Boolean(due),
       trigger: TRIGGERS[Number(trigger)],
       driftBps: Number(driftBps),
-      thresholdBps: Number(p.driftThresholdBps),
+      thresholdBps: Number(thresholdBps),
+      staticThresholdBps: Number(p.driftThresholdBps),
+      volatilityBps: Number(volatilityBps),
       readyAt: Number(readyAt),
       lastRebalanceAt: Number(p.lastRebalanceAt),
     },
@@ -136,7 +123,7 @@ export async function readVault(provider: Provider, address: string) {
       pendingShares: (pendingManagement as bigint) + (pendingPerformance as bigint),
     },
     keeperPay: { on: keeperPay.baseFeeCapGwei !== 0n, baseFeeCapGwei: Number(keeperPay.baseFeeCapGwei), tipBps: Number(keeperPay.tipBps) },
-    parameters: PARAMETERS.map((name, i) => ({ name, value: parameterValues[name], min: bounds[i][0], max: bounds[i][1] })),
+    parameters: PARAMETERS.map((name, i) => ({ name, value: values[i], min: bounds[i][0], max: bounds[i][1] })),
     time: block!.timestamp,
     blockNumber: block!.number,
   };

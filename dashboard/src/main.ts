@@ -83,7 +83,8 @@ async function render() {
     `</table><p class="legend"><span class="swatch weight"></span>weight <span class="swatch target"></span>target</p>`;
   const r = v.rebalance;
   const ready = r.readyAt > v.time ? `; the cooldown ends ${iso(r.readyAt)}` : "";
-  $("#drift").innerHTML = `<p data-testid="drift">Drift <b>${r.driftBps} bps</b> against a threshold of <b>${r.thresholdBps} bps</b>: ${
+  const scaled = r.volatilityBps === 0 ? "" : ` (scaled from ${r.staticThresholdBps} bps by the basket's volatility, ${r.volatilityBps.toLocaleString("en-US")} bps a year)`;
+  $("#drift").innerHTML = `<p data-testid="drift">Drift <b>${r.driftBps} bps</b> against a threshold of <b>${r.thresholdBps} bps</b>${scaled}: ${
     r.due ? `a rebalance is <b>due</b> (${r.trigger})` : "no rebalance is due"
   }${ready}.${r.lastRebalanceAt === 0 ? "" : ` Last rebalance ${iso(r.lastRebalanceAt)}.`}</p>`;
 

@@ -20,6 +20,11 @@ export const PARAMETERS = [
   "KeeperTipBps",
   "KeeperMaxGas",
   "KeeperMaxGasPerDay",
+  "VolReferenceBps",
+  "VolMinThresholdBps",
+  "VolMaxThresholdBps",
+  "VolIntervalSeconds",
+  "VolIntervals",
 ] as const;
 
 /** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`; `symbolOf` names a token. */

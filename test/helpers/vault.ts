@@ -64,6 +64,11 @@ export const Parameter = {
   KeeperTipBps: 13,
   KeeperMaxGas: 14,
   KeeperMaxGasPerDay: 15,
+  VolReferenceBps: 16,
+  VolMinThresholdBps: 17,
+  VolMaxThresholdBps: 18,
+  VolIntervalSeconds: 19,
+  VolIntervals: 20,
 } as const;
 
 /** The vault's contract factory, linked to the libraries the fixture deployed. */

@@ -279,7 +279,7 @@ contract VaultHandler is CommonBase, StdUtils {
     // ================================================================== keeper, governance, guardian
 
     function rebalance() external {
-        (bool due,,,) = VAULT.rebalanceStatus();
+        (bool due,,,,,) = VAULT.rebalanceStatus();
         if (!due) return;
         uint256 navBefore = VAULT.totalAssets();
         uint256 driftBefore = VAULT.driftBps();

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {BallastTest} from "../helpers/BallastTest.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
@@ -119,6 +120,25 @@ contract TwapMathTest is BallastTest {
         // reserve0 * price = L / sqrtP * sqrtP^2 = L * sqrtP = reserve1.
         assertApproxEqRel(TwapMath.quoteAtTick(tick, reserve0, true), reserve1, 1e12, "equal value at the price");
         assertEq(TwapMath.virtualReserve(0, liquidity, true), liquidity, "at parity, each side is L");
+    }
+
+    /// @dev Mean ticks alternating by 2d from stretch to stretch: every change is 2d ticks (2d bps), so
+    /// the volatility is 2d * sqrt(year / interval), whatever the level; a constant price has none.
+    function testFuzz_volatilityOfAlternatingMeans(int24 level, uint16 d, uint8 n, uint32 interval) public pure {
+        n = uint8(bound(n, 2, 24));
+        interval = uint32(bound(interval, 60, 1 days));
+        d = uint16(bound(d, 0, 10_000));
+        int256[] memory means = new int256[](n);
+        for (uint256 i; i < n; ++i) {
+            means[i] = int256(level) + (i % 2 == 0 ? int256(uint256(d)) : -int256(uint256(d)));
+        }
+        uint256 expected = Math.sqrt(4 * uint256(d) * d * 365 days / interval);
+        assertEq(TwapMath.annualisedVolatilityBps(means, interval), expected);
+        for (uint256 i; i < n; ++i) {
+            means[i] = level;
+        }
+        assertEq(TwapMath.annualisedVolatilityBps(means, interval), 0, "a constant price");
+        assertEq(TwapMath.annualisedVolatilityBps(new int256[](1), interval), 0, "one stretch: no change to measure");
     }
 
     function test_quoteAtTickZeroIsParity() public pure {

@@ -13,7 +13,7 @@ import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/L
 import { gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, type Context } from "../../sim/policies.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, type Context, type Policy } from "../../sim/policies.js";
 import { contractParameters, recommend } from "../../sim/recommend.js";
 import { simulate } from "../../sim/simulate.js";
 import { deployLocalMarket, type Connection } from "../helpers/market.js";
@@ -39,6 +39,7 @@ const context = (c: Partial<Context>): Context => ({
   hoursSinceRebalance: Infinity,
   drift: 0,
   realizedVolatility: () => 0.6,
+  intervalVolatility: () => 0.6,
   quote: () => ({ cost: 0, restored: 0 }),
   ...c,
 });
@@ -90,6 +91,26 @@ describe("Simulator", function () {
       // Vol-scaled: a 5% band at 60% volatility is a 10% band at 120%.
       expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 0.6 }))).to.equal(true);
       expect(volScaled(500, 0.6).due(context({ drift: 0.06, realizedVolatility: () => 1.2 }))).to.equal(false);
+      // The vault's own: 5% at 60%, within [2.5%, 15%], static while history is short.
+      const v = volThreshold(500, 6_000, 1, 24, 250, 1_500);
+      expect(v.due(context({ drift: 0.06, intervalVolatility: () => 0.6 }))).to.equal(true);
+      expect(v.due(context({ drift: 0.06, intervalVolatility: () => 1.2 }))).to.equal(false);
+      expect(v.due(context({ drift: 0.026, intervalVolatility: () => 0 }))).to.equal(true);
+      expect(v.due(context({ drift: 0.024, intervalVolatility: () => 0 }))).to.equal(false);
+      expect(v.due(context({ drift: 0.15, intervalVolatility: () => 10 }))).to.equal(true);
+      expect(v.due(context({ drift: 0.049, intervalVolatility: () => Number.NaN }))).to.equal(false);
+      expect(v.due(context({ drift: 0.05, intervalVolatility: () => Number.NaN }))).to.equal(true);
+    });
+
+    it("measure volatility as the vault does: mean prices of stretches, their changes' root mean square", function () {
+      // Token 1 alternates between 1 and 2 every 4 hours (aligned to the last check): means of 4-hour stretches alternate too, each
+      // change ln 2; annualised over 4-hour stretches.
+      const steps = 24 * 4;
+      const path: PricePath = { prices: [new Float64Array(steps + 1).fill(1), Float64Array.from({ length: steps + 1 }, (_, k) => (Math.floor((steps - k) / 4) % 2 === 0 ? 1 : 2))] };
+      let seen = Number.NaN;
+      const spy: Policy = { ...threshold(10_000), due: (c) => ((seen = c.intervalVolatility(4, 6)), false) };
+      runPolicy(pair, path, spy, { navUsd: 1_000_000, stepHours: 1, costs: null });
+      near(seen, Math.LN2 * Math.sqrt((24 * 365) / 4), 1e-9);
     });
 
     it("map onto the vault's parameters", function () {
@@ -205,7 +226,7 @@ describe("Simulator", function () {
       const free = run("--paths", "2", "--days", "10", "--scenario", "gbm", "--no-costs", "--out", mkdtempSync(path.join(tmpdir(), "ballast-sim-")));
       expect(free.stdout).to.match(/the closed form applies to this run \(free trading, plain GBM\)/);
       const json = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"));
-      expect(json.policies).to.have.length(18);
+      expect(json.policies).to.have.length(19);
       expect(json.config.paths.scenario).to.equal("crash");
       expect(readFileSync(path.join(out, "report.html"), "utf8")).to.match(/<svg[\s\S]*<circle[\s\S]*<path d="M/);
       const bad = run("--paths", "0");

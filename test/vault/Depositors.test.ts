@@ -61,7 +61,7 @@ describe("RebalancingVault: depositors", function () {
       const f = await load();
       const { alice } = f.signers;
       await donateBasket(f, 1_000n);
-      expect(await f.vault.depositCap()).to.equal(2n ** 256n - 1n);
+      expect(await f.vault.parameter(Parameter.DepositCap)).to.equal(2n ** 256n - 1n);
       await govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
       expect(await f.vault.paused()).to.equal(false);
       expect(await f.vault.maxDeposit(alice.address)).to.equal(0n);

@@ -50,7 +50,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       const p = await f.vault.parameters();
       expect(Number(p.driftThresholdBps)).to.equal(DEFAULT_PARAMETERS.driftThresholdBps);
       expect(Number(p.cooldownSeconds)).to.equal(DEFAULT_PARAMETERS.cooldownSeconds);
-      expect(await f.vault.depositCap()).to.equal(2n ** 256n - 1n);
+      expect(await f.vault.parameter(Parameter.DepositCap)).to.equal(2n ** 256n - 1n);
       expect(await f.vault.swapPath(f.tokens.weth)).to.equal(f.paths[0]);
       expect(await f.vault.decimals()).to.equal(12n); // USDC's 6 + a 6-decimal offset
     });
@@ -163,7 +163,7 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       await expect(gov.setParameter(Parameter.DepositCap, USDC(5)))
         .to.emit(f.vault, "ParameterSet")
         .withArgs(Parameter.DepositCap, 2n ** 256n - 1n, USDC(5));
-      expect(await f.vault.depositCap()).to.equal(USDC(5));
+      expect(await f.vault.parameter(Parameter.DepositCap)).to.equal(USDC(5));
     });
   });
 
