@@ -356,7 +356,14 @@ interface IRebalancingVault {
     function rebalanceStatus()
         external
         view
-        returns (bool due, Trigger trigger, uint256 driftBps, uint256 readyAt, uint256 thresholdBps, uint256 volatilityBps);
+        returns (
+            bool due,
+            Trigger trigger,
+            uint256 driftBps,
+            uint256 readyAt,
+            uint256 thresholdBps,
+            uint256 volatilityBps
+        );
 
     /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like `rebalance()`
     /// would on a pushed pool or unsettled prices; does not check the triggers, and does not know which

@@ -193,7 +193,8 @@ library RebalanceLogic {
     {
         thresholdBps = threshold(p);
         IRebalancingVault.VolTrigger memory v = s.volTrigger;
-        if (thresholdBps == 0 || v.referenceBps == 0 || v.intervalSeconds == 0 || v.intervals < 2) return (thresholdBps, 0);
+        bool off = thresholdBps == 0 || v.referenceBps == 0 || v.intervalSeconds == 0 || v.intervals < 2;
+        if (off) return (thresholdBps, 0);
         uint256 weighted;
         uint256 weight;
         for (uint256 i = 1; i < s.holdings.length; ++i) {
