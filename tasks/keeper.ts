@@ -22,6 +22,7 @@ import {
   taskAction,
   type Connection,
 } from "./lib/context.js";
+import { TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf } from "./lib/governance.js";
 import { sleep, withRetry } from "./lib/retry.js";
 
@@ -135,7 +136,7 @@ export async function keeperPass(
   log.info(bigintsAsText({
     event: "check",
     due,
-    trigger: ["none", "threshold", "calendar"][Number(trigger)],
+    trigger: TRIGGERS[Number(trigger)],
     driftBps,
     // The threshold in force (scaled by volatility when governance turned that on; volatility 0: static).
     thresholdBps,

@@ -30,9 +30,9 @@ import {
   vaultOracles,
   type Connection,
 } from "./lib/context.js";
+import { TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
-const TRIGGERS = ["none", "threshold", "calendar"] as const;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** Everything an operator wants to know about a vault, as plain data. */

@@ -3,13 +3,11 @@
 import { Contract, Interface, ZeroAddress, type Provider } from "ethers";
 import { ABIS } from "virtual:ballast-abis";
 
-import { describeVaultCall, netOfPendingFees, PARAMETERS } from "../../tasks/lib/vault-terms.js";
+import { customError, describeVaultCall, netSharePrice, PARAMETERS, PRICE_DECIMALS, TRIGGERS, type PricedVault } from "../../tasks/lib/vault-terms.js";
 
+export { PRICE_DECIMALS };
 export const vaultInterface = new Interface(ABIS.vault);
 export const routerInterface = new Interface(ABIS.router);
-const TRIGGERS = ["none", "threshold", "calendar"] as const;
-/** Extra decimals a share price is computed with: a basis point stays visible. */
-export const PRICE_DECIMALS = 18;
 
 export interface Token {
   address: string;
@@ -30,19 +28,9 @@ async function tokenOf(provider: Provider, address: string): Promise<Token> {
   return { address, symbol: String(symbol), decimals: Number(decimals) };
 }
 
-/** One share's value in the base asset, net of pending fees, with PRICE_DECIMALS more decimals (null: no price then). */
+/** netSharePrice, or null while the oracle cannot price the basket (or the node has no state for `blockTag`). */
 export async function sharePriceAt(vault: Contract, shareDecimals: number, assetDecimals: number, blockTag?: number): Promise<bigint | null> {
-  const at = blockTag === undefined ? {} : { blockTag };
-  try {
-    const [gross, supply, pending] = await Promise.all([
-      vault.convertToAssets(10n ** BigInt(shareDecimals + PRICE_DECIMALS), at) as Promise<bigint>,
-      vault.totalSupply(at) as Promise<bigint>,
-      vault.pendingFees(at) as Promise<[bigint, bigint]>,
-    ]);
-    return netOfPendingFees(gross, supply, 10n ** BigInt(shareDecimals - assetDecimals), pending[0] + pending[1]);
-  } catch {
-    return null;
-  }
+  return netSharePrice(vault as unknown as PricedVault, shareDecimals, assetDecimals, blockTag).catch(() => null);
 }
 
 /** The vault now: its figures, holdings against targets, the rebalance trigger, fees and parameters. */
@@ -65,15 +53,9 @@ export async function readVault(provider: Provider, address: string) {
   let oracleError: string | null = null;
   let holdings: Holding[];
   try {
-    const [, balances, values] = (await vault.holdings()) as [string[], bigint[], bigint[]];
+    const [[, balances, values], weights] = (await Promise.all([vault.holdings(), vault.currentWeights()])) as [[string[], bigint[], bigint[]], bigint[]];
     nav = values.reduce((a, v) => a + v, 0n);
-    holdings = basket.map((b, i) => ({
-      ...b,
-      balance: balances[i],
-      value: values[i],
-      weightBps: nav === 0n ? 0 : Number((values[i] * 10_000n) / nav!),
-      targetBps: Number(targets[i]),
-    }));
+    holdings = basket.map((b, i) => ({ ...b, balance: balances[i], value: values[i], weightBps: Number(weights[i]), targetBps: Number(targets[i]) }));
   } catch (error) {
     oracleError = describeError(error);
     const balances = await Promise.all(basket.map((b) => new Contract(b.address, ABIS.erc20, provider).balanceOf(address) as Promise<bigint>));
@@ -243,20 +225,8 @@ const WORDS: Record<string, string> = {
 /** An error from a call or a transaction, decoded against every Ballast ABI, in words. */
 export function describeError(error: unknown): string {
   const data = revertData(error);
-  if (data !== null) {
-    for (const iface of interfaces) {
-      const parsed = (() => {
-        try {
-          return iface.parseError(data);
-        } catch {
-          return null;
-        }
-      })();
-      if (parsed === null) continue;
-      const detail = `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-      return WORDS[parsed.name] === undefined ? detail : `${WORDS[parsed.name]} [${detail}]`;
-    }
-  }
+  const known = data === null ? null : customError(data, interfaces);
+  if (known !== null) return WORDS[known.name] === undefined ? known.text : `${WORDS[known.name]} [${known.text}]`;
   const e = error as { shortMessage?: string; message?: string; code?: number | string };
   if (e.code === 4001 || e.code === "ACTION_REJECTED") return "You rejected the request in your wallet.";
   return e.shortMessage ?? e.message ?? String(error);

@@ -29,7 +29,7 @@ function fmt(value: bigint, decimals: number, digits = 2): string {
 }
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z").replace("T", " ");
-const price8 = (scaled: bigint, assetDecimals: number) => Number(formatUnits(scaled, assetDecimals + PRICE_DECIMALS)).toFixed(8);
+const price8 = (scaled: bigint, assetDecimals: number) => Number(formatUnits(scaled, BigInt(assetDecimals) + PRICE_DECIMALS)).toFixed(8);
 
 async function loadConfig(): Promise<Config> {
   const fromFile = (await fetch("./config.json").then((r) => (r.ok ? r.json() : {})).catch(() => ({}))) as Partial<Config>;
@@ -90,7 +90,7 @@ async function render() {
 
   // Fees and parameters.
   const f = v.fees;
-  const mark = price8((f.highWaterMark * 10n ** BigInt(v.shareDecimals + PRICE_DECIMALS)) / 10n ** 18n, d);
+  const mark = price8((f.highWaterMark * 10n ** (BigInt(v.shareDecimals) + PRICE_DECIMALS)) / 10n ** 18n, d);
   $("#fees").innerHTML = `<p data-testid="fees">${
     f.managementFeeBps === 0 && f.performanceFeeBps === 0
       ? "No fees."
@@ -109,7 +109,7 @@ let chart: uPlot | null = null;
 async function renderHistory() {
   const points = await readHistory(provider, view, config.fromBlock);
   const d = view.asset.decimals;
-  const data: uPlot.AlignedData = [points.map((p) => p.time), points.map((p) => Number(formatUnits(p.sharePrice!, d + PRICE_DECIMALS)))];
+  const data: uPlot.AlignedData = [points.map((p) => p.time), points.map((p) => Number(formatUnits(p.sharePrice!, BigInt(d) + PRICE_DECIMALS)))];
   const el = $("#chart");
   el.dataset.points = String(points.length);
   chart?.destroy();

@@ -9,7 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
-import { netOfPendingFees } from "./vault-terms.js";
+import { customError, netSharePrice, PRICE_DECIMALS, type PricedVault } from "./vault-terms.js";
 
 /** A failure the operator can fix: bad input, wrong network, a missing role. Printed as one line. */
 export class OperatorError extends Error {
@@ -223,13 +223,8 @@ export const fmt = (amount: bigint, decimals: number | bigint, digits = 4) =>
 export function describeRevert(error: unknown, interfaces: Interface[]): string {
   const e = error as { data?: string; revert?: { name: string; args: unknown[] }; shortMessage?: string; message?: string };
   if (e.revert !== undefined && e.revert !== null) return `${e.revert.name}(${e.revert.args.map(String).join(", ")})`;
-  const data = typeof e.data === "string" ? e.data : undefined;
-  if (data !== undefined && data.length >= 10) {
-    for (const iface of interfaces) {
-      const parsed = iface.parseError(data);
-      if (parsed !== null) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-    }
-  }
+  const known = typeof e.data === "string" ? customError(e.data, interfaces) : null;
+  if (known !== null) return known.text;
   return (e.shortMessage ?? e.message ?? String(error)).split("\n")[0];
 }
 
@@ -238,37 +233,27 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
-/** Decimals a share price is computed with beyond the base asset's own: a basis point is never lost to rounding. */
-const PRICE_EXTRA_DECIMALS = 18n;
-
 /**
- * What one whole share is worth in the base asset, at the vault's valuation (the oracle's TWAP), as an
- * exact decimal string, and its change in basis points from 1: a share started at exactly one unit
- * of the base asset, so that is its change since deployment. `blockTag` reads it as of a past block
- * (a node that keeps no history for that block returns null).
+ * What one whole share is worth in the base asset, at the vault's valuation (the oracle's TWAP) net of
+ * pending fees (see netSharePrice), as an exact decimal string, and its change in basis points from 1:
+ * a share started at exactly one unit of the base asset, so that is its change since deployment.
+ * `blockTag` reads it as of a past block (a node that keeps no history for that block returns null).
  */
 export async function sharePriceOf(
   vault: RebalancingVault,
   assetDecimals: number,
   blockTag?: number,
 ): Promise<{ sharePrice: string; sinceDeploymentBps: number; scaled: bigint } | null> {
-  const shareDecimals = await vault.decimals();
+  const shareDecimals = Number(await vault.decimals());
   let scaled: bigint;
   try {
-    const shares = 10n ** (shareDecimals + PRICE_EXTRA_DECIMALS);
-    const at = blockTag === undefined ? {} : { blockTag };
-    const [gross, supply, [management, performance]] = await Promise.all([
-      vault.convertToAssets(shares, at),
-      vault.totalSupply(at),
-      vault.pendingFees(at),
-    ]);
-    scaled = netOfPendingFees(gross, supply, 10n ** (shareDecimals - BigInt(assetDecimals)), management + performance);
+    scaled = await netSharePrice(vault as unknown as PricedVault, shareDecimals, assetDecimals, blockTag);
   } catch (error) {
     if (blockTag === undefined) throw error;
     return null;
   }
-  const unit = 10n ** (BigInt(assetDecimals) + PRICE_EXTRA_DECIMALS);
-  return { sharePrice: formatUnits(scaled, BigInt(assetDecimals) + PRICE_EXTRA_DECIMALS), sinceDeploymentBps: changeBps(unit, scaled), scaled };
+  const unit = 10n ** (BigInt(assetDecimals) + PRICE_DECIMALS);
+  return { sharePrice: formatUnits(scaled, BigInt(assetDecimals) + PRICE_DECIMALS), sinceDeploymentBps: changeBps(unit, scaled), scaled };
 }
 
 /** The change from `from` to `to` in basis points, to two decimals. */

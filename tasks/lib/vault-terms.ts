@@ -1,6 +1,10 @@
 // What the tasks and the dashboard both say about a vault, with no Node or Hardhat import, so that the
-// browser bundle can share it: parameter names, calls in words, and the share price net of fees.
+// browser bundle can share it: parameter and trigger names, calls and custom errors in words, and the
+// share price net of fees.
 import type { Interface } from "ethers";
+
+/** `IRebalancingVault.Trigger`, by number. */
+export const TRIGGERS = ["none", "threshold", "calendar"] as const;
 
 /** The vault's parameters, as `IRebalancingVault.Parameter` numbers them. */
 export const PARAMETERS = [
@@ -42,10 +46,38 @@ export function describeVaultCall(vault: Interface, data: string, symbolOf: (tok
   return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
 }
 
+/** The custom error `data` carries, with its arguments (`VaultCooldownActive(1200)`), when one of `interfaces` knows it. */
+export function customError(data: string, interfaces: Interface[]): { name: string; text: string } | null {
+  if (data.length < 10) return null;
+  for (const iface of interfaces) {
+    const parsed = iface.parseError(data);
+    if (parsed !== null) return { name: parsed.name, text: `${parsed.name}(${parsed.args.map(String).join(", ")})` };
+  }
+  return null;
+}
+
+/** Decimals a share price is computed with beyond the base asset's own: a basis point is never lost to rounding. */
+export const PRICE_DECIMALS = 18n;
+
+/** The views a share price is read from, as ethers contracts (typed or not) have them. */
+export interface PricedVault {
+  convertToAssets(shares: bigint, overrides: { blockTag?: number }): Promise<bigint>;
+  totalSupply(overrides: { blockTag?: number }): Promise<bigint>;
+  pendingFees(overrides: { blockTag?: number }): Promise<[bigint, bigint] | bigint[]>;
+}
+
 /**
- * `gross` (what `convertToAssets` gives for some shares) net of the fees accrued and not yet minted:
- * the price the next deposit or exit sees. `virtualShares` is the vault's offset (10^6).
+ * What one whole share is worth in the base asset, with PRICE_DECIMALS more decimals than it has, net of
+ * the fees accrued and not yet minted (the price the next deposit or exit sees), as of `blockTag`.
+ * Rejects while the oracle cannot price the basket.
  */
-export function netOfPendingFees(gross: bigint, supply: bigint, virtualShares: bigint, pendingShares: bigint): bigint {
-  return (gross * (supply + virtualShares)) / (supply + virtualShares + pendingShares);
+export async function netSharePrice(vault: PricedVault, shareDecimals: number, assetDecimals: number, blockTag?: number): Promise<bigint> {
+  const at = blockTag === undefined ? {} : { blockTag };
+  const [gross, supply, pending] = await Promise.all([
+    vault.convertToAssets(10n ** (BigInt(shareDecimals) + PRICE_DECIMALS), at),
+    vault.totalSupply(at),
+    vault.pendingFees(at),
+  ]);
+  const virtualShares = 10n ** BigInt(shareDecimals - assetDecimals);
+  return (gross * (supply + virtualShares)) / (supply + virtualShares + pending[0] + pending[1]);
 }

@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { demoVault } from "../../dashboard/demo-vault.js";
 import { buildDashboard, serveDashboard } from "../../dashboard/server.js";
 import { sharePriceOf } from "../../tasks/lib/context.js";
-import { chromiumPath, launchBrowser } from "../helpers/browser.js";
+import { browserOrSkip } from "../helpers/browser.js";
 import type { Connection } from "../helpers/market.js";
 
 const OUT = "dashboard/out";
@@ -45,16 +45,11 @@ describe("Dashboard (headless Chromium)", function () {
   let browser: Browser;
 
   before(async function () {
-    const executable = chromiumPath();
-    if (executable === null) {
-      console.log("    (no Chromium on this machine: apt-get install -y chromium, or set BALLAST_CHROMIUM)");
-      this.skip();
-    }
+    browser = await browserOrSkip(this);
     connection = (await network.create()) as Connection;
     demo = await demoVault(connection);
     await buildDashboard();
     server = await serveDashboard({ provider: connection.provider, vault: demo.vault, router: demo.router, fromBlock: demo.fromBlock });
-    browser = await launchBrowser(executable!);
     mkdirSync(OUT, { recursive: true });
   });
 

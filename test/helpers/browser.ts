@@ -17,3 +17,16 @@ export async function launchBrowser(executablePath: string): Promise<Browser> {
   // As root (CI containers) Chromium's sandbox cannot start; the pages it opens are our own files.
   return chromium.launch({ executablePath, args: ["--no-sandbox"], headless: true });
 }
+
+/**
+ * For a suite's `before`: the system browser, launched; or, when the machine has none, says so and
+ * skips the suite.
+ */
+export async function browserOrSkip(context: Mocha.Context): Promise<Browser> {
+  const executable = chromiumPath();
+  if (executable === null) {
+    console.warn("    (no Chromium found: set BALLAST_CHROMIUM, or install Debian's chromium; .ci/run installs it)");
+    context.skip();
+  }
+  return launchBrowser(executable!);
+}

@@ -1,6 +1,7 @@
 // Shared fixture: the local market plus Ballast as its Ignition module deploys it, with named
 // signers for every role, and helpers to act as governance through the timelock.
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
 import { id, MaxUint256, ZeroHash, type BaseContract } from "ethers";
 import { network } from "hardhat";
 
@@ -216,4 +217,14 @@ export function useBallast(options: { shared?: boolean } = {}) {
     suite.load = () => suite.connection.networkHelpers.loadFixture(fixture);
   });
   return suite;
+}
+
+/** Asserts that governance cannot set each `[parameter, max]` one past its max (the min of each being 0). */
+export async function expectRefusedPastMax(connection: Connection, f: BallastFixture, maxima: [number, number][]) {
+  const gov = signedBy(f.vault, await timelockSigner(connection, f));
+  for (const [parameter, max] of maxima) {
+    await expect(gov.setParameter(parameter, max + 1))
+      .to.be.revertedWithCustomError(f.vault, "VaultParameterOutOfBounds")
+      .withArgs(parameter, max + 1, 0, max);
+  }
 }

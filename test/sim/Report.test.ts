@@ -12,7 +12,7 @@ import { DEFAULT_BASKET } from "../../sim/market.js";
 import { defaultPolicies } from "../../sim/policies.js";
 import { frontier, html } from "../../sim/report.js";
 import { simulate, type SimulationResult } from "../../sim/simulate.js";
-import { chromiumPath, launchBrowser } from "../helpers/browser.js";
+import { browserOrSkip } from "../helpers/browser.js";
 
 interface Box {
   x: number;
@@ -29,11 +29,7 @@ describe("The simulator's report in a browser", function () {
   let result: SimulationResult;
 
   before(async function () {
-    const executable = chromiumPath();
-    if (executable === null) {
-      console.warn("    (no Chromium found: set BALLAST_CHROMIUM, or install Debian's chromium; .ci/run installs it)");
-      this.skip();
-    }
+    browser = await browserOrSkip(this);
     result = simulate({
       basket: DEFAULT_BASKET,
       paths: { days: 120, stepHours: 4, seed: 3, scenario: "regimes" },
@@ -41,7 +37,6 @@ describe("The simulator's report in a browser", function () {
       settings: { navUsd: 1_000_000, stepHours: 4, costs: DEFAULT_COSTS },
       policies: defaultPolicies(),
     });
-    browser = await launchBrowser(executable!);
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.setContent(html(result));
   });
