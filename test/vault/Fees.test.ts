@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type LogDescription } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
-import { inOneBlock } from "../helpers/attack.js";
+import { inOneBlock, usd } from "../helpers/attack.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
   donateBasket,
@@ -256,6 +256,7 @@ describe("RebalancingVault: fees", function () {
       await signedBy(f.vault, gov).setFeeRecipient(attacker.address);
       expect(recipient).to.not.equal(attacker.address);
       await signedBy(f.usdc, attacker).approve(await f.router.getAddress(), USDC(8_000_000));
+      const usdcBefore = await f.usdc.balanceOf(attacker.address);
       const pushIn = USDC(8_000_000);
       const ok = await inOneBlock(suite.connection, async () => [
         await signedBy(f.router, attacker).exactInputSingle(
@@ -265,7 +266,59 @@ describe("RebalancingVault: fees", function () {
         await f.vault.accrueFees({ gasLimit: 2_000_000 }),
       ]);
       expect(ok).to.deep.equal([true, true]);
-      expect(await f.vault.balanceOf(attacker.address)).to.equal(0n);
+      const shares = await f.vault.balanceOf(attacker.address);
+      expect(shares).to.equal(0n);
+      // The push unwound: what the curator ends with, fee shares (none) included, against what it had.
+      const weth = await f.weth.balanceOf(attacker.address);
+      await signedBy(f.weth, attacker).approve(await f.router.getAddress(), weth);
+      await signedBy(f.router, attacker).exactInputSingle({ tokenIn: f.tokens.weth, tokenOut: f.tokens.usdc, fee: LOCAL_MARKET_FEES.usdcWeth, recipient: attacker.address, deadline: 2n ** 40n, amountIn: weth, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n });
+      const profit = (await f.usdc.balanceOf(attacker.address)) - usdcBefore;
+      console.log(`      a curator's same-block push of WETH with $8M at a 30% performance fee: ${usd(profit)} after fees`);
+      expect(profit).to.be.lessThan(0n);
+    });
+
+    it("with a Chainlink feed beside the TWAP, pays a curator no fee on WETH held pushed across the whole window, even with no arbitrageur", async function () {
+      // README, "What remains assumed" (2): on the TWAP alone, a pool held off its price for a whole
+      // window moves both references, for the performance fee as for exits. A feed beside it is the
+      // lowest reference of a push up: the fee stays at the price the feed confirms.
+      const { f } = await withFees(0, 3_000);
+      const { ethers } = suite.connection;
+      const { attacker } = f.signers;
+      const noFeeds = { ethUsdFeed: ZeroAddress, ethUsdHeartbeat: 0, baseFeed: ZeroAddress, baseHeartbeat: 0, maxDepegBps: 100, feeds: [] };
+      const composite = await ethers.deployContract("CompositeOracle", [await f.oracle.getAddress(), ZeroAddress, 86_400, 500, f.signers.deployer.address, noFeeds]);
+      const ethUsd = await ethers.deployContract("MockV3Aggregator", [8, 3_000n * 10n ** 8n]);
+      await composite.setFeed(f.tokens.weth, await ethUsd.getAddress(), 86_400, false, true, 0);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      await gov.setOracle(await composite.getAddress());
+      await gov.setFeeRecipient(attacker.address);
+      // What the feed's price beside the TWAP is worth against the mark, charged before the push.
+      await f.vault.accrueFees();
+      const sharesBefore = await f.vault.balanceOf(attacker.address);
+      const router = await f.router.getAddress();
+      await signedBy(f.usdc, attacker).approve(router, USDC(1_200_000));
+      const usdcBefore = await f.usdc.balanceOf(attacker.address);
+      const swap = (tokenIn: string, tokenOut: string, amountIn: bigint) =>
+        signedBy(f.router, attacker).exactInputSingle({ tokenIn, tokenOut, fee: LOCAL_MARKET_FEES.usdcWeth, recipient: attacker.address, deadline: 2n ** 40n, amountIn, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n });
+      // About 3% up (inside the 5% breaker, so the feed prices beside it), held for two windows: the TWAP
+      // and the opening price follow.
+      await swap(f.tokens.usdc, f.tokens.weth, USDC(1_200_000));
+      await time().increase(2 * 1_800);
+      const [twapLow] = await f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n);
+      expect(twapLow).to.be.greaterThan(USDC(3_060));
+      // The composite still prices WETH (within its bound), at the feed as the lowest reference.
+      expect((await composite.quoteBounds(f.tokens.weth, 10n ** 18n))[0]).to.equal(USDC(3_000));
+      await f.vault.accrueFees();
+      const shares = (await f.vault.balanceOf(attacker.address)) - sharesBefore;
+      const weth = await f.weth.balanceOf(attacker.address);
+      await signedBy(f.weth, attacker).approve(router, weth);
+      await swap(f.tokens.weth, f.tokens.usdc, weth);
+      const fee = shares === 0n ? 0n : await f.vault.previewRedeem(shares);
+      const profit = (await f.usdc.balanceOf(attacker.address)) - usdcBefore + fee;
+      console.log(`      a curator holding WETH ${((Number(twapLow) / 3_000e6 - 1) * 100).toFixed(1)}% up across the window at a 30% performance fee, a feed beside the TWAP: fee $${(Number(fee) / 1e6).toFixed(2)}, ${usd(profit)} after fees`);
+      // At most the feed's price against the TWAP it replaced as the lowest reference (WETH's TWAP stood
+      // a hair under $3,000 before the push): a few dollars, not the push's 4%.
+      expect(fee).to.be.lessThan(USDC(10));
+      expect(profit).to.be.lessThan(0n);
     });
 
     it("counts a real rise once the average has followed it, never a stale average after a fall", async function () {
