@@ -454,8 +454,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function pendingFees() external view nonReentrantView returns (uint256, uint256) {
-        (, bool priced, uint256 low) = _feePricing(false, 0);
-        return FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, priced, low);
+        (bool ok, uint256 low,) = Valuation.bounds(_s, false);
+        return FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, ok, low);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -551,22 +551,15 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (ok) supply = totalSupply() + _pendingFees(true, low);
     }
 
-    /// @dev Whether any fee is on, and the price an accrual needs: `low`, NAV at the lowest references,
-    /// when the caller has it (`priced`); else read here when the performance fee needs it (that fee waits
-    /// when the oracle cannot price). With both fees off: one storage read, and no pricing.
-    function _feePricing(bool priced, uint256 low) private view returns (bool on, bool, uint256) {
-        Fees memory f = _s.fees;
-        on = f.managementFeeBps != 0 || f.performanceFeeBps != 0;
-        if (on && !priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
-        return (on, priced, low);
-    }
-
-    /// @dev Mints the fees due (see `_feePricing`) and returns the supply after.
+    /// @dev Mints the fees due and returns the supply after. `low` is NAV at the lowest references when
+    /// the caller has it (`priced`); else it is read here when the performance fee needs it, and that fee
+    /// waits when the oracle cannot price. With both fees off: one storage read.
     function _accrueFees(bool priced, uint256 low) private returns (uint256 supply) {
         supply = totalSupply();
-        bool on;
-        (on, priced, low) = _feePricing(priced, low);
-        return on ? _mintFees(supply, priced, low) : supply;
+        Fees memory f = _s.fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return supply;
+        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
+        return _mintFees(supply, priced, low);
     }
 
     /// @dev Before the fees change: accrues on the old terms, which needs a price (the performance fee's
@@ -582,11 +575,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return supply + shares;
     }
 
-    /// @dev The shares the next accrual would mint (see `_feePricing`).
+    /// @dev The shares the next accrual would mint: `_accrueFees` as a view, pricing as lazily.
     function _pendingFees(bool priced, uint256 low) private view returns (uint256) {
-        bool on;
-        (on, priced, low) = _feePricing(priced, low);
-        if (!on) return 0;
+        Fees memory f = _s.fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return 0;
+        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
         (uint256 management, uint256 performance) =
             FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, priced, low);
         return management + performance;
