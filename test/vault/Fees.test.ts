@@ -272,7 +272,7 @@ describe("RebalancingVault: fees", function () {
       const weth = await f.weth.balanceOf(attacker.address);
       await signedBy(f.weth, attacker).approve(await f.router.getAddress(), weth);
       await signedBy(f.router, attacker).exactInputSingle({ tokenIn: f.tokens.weth, tokenOut: f.tokens.usdc, fee: LOCAL_MARKET_FEES.usdcWeth, recipient: attacker.address, deadline: 2n ** 40n, amountIn: weth, amountOutMinimum: 0n, sqrtPriceLimitX96: 0n });
-      const profit = (await f.usdc.balanceOf(attacker.address)) - usdcBefore;
+      const profit = BigInt(await f.usdc.balanceOf(attacker.address)) - BigInt(usdcBefore);
       console.log(`      a curator's same-block push of WETH with $8M at a 30% performance fee: ${usd(profit)} after fees`);
       expect(profit).to.be.lessThan(0n);
     });
@@ -308,12 +308,12 @@ describe("RebalancingVault: fees", function () {
       // The composite still prices WETH (within its bound), at the feed as the lowest reference.
       expect((await composite.quoteBounds(f.tokens.weth, 10n ** 18n))[0]).to.equal(USDC(3_000));
       await f.vault.accrueFees();
-      const shares = (await f.vault.balanceOf(attacker.address)) - sharesBefore;
+      const shares = BigInt(await f.vault.balanceOf(attacker.address)) - BigInt(sharesBefore);
       const weth = await f.weth.balanceOf(attacker.address);
       await signedBy(f.weth, attacker).approve(router, weth);
       await swap(f.tokens.weth, f.tokens.usdc, weth);
       const fee = shares === 0n ? 0n : await f.vault.previewRedeem(shares);
-      const profit = (await f.usdc.balanceOf(attacker.address)) - usdcBefore + fee;
+      const profit = BigInt(await f.usdc.balanceOf(attacker.address)) - BigInt(usdcBefore) + BigInt(fee);
       console.log(`      a curator holding WETH ${((Number(twapLow) / 3_000e6 - 1) * 100).toFixed(1)}% up across the window at a 30% performance fee, a feed beside the TWAP: fee $${(Number(fee) / 1e6).toFixed(2)}, ${usd(profit)} after fees`);
       // At most the feed's price against the TWAP it replaced as the lowest reference (WETH's TWAP stood
       // a hair under $3,000 before the push): a few dollars, not the push's 4%.
