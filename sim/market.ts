@@ -92,7 +92,7 @@ export function generatePath(basket: Basket, o: PathOptions, seed: number): Pric
   const n = basket.tokens.length;
   const steps = stepsOf(o);
   const dt = o.stepHours / (24 * 365);
-  const stepsPerDay = 24 / o.stepHours;
+  const stepsPerDay = Math.round(24 / o.stepHours);
   const calm = factor(basket.correlation);
   const turbulent = factor(pulledCorrelation(basket.correlation, REGIMES.correlationPull));
   const spiked = factor(pulledCorrelation(basket.correlation, 0.95));

@@ -16,12 +16,20 @@ interface IPriceOracle {
 
     /// @notice The lowest and highest value of `amount` of `token` across the oracle's references, none
     /// of which a transaction can move within its own block (for a Uniswap pool: its long TWAP and the
-    /// price it opened the block at; a fresh reference beside a lagging one). Callers use `low` where
-    /// overvaluing would hurt other users (paying out) and `high` where undervaluing would (taking in),
-    /// so that neither a lagging average nor a push within the block can be picked. Reverts while the
-    /// references disagree by more than the oracle's bound (a move the average has not caught up with,
-    /// or a manipulation held across blocks): the token cannot be priced for entries and exits then.
+    /// price it opened the block at; a fresh reference beside a lagging one, and a feed where there is
+    /// one), and the market's current price. Callers use `low` where overvaluing would hurt other users
+    /// (paying out) and `high` where undervaluing would (taking in), so that neither a lagging average,
+    /// nor a push within the block, nor a move the block has already made can be picked. Reverts while the
+    /// references disagree by more than the oracle's bound (a move the average has not caught up with, or
+    /// a manipulation held across blocks), and while the current price stands outside the references'
+    /// range by more than arbitrage explains (a round trip through the pools' fees): the token cannot be
+    /// priced for entries and exits then. Agreement is measured on prices, never on the rounded value of `amount`.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
+
+    /// @notice Whether one of `token`'s references is independent of every pool (a price feed), so that
+    /// no trade, however long held, can raise the lowest of `quoteBounds` above it. The vault charges a
+    /// performance fee only on gains measured where every listed token is anchored so.
+    function anchored(address token) external view returns (bool);
 
     /// @notice `quote`, and the lowest and highest value across the references as `quoteBounds` has
     /// them, in one read, without the refusal: for callers that check the references' agreement

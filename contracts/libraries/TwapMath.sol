@@ -103,13 +103,40 @@ library TwapMath {
     }
 
     /// @notice The tick `pool` stood at when the current block opened (on chains that put several blocks
-    /// in one second: when the current second began). A swap earlier in this block does not change it.
+    /// in one second: when the current second began), and where it stands now: its current tick and
+    /// square-root price. A swap earlier in this block moves the current price, never the opening one.
     /// @dev When the pool has written an observation at this timestamp, the tick that prevailed since
     /// its previous observation is read from the two; otherwise nothing has changed the tick in this
     /// block, and the current tick is the opening one.
-    function openTick(IUniswapV3Pool pool) internal view returns (int24) {
-        (, int24 tick, uint16 index, uint16 cardinality,,,) = pool.slot0();
-        return openTickFrom(pool, tick, index, cardinality);
+    function openAndSpot(IUniswapV3Pool pool)
+        internal
+        view
+        returns (int24 openTick, int24 spotTick, uint160 spotSqrtPriceX96)
+    {
+        uint16 index;
+        uint16 cardinality;
+        (spotSqrtPriceX96, spotTick, index, cardinality,,,) = pool.slot0();
+        openTick = openTickFrom(pool, spotTick, index, cardinality);
+    }
+
+    /// @notice How far apart two prices `ticks` apart stand, in basis points of the lower, rounded down:
+    /// 1.0001^ticks - 1. A tick is a basis point to 0.005% for the moves the oracle bounds.
+    function ticksToBps(uint256 ticks) internal pure returns (uint256) {
+        if (ticks > uint256(int256(TickMath.MAX_TICK))) return type(uint256).max;
+        // Bounded by MAX_TICK just above: fits int24.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 sqrtRatioX96 = TickMath.getSqrtRatioAtTick(int24(int256(ticks)));
+        return Math.mulDiv(sqrtRatioX96, sqrtRatioX96 * 10_000, 1 << 192) - 10_000;
+    }
+
+    /// @notice The most ticks two prices can stand apart while `ticksToBps` of them is at most `bps`.
+    function bpsToTicks(uint256 bps) internal pure returns (uint256) {
+        // sqrt(1 + bps / 10,000) in Q64.96, rounded down: the tick at or below it is the answer.
+        uint256 sqrtRatioX96 = Math.sqrt(Math.mulDiv(10_000 + bps, 1 << 192, 10_000));
+        if (sqrtRatioX96 >= TickMath.MAX_SQRT_RATIO) return uint256(int256(TickMath.MAX_TICK));
+        // At or above 1 in Q64.96: the tick is not negative.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint256(int256(TickMath.getTickAtSqrtRatio(uint160(sqrtRatioX96))));
     }
 
     /// @notice `openTick`, given what the pool's `slot0` said in this call: its tick, newest observation

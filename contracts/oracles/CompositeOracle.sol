@@ -15,8 +15,9 @@ import {FeedMath} from "../libraries/FeedMath.sol";
 /// block at), from a Chainlink feed, or from both, in the base token (the vault's asset).
 ///
 /// - `quoteBounds` (what the vault prices entries and base-asset exits with) returns the lowest and highest
-///   value across every source a token has, and refuses while they disagree by more than
-///   `maxDivergenceBps`, or while the base asset's own feed stands off its peg by more than
+///   value across every source a token has (for a pool: its references and its current price, which the
+///   TWAP oracle refuses while it stands beyond the pools' fees outside them), and refuses while they
+///   disagree by more than `maxDivergenceBps`, or while the base asset's own feed stands off its peg by more than
 ///   `maxDepegBps`: the vault then takes no deposit and pays no base-asset exit (its `max*` views return
 ///   0); in-kind exits need no oracle and go on.
 /// - `quote` and `quoteDetailed` (NAV, drift, rebalance planning and min-outs) use the source governance
@@ -57,6 +58,9 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     uint256 public constant MAX_DIVERGENCE_BPS = 5_000;
     uint256 public constant MIN_DEPEG_BPS = 10;
     uint256 public constant MAX_DEPEG_BPS = 1_000;
+    /// @dev Sources are compared on the value of 10^12 whole tokens: at least a billion base units for any
+    /// token worth a thousandth of a base unit, so that rounding cannot read as disagreement.
+    uint256 private constant _PROBE_DECIMALS = 12;
 
     /// @notice The feed's latest answer is zero or negative.
     error CompositeFeedBadAnswer(address token, address feed, int256 answer);
@@ -313,6 +317,9 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev The pools' part (their references and current price, and their own checks) is the TWAP oracle's
+    /// `quoteBounds`. With a feed, every source is valued on a probe of 10^12 whole tokens, their spread
+    /// measured there, never on `amount`'s rounded value, and the bounds scaled to `amount`.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
         if (token == BASE) return (amount, amount);
         (uint256 basePrice, uint8 baseDecimals) = _basePrice();
@@ -323,14 +330,22 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         }
         Feed memory f = _feeds[token];
         if (address(f.feed) == address(0)) return TWAP.quoteBounds(token, amount);
-        uint256 value = _feedValue(token, f, amount, basePrice, baseDecimals);
+        uint256 probe = 10 ** (uint256(f.tokenDecimals) + _PROBE_DECIMALS);
+        uint256 value = _feedValue(token, f, probe, basePrice, baseDecimals);
         (low, high) = (value, value);
         if (f.twap) {
-            (, uint256 twapLow, uint256 twapHigh) = TWAP.quoteDetailed(token, amount);
+            (uint256 twapLow, uint256 twapHigh) = TWAP.quoteBounds(token, probe);
             (low, high) = (Math.min(low, twapLow), Math.max(high, twapHigh));
         }
         uint256 spread = FeedMath.spreadBps(low, high);
         if (spread > _maxDivergenceBps) revert CompositePricesDiverge(token, spread, _maxDivergenceBps);
+        return (Math.mulDiv(low, amount, probe), Math.mulDiv(high, amount, probe));
+    }
+
+    /// @inheritdoc IPriceOracle
+    /// @dev Every token with a feed (the base asset is its own amount).
+    function anchored(address token) external view returns (bool) {
+        return token == BASE || address(_feeds[token].feed) != address(0);
     }
 
     /// @inheritdoc IPriceOracle

@@ -17,8 +17,13 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 /// @notice Prices tokens in the base token along a route of one or more Uniswap V3 pools, from two
 /// references that no transaction can move within its own block: each pool's time-weighted average tick
 /// over a window (the long reference, which lags real moves) and the tick it opened the current block
-/// at (the fresh reference, one block old at most). `quote` is the average; `quoteBounds` the range of
-/// both, refused while they disagree by more than a bound; `quoteSpot` the current price, for checks.
+/// at (the fresh reference, one block old at most). `quote` is the average. `quoteBounds`, what entries
+/// and exits are priced with, is the range of both and of the current price, refused while the two
+/// references disagree by more than a bound, or while the current price stands further outside their
+/// range than a round trip through the route's pools' fees: a push within the block, or a move the block
+/// has made that a price from its start would let a position in or out at. Within that tolerance the
+/// current price is one of the bounds, so that no entry pays less, and no exit gets more, than where the
+/// block stands. `quoteSpot` is the current price alone, for checks.
 ///
 /// What the owner (governance's timelock) sets, within bounds: routes, each with a depth floor below
 /// which its pools are too thin to price; the window; the divergence bound. Every change proves that
@@ -46,13 +51,23 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         bool zeroForOne;
     }
 
-    /// @dev A hop as stored. Hop 0 of a route also carries the route's length and its depth floor, so
+    /// @dev A hop as stored. Hop 0 of a route also carries the route's length, its depth floor and how
+    /// far its current price may stand outside its references (its pools' round-trip fees, in ticks), so
     /// that pricing a token over one pool (the common case) costs one storage read.
     struct StoredHop {
         IUniswapV3Pool pool;
         bool zeroForOne;
         uint8 hops;
-        uint80 minDepth;
+        uint64 minDepth;
+        uint16 toleranceTicks;
+    }
+
+    /// @dev What a reading of a route computes: the average alone (`quote`), the two references
+    /// (`quoteDetailed`), or both and the current price, checked (`quoteBounds`).
+    enum Reading {
+        Average,
+        References,
+        Bounds
     }
 
     /// @notice The window is outside [MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS], or needs more
@@ -81,6 +96,13 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     /// faster than the average follows (or is being held away from it). It cannot be priced for entries
     /// and exits until they agree again, which a price that holds from now on does by `settlesBy`.
     error OraclePricesDiverge(address token, uint256 divergenceBps, uint256 maxBps, uint256 settlesBy);
+    /// @notice The token's current price stands `distanceBps` outside the range of its two references,
+    /// more than a round trip through its route's pools' fees (`toleranceBps`): the market moved (or was
+    /// pushed) within this block further than arbitrage explains. It prices again from the next block,
+    /// which opens where the market stands.
+    error OracleMovedInBlock(address token, uint256 distanceBps, uint256 toleranceBps);
+    /// @notice A depth floor above what a route stores (2^64 - 1 whole base units).
+    error OracleMinDepthTooLarge(uint256 minDepth);
     /// @notice A pool of the token's route held less depth over the window (its harmonic-mean in-range
     /// liquidity, as one side's virtual reserve valued in base units) than the route's floor: too thin
     /// to resist being held at a false price.
@@ -106,6 +128,8 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
 
     uint32 private _windowSeconds;
     uint16 private _maxDivergenceBps;
+    /// @dev `_maxDivergenceBps` as the most ticks the references may stand apart.
+    uint24 private _maxDivergenceTicks;
     mapping(address token => mapping(uint256 index => StoredHop)) private _routes;
     mapping(address token => bytes) private _paths;
     EnumerableSet.AddressSet private _routed;
@@ -171,7 +195,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             for (uint256 h; h < hops; ++h) {
                 _checkCardinality(_routes[token][h].pool);
             }
-            _reference(token, 1, false);
+            _read(token, 1, Reading.Average);
         }
     }
 
@@ -218,18 +242,15 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     /// @inheritdoc IPriceOracle
     function quote(address token, uint256 amount) external view returns (uint256 value) {
         if (token == BASE) return amount;
-        (value,) = _reference(token, amount, false);
+        (value,,) = _read(token, amount, Reading.Average);
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev Both checks compare the route's ticks (each hop's, summed with the sign of its direction), never
+    /// the rounded values of `amount`: a dust amount prices as any other.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
         if (token == BASE) return (amount, amount);
-        (uint256 average, uint256 open) = _reference(token, amount, true);
-        (low, high) = average < open ? (average, open) : (open, average);
-        uint256 divergence = low == 0 ? (high == 0 ? 0 : type(uint256).max) : Math.mulDiv(high - low, _BPS, low);
-        if (divergence > _maxDivergenceBps) {
-            revert OraclePricesDiverge(token, divergence, _maxDivergenceBps, block.timestamp + _windowSeconds);
-        }
+        (, low, high) = _read(token, amount, Reading.Bounds);
     }
 
     /// @inheritdoc IPriceOracle
@@ -239,9 +260,13 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         returns (uint256 average, uint256 low, uint256 high)
     {
         if (token == BASE) return (amount, amount, amount);
-        uint256 open;
-        (average, open) = _reference(token, amount, true);
-        (low, high) = average < open ? (average, open) : (open, average);
+        return _read(token, amount, Reading.References);
+    }
+
+    /// @inheritdoc IPriceOracle
+    /// @dev A pool-only price: nothing here is independent of the pools.
+    function anchored(address) external pure returns (bool) {
+        return false;
     }
 
     /// @inheritdoc IPriceOracle
@@ -272,65 +297,103 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
 
     // ================================================================== internal
 
-    /// @dev `amount` of `token` at each pool's average tick over the window and, with `withOpen`, at the
-    /// tick each pool opened the block at. Checks every pool's depth against the route's floor.
-    function _reference(address token, uint256 amount, bool withOpen)
+    /// @dev `amount` of `token` at each pool's average tick over the window (`average`), and, unless
+    /// `reading` is the average alone, the lowest and highest value at the references: the average and
+    /// the tick each pool opened the block at, and for `quoteBounds` the current price too, after
+    /// checking the references agree and the current price stands within the route's fees of them.
+    /// Checks every pool's depth against the route's floor first.
+    function _read(address token, uint256 amount, Reading reading)
         private
         view
-        returns (uint256 average, uint256 open)
+        returns (uint256 average, uint256 low, uint256 high)
     {
         mapping(uint256 => StoredHop) storage stored = _routes[token];
         StoredHop memory first = stored[0];
         uint256 n = first.hops;
         if (n == 0) revert OracleNoRoute(token);
-        uint256 minDepth = uint256(first.minDepth) * _BASE_UNIT;
-        uint32 window = _windowSeconds;
-        if (n == 1) return _referenceOfOnePool(token, first.pool, first.zeroForOne, amount, withOpen, window, minDepth);
         // Each pool's square-root price at its average tick (computed once: it converts the amount and
         // values the pool's depth), and its average liquidity.
-        StoredHop[] memory hops = new StoredHop[](n);
         uint160[] memory prices = new uint160[](n);
         uint128[] memory liquidity = new uint128[](n);
-        average = amount;
-        open = amount;
+        StoredHop[] memory hops = new StoredHop[](n);
+        Walk memory w = Walk([int256(0), 0, 0], [amount, amount, amount]);
+        uint32 window = _windowSeconds;
         for (uint256 i; i < n; ++i) {
-            StoredHop memory h = i == 0 ? first : stored[i];
-            hops[i] = h;
-            int24 tick;
-            (tick, liquidity[i]) = TwapMath.consult(h.pool, window);
-            prices[i] = TickMath.getSqrtRatioAtTick(tick);
-            average = TwapMath.quoteAtSqrtPrice(prices[i], average, h.zeroForOne);
-            if (withOpen) open = TwapMath.quoteAtTick(TwapMath.openTick(h.pool), open, h.zeroForOne);
+            hops[i] = i == 0 ? first : stored[i];
+            (prices[i], liquidity[i]) = _walk(hops[i], window, reading, w);
         }
-        if (minDepth == 0) return (average, open);
-        for (uint256 i; i < n; ++i) {
-            // The pool's reserve of the token it pays out of this hop, valued in base units over the rest
-            // of the route, at the window's average liquidity and prices.
-            uint256 depth = TwapMath.virtualReserveAt(prices[i], liquidity[i], hops[i].zeroForOne);
-            for (uint256 j = i + 1; j < n; ++j) {
-                depth = TwapMath.quoteAtSqrtPrice(prices[j], depth, hops[j].zeroForOne);
-            }
-            if (depth < minDepth) revert OraclePoolTooThin(token, address(hops[i].pool), depth, minDepth);
+        if (first.minDepth != 0) _checkDepth(token, hops, prices, liquidity, uint256(first.minDepth) * _BASE_UNIT);
+        average = w.values[0];
+        (low, high) = average < w.values[1] ? (average, w.values[1]) : (w.values[1], average);
+        if (reading != Reading.Bounds) return (average, low, high);
+        _checkTicks(token, w.ticks, first.toleranceTicks);
+        if (w.values[2] < low) low = w.values[2];
+        if (w.values[2] > high) high = w.values[2];
+    }
+
+    /// @dev A route walked hop by hop: its ticks (average, opening, current), each hop's signed by the way
+    /// the route walks it, and the amount converted at each of the three.
+    struct Walk {
+        int256[3] ticks;
+        uint256[3] values;
+    }
+
+    /// @dev One hop of `w`: reads the pool (its average; unless `reading` is the average alone, its opening
+    /// and current price too) and converts. Returns the square-root price at its average tick and its
+    /// average liquidity.
+    function _walk(StoredHop memory h, uint32 window, Reading reading, Walk memory w)
+        private
+        view
+        returns (uint160 price, uint128 liquidity)
+    {
+        int24 tick;
+        (tick, liquidity) = TwapMath.consult(h.pool, window);
+        price = TickMath.getSqrtRatioAtTick(tick);
+        w.values[0] = TwapMath.quoteAtSqrtPrice(price, w.values[0], h.zeroForOne);
+        if (reading == Reading.Average) return (price, liquidity);
+        (int24 openTick, int24 spotTick, uint160 spotPrice) = TwapMath.openAndSpot(h.pool);
+        w.values[1] = TwapMath.quoteAtTick(openTick, w.values[1], h.zeroForOne);
+        w.values[2] = TwapMath.quoteAtSqrtPrice(spotPrice, w.values[2], h.zeroForOne);
+        int256 sign = h.zeroForOne ? int256(1) : int256(-1);
+        w.ticks[0] += sign * tick;
+        w.ticks[1] += sign * openTick;
+        w.ticks[2] += sign * spotTick;
+    }
+
+    /// @dev The references (`ticks[0]`, `ticks[1]`) must agree within the divergence bound, and the current
+    /// price (`ticks[2]`) stand within `tolerance` ticks of their range.
+    function _checkTicks(address token, int256[3] memory ticks, uint256 tolerance) private view {
+        (int256 lowest, int256 highest) = ticks[0] < ticks[1] ? (ticks[0], ticks[1]) : (ticks[1], ticks[0]);
+        // Sums of ticks within +-887272 over at most 255 hops: far from overflow either way.
+        uint256 apart = uint256(highest - lowest);
+        if (apart > _maxDivergenceTicks) {
+            revert OraclePricesDiverge(
+                token, TwapMath.ticksToBps(apart), _maxDivergenceBps, block.timestamp + _windowSeconds
+            );
+        }
+        int256 spot = ticks[2];
+        uint256 outside = spot > highest ? uint256(spot - highest) : spot < lowest ? uint256(lowest - spot) : 0;
+        if (outside > tolerance) {
+            revert OracleMovedInBlock(token, TwapMath.ticksToBps(outside), TwapMath.ticksToBps(tolerance));
         }
     }
 
-    /// @dev `_reference` for a route of one pool (the common case), without the arrays a longer one needs.
-    function _referenceOfOnePool(
+    /// @dev Every pool of the route must hold `minDepth` over the window: its reserve of the token it pays
+    /// out of its hop, valued in base units over the rest of the route, at the window's average liquidity
+    /// and prices.
+    function _checkDepth(
         address token,
-        IUniswapV3Pool pool,
-        bool zeroForOne,
-        uint256 amount,
-        bool withOpen,
-        uint32 window,
+        StoredHop[] memory hops,
+        uint160[] memory prices,
+        uint128[] memory liquidity,
         uint256 minDepth
-    ) private view returns (uint256 average, uint256 open) {
-        (int24 tick, uint128 liquidity) = TwapMath.consult(pool, window);
-        uint160 price = TickMath.getSqrtRatioAtTick(tick);
-        average = TwapMath.quoteAtSqrtPrice(price, amount, zeroForOne);
-        if (withOpen) open = TwapMath.quoteAtTick(TwapMath.openTick(pool), amount, zeroForOne);
-        if (minDepth != 0) {
-            uint256 depth = TwapMath.virtualReserveAt(price, liquidity, zeroForOne);
-            if (depth < minDepth) revert OraclePoolTooThin(token, address(pool), depth, minDepth);
+    ) private pure {
+        for (uint256 i; i < hops.length; ++i) {
+            uint256 depth = TwapMath.virtualReserveAt(prices[i], liquidity[i], hops[i].zeroForOne);
+            for (uint256 j = i + 1; j < hops.length; ++j) {
+                depth = TwapMath.quoteAtSqrtPrice(prices[j], depth, hops[j].zeroForOne);
+            }
+            if (depth < minDepth) revert OraclePoolTooThin(token, address(hops[i].pool), depth, minDepth);
         }
     }
 
@@ -350,21 +413,31 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         uint256 n = path.hops();
         if (path.first() != token || path.last() != BASE) revert OracleRouteEnds(token, path.first(), path.last());
         if (n > type(uint8).max) revert OracleRouteTooLong(n);
+        if (minDepth > type(uint64).max) revert OracleMinDepthTooLarge(minDepth);
         _deleteRoute(token);
         mapping(uint256 => StoredHop) storage hops = _routes[token];
+        uint256 toleranceTicks;
         for (uint256 i; i < n; ++i) {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
             address pool = FACTORY.getPool(tokenIn, tokenOut, fee);
             if (pool == address(0)) revert OraclePoolMissing(tokenIn, tokenOut, fee);
             _checkCardinality(IUniswapV3Pool(pool));
-            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, i == 0 ? uint8(n) : 0, i == 0 ? minDepth : 0);
+            // A fee of f pips lets arbitrage leave the pool up to f / 100 ticks (basis points) on either side
+            // of the wider market: the current price may stand a round trip of that outside the references.
+            toleranceTicks += 2 * Math.ceilDiv(fee, 100);
+            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, 0, 0, 0);
         }
+        // Checked above: n fits 8 bits and minDepth 64 bits; a tolerance past 16 bits (no real fee comes
+        // near) is held at the most they store.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        (hops[0].hops, hops[0].minDepth, hops[0].toleranceTicks) =
+            (uint8(n), uint64(minDepth), uint16(Math.min(toleranceTicks, type(uint16).max)));
         emit RouteSet(token, _paths[token], path, minDepth);
         _paths[token] = path;
         _routed.add(token);
         // Prove the route answers now, depth floor included, so that a vault never lists a token it
         // cannot value.
-        _reference(token, 1, false);
+        _read(token, 1, Reading.Average);
     }
 
     /// @dev The pool must already keep the observations the window needs (its current count, not the
@@ -397,7 +470,8 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             revert OracleDivergenceOutOfBounds(newMaxDivergenceBps);
         }
         emit MaxDivergenceSet(_maxDivergenceBps, newMaxDivergenceBps);
-        // Bounded by MAX_DIVERGENCE_BPS above: fits 16 bits.
+        // Bounded by MAX_DIVERGENCE_BPS above: fits 16 bits, and its ticks (at most 4,055) 24 bits.
         _maxDivergenceBps = uint16(newMaxDivergenceBps);
+        _maxDivergenceTicks = uint24(TwapMath.bpsToTicks(newMaxDivergenceBps));
     }
 }

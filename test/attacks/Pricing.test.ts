@@ -4,7 +4,7 @@
 // the pools' spot prices after the attack, against what it held before. Every test asserts that the
 // attack does not pay and that its victim's loss is bounded.
 import { expect } from "chai";
-import { ZeroAddress } from "ethers";
+import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
 import { call, deployAttacker, holdingsOf, inOneBlock, shareValueAtSpot, usd, valueChange } from "../helpers/attack.js";
@@ -140,8 +140,10 @@ describe("Attacks on pricing", function () {
   });
 
   describe("sandwiching depositors", function () {
-    // Old design: +$6,973 (the victim lost $19,720) with WETH pushed up 10%.
-    it("a holder who pushes WETH up around a $1M deposit gains nothing, and the depositor loses at most the pools' rounding", async function () {
+    // Old design: +$6,973 (the victim lost $19,720) with WETH pushed up 10%. Before the current price joined
+    // the bounds, the deposit went through at the block's opening price; now a push beyond the pool's fee
+    // refuses it.
+    it("a holder who pushes WETH up around a $1M deposit gains nothing: the deposit is refused, and the push costs", async function () {
       const f = await load();
       const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
       const attackerAddress = await attacker.getAddress();
@@ -155,12 +157,50 @@ describe("Attacks on pricing", function () {
         await signedBy(f.vault, bob).getFunction("deposit(uint256,address)")(USDC(1_000_000), bob.address, { gasLimit: 2_000_000 }),
         await signedBy(attacker, f.signers.attacker).pushBack(pool, { gasLimit: 2_000_000 }),
       ]);
+      expect(ok, "the victim's deposit is refused").to.deep.equal([true, false, true]);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      figures.push(`sandwich a $1M deposit, WETH +10%: ${usd(profit)} (the deposit refused)`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+      expect(await f.vault.balanceOf(bob.address)).to.equal(0n);
+    });
+
+    // What remains: a push within the pool's round-trip fee (10 ticks on the 0.05% pool) is priced, as a
+    // real move would be. The depositor pays the pushed price on the deposit's WETH share; a holder of half
+    // the vault keeps half of that, less the push's cost. The bound: the round-trip fee on the deposit's
+    // weight in each pushed token.
+    it("a push within the pool's round-trip fee makes an unprotected depositor pay at most that on its WETH share; the router's minimum, quoted first, refuses it", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      await basketVault(f, 1_000_000n, [attackerAddress]);
+      const pool = await f.usdcWethPool.getAddress();
+      const { bob } = f.signers;
+      await f.usdc.mint(bob.address, USDC(2_000_000));
+      const fair = await f.vault.previewDeposit(USDC(1_000_000));
+      const state = await suite.connection.networkHelpers.takeSnapshot();
+      const before = await holdingsOf(f, attackerAddress);
+      const ok = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 0.09)])], { gasLimit: 2_000_000 }),
+        await signedBy(f.vault, bob).getFunction("deposit(uint256,address)")(USDC(1_000_000), bob.address, { gasLimit: 2_000_000 }),
+        await signedBy(attacker, f.signers.attacker).pushBack(pool, { gasLimit: 2_000_000 }),
+      ]);
       expect(ok).to.deep.equal([true, true, true]);
       const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
       const victimLoss = USDC(1_000_000) - (await shareValueAtSpot(f, await f.vault.balanceOf(bob.address)));
-      figures.push(`sandwich a $1M deposit, WETH +10%: ${usd(profit)}, victim ${usd(-victimLoss)}`);
-      expect(profit).to.be.lessThanOrEqual(0n);
-      expect(victimLoss, "the victim pays at most a basis point").to.be.lessThanOrEqual(USDC(100));
+      figures.push(`sandwich a $1M deposit within the pool's round-trip fee (WETH +9 bps): ${usd(profit)}, victim ${usd(-victimLoss)} (the bound: 10 bps of its $300k WETH share, $300)`);
+      // The deposit's WETH share is 30% of $1M: the round trip's 10 basis points of it.
+      expect(victimLoss, "the victim pays at most the round-trip fee on its WETH share").to.be.lessThanOrEqual(USDC(300));
+      expect(profit, "the pusher keeps at most its half of that").to.be.lessThanOrEqual(USDC(150));
+      // The same depositor through the router, with the minimum it quoted before the push: refused.
+      await state.restore();
+      const router = await f.ballastRouter.getAddress();
+      await signedBy(f.usdc, bob).approve(router, MaxUint256);
+      const refused = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 0.09)])], { gasLimit: 2_000_000 }),
+        await signedBy(f.ballastRouter, bob).deposit(await f.vault.getAddress(), USDC(1_000_000), bob.address, fair, { gasLimit: 2_000_000 }),
+        await signedBy(attacker, f.signers.attacker).pushBack(pool, { gasLimit: 2_000_000 }),
+      ]);
+      expect(refused, "the router refuses a deposit below the quoted shares").to.deep.equal([true, false, true]);
     });
 
     // Old design: +$2,087 with no position before the front-run.
@@ -185,7 +225,7 @@ describe("Attacks on pricing", function () {
           await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
         ], { gasLimit: 2_000_000 }),
       ]);
-      expect(ok).to.deep.equal([true, true, true]);
+      expect(ok, "the victim's deposit is refused").to.deep.equal([true, false, true]);
       const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
       figures.push(`enter, sandwich a $1M deposit, leave: ${usd(profit)}`);
       expect(profit).to.be.lessThanOrEqual(0n);
@@ -217,6 +257,72 @@ describe("Attacks on pricing", function () {
       figures.push(`sandwich a $1M redemption, WETH -10%: ${usd(profit)}, victim ${usd(-victimLoss)}${ok[1] ? "" : " (refused)"}`);
       expect(profit).to.be.lessThanOrEqual(0n);
       expect(victimLoss, "the redeemer gets within a basis point of the fair value").to.be.lessThanOrEqual(USDC(100));
+    });
+  });
+
+  describe("a move earlier in the same block, made by someone else", function () {
+    /** Someone else's real move of WETH by `pct` percent, then `then` (sent by the attacker), both in one block. */
+    async function inTheMovesBlock(f: BallastFixture, pct: number, then: () => Promise<ContractTransactionResponse>) {
+      const market = await deployAttacker(suite.connection, f, f.signers.carol);
+      const pool = await f.usdcWethPool.getAddress();
+      return inOneBlock(suite.connection, async () => [
+        await signedBy(market, f.signers.carol).pushBy(pool, ticksFor(f, f.tokens.weth, pct), { gasLimit: 2_000_000 }),
+        await then(),
+      ]);
+    }
+
+    // Before the current price joined the bounds (measured by the second review): after WETH +2%, $10M into
+    // a $1M vault made +$2,576 (other holders -$5,486); +5.1%: +$10,836; $40M into $10M at +5.1%: +$21,033.
+    it("a searcher who deposits and leaves in kind in the block of a real move gains nothing: refused beyond the pool's round-trip fee, priced at the moved price within it", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker, 50_000_000n);
+      const attackerAddress = await attacker.getAddress();
+      const cases: [bigint, bigint, number][] = [[1_000_000n, 10_000_000n, 2], [1_000_000n, 10_000_000n, 5.1], [10_000_000n, 40_000_000n, 5.1], [1_000_000n, 10_000_000n, 0.09]];
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      for (const [vaultUsd, depositUsd, pct] of cases) {
+        await start.restore();
+        await basketVault(f, vaultUsd, [f.signers.alice.address]);
+        const before = await holdingsOf(f, attackerAddress);
+        const aliceBefore = await holdingsOf(f, f.signers.alice.address);
+        const ok = await inTheMovesBlock(f, pct, async () => signedBy(attacker, f.signers.attacker).run([
+          await call(f.vault, "deposit(uint256,address)", [USDC(depositUsd), attackerAddress]),
+          await call(attacker, "redeemAllInKind", [await f.vault.getAddress()]),
+        ], { gasLimit: 3_000_000 }));
+        const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+        const othersLoss = -(await valueChange(f, aliceBefore, await holdingsOf(f, f.signers.alice.address)));
+        const label = `$${Number(depositUsd) / 1e6}M into a $${Number(vaultUsd) / 1e6}M vault in the block of WETH +${pct}%`;
+        figures.push(`${label}: ${usd(profit)}, other holders ${usd(-othersLoss)}${ok[1] ? "" : " (refused)"}`);
+        expect(ok[0], "the move").to.equal(true);
+        // Beyond the pool's round-trip fee (10 ticks) the entry is refused; within it, it pays the moved price.
+        expect(ok[1], label).to.equal(pct < 0.1);
+        expect(profit, label).to.be.lessThanOrEqual(0n);
+        // Within the fee the exit's slices round in the vault's favour: the other holder loses nothing.
+        expect(othersLoss, label).to.be.lessThanOrEqual(USDC(1));
+      }
+    });
+
+    // Before (second review): a holder who redeemed to base in the block of a -3% drop took +$2,511 from the others.
+    it("a holder who leaves in the base asset in the block of a real drop takes nothing from the others: refused beyond the pool's round-trip fee, paid the dropped price within it", async function () {
+      const f = await load();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      for (const pct of [-3, -0.09]) {
+        await start.restore();
+        // $3M at targets, half each: the attacker's exit fits in the idle base asset.
+        await basketVault(f, 3_000_000n, [f.signers.alice.address, attackerAddress]);
+        const before = await holdingsOf(f, attackerAddress);
+        const aliceBefore = await holdingsOf(f, f.signers.alice.address);
+        const ok = await inTheMovesBlock(f, pct, async () => signedBy(attacker, f.signers.attacker).run([
+          await call(attacker, "redeemMax", [await f.vault.getAddress()]),
+        ], { gasLimit: 3_000_000 }));
+        const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+        const othersLoss = -(await valueChange(f, aliceBefore, await holdingsOf(f, f.signers.alice.address)));
+        figures.push(`redeem to base in the block of WETH ${pct}%, half of a $3M vault: ${usd(profit)}, other holders ${usd(-othersLoss)}${ok[1] ? "" : " (refused)"}`);
+        expect(ok[1], `${pct}%`).to.equal(pct > -0.1);
+        expect(profit).to.be.lessThanOrEqual(0n);
+        expect(othersLoss, "the holders who stay lose nothing").to.be.lessThanOrEqual(USDC(1));
+      }
     });
   });
 

@@ -80,7 +80,7 @@ describe("UniswapV3TwapOracle", function () {
       expect(await f.oracle.quoteSpot(f.tokens.usdc, 77n), "the base asset at par").to.equal(77n);
     });
 
-    it("cannot be moved within a block: a push changes spot, never quote or quoteBounds", async function () {
+    it("cannot be moved within a block: a push changes spot, never quote; quoteBounds refuses beyond the round-trip fee and widens within it", async function () {
       const f = await load();
       const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
       const pool = await f.usdcWethPool.getAddress();
@@ -88,20 +88,28 @@ describe("UniswapV3TwapOracle", function () {
       const read = async (fn: string) => call(attacker, "record", [await f.oracle.getAddress(), f.oracle.interface.encodeFunctionData(fn, [f.tokens.weth, 10n ** 18n])]);
       // Push WETH up 20% and read, in the same transaction.
       const up = f.tokens.usdc.toLowerCase() < f.tokens.weth.toLowerCase() ? -1823 : 1823;
-      for (const [fn, expectMoved] of [["quoteBounds", false], ["quote", false], ["quoteSpot", true]] as const) {
+      for (const [fn, expectMoved] of [["quote", false], ["quoteSpot", true]] as const) {
         const state = await suite.connection.networkHelpers.takeSnapshot();
         await signedBy(attacker, f.signers.attacker).run([await call(attacker, "pushBy", [pool, up]), await read(fn)]);
-        const recorded = await attacker.recorded();
-        if (fn === "quoteBounds") {
-          const [low, high] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint256"], recorded);
-          expect([low, high], "quoteBounds inside the push").to.deep.equal([before[0], before[1]]);
-        } else {
-          const [value] = AbiCoder.defaultAbiCoder().decode(["uint256"], recorded);
-          if (expectMoved) expect(value, `${fn} moves`).to.be.greaterThan((before[1] * 115n) / 100n);
-          else expect(value, `${fn} does not move`).to.be.closeTo(before[0], USDC(1));
-        }
+        const [value] = AbiCoder.defaultAbiCoder().decode(["uint256"], await attacker.recorded());
+        if (expectMoved) expect(value, `${fn} moves`).to.be.greaterThan((before[1] * 115n) / 100n);
+        else expect(value, `${fn} does not move`).to.be.closeTo(before[0], USDC(1));
         await state.restore();
       }
+      // quoteBounds refuses to price WETH pushed beyond its pool's round-trip fee (10 ticks on 0.05%).
+      const state = await suite.connection.networkHelpers.takeSnapshot();
+      await expect(signedBy(attacker, f.signers.attacker).run([await call(attacker, "pushBy", [pool, up]), await read("quoteBounds")]))
+        .to.be.revertedWithCustomError(attacker, "AttackerCallFailed")
+        .withArgs(1n, (data: string) => data.includes(f.oracle.interface.getError("OracleMovedInBlock")!.selector.slice(2)));
+      await state.restore();
+      // Within it, the current price is one of the bounds: pushed up 8 ticks, the higher bound rises with
+      // it (an entry pays no less than the block's price), the lower stays (an exit gets no more).
+      const within = up > 0 ? 8 : -8;
+      await signedBy(attacker, f.signers.attacker).run([await call(attacker, "pushBy", [pool, within]), await read("quoteBounds")]);
+      const [low, high] = AbiCoder.defaultAbiCoder().decode(["uint256", "uint256"], await attacker.recorded());
+      expect(low, "the lower bound does not move up").to.equal(before[0]);
+      expect(high, "the higher bound follows the push").to.be.greaterThan((before[1] * 10_007n) / 10_000n);
+      await state.restore();
     });
 
     it("refuses quoteBounds while the references disagree beyond the bound, saying until when; views still answer", async function () {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { signedBy } from "../helpers/assertions.js";
-import { donateBasket, govern, marketSwap, Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast } from "../helpers/vault.js";
+import { donateBasket, govern, listNewToken, marketSwap, Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast } from "../helpers/vault.js";
 
 describe("RebalancingVault: depositors", function () {
   const suite = useBallast();
@@ -355,6 +355,33 @@ describe("RebalancingVault: depositors", function () {
       expect(await f.vault.maxRedeem(bob.address)).to.equal(0n);
       await expect(signedBy(f.vault, bob).redeem(shares / 10n, bob.address, bob.address)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
       await signedBy(f.vault, bob).redeemInKind(shares / 10n, bob.address, bob.address);
+    });
+
+    // Second review: with none of a new token held, a donation of about a millionth of a dollar of it after
+    // an ordinary 0.96% move made deposits and redeems revert OraclePricesDiverge, and every
+    // max* return 0, for as long as anyone renewed it: divergence was measured on the two rounded values.
+    it("a dust donation of a token the vault holds none of cannot halt deposits or base-asset exits: prices are compared, not rounded holdings", async function () {
+      const f = await load();
+      const { alice, bob, carol } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
+      await donateBasket(f, 600_000n);
+      const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
+      const uniAddress = await uni.getAddress();
+      await listNewToken(suite.connection, f, uni, 10n);
+      // UNI moves 0.96% (a real swap in a block of its own): its references disagree by that much.
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, uniAddress, 3000, USDC(48_000));
+      await suite.connection.networkHelpers.time.increase(12);
+      // Worth just under one base unit at the average, just over at the new price: rounded, 0 against 1.
+      const dust = 99_700_000_000n;
+      await uni.mint(await f.vault.getAddress(), dust);
+      const [, held] = await f.vault.holdings();
+      expect(held[4]).to.equal(dust);
+      expect(await f.vault.maxDeposit(bob.address)).to.be.greaterThan(0n);
+      expect(await f.vault.maxRedeem(alice.address)).to.be.greaterThan(0n);
+      await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
+      await signedBy(f.vault, alice).redeem(10n ** 15n, alice.address, alice.address);
+      await suite.connection.networkHelpers.time.increase(600);
+      await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
     });
   });
 });

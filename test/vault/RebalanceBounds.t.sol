@@ -21,8 +21,8 @@ contract TwapMathPoolHarness {
         return TwapMath.consult(pool, window);
     }
 
-    function openTick(IUniswapV3Pool pool) external view returns (int24) {
-        return TwapMath.openTick(pool);
+    function openTick(IUniswapV3Pool pool) external view returns (int24 tick) {
+        (tick,,) = TwapMath.openAndSpot(pool);
     }
 }
 
