@@ -199,6 +199,10 @@ interface IRebalancingVault {
     /// @notice The route between two tokens is not a path from one to the other through existing pools,
     /// or names the base asset or an unlisted token.
     error VaultBadPairPath(address tokenA, address tokenB, bytes path);
+    /// @notice A pool of a swap path or direct route keeps `cardinality` observations, fewer than two: a swap
+    /// earlier in a block would erase the price it opened the block at, which every rebalance through it
+    /// reads. Grow it (`increaseObservationCardinalityNext`) and let a swap write the new slot first.
+    error VaultPoolWithoutHistory(address pool, uint16 cardinality);
     /// @notice A rebalance is not due: drift is below the threshold (`thresholdBps`, 0 when that
     /// trigger is off, never below MinDriftBps) and the calendar trigger fires only at `calendarDueAt`
     /// (0 when off).

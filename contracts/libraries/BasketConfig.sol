@@ -12,6 +12,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Factory} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Factory.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
@@ -122,9 +123,7 @@ library BasketConfig {
     function sweep(VaultState storage s, address token, address to) external returns (uint256 amount) {
         if (to == address(0)) revert IRebalancingVault.VaultZeroAddress();
         if (s.indexPlusOne[token] != 0) revert IRebalancingVault.VaultListedToken(token);
-        uint256 balance = IERC20(token).balanceOf(address(this));
-        uint256 owed = s.owed[token];
-        amount = balance > owed ? balance - owed : 0;
+        amount = Valuation.heldOf(s, token);
         if (amount == 0) revert IRebalancingVault.VaultZeroAmount();
         IERC20(token).safeTransfer(to, amount);
         emit IRebalancingVault.Swept(token, to, amount);
@@ -315,10 +314,11 @@ library BasketConfig {
 
     // ================================================================== internal
 
-    /// @dev Whether an operation's call is the vault's (this context's) `setGuardian`.
-    function _replacesGuardian(address target, bytes calldata data) private view returns (bool) {
-        return target == address(this) && data.length >= 4
-            && bytes4(data[:4]) == IRebalancingVault.setGuardian.selector;
+    /// @dev Whether an operation's call replaces a guardian: `setGuardian` on any target, not only this
+    /// vault, since the canceller role is the timelock's: with one timelock governing two vaults, neither
+    /// vault's guardian may veto the other's replacement.
+    function _replacesGuardian(address, bytes calldata data) private pure returns (bool) {
+        return data.length >= 4 && bytes4(data[:4]) == IRebalancingVault.setGuardian.selector;
     }
 
     /// @dev `timelock`, which must hold the vault's governor role.
@@ -371,7 +371,7 @@ library BasketConfig {
             _checkSwapPath(s, token, path, factory);
             s.swapPaths[token] = path;
         }
-        s.holdings.push(Holding(token, 0, 0, decimals, false));
+        s.holdings.push(Holding(token, 0, 0, decimals));
         s.indexPlusOne[token] = s.holdings.length;
         // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
         // calls it, within that call. One approval at listing saves one per swap.
@@ -407,7 +407,8 @@ library BasketConfig {
     }
 
     /// @dev Whether `path` is well formed, leads from `from` to `to`, and every pool on it exists where
-    /// its address says (the vault finds pools by address when it sizes and checks trades).
+    /// its address says (the vault finds pools by address when it sizes and checks trades). Reverts for a
+    /// pool that keeps fewer than two observations.
     function _leadsThroughPools(address factory, bytes memory path, address from, address to)
         private
         view
@@ -419,6 +420,10 @@ library BasketConfig {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(i);
             address pool = IUniswapV3Factory(factory).getPool(tokenIn, tokenOut, fee);
             if (pool == address(0) || pool != SwapPath.pool(factory, tokenIn, tokenOut, fee)) return false;
+            // A rebalance reads the price each traded pool opened the block at from its two newest
+            // observations: a pool that keeps one loses it to any swap earlier in the block.
+            (,,, uint16 cardinality,,,) = IUniswapV3Pool(pool).slot0();
+            if (cardinality < 2) revert IRebalancingVault.VaultPoolWithoutHistory(pool, cardinality);
         }
         return true;
     }

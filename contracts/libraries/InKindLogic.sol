@@ -31,7 +31,6 @@ library InKindLogic {
             if (amounts[i] != 0 && !Transfers.tryTransfer(tokens[i], receiver, amounts[i])) {
                 s.owed[tokens[i]] += amounts[i];
                 s.claims[tokens[i]][receiver] += amounts[i];
-                s.holdings[i].owes = true;
                 emit IRebalancingVault.ClaimOwed(tokens[i], receiver, amounts[i]);
             }
         }
@@ -56,10 +55,7 @@ library InKindLogic {
         amount = s.claims[token][account];
         if (amount == 0) revert IRebalancingVault.VaultNothingToClaim(token, account);
         s.claims[token][account] = 0;
-        uint256 remaining = s.owed[token] - amount;
-        s.owed[token] = remaining;
-        uint256 indexPlusOne = s.indexPlusOne[token];
-        if (remaining == 0 && indexPlusOne != 0) s.holdings[indexPlusOne - 1].owes = false;
+        s.owed[token] -= amount;
         // With all the gas the caller gives: a claim is the way out for a token too costly for the
         // capped transfer of an in-kind exit.
         if (!IERC20(token).trySafeTransfer(to, amount)) revert IRebalancingVault.VaultClaimFailed(token, to, amount);

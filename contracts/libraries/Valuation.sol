@@ -12,14 +12,18 @@ import {VaultState} from "../types/VaultState.sol";
 /// A holding is the vault's balance of the token less what it owes to holders whose in-kind payment
 /// failed; accounting reads balances, never a ledger, so rebasing and donations move NAV for everyone.
 library Valuation {
-    /// @notice The vault's holding of `h.token`: its balance less what it owes.
-    function held(VaultState storage s, Holding memory h) internal view returns (uint256 balance) {
-        balance = IERC20(h.token).balanceOf(address(this));
-        if (h.owes) {
-            uint256 owed = s.owed[h.token];
-            // A token that rebased down below what is owed leaves nothing for the basket.
-            balance = balance > owed ? balance - owed : 0;
-        }
+    /// @notice The vault's holding of `h.token`: its balance less what it owes, always (the one place any
+    /// path values, pays or trades a holding from, so that no path can count claimants' tokens).
+    function held(VaultState storage s, Holding memory h) internal view returns (uint256) {
+        return heldOf(s, h.token);
+    }
+
+    /// @notice `held`, for any token, listed or not.
+    function heldOf(VaultState storage s, address token) internal view returns (uint256 balance) {
+        balance = IERC20(token).balanceOf(address(this));
+        uint256 owed = s.owed[token];
+        // A token that rebased down below what is owed leaves nothing for the basket.
+        balance = balance > owed ? balance - owed : 0;
     }
 
     /// @notice Every holding and its reference value in base units, in basket order, and their sum (NAV).

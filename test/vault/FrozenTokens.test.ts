@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { id, ZeroAddress, ZeroHash } from "ethers";
 
+import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
   donateBasket,
@@ -220,6 +221,52 @@ describe("RebalancingVault: frozen tokens", function () {
       await signedBy(f.vault, alice).claim(frzAddress, alice.address);
       expect(await frz.balanceOf(alice.address)).to.equal(aliceOwed);
       expect(await frz.balanceOf(vault)).to.equal(0n);
+    });
+
+    // Second review: listing a written-off token again recreated its holding without the claims it owed, so
+    // NAV counted Alice's held slice ($100k of FRZ at $2M) and Bob left in kind with $200k of FRZ; her claim
+    // then reverted VaultClaimFailed.
+    it("keeps a token's claims apart from the basket when it is listed again after a write-off, or a removal", async function () {
+      const { f, frz, frzAddress, vault, gov } = await frozenVault();
+      const { alice, bob } = f.signers;
+      await frz.setBlacklisted(vault, true);
+      await signedBy(f.vault, alice).redeemInKind(await f.vault.balanceOf(alice.address), alice.address, alice.address);
+      const aliceOwed = await f.vault.claimable(frzAddress, alice.address);
+      expect(aliceOwed).to.be.closeTo(USDC(100_000), USDC(1));
+      const govVault = signedBy(f.vault, gov);
+      await govVault.setTargets([...f.basket, frzAddress], [5_000, 2_500, 1_500, 1_000, 0]);
+      await govVault.writeOffToken(frzAddress);
+      // FRZ lets the vault go again, and governance lists it again.
+      await frz.setBlacklisted(vault, false);
+      await govVault.addToken(frzAddress, encodePath([frzAddress, f.tokens.usdc], [3000]));
+      const [tokens, balances, values] = await f.vault.holdings();
+      expect(tokens[4]).to.equal(frzAddress);
+      expect(balances[4], "the basket holds FRZ less Alice's claim").to.equal((await frz.balanceOf(vault)) - aliceOwed);
+      expect(values[4]).to.be.closeTo(USDC(100_000), USDC(100));
+      // Bob, the only holder, leaves in kind: he takes the basket's FRZ, not Alice's.
+      const [, paid] = await (async () => {
+        const amounts = await f.vault.previewRedeemInKind(await f.vault.balanceOf(bob.address));
+        await signedBy(f.vault, bob).redeemInKind(await f.vault.balanceOf(bob.address), bob.address, bob.address);
+        return [null, amounts[4]] as const;
+      })();
+      expect(paid, "Bob's FRZ slice is the basket's, about $100k").to.be.closeTo(USDC(100_000), USDC(1));
+      await expect(signedBy(f.vault, alice).claim(frzAddress, alice.address)).to.emit(f.vault, "Claimed").withArgs(frzAddress, alice.address, alice.address, aliceOwed);
+      // Removed (dust) and listed again: the same.
+      await frz.setBlacklisted(vault, true);
+      await f.usdc.mint(bob.address, USDC(1_000));
+      await signedBy(f.vault, bob).deposit(USDC(1_000), bob.address);
+      await frz.mint(vault, USDC(1));
+      await signedBy(f.vault, bob).redeemInKind((await f.vault.balanceOf(bob.address)) * 99n / 100n, bob.address, bob.address);
+      const bobOwed = await f.vault.claimable(frzAddress, bob.address);
+      expect(bobOwed).to.be.greaterThan(0n);
+      await govVault.setTargets([...f.basket, frzAddress], [5_000, 2_500, 1_500, 1_000, 0]);
+      await frz.setBlacklisted(vault, false);
+      await govVault.removeToken(frzAddress);
+      await govVault.addToken(frzAddress, encodePath([frzAddress, f.tokens.usdc], [3000]));
+      const [, again] = await f.vault.holdings();
+      expect(again[4]).to.equal((await frz.balanceOf(vault)) - bobOwed);
+      await signedBy(f.vault, bob).claim(frzAddress, bob.address);
+      expect(await f.vault.owed(frzAddress)).to.equal(0n);
     });
 
     it("writes off a token the oracle cannot price, whatever it holds, reporting its value as 0", async function () {
