@@ -14,7 +14,9 @@ import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 /// @notice Slippage-protected entry points for a Ballast vault (or any ERC-4626 vault), in the manner of
 /// EIP-5143: each call names the least it accepts (or the most it pays) and reverts otherwise, so that a
 /// transaction that lands after prices or holdings moved does not execute at a price its sender did not
-/// agree to. Stateless: it holds nothing between calls.
+/// agree to. Stateless: it holds nothing between calls. It takes any address as a vault, and trusts none:
+/// what a vault pays it is measured by what arrives, and no allowance it grants outlives the call, so that
+/// tokens sent to it by mistake are never sold or pulled through it (it has no owner and no sweep: they stay).
 ///
 /// Deposits and mints pull the base asset from the caller (approve this router for it); withdrawals and
 /// redemptions act for the caller as the shares' owner (approve this router for the shares). Shares and
@@ -71,6 +73,7 @@ contract BallastRouter is ReentrancyGuardTransient {
         asset.forceApprove(address(vault), assets);
         shares = vault.deposit(assets, receiver);
         if (shares < minShares) revert RouterTooFewShares(shares, minShares);
+        _revoke(asset, address(vault));
     }
 
     /// @notice Mints `shares` for at most `maxAssets` of the caller's base asset.
@@ -133,7 +136,8 @@ contract BallastRouter is ReentrancyGuardTransient {
         view
         returns (Leg[] memory legs, uint256 minAssets)
     {
-        return _legs(vault, vault.previewRedeemInKind(shares));
+        (address[] memory tokens,) = vault.targets();
+        return _legs(vault, tokens, vault.previewRedeemInKind(shares));
     }
 
     /// @notice Redeems `shares` of the caller's for the base asset, whatever their number: the vault pays
@@ -147,33 +151,37 @@ contract BallastRouter is ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 assets, Leg[] memory legs)
     {
-        IERC20 base = IERC20(IERC4626(address(vault)).asset());
-        uint256 baseBefore = base.balanceOf(address(this));
-        // The floors are priced from the slices the vault paid: the oracle's references cannot move
-        // within the block, so they are what a preview would have shown.
-        (legs,) = _legs(vault, vault.redeemInKind(shares, address(this), msg.sender));
+        (address[] memory tokens,) = vault.targets();
+        // What arrives is measured against what was here before: a stray balance (tokens sent to this
+        // router by mistake) never stands in for a slice the vault did not pay, and is never sold.
+        uint256[] memory before = new uint256[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) {
+            before[i] = IERC20(tokens[i]).balanceOf(address(this));
+        }
+        // The floors are priced from the slices the vault paid, in this block.
+        (legs,) = _legs(vault, tokens, vault.redeemInKind(shares, address(this), msg.sender));
         address swapRouter = vault.ROUTER();
+        IERC20 base = IERC20(tokens[0]);
         for (uint256 i; i < legs.length; ++i) {
             Leg memory leg = legs[i];
-            // A slice the vault holds for a claim, or a token that delivers less, cannot be sold here.
-            uint256 received =
-                i == 0 ? base.balanceOf(address(this)) - baseBefore : IERC20(leg.token).balanceOf(address(this));
+            // A slice the vault holds for a claim (which this router could never claim), or a token that
+            // delivers less, cannot be sold here: the exit reverts, and no claim is left in its name.
+            uint256 received = IERC20(leg.token).balanceOf(address(this)) - before[i];
             if (received < leg.amount) revert RouterLegNotReceived(leg.token, leg.amount, received);
             leg.amountOut = i == 0 || leg.amount == 0 ? leg.amount : _sell(vault, swapRouter, base, leg);
         }
-        assets = base.balanceOf(address(this)) - baseBefore;
+        assets = base.balanceOf(address(this)) - before[0];
         if (assets < minAssets) revert RouterTooFewAssets(assets, minAssets);
         base.safeTransfer(receiver, assets);
     }
 
-    /// @dev Each holding's slice of `amounts` (in `targets()` order) with its value at the oracle's lower
-    /// reference and the least its sale may fetch; and the sum of those least amounts.
-    function _legs(IRebalancingVault vault, uint256[] memory amounts)
+    /// @dev Each holding's slice of `amounts` (in `tokens`' order, the vault's `targets()`) with its value
+    /// at the oracle's lower reference and the least its sale may fetch; and the sum of those least amounts.
+    function _legs(IRebalancingVault vault, address[] memory tokens, uint256[] memory amounts)
         private
         view
         returns (Leg[] memory legs, uint256 minAssets)
     {
-        (address[] memory tokens,) = vault.targets();
         IPriceOracle oracle = vault.oracle();
         uint256 keepBps = 10_000 - vault.parameters().maxSlippageBps;
         legs = new Leg[](tokens.length);
@@ -187,13 +195,14 @@ contract BallastRouter is ReentrancyGuardTransient {
     }
 
     /// @dev Sells `leg.amount` of `leg.token` on the vault's swap path for at least `leg.minOut` of the base
-    /// asset; returns what arrived.
+    /// asset; returns what arrived. No allowance outlives the sale.
     function _sell(IRebalancingVault vault, address swapRouter, IERC20 base, Leg memory leg)
         private
         returns (uint256 amountOut)
     {
         uint256 before = base.balanceOf(address(this));
-        IERC20(leg.token).forceApprove(swapRouter, leg.amount);
+        IERC20 token = IERC20(leg.token);
+        token.forceApprove(swapRouter, leg.amount);
         try ISwapRouter(swapRouter).exactInput(
             ISwapRouter.ExactInputParams({
                 path: vault.swapPath(leg.token),
@@ -205,6 +214,13 @@ contract BallastRouter is ReentrancyGuardTransient {
         ) {} catch (bytes memory reason) {
             revert RouterLegUnsellable(leg.token, leg.amount, leg.minOut, reason);
         }
+        _revoke(token, swapRouter);
         amountOut = base.balanceOf(address(this)) - before;
+    }
+
+    /// @dev Sets `spender`'s allowance back to zero when a call left some: this router trusts any address
+    /// as a vault (and its swap router), so that none may later pull what others send here by mistake.
+    function _revoke(IERC20 token, address spender) private {
+        if (token.allowance(address(this), spender) != 0) token.forceApprove(spender, 0);
     }
 }

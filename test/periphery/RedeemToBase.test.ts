@@ -7,7 +7,7 @@ import { MaxUint256 } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
 import { call, deployAttacker, holdingsOf, inOneBlock, usd, valueChange } from "../helpers/attack.js";
-import { donateTokens, listFreezableToken, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateTokens, listFreezableToken, Parameter, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 /** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
 function ticksFor(f: BallastFixture, token: string, pct: number) {
@@ -121,7 +121,7 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
     await expect(signedBy(router, alice).redeemToBase(vault, shares, "0x0000000000000000000000000000000000000000", 0)).to.be.revertedWithCustomError(f.usdc, "ERC20InvalidReceiver");
   });
 
-  it("refuses a sale into a pool pushed below its oracle floor in the same block, naming the token", async function () {
+  it("refuses an exit while a pool stands pushed beyond its round-trip fee in the same block, and a sale below its floor, naming the token", async function () {
     const { f, router, vault } = await load();
     const { alice } = f.signers;
     const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
@@ -134,11 +134,69 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
     ]);
     expect(ok, "the exit into WETH pushed 3% down reverts").to.deep.equal([true, false, true]);
     expect(await f.vault.balanceOf(alice.address)).to.equal(shares);
-    // Its error, by a static call in the pushed state.
+    // Its error, by a static call in the pushed state (a call runs in the latest block, the push's): the
+    // oracle will not price WETH for the floor.
     await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, -3)])]);
     await expect(signedBy(router, alice).redeemToBase.staticCall(vault, shares, alice.address, 0))
+      .to.be.revertedWithCustomError(f.oracle, "OracleMovedInBlock")
+      .withArgs(f.tokens.weth, (v: bigint) => v > 290n && v < 310n, 10n);
+    await signedBy(attacker, f.signers.attacker).pushBack(pool);
+    // A floor no sale can reach (MaxSlippageBps at one basis point, under the pool's fee): RouterLegUnsellable.
+    await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.MaxSlippageBps, 1);
+    await expect(signedBy(router, alice).redeemToBase(vault, shares, alice.address, 0))
       .to.be.revertedWithCustomError(router, "RouterLegUnsellable")
       .withArgs(f.tokens.weth, (await f.vault.previewRedeemInKind(shares))[1], (v: bigint) => v > 0n, (r: string) => r.length > 2);
+  });
+
+  it("sells only what the vault paid: a stray balance in the router neither stands in for a held slice nor is sold, and no allowance outlives a call", async function () {
+    const { f, router, vault } = await load();
+    const { alice, bob, carol } = f.signers;
+    const routerAddress = await router.getAddress();
+    // Someone sends the router WETH and USDC by mistake.
+    await signedBy(f.weth, carol).deposit({ value: 10n ** 18n });
+    await signedBy(f.weth, carol).transfer(routerAddress, 10n ** 18n);
+    await f.usdc.mint(routerAddress, USDC(500));
+    const strays = await held(f, routerAddress);
+    // Alice leaves to base: paid her slices' sales only, the strays untouched.
+    const shares = await f.vault.balanceOf(alice.address);
+    const [legs] = await router.previewRedeemToBase(vault, shares);
+    const usdcBefore = await f.usdc.balanceOf(alice.address);
+    await signedBy(router, alice).redeemToBase(vault, shares, alice.address, 0);
+    const paid = (await f.usdc.balanceOf(alice.address)) - usdcBefore;
+    expect(paid, "no stray USDC among what she is paid").to.be.lessThan((legs as Leg[]).reduce((a, l) => a + l.value, 0n) + 1n);
+    expect(await held(f, routerAddress), "the strays are still there").to.deep.equal(strays);
+    for (const token of [f.tokens.weth, f.tokens.wbtc, f.tokens.link]) {
+      const erc20 = await suite.connection.ethers.getContractAt("DemoToken", token);
+      expect(await erc20.allowance(routerAddress, await f.router.getAddress()), "no allowance left to the swap router").to.equal(0n);
+    }
+    // FRZ freezes the router: the vault holds Bob's FRZ slice back, and a stray FRZ balance in the router
+    // cannot stand in for it; the exit reverts, so no claim is left in the router's name.
+    const { frz, frzAddress } = await listFreezableToken(suite.connection, f);
+    await frz.mint(await f.vault.getAddress(), USDC(100_000));
+    await frz.mint(routerAddress, USDC(1_000_000));
+    await frz.setBlacklisted(routerAddress, true);
+    const bobShares = await f.vault.balanceOf(bob.address);
+    await expect(signedBy(router, bob).redeemToBase(vault, bobShares, bob.address, 0))
+      .to.be.revertedWithCustomError(router, "RouterLegNotReceived")
+      .withArgs(frzAddress, (v: bigint) => v > 0n, 0n);
+    expect(await f.vault.claimable(frzAddress, routerAddress)).to.equal(0n);
+  });
+
+  it("trusts no vault: a contract posing as one can neither take the router's strays nor leave an allowance behind", async function () {
+    const { f, router } = await load();
+    const routerAddress = await router.getAddress();
+    await f.usdc.mint(routerAddress, USDC(1_000));
+    const fake = await suite.connection.ethers.deployContract("FakeVault", [f.tokens.usdc]);
+    // A deposit into a "vault" that takes nothing: the depositor's own assets stay with the router (its
+    // mistake), and no allowance is left for the fake to pull them or the strays later.
+    await f.usdc.mint(f.signers.bob.address, USDC(10));
+    await signedBy(f.usdc, f.signers.bob).approve(routerAddress, MaxUint256);
+    await signedBy(router, f.signers.bob).deposit(await fake.getAddress(), USDC(10), f.signers.bob.address, 0);
+    expect(await f.usdc.allowance(routerAddress, await fake.getAddress())).to.equal(0n);
+    // An exit through it claims to have paid the router the strays: nothing arrived, so nothing is paid out.
+    await expect(signedBy(router, f.signers.bob).redeemToBase(await fake.getAddress(), 1n, f.signers.bob.address, 0))
+      .to.be.revertedWithCustomError(router, "RouterLegNotReceived");
+    expect(await f.usdc.balanceOf(routerAddress)).to.equal(USDC(1_010));
   });
 
   it("a sandwich pays the attacker nothing beyond what the exiting holder's own minimum gives up; the holders who stay lose nothing", async function () {
@@ -177,7 +235,7 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
     expect(best).to.be.lessThan(USDC(2_500));
   });
 
-  it("a holder who pushes WETH up around its own exit to base takes nothing from the holders who stay, and pays the round trip", async function () {
+  it("a holder who pushes WETH up around its own exit to base takes nothing from the holders who stay: refused beyond the round-trip fee, and within it pays the round trip", async function () {
     const { f, router, vault } = await load();
     const { bob } = f.signers;
     const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
@@ -187,23 +245,28 @@ describe("BallastRouter.redeemToBase: leave in the base asset, whatever the size
     await signedBy(f.vault, bob).transfer(attackerAddress, await f.vault.balanceOf(bob.address));
     const shares = await f.vault.balanceOf(attackerAddress);
     const aliceSlice = await f.vault.previewRedeemInKind(await f.vault.balanceOf(f.signers.alice.address));
-    const before = await holdingsOf(f, attackerAddress);
-    const ok = await inOneBlock(suite.connection, async () => [
-      await signedBy(attacker, f.signers.attacker).run([
-        await call(attacker, "save", [pool]),
-        await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 10)]),
-        await call(f.vault, "approve", [await router.getAddress(), shares]),
-        await call(router, "redeemToBase", [vault, shares, attackerAddress, 0n]),
-        await call(attacker, "pushBack", [pool]),
-      ], { gasLimit: 4_000_000 }),
-    ]);
-    expect(ok).to.deep.equal([true]);
-    const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
-    figures.push(`push WETH +10% around one's own $500k exit to base: ${usd(profit)}`);
-    expect(profit).to.be.lessThanOrEqual(0n);
-    const aliceAfter = await f.vault.previewRedeemInKind(await f.vault.balanceOf(f.signers.alice.address));
-    for (const [i, a] of aliceAfter.entries()) expect(a).to.be.greaterThanOrEqual(aliceSlice[i]);
+    const start = await suite.connection.networkHelpers.takeSnapshot();
+    for (const pct of [10, 0.09]) {
+      await start.restore();
+      const before = await holdingsOf(f, attackerAddress);
+      const ok = await inOneBlock(suite.connection, async () => [
+        await signedBy(attacker, f.signers.attacker).run([
+          await call(attacker, "save", [pool]),
+          await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, pct)]),
+          await call(f.vault, "approve", [await router.getAddress(), shares]),
+          await call(router, "redeemToBase", [vault, shares, attackerAddress, 0n]),
+          await call(attacker, "pushBack", [pool]),
+        ], { gasLimit: 4_000_000 }),
+      ]);
+      expect(ok, `WETH +${pct}%`).to.deep.equal([pct < 0.1]);
+      const profit = await valueChange(f, before, await holdingsOf(f, attackerAddress));
+      figures.push(`push WETH +${pct}% around one's own $500k exit to base: ${usd(profit)}${ok[0] ? "" : " (refused)"}`);
+      expect(profit).to.be.lessThanOrEqual(0n);
+      const aliceAfter = await f.vault.previewRedeemInKind(await f.vault.balanceOf(f.signers.alice.address));
+      for (const [i, a] of aliceAfter.entries()) expect(a).to.be.greaterThanOrEqual(aliceSlice[i]);
+    }
   });
+
 
   it("refuses, naming the token, a slice the vault cannot pay it (a frozen token); the holder still leaves in kind", async function () {
     const f = await suite.load();
