@@ -13,7 +13,6 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "./interfaces/IRebalancingVault.sol";
 import {BasketConfig} from "./libraries/BasketConfig.sol";
-import {BasketMath} from "./libraries/BasketMath.sol";
 import {FeeLogic} from "./libraries/FeeLogic.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
 import {InKindLogic} from "./libraries/InKindLogic.sol";
@@ -76,13 +75,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     modifier whenNotPaused() {
-        if (paused()) revert VaultPaused(_s.pausedUntil);
+        _requireNotPaused();
         _;
     }
 
     modifier onlyGuardian() {
-        address guardian_ = _s.guardian;
-        if (guardian_ == address(0) || _msgSender() != guardian_) revert VaultNotGuardian(_msgSender());
+        _checkGuardian();
         _;
     }
 
@@ -97,12 +95,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        (uint256 low, uint256 high, uint256 supply) = _accrue();
+        (, uint256 high, uint256 supply, uint256 entryV) = _accrue();
         uint256 max = _maxDepositAt(high);
         if (assets > max) revert ERC4626ExceededMaxDeposit(receiver, assets, max);
-        shares = _toShares(assets, high, supply, Math.Rounding.Floor);
+        shares = _toShares(assets, high, entryV, Math.Rounding.Floor);
         if (shares == 0) revert VaultZeroAmount();
-        _enter(receiver, assets, shares, low, supply);
+        _enter(receiver, assets, shares, supply);
     }
 
     /// @inheritdoc ERC4626
@@ -114,11 +112,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        (uint256 low, uint256 high, uint256 supply) = _accrue();
-        uint256 max = _maxMintAt(high, supply);
+        (, uint256 high, uint256 supply, uint256 entryV) = _accrue();
+        uint256 max = _maxMintAt(high, entryV);
         if (shares > max) revert ERC4626ExceededMaxMint(receiver, shares, max);
-        assets = _toAssets(shares, high, supply, Math.Rounding.Ceil);
-        _enter(receiver, assets, shares, low, supply);
+        assets = _toAssets(shares, high, entryV, Math.Rounding.Ceil);
+        _enter(receiver, assets, shares, supply);
     }
 
     /// @inheritdoc ERC4626
@@ -132,10 +130,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        (uint256 low,, uint256 supply) = _accrue();
+        (uint256 low,, uint256 supply,) = _accrue();
         uint256 max = _maxWithdrawAt(balanceOf(owner), low, supply);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
-        shares = _toShares(assets, low, supply, Math.Rounding.Ceil);
+        shares = _toShares(assets, low, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -148,10 +146,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        (uint256 low,, uint256 supply) = _accrue();
+        (uint256 low,, uint256 supply,) = _accrue();
         uint256 max = _maxRedeemAt(balanceOf(owner), low, supply);
         if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
-        assets = _toAssets(shares, low, supply, Math.Rounding.Floor);
+        assets = _toAssets(shares, low, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
         if (assets == 0) revert VaultZeroAmount();
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
@@ -166,15 +164,20 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (receiver == address(0)) revert VaultZeroAddress();
         address caller = _msgSender();
         if (caller != owner) _spendAllowance(owner, caller, shares);
-        uint256 supply = _accrueFees(false, 0) + _VIRTUAL_SHARES;
+        (bool priced, uint256 supply,) = _accrueFees(false, 0, 0);
+        // Unpriced, the performance fee waits for everyone but the exiter, who pays its share in shares.
+        uint256 fee = _exitFee(priced, supply, shares);
+        if (fee != 0) _transfer(owner, _s.fees.recipient, fee);
         // Burn before paying, so that a token's transfer hook sees the post-exit state.
-        _burn(owner, shares);
-        return InKindLogic.pay(_s, shares, supply, receiver, caller, owner);
+        _burn(owner, shares - fee);
+        return InKindLogic.pay(_s, shares - fee, supply + _VIRTUAL_SHARES, receiver, caller, owner);
     }
 
     /// @inheritdoc IRebalancingVault
     function previewRedeemInKind(uint256 shares) external view returns (uint256[] memory amounts) {
-        return InKindLogic.slices(_s, shares, totalSupply() + _pendingFees(false, 0) + _VIRTUAL_SHARES);
+        (bool priced, uint256 supply,) = _pendingFees(false, 0, 0);
+        shares -= _exitFee(priced, supply, shares);
+        return InKindLogic.slices(_s, shares, supply + _VIRTUAL_SHARES);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -212,15 +215,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
-    function rebalanceTrigger() public view returns (bool canExec, bytes memory execPayload) {
-        (bool due,,,,,) = rebalanceStatus();
-        if (!due) return (false, "");
-        // The plan reverts on a pushed pool or unsettled prices: then a call would revert too.
-        try this.previewRebalance() returns (Trade[] memory trades) {
-            if (trades.length != 0) return (true, abi.encodeCall(this.rebalance, ()));
-        } catch {
-            return (false, "");
-        }
+    function rebalanceTrigger() public view nonReentrantView returns (bool canExec, bytes memory execPayload) {
+        if (RebalanceLogic.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
     }
 
     /// @inheritdoc IRebalancingVault
@@ -290,12 +286,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc IRebalancingVault
     function accrueFees() external nonReentrant returns (uint256) {
         uint256 supply = totalSupply();
-        return _accrueFees(false, 0) - supply;
+        // Priced whenever the oracle can, fees on or off: the mark follows the price while they do not charge.
+        (bool ok, uint256 low, uint256 high) = Valuation.bounds(_s, false);
+        (, uint256 after_,) = _accrueFees(ok, low, high);
+        return after_ - supply;
     }
 
     /// @inheritdoc IRebalancingVault
     function setOracle(IPriceOracle newOracle) external onlyRole(GOVERNOR_ROLE) nonReentrant {
-        BasketConfig.setOracle(_s, newOracle);
+        // The fees due on the old source's prices first, as far as it can price them.
+        _accrueFees(false, 0, 0);
+        BasketConfig.setOracle(_s, newOracle, totalSupply() + _VIRTUAL_SHARES);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -354,71 +355,69 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc ERC4626
     /// @dev 0 while paused, inside a vault call, or while the oracle cannot price a holding.
     function maxDeposit(address) public view override returns (uint256) {
-        (bool ok,, uint256 high,) = _tryPending();
+        (bool ok,, uint256 high,,) = _tryPending();
         return ok ? _maxDepositAt(high) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
-        (bool ok,, uint256 high, uint256 supply) = _tryPending();
-        return ok ? _maxMintAt(high, supply) : 0;
+        (bool ok,, uint256 high,, uint256 entryV) = _tryPending();
+        return ok ? _maxMintAt(high, entryV) : 0;
     }
 
     /// @inheritdoc ERC4626
     /// @dev Bounded by the idle base asset; 0 while paused, inside a vault call, or while the oracle
     /// cannot price a holding (then, and beyond the idle base, `redeemInKind`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (bool ok, uint256 low,, uint256 supply) = _tryPending();
+        (bool ok, uint256 low,, uint256 supply,) = _tryPending();
         return ok ? _maxWithdrawAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override returns (uint256) {
-        (bool ok, uint256 low,, uint256 supply) = _tryPending();
+        (bool ok, uint256 low,, uint256 supply,) = _tryPending();
         return ok ? _maxRedeemAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function previewDeposit(uint256 assets) public view override nonReentrantView returns (uint256) {
-        (, uint256 high, uint256 supply) = _pending();
-        return _toShares(assets, high, supply, Math.Rounding.Floor);
+        (, uint256 high,, uint256 entryV) = _pending();
+        return _toShares(assets, high, entryV, Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626
     function previewMint(uint256 shares) public view override nonReentrantView returns (uint256) {
-        (, uint256 high, uint256 supply) = _pending();
-        return _toAssets(shares, high, supply, Math.Rounding.Ceil);
+        (, uint256 high,, uint256 entryV) = _pending();
+        return _toAssets(shares, high, entryV, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewWithdraw(uint256 assets) public view override nonReentrantView returns (uint256) {
-        (uint256 low,, uint256 supply) = _pending();
-        return _toShares(assets, low, supply, Math.Rounding.Ceil);
+        (uint256 low,, uint256 supply,) = _pending();
+        return _toShares(assets, low, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override nonReentrantView returns (uint256) {
-        (uint256 low,, uint256 supply) = _pending();
-        return _toAssets(shares, low, supply, Math.Rounding.Floor);
+        (uint256 low,, uint256 supply,) = _pending();
+        return _toAssets(shares, low, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
     }
 
     // ================================================================== views
 
     /// @inheritdoc IRebalancingVault
     function targets() external view returns (address[] memory tokens, uint16[] memory targetsBps) {
-        return (Valuation.tokens(_s), Valuation.targets(_s));
+        return BasketConfig.targets(_s);
     }
 
     /// @inheritdoc IRebalancingVault
-    function currentWeights() external view nonReentrantView returns (uint256[] memory) {
-        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, true);
-        return BasketMath.weightsBps(values, nav);
+    function currentWeights() external view nonReentrantView returns (uint256[] memory weightsBps) {
+        (,,, weightsBps,) = _basket();
     }
 
     /// @inheritdoc IRebalancingVault
-    function driftBps() external view nonReentrantView returns (uint256) {
-        (,, uint256[] memory values, uint256 nav) = Valuation.values(_s, true);
-        return BasketMath.driftBps(values, Valuation.targets(_s), nav);
+    function driftBps() external view nonReentrantView returns (uint256 drift) {
+        (,,,, drift) = _basket();
     }
 
     /// @inheritdoc IRebalancingVault
@@ -428,8 +427,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         nonReentrantView
         returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values)
     {
-        (, balances, values,) = Valuation.values(_s, true);
-        tokens = Valuation.tokens(_s);
+        (tokens, balances, values,,) = _basket();
     }
 
     /// @inheritdoc IRebalancingVault
@@ -454,8 +452,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function pendingFees() external view nonReentrantView returns (uint256, uint256) {
-        (bool ok, uint256 low,) = Valuation.bounds(_s, false);
-        return FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, ok, low);
+        return FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -514,75 +511,88 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return _DECIMALS_OFFSET;
     }
 
-    function _toShares(uint256 assets, uint256 nav, uint256 supply, Math.Rounding rounding)
+    /// @dev `assets` in shares at `nav` over `supplyV` (virtual shares included: the supply after the fees
+    /// due for an exit, plus the shares an entry is priced net of).
+    function _toShares(uint256 assets, uint256 nav, uint256 supplyV, Math.Rounding rounding)
         private
         pure
         returns (uint256)
     {
-        return Math.mulDiv(assets, supply + _VIRTUAL_SHARES, nav + 1, rounding);
+        return Math.mulDiv(assets, supplyV, nav + 1, rounding);
     }
 
-    function _toAssets(uint256 shares, uint256 nav, uint256 supply, Math.Rounding rounding)
+    function _toAssets(uint256 shares, uint256 nav, uint256 supplyV, Math.Rounding rounding)
         private
         pure
         returns (uint256)
     {
-        return Math.mulDiv(shares, nav + 1, supply + _VIRTUAL_SHARES, rounding);
+        return Math.mulDiv(shares, nav + 1, supplyV, rounding);
     }
 
-    /// @dev NAV at the lowest and highest of the oracle's references (reverting with the oracle's error
-    /// when it cannot price), after minting the fees due, and the supply after them.
-    function _accrue() private returns (uint256 low, uint256 high, uint256 supply) {
+    /// @dev NAV at the lowest and highest of the oracle's bounds (reverting with the oracle's error when it
+    /// cannot price), after minting the fees due; the supply after them, and the supply (virtual shares
+    /// included) an entry is priced against.
+    function _accrue() private returns (uint256 low, uint256 high, uint256 supply, uint256 entryV) {
         (, low, high) = Valuation.bounds(_s, true);
-        supply = _accrueFees(true, low);
+        (, supply, entryV) = _accrueFees(true, low, high);
     }
 
     /// @dev `_accrue` as a view: the supply counts the fees pending.
-    function _pending() private view returns (uint256 low, uint256 high, uint256 supply) {
+    function _pending() private view returns (uint256 low, uint256 high, uint256 supply, uint256 entryV) {
         (, low, high) = Valuation.bounds(_s, true);
-        supply = totalSupply() + _pendingFees(true, low);
+        (, supply, entryV) = _pendingFees(true, low, high);
     }
 
     /// @dev `_pending` for the max* views, which must not revert: false while paused (every entry and
     /// exit they describe stops then), inside a vault call, or when the oracle cannot price a holding.
-    function _tryPending() private view returns (bool ok, uint256 low, uint256 high, uint256 supply) {
-        if (paused() || _reentrancyGuardEntered()) return (false, 0, 0, 0);
+    function _tryPending() private view returns (bool ok, uint256 low, uint256 high, uint256 supply, uint256 entryV) {
+        if (paused() || _reentrancyGuardEntered()) return (false, 0, 0, 0, 0);
         (ok, low, high) = Valuation.bounds(_s, false);
-        if (ok) supply = totalSupply() + _pendingFees(true, low);
+        if (ok) (, supply, entryV) = _pendingFees(true, low, high);
     }
 
-    /// @dev Mints the fees due and returns the supply after. `low` is NAV at the lowest references when
-    /// the caller has it (`priced`); else it is read here when the performance fee needs it, and that fee
-    /// waits when the oracle cannot price. With both fees off: one storage read.
-    function _accrueFees(bool priced, uint256 low) private returns (uint256 supply) {
+    /// @dev Mints the fees due; returns whether they were priced, the supply after, and the supply (virtual
+    /// shares included) an entry is priced against. `low` and `high` are NAV at the oracle's bounds when the
+    /// caller has them (`priced`); else they are read here when the performance fee needs them, and that fee
+    /// waits when the oracle cannot price. With both fees off only the mark moves, to follow the price.
+    function _accrueFees(bool priced, uint256 low, uint256 high)
+        private
+        returns (bool, uint256 supply, uint256 entryV)
+    {
         supply = totalSupply();
         Fees memory f = _s.fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return supply;
-        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
-        return _mintFees(supply, priced, low);
-    }
-
-    /// @dev Before the fees change: accrues on the old terms, which needs a price (the performance fee's
-    /// mark follows the price while that fee is off).
-    function _settleFees() private {
-        (, uint256 low,) = Valuation.bounds(_s, true);
-        _mintFees(totalSupply(), true, low);
-    }
-
-    function _mintFees(uint256 supply, bool priced, uint256 low) private returns (uint256) {
-        (address recipient, uint256 shares) = FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low);
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) {
+            if (priced) {
+                uint256 price = FeeMath.sharePrice(low, supply + _VIRTUAL_SHARES);
+                if (price > _s.highWaterMark) _s.highWaterMark = price;
+            }
+            return (priced, supply, supply + _VIRTUAL_SHARES);
+        }
+        if (!priced && f.performanceFeeBps != 0) (priced, low, high) = Valuation.bounds(_s, false);
+        (address recipient, uint256 shares, uint256 entryShares) =
+            FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low, high);
         if (shares != 0) _mint(recipient, shares);
-        return supply + shares;
+        supply += shares;
+        return (priced, supply, supply + _VIRTUAL_SHARES + entryShares);
     }
 
-    /// @dev The shares the next accrual would mint: `_accrueFees` as a view, pricing as lazily.
-    function _pendingFees(bool priced, uint256 low) private view returns (uint256) {
-        Fees memory f = _s.fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return 0;
-        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
-        (uint256 management, uint256 performance) =
-            FeeLogic.pending(_s, totalSupply(), _VIRTUAL_SHARES, priced, low);
-        return management + performance;
+    /// @dev Before the fees change: accrues on the old terms, which needs a price (the mark follows the
+    /// price while the performance fee does not charge).
+    function _settleFees() private {
+        (, uint256 low, uint256 high) = Valuation.bounds(_s, true);
+        _accrueFees(true, low, high);
+    }
+
+    /// @dev `_accrueFees` as a view, pricing as lazily: see FeeLogic.pendingSupply.
+    function _pendingFees(bool priced, uint256 low, uint256 high) private view returns (bool, uint256, uint256) {
+        return FeeLogic.pendingSupply(_s, totalSupply(), _VIRTUAL_SHARES, priced, low, high);
+    }
+
+    /// @dev Of `shares` leaving in kind, those that pay the performance fee pending on them when the exit
+    /// could not be priced (`priced` false).
+    function _exitFee(bool priced, uint256 supply, uint256 shares) private view returns (uint256) {
+        if (priced || _s.fees.performanceFeeBps == 0) return 0;
+        return FeeLogic.exitShares(_s, supply, _VIRTUAL_SHARES, shares);
     }
 
     /// @dev `owner`'s shares once the fees pending (the supply beyond the minted one) are minted.
@@ -597,21 +607,31 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return nav >= cap ? 0 : cap - nav;
     }
 
-    function _maxMintAt(uint256 nav, uint256 supply) private view returns (uint256) {
+    function _maxMintAt(uint256 nav, uint256 entryV) private view returns (uint256) {
         uint256 maxAssets = _maxDepositAt(nav);
-        return maxAssets == type(uint256).max ? maxAssets : _toShares(maxAssets, nav, supply, Math.Rounding.Floor);
+        return maxAssets == type(uint256).max ? maxAssets : _toShares(maxAssets, nav, entryV, Math.Rounding.Floor);
     }
 
     /// @dev `shares`' value at the low NAV, limited by the idle base asset.
     function _maxWithdrawAt(uint256 shares, uint256 nav, uint256 supply) private view returns (uint256) {
-        return Math.min(_toAssets(shares, nav, supply, Math.Rounding.Floor), _idle());
+        return Math.min(_toAssets(shares, nav, supply + _VIRTUAL_SHARES, Math.Rounding.Floor), _idle());
     }
 
     /// @dev `owned` shares, limited to what the idle base asset pays for; 0 when that would pay nothing,
     /// as `redeem` refuses an exit that pays nothing.
     function _maxRedeemAt(uint256 owned, uint256 nav, uint256 supply) private view returns (uint256 shares) {
-        shares = Math.min(owned, _toShares(_idle(), nav, supply, Math.Rounding.Floor));
-        if (_toAssets(shares, nav, supply, Math.Rounding.Floor) == 0) return 0;
+        uint256 supplyV = supply + _VIRTUAL_SHARES;
+        shares = Math.min(owned, _toShares(_idle(), nav, supplyV, Math.Rounding.Floor));
+        if (_toAssets(shares, nav, supplyV, Math.Rounding.Floor) == 0) return 0;
+    }
+
+    /// @dev See RebalanceLogic.basket.
+    function _basket()
+        private
+        view
+        returns (address[] memory, uint256[] memory, uint256[] memory, uint256[] memory, uint256)
+    {
+        return RebalanceLogic.basket(_s);
     }
 
     /// @dev The base asset the vault holds for the basket (not what it owes to claimants).
@@ -631,14 +651,23 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Takes the deposit in, and keeps the premium it paid over the lowest references out of the
-    /// performance fee's reach (`low` and `supply` before it).
-    function _enter(address receiver, uint256 assets, uint256 shares, uint256 low, uint256 supply) private {
+    /// @dev Takes the deposit in, and moves the mark by what the new shares paid (`supply` before them), so
+    /// that they never bear the performance fee on a gain made before them.
+    function _enter(address receiver, uint256 assets, uint256 shares, uint256 supply) private {
         _deposit(_msgSender(), receiver, assets, shares);
-        if (_s.fees.performanceFeeBps != 0) FeeLogic.markDeposit(_s, supply + shares + _VIRTUAL_SHARES, low + assets);
+        if (_s.fees.performanceFeeBps != 0) FeeLogic.markEntry(_s, supply + _VIRTUAL_SHARES, assets, shares);
     }
 
     // ================================================================== internal: rebalancing and roles
+
+    function _requireNotPaused() private view {
+        if (paused()) revert VaultPaused(_s.pausedUntil);
+    }
+
+    function _checkGuardian() private view {
+        address guardian_ = _s.guardian;
+        if (guardian_ == address(0) || _msgSender() != guardian_) revert VaultNotGuardian(_msgSender());
+    }
 
     function _rebalance() private nonReentrant whenNotPaused returns (Trade[] memory trades) {
         uint256 gasAtStart = gasleft();
@@ -646,7 +675,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         Parameters memory p = _s.params;
         uint256 readyAt = RebalanceLogic.readyAt(p);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
-        _accrueFees(false, 0);
+        _accrueFees(false, 0, 0);
         RebalanceLogic.Outcome memory outcome;
         (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
         _s.params.lastRebalanceAt = uint64(block.timestamp);

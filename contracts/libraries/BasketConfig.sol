@@ -19,6 +19,7 @@ import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {BasketMath} from "./BasketMath.sol";
+import {FeeMath} from "./FeeMath.sol";
 import {SwapPath} from "./SwapPath.sol";
 import {Valuation} from "./Valuation.sol";
 
@@ -78,7 +79,7 @@ library BasketConfig {
         }
         s.fees.recipient = config.governor;
         s.fees.lastAccrualAt = uint64(block.timestamp);
-        setOracle(s, config.oracle);
+        setOracle(s, config.oracle, 0);
         setGuardian(s, config.guardian);
     }
 
@@ -170,6 +171,11 @@ library BasketConfig {
         emit IRebalancingVault.TargetsSet(Valuation.tokens(s), old, Valuation.targets(s));
     }
 
+    /// @notice See {IRebalancingVault-targets}.
+    function targets(VaultState storage s) external view returns (address[] memory, uint16[] memory) {
+        return (Valuation.tokens(s), Valuation.targets(s));
+    }
+
     // ================================================================== parameters and roles
 
     /// @notice See {IRebalancingVault-setParameter}. `index` is the `Parameter`'s number: an enum in an
@@ -257,8 +263,10 @@ library BasketConfig {
         s.fees.recipient = newRecipient;
     }
 
-    /// @notice See {IRebalancingVault-setOracle}.
-    function setOracle(VaultState storage s, IPriceOracle newOracle) public {
+    /// @notice See {IRebalancingVault-setOracle}. The vault accrued the fees due on the old oracle's prices
+    /// first; the mark then rises to the share price at the new oracle's (`supplyV` shares, virtual ones
+    /// included), so that the change of source is never charged as a gain.
+    function setOracle(VaultState storage s, IPriceOracle newOracle, uint256 supplyV) public {
         if (address(newOracle) == address(0)) revert IRebalancingVault.VaultZeroAddress();
         address base = s.holdings[0].token;
         address oracleBase = newOracle.BASE();
@@ -270,6 +278,12 @@ library BasketConfig {
         }
         emit IRebalancingVault.OracleSet(address(s.oracle), address(newOracle));
         s.oracle = newOracle;
+        // At deployment (supplyV 0) the vault sets the mark itself.
+        (bool ok, uint256 low,) = supplyV == 0 ? (false, 0, 0) : Valuation.bounds(s, false);
+        if (ok) {
+            uint256 price = FeeMath.sharePrice(low, supplyV);
+            if (price > s.highWaterMark) s.highWaterMark = price;
+        }
     }
 
     /// @notice See {IRebalancingVault-setGuardian}.

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
@@ -14,47 +15,101 @@ import {Valuation} from "./Valuation.sol";
 /// @notice The vault's fees and keeper pay: what is due, and its bookkeeping. An external library run
 /// by the vault with DELEGATECALL, on the vault's storage; the vault mints the fee shares and pays the
 /// keeper, since only it can.
-/// @dev The performance fee is measured at NAV at the lowest of the oracle's references, the price
-/// base-asset exits are paid at: no transaction moves it within its block, a fresh rise counts only
-/// once the average has followed it, and a fresh fall counts at once. A gain nobody could exit at is
-/// never charged.
+/// @dev The performance fee is measured at NAV at the lowest of the oracle's bounds (its references and
+/// the current price), the price base-asset exits are paid at: no transaction moves it up within its block,
+/// a fresh rise counts only once the average has followed it, and a fresh fall counts at once. It charges
+/// only while every listed token is anchored (a feed beside its pools: no push, however long held, raises
+/// that lowest bound), and only on gains above a mark that never falls: while it does not charge (off, on
+/// a pool-only price, or an empty vault) the mark follows the highest price seen, so that a fee switched on
+/// or raised later charges only gains made after it, whenever the change executes. An entry is priced net
+/// of the fee the old holders' gain would owe at the price it pays, and moves the mark to the
+/// share-weighted average of the old mark and that price: no depositor bears the fee on a gain made
+/// before the deposit. An in-kind exit that cannot be priced pays its own share of the fee pending, at
+/// the primary reference, and leaves everyone else's to be charged when the vault can price.
 library FeeLogic {
     /// @notice Gas that paying a keeper needs at most (the oracle's quote of WETH, the transfer, the
     /// day's record): with less left, the keeper is not paid.
     uint256 public constant KEEPER_PAY_GAS = 150_000;
 
-    /// @notice Records an accrual until now and returns whom to mint how many shares. `supply` is the
-    /// real supply, `virtualShares` the vault's offset; without `priced` (the oracle cannot price now)
-    /// only the management fee accrues and the performance fee waits, its mark unchanged.
-    function accrue(VaultState storage s, uint256 supply, uint256 virtualShares, bool priced, uint256 navLow)
-        external
-        returns (address recipient, uint256 shares)
-    {
-        IRebalancingVault.Fees memory f = s.fees;
-        (uint256 management, uint256 performance, uint256 mark) =
-            _due(s, f, supply, virtualShares, priced, navLow);
+    /// @notice Records an accrual until now and returns whom to mint how many shares, and how many shares
+    /// more an entry now is priced against: the performance fee the holders' gain would owe at `navHigh`
+    /// (the price an entry pays), which the new shares must not bear. `supply` is the real supply,
+    /// `virtualShares` the vault's offset; without `priced` (the oracle cannot price now) only the management
+    /// fee accrues and the performance fee waits, its mark unchanged.
+    function accrue(
+        VaultState storage s,
+        uint256 supply,
+        uint256 virtualShares,
+        bool priced,
+        uint256 navLow,
+        uint256 navHigh
+    ) external returns (address recipient, uint256 shares, uint256 entryShares) {
+        uint256 management;
+        uint256 performance;
+        uint256 mark;
+        (management, performance, mark, entryShares) = _due(s, supply, virtualShares, priced, navLow, navHigh);
         s.fees.lastAccrualAt = uint64(block.timestamp);
         if (mark != s.highWaterMark) s.highWaterMark = mark;
-        recipient = f.recipient;
+        recipient = s.fees.recipient;
         shares = management + performance;
         if (shares != 0) emit IRebalancingVault.FeesAccrued(recipient, management, performance, mark);
     }
 
-    /// @notice `accrue`'s shares, without recording anything.
-    function pending(VaultState storage s, uint256 supply, uint256 virtualShares, bool priced, uint256 navLow)
+    /// @notice See {IRebalancingVault-pendingFees}: `accrue`'s shares now, priced when the oracle can.
+    function pending(VaultState storage s, uint256 supply, uint256 virtualShares)
         external
         view
         returns (uint256 management, uint256 performance)
     {
-        (management, performance,) = _due(s, s.fees, supply, virtualShares, priced, navLow);
+        (bool priced, uint256 navLow, uint256 navHigh) = Valuation.bounds(s, false);
+        (management, performance,,) = _due(s, supply, virtualShares, priced, navLow, navHigh);
     }
 
-    /// @notice Raises the mark to value per share after a deposit (`navLow` and `supply` after it), when
-    /// the deposit itself raised it: a depositor who paid more than the lowest references gave the
-    /// holders that premium, and it is not performance.
-    function markDeposit(VaultState storage s, uint256 supplyV, uint256 navLow) external {
-        uint256 price = FeeMath.sharePrice(navLow, supplyV);
-        if (price > s.highWaterMark) s.highWaterMark = price;
+    /// @notice The supply after the fees an accrual now would mint, and the supply (virtual shares included)
+    /// an entry now is priced against, for the vault's previews and limits; `priced` as for `accrue`, and when
+    /// it is false the oracle is read here if the performance fee needs it. Returns whether it was priced.
+    function pendingSupply(
+        VaultState storage s,
+        uint256 supply,
+        uint256 virtualShares,
+        bool priced,
+        uint256 navLow,
+        uint256 navHigh
+    ) external view returns (bool, uint256, uint256) {
+        IRebalancingVault.Fees memory f = s.fees;
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return (priced, supply, supply + virtualShares);
+        if (!priced && f.performanceFeeBps != 0) (priced, navLow, navHigh) = Valuation.bounds(s, false);
+        (uint256 management, uint256 performance,, uint256 entryShares) =
+            _due(s, supply, virtualShares, priced, navLow, navHigh);
+        supply += management + performance;
+        return (priced, supply, supply + virtualShares + entryShares);
+    }
+
+    /// @notice Moves the mark for an entry of `shares` for `assets` into `supplyV` shares (virtual ones
+    /// included, before the entry): see FeeMath.markAfterEntry.
+    function markEntry(VaultState storage s, uint256 supplyV, uint256 assets, uint256 shares) external {
+        uint256 mark = s.highWaterMark;
+        uint256 after_ = FeeMath.markAfterEntry(mark, supplyV, assets, shares);
+        if (after_ != mark) s.highWaterMark = after_;
+    }
+
+    /// @notice Of `shares` leaving in kind while the oracle cannot price the exit, how many are the
+    /// performance fee pending on them: their share of the fee the vault's gain above the mark owes, measured
+    /// at the oracle's primary reference (NAV as `totalAssets` has it). 0 while the fee does not charge, or
+    /// when even the primary reference cannot price a holding. `supply` is after the management fee.
+    function exitShares(VaultState storage s, uint256 supply, uint256 virtualShares, uint256 shares)
+        external
+        view
+        returns (uint256)
+    {
+        IRebalancingVault.Fees memory f = s.fees;
+        if (!_charging(s, f, supply)) return 0;
+        (bool ok,,, uint256 nav) = Valuation.values(s, false);
+        if (!ok) return 0;
+        uint256 supplyV = supply + virtualShares;
+        (uint256 fee,) = FeeMath.performanceShares(nav, supplyV, s.highWaterMark, f.performanceFeeBps);
+        // The exiter's part of a mint of `fee` shares to everyone: what it would have given up.
+        return Math.mulDiv(shares, fee, supplyV + fee);
     }
 
     /// @notice Repays `keeper` for a rebalance that used `gasUsed` gas: the gas (capped per rebalance
@@ -90,19 +145,35 @@ library FeeLogic {
 
     function _due(
         VaultState storage s,
-        IRebalancingVault.Fees memory f,
         uint256 supply,
         uint256 virtualShares,
         bool priced,
-        uint256 navLow
-    ) private view returns (uint256 management, uint256 performance, uint256 mark) {
+        uint256 navLow,
+        uint256 navHigh
+    ) private view returns (uint256 management, uint256 performance, uint256 mark, uint256 entryShares) {
+        IRebalancingVault.Fees memory f = s.fees;
         management = FeeMath.managementShares(supply, f.managementFeeBps, block.timestamp - f.lastAccrualAt);
         mark = s.highWaterMark;
-        // An empty vault has no gain to charge: its mark follows the price.
-        if (priced) {
-            (performance, mark) = FeeMath.performanceShares(
-                navLow, supply + management + virtualShares, mark, supply == 0 ? 0 : f.performanceFeeBps
-            );
+        if (!priced) return (management, 0, mark, 0);
+        uint256 supplyV = supply + management + virtualShares;
+        if (!_charging(s, f, supply)) return (management, 0, Math.max(mark, FeeMath.sharePrice(navLow, supplyV)), 0);
+        (performance, mark) = FeeMath.performanceShares(navLow, supplyV, mark, f.performanceFeeBps);
+        (entryShares,) = FeeMath.performanceShares(navHigh, supplyV + performance, mark, f.performanceFeeBps);
+    }
+
+    /// @dev Whether the performance fee charges now: it is on, there are shares to charge, and every listed
+    /// token is anchored (see IPriceOracle.anchored).
+    function _charging(VaultState storage s, IRebalancingVault.Fees memory f, uint256 supply)
+        private
+        view
+        returns (bool)
+    {
+        if (f.performanceFeeBps == 0 || supply == 0) return false;
+        IPriceOracle oracle = s.oracle;
+        uint256 n = s.holdings.length;
+        for (uint256 i = 1; i < n; ++i) {
+            if (!oracle.anchored(s.holdings[i].token)) return false;
         }
+        return true;
     }
 }

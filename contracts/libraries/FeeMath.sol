@@ -14,10 +14,21 @@ library FeeMath {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant YEAR = 365 days;
 
-    /// @notice Value per share in 1e18ths of a base unit per share unit, rounded down. `supplyV`
-    /// includes the virtual shares.
+    /// @notice The highest value per share the fee arithmetic works with: a share price this high (a donation
+    /// of near 2^256 base units) is held here, so that no fee computation, and no view that counts the fees
+    /// pending, can overflow.
+    uint256 internal constant MAX_SHARE_PRICE = type(uint256).max / (WAD * BPS);
+
+    /// @notice Value per share in 1e18ths of a base unit per share unit, rounded down (up with `ceil`), at
+    /// most MAX_SHARE_PRICE. `supplyV` includes the virtual shares.
     function sharePrice(uint256 nav, uint256 supplyV) internal pure returns (uint256) {
-        return Math.mulDiv(nav + 1, WAD, supplyV);
+        return sharePrice(nav, supplyV, Math.Rounding.Floor);
+    }
+
+    function sharePrice(uint256 nav, uint256 supplyV, Math.Rounding rounding) internal pure returns (uint256) {
+        // nav / supplyV above MAX_SHARE_PRICE / WAD is above it in 1e18ths too: checked before multiplying.
+        if (nav == type(uint256).max || nav / supplyV >= MAX_SHARE_PRICE / WAD) return MAX_SHARE_PRICE;
+        return Math.min(Math.mulDiv(nav + 1, WAD, supplyV, rounding), MAX_SHARE_PRICE);
     }
 
     /// @notice Shares to mint so that a yearly fee of `feeBps`, accrued continuously over `elapsed`
@@ -47,9 +58,26 @@ library FeeMath {
         uint256 price = sharePrice(nav, supplyV);
         if (price <= mark) return (0, mark);
         if (feeBps == 0) return (0, price);
+        // Both below MAX_SHARE_PRICE * BPS: no overflow.
         uint256 fee = (price - mark) * feeBps; // in 1e18ths of a base unit per share unit, times BPS
         shares = Math.mulDiv(supplyV, fee, price * BPS - fee);
-        newMark = Math.mulDiv(nav + 1, WAD, supplyV + shares, Math.Rounding.Ceil);
+        newMark = Math.max(sharePrice(nav, supplyV + shares, Math.Rounding.Ceil), mark);
+    }
+
+    /// @notice The mark after an entry of `shares` for `assets` (in base units) into a vault of `supplyV`
+    /// shares (the virtual ones included) whose mark is `mark`: the share-weighted average of the mark and
+    /// the price the new shares paid, rounded up; the mark when they paid no more than it. Pooling one mark
+    /// over both then charges every later gain exactly as a mark per holder would: the old holders' above
+    /// theirs, the new shares' above what they paid. The mark never falls.
+    function markAfterEntry(uint256 mark, uint256 supplyV, uint256 assets, uint256 shares)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (shares == 0) return mark;
+        uint256 paid = Math.min(Math.mulDiv(assets, WAD, shares), MAX_SHARE_PRICE);
+        if (paid <= mark) return mark;
+        return mark + Math.mulDiv(paid - mark, shares, supplyV + shares, Math.Rounding.Ceil);
     }
 
     /// @notice The gas to repay for a rebalance that used `gasUsed`: at most `maxGas`, and no more than

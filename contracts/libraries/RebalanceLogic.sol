@@ -165,6 +165,47 @@ library RebalanceLogic {
         view
         returns (bool due, uint8 trigger, uint256 drift, uint256 ready, uint256 thresholdBps, uint256 volatilityBps)
     {
+        return _status(s, paused);
+    }
+
+    /// @notice See {IRebalancingVault-rebalanceTrigger}: due, and a plan that has trades and passes its
+    /// checks now (a pushed pool or unsettled prices would make the call revert).
+    function executable(VaultState storage s, bool paused) external view returns (bool) {
+        (bool due,,,,,) = _status(s, paused);
+        if (!due) return false;
+        try IRebalancingVault(address(this)).previewRebalance() returns (IRebalancingVault.Trade[] memory trades) {
+            return trades.length != 0;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @notice What the basket holds and how it stands against its targets, for the vault's views: every
+    /// token (base asset first), its holding, its reference value, its weight (basis points of NAV), and
+    /// drift. Reverts with the oracle's own error when it cannot price a holding.
+    function basket(VaultState storage s)
+        external
+        view
+        returns (
+            address[] memory tokens,
+            uint256[] memory balances,
+            uint256[] memory values,
+            uint256[] memory weightsBps,
+            uint256 drift
+        )
+    {
+        uint256 nav;
+        (, balances, values, nav) = Valuation.values(s, true);
+        tokens = Valuation.tokens(s);
+        weightsBps = BasketMath.weightsBps(values, nav);
+        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+    }
+
+    function _status(VaultState storage s, bool paused)
+        private
+        view
+        returns (bool due, uint8 trigger, uint256 drift, uint256 ready, uint256 thresholdBps, uint256 volatilityBps)
+    {
         IRebalancingVault.Parameters memory p = s.params;
         ready = readyAt(p);
         (thresholdBps, volatilityBps) = effectiveThreshold(s, p);

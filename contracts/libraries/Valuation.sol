@@ -116,7 +116,13 @@ library Valuation {
     /// @notice NAV at the reference values; reverts with the oracle's own error when it cannot price a
     /// holding.
     function nav(VaultState storage s) internal view returns (uint256 total) {
-        (,,, total) = values(s, true);
+        uint256 n = s.holdings.length;
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = s.holdings[i];
+            uint256 balance = held(s, h);
+            total += i == 0 || balance == 0 ? balance : oracle.quote(h.token, balance);
+        }
     }
 
     /// @notice Every listed token, base asset first.

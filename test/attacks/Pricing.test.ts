@@ -7,15 +7,8 @@ import { expect } from "chai";
 import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
-import { call, deployAttacker, holdingsOf, inOneBlock, shareValueAtSpot, usd, valueChange } from "../helpers/attack.js";
+import { call, deployAttacker, holdingsOf, inOneBlock, shareValueAtSpot, ticksFor, usd, valueChange } from "../helpers/attack.js";
 import { donateTokens, Parameter, timelockSigner, TWAP_WINDOW, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
-
-/** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
-function ticksFor(f: BallastFixture, token: string, pct: number) {
-  const ticks = Math.round(Math.log(1 + pct / 100) / Math.log(1.0001));
-  // The pool's tick is log1.0001(token1 / token0): with USDC as token0, the token's USD price is its inverse.
-  return BigInt(f.tokens.usdc.toLowerCase() < token.toLowerCase() ? -ticks : ticks);
-}
 
 const figures: string[] = [];
 

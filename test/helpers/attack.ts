@@ -9,6 +9,13 @@ import { signedBy } from "./assertions.js";
 import type { Connection } from "./market.js";
 import { type BallastFixture, type Signer } from "./vault.js";
 
+/** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
+export function ticksFor(f: BallastFixture, token: string, pct: number) {
+  const ticks = Math.round(Math.log(1 + pct / 100) / Math.log(1.0001));
+  // The pool's tick is log1.0001(token1 / token0): with USDC as token0, the token's USD price is its inverse.
+  return BigInt(f.tokens.usdc.toLowerCase() < token.toLowerCase() ? -ticks : ticks);
+}
+
 /** One call of an attack bundle. */
 export interface Call {
   target: string;

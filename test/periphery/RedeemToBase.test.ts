@@ -6,14 +6,8 @@ import { expect } from "chai";
 import { MaxUint256 } from "ethers";
 
 import { signedBy } from "../helpers/assertions.js";
-import { call, deployAttacker, holdingsOf, inOneBlock, usd, valueChange } from "../helpers/attack.js";
+import { call, deployAttacker, holdingsOf, inOneBlock, ticksFor, usd, valueChange } from "../helpers/attack.js";
 import { donateTokens, listFreezableToken, Parameter, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
-
-/** Ticks that move a token's USD price by `pct` percent in a pool whose other token is USDC. */
-function ticksFor(f: BallastFixture, token: string, pct: number) {
-  const ticks = Math.round(Math.log(1 + pct / 100) / Math.log(1.0001));
-  return BigInt(f.tokens.usdc.toLowerCase() < token.toLowerCase() ? -ticks : ticks);
-}
 
 interface Leg {
   token: string;

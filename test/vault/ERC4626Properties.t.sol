@@ -168,4 +168,24 @@ contract ERC4626PropertiesTest is BallastFixture {
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, bob, 0, 1));
         vault.redeemInKind(1, bob, alice);
     }
+    /// @notice EIP-4626: max* must not revert. Second review (with the public a16z properties): with fees
+    /// pending and a donation near 2^255, four of them panicked on an arithmetic overflow.
+    function testFuzz_maxViewsNeverRevertWithFeesPendingAndAnyBalance(uint256 donation, uint256 wait) public {
+        vm.startPrank(address(timelock));
+        vault.setParameter(IRebalancingVault.Parameter.ManagementFeeBps, 500);
+        vault.setParameter(IRebalancingVault.Parameter.PerformanceFeeBps, 3_000);
+        vm.stopPrank();
+        _nextBlock(bound(wait, BLOCK, 3_650 days));
+        donation = bound(donation, 0, type(uint256).max / 2 - usdc.totalSupply());
+        usdc.mint(address(vault), donation);
+        (uint256 management,) = vault.pendingFees();
+        if (wait > BLOCK) assertGt(management, 0, "fees pending");
+        vault.maxDeposit(alice);
+        vault.maxMint(alice);
+        vault.maxWithdraw(bob);
+        vault.maxRedeem(bob);
+        (IRebalancingVault.Fees memory fees,) = vault.fees();
+        vault.maxWithdraw(fees.recipient);
+        vault.maxRedeem(fees.recipient);
+    }
 }

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type LogDescription } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
-import { inOneBlock, usd } from "../helpers/attack.js";
+import { call, deployAttacker, holdingsOf, inOneBlock, ticksFor, usd, valueChange } from "../helpers/attack.js";
+import { anchorWithFeeds, FEED_HEARTBEAT } from "../helpers/feeds.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
   donateBasket,
@@ -39,27 +40,35 @@ describe("RebalancingVault: fees", function () {
     return signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(parameter, value);
   }
 
-  /** Alice deposits $1M, a donation fills the basket to its targets; then the fees are set. */
-  async function withFees(managementBps: number, performanceBps: number) {
+  /**
+   * Alice deposits $1M, a donation fills the basket to its targets; then the fees are set. With a performance
+   * fee the vault is first anchored by feeds beside its pools (unless `anchored` is false): the fee charges
+   * only then.
+   */
+  async function withFees(managementBps: number, performanceBps: number, options: { anchored?: boolean; aliceUsd?: bigint } = {}) {
     const f = await load();
-    await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
-    await donateBasket(f, 600_000n);
+    const usdTotal = options.aliceUsd ?? 1_000_000n;
+    await f.usdc.mint(f.signers.alice.address, USDC((usdTotal * 4n) / 10n));
+    await signedBy(f.vault, f.signers.alice).deposit(USDC((usdTotal * 4n) / 10n), f.signers.alice.address);
+    await donateBasket(f, (usdTotal * 6n) / 10n);
+    const anchored = (options.anchored ?? performanceBps > 0) ? await anchorWithFeeds(suite.connection, f) : null;
     await setParameter(f, Parameter.ManagementFeeBps, managementBps);
     await setParameter(f, Parameter.PerformanceFeeBps, performanceBps);
     const [fees] = await f.vault.fees();
-    return { f, recipient: fees.recipient };
+    return { f, recipient: fees.recipient, anchored };
   }
 
-  /** NAV at the lowest of the oracle's references, as the vault measures the performance fee. */
+  /** NAV at the lowest of the vault's oracle's bounds, as the vault measures the performance fee. */
   async function navLow(f: BallastFixture, blockTag?: number) {
     const [tokens] = await f.vault.targets();
     const vault = await f.vault.getAddress();
+    const oracle = await suite.connection.ethers.getContractAt("IPriceOracle", await f.vault.oracle());
     let total = 0n;
     for (const [i, token] of tokens.entries()) {
       const erc20 = await suite.connection.ethers.getContractAt("DemoToken", token);
       const balance = await erc20.balanceOf(vault, { blockTag });
       if (i === 0 || balance === 0n) total += balance;
-      else total += (await f.oracle.quoteBounds(token, balance, { blockTag }))[0];
+      else total += (await oracle.quoteBounds(token, balance, { blockTag }))[0];
     }
     return total;
   }
@@ -122,10 +131,11 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("is counted by every preview and max*, so that each stays exact for the call that accrues it", async function () {
-      const { f, recipient } = await withFees(300, 2_000);
+      const { f, recipient, anchored } = await withFees(300, 2_000);
       const { alice, bob } = f.signers;
       await donateBasket(f, 50_000n); // a gain: a performance fee is pending too
       await time().increase(90 * DAY);
+      await anchored!.follow();
       const [management, performance] = await f.vault.pendingFees();
       expect(management).to.be.greaterThan(0n);
       expect(performance).to.be.greaterThan(0n);
@@ -202,18 +212,20 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("charges nothing on a loss recovered below the mark, and only what rises above it", async function () {
-      const { f } = await withFees(0, 2_000);
+      const { f, anchored } = await withFees(0, 2_000);
       await donateBasket(f, 100_000n);
       await f.vault.accrueFees();
       const [, mark] = await f.vault.fees();
       const { attacker } = f.signers;
-      // WETH falls 10% and stays there (both references follow), then recovers half.
+      // WETH falls 10% and stays there (both references and its feed follow), then recovers half.
       await marketSwap(suite.connection, f, attacker, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 1_500n * 10n ** 18n);
       await time().increase(TWAP_WINDOW * 2);
+      await anchored!.follow();
       expect(await priceLow(f)).to.be.lessThan(mark);
       expect(await accrue(f)).to.equal(null);
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(2_000_000));
       await time().increase(TWAP_WINDOW * 2);
+      await anchored!.follow();
       expect(await priceLow(f)).to.be.lessThan(mark);
       expect(await accrue(f)).to.equal(null);
       expect((await f.vault.fees())[1]).to.equal(mark);
@@ -224,28 +236,60 @@ describe("RebalancingVault: fees", function () {
       expect((await accrue(f))!.performance).to.equal(performanceShares(nav, supply + VIRTUAL, mark, 2_000n));
     });
 
-    it("charges nothing on a deposit, even one that pays a premium over the lowest references", async function () {
-      const { f } = await withFees(0, 2_000);
+    // Second review: after WETH +4% (the average lagging), Bob's $1M paid the higher reference; once the
+    // average had caught up, accrueFees minted $2,164.85 of which Bob bore $1,078.51.
+    it("charges no depositor the fee on a gain made before the deposit: once the average catches up, the depositor leaves with what it paid", async function () {
+      const { f, anchored } = await withFees(0, 3_000);
       const { bob, attacker } = f.signers;
-      // WETH rises 3%: the average lags, so deposits pay the fresh, higher price.
+      // WETH rises about 4% for real: its feed follows at once, the average lags.
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
       await time().increase(12);
+      await anchored!.follow({ spot: true });
       const [low, high] = await f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n);
-      expect(high).to.be.greaterThan(low);
-      const markBefore = (await f.vault.fees())[1];
-      // The deposit, and an accrual in the same block (later the average moves on, a real gain).
-      let accrual: ContractTransactionResponse | undefined;
-      const ok = await inOneBlock(suite.connection, async () => [
-        await signedBy(f.vault, bob).deposit(USDC(1_000_000), bob.address, { gasLimit: 2_000_000 }),
-        (accrual = await f.vault.accrueFees({ gasLimit: 2_000_000 })),
-      ]);
-      expect(ok).to.deep.equal([true, true]);
-      // The premium bob paid raised the price at the lowest references; the mark moved with it.
-      const block = (await accrual!.wait())!.blockNumber;
-      const price = await priceLow(f, block);
-      expect(price).to.be.greaterThan(markBefore);
-      expect((await f.vault.fees({ blockTag: block }))[1]).to.equal(price);
-      expect(accrued(f, await accrual!.wait())).to.equal(null);
+      expect(Number(high - low) / Number(low)).to.be.greaterThan(0.03);
+      await signedBy(f.vault, bob).deposit(USDC(1_000_000), bob.address);
+      const shares = await f.vault.balanceOf(bob.address);
+      // Prices hold: the average catches up, and the fee on the old holders' gain is minted.
+      await time().increase(TWAP_WINDOW * 2);
+      const fee = (await accrue(f))!;
+      expect(fee.performance, "the old holders' gain is charged").to.be.greaterThan(0n);
+      const feeValue = await f.vault.previewRedeem(fee.performance);
+      const leaves = await f.vault.previewRedeem(shares);
+      console.log(`      a $1M deposit after WETH +4%, the fee on the old holders' gain ($${(Number(feeValue) / 1e6).toFixed(2)}) minted after the window: Bob leaves with ${usd(leaves - USDC(1_000_000))} against what he paid`);
+      // What remains is the pools' tick: the deposit paid the current price, the exit gets the floored tick.
+      expect(leaves, "Bob leaves with what he paid, less a tick of WETH's price on his WETH share").to.be.greaterThanOrEqual(USDC(1_000_000) - USDC(50));
+    });
+
+    it("prices an entry net of the fee the holders' gain owes at the entry's price, and moves the mark to the average of what every share paid", async function () {
+      const { f, anchored } = await withFees(0, 2_000);
+      const { bob, attacker } = f.signers;
+      await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
+      await time().increase(12);
+      await anchored!.follow({ spot: true });
+      const [, markBefore] = await f.vault.fees();
+      const supplyV = (await f.vault.totalSupply()) + VIRTUAL;
+      const preview = await f.vault.previewDeposit(USDC(100_000));
+      // At the higher NAV over the supply without the fee, the deposit would get fewer shares.
+      const vault = await f.vault.getAddress();
+      const oracle = await suite.connection.ethers.getContractAt("IPriceOracle", await f.vault.oracle());
+      let navHigh = 0n;
+      for (const [i, token] of f.basket.entries()) {
+        const balance = await (await suite.connection.ethers.getContractAt("DemoToken", token)).balanceOf(vault);
+        navHigh += i === 0 ? balance : (await oracle.quoteBounds(token, balance))[1];
+      }
+      const gross = (USDC(100_000) * supplyV) / (navHigh + 1n);
+      const feeAtHigh = performanceShares(navHigh, supplyV, markBefore, 2_000n);
+      expect(feeAtHigh).to.be.greaterThan(0n);
+      // Net of the fee due at that price: the shares of a supply that counts it (to the fee the block's
+      // own accrual at the lower price mints first).
+      expect(preview, "more shares than at the gross price").to.be.greaterThan(gross);
+      expect(preview).to.be.closeTo((USDC(100_000) * (supplyV + feeAtHigh)) / (navHigh + 1n), preview / 10n ** 6n);
+      await expect(signedBy(f.vault, bob).deposit(USDC(100_000), bob.address)).to.emit(f.vault, "Deposit").withArgs(bob.address, bob.address, USDC(100_000), preview);
+      const [, markAfter] = await f.vault.fees();
+      const paid = (USDC(100_000) * WAD) / preview;
+      // Between the old mark and what the new shares paid, weighted by shares: the new ones are a tenth.
+      expect(markAfter).to.be.greaterThan(markBefore).and.lessThan(paid);
+      near(Number(markAfter - markBefore) / Number(paid - markBefore), Number(preview) / Number(supplyV + preview), 0.01, "the new shares' weight");
     });
 
     it("is measured at prices no push within the block moves: a curator who pushes WETH up 20% and accrues gets nothing", async function () {
@@ -324,10 +368,12 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("counts a real rise once the average has followed it, never a stale average after a fall", async function () {
-      const { f } = await withFees(0, 2_000);
+      const { f, anchored } = await withFees(0, 2_000);
       const { attacker } = f.signers;
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
       await time().increase(12);
+      // The feed follows the real move at once, as Chainlink's does past its deviation threshold.
+      await anchored!.follow({ spot: true });
       // Just after the rise: the lowest reference is the lagging average, about where it was.
       const early = await accrue(f);
       expect(early?.performance ?? 0n).to.be.lessThan(10n ** 15n);
@@ -338,6 +384,7 @@ describe("RebalancingVault: fees", function () {
       const [, mark] = await f.vault.fees();
       await marketSwap(suite.connection, f, attacker, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 400n * 10n ** 18n);
       await time().increase(12);
+      await anchored!.follow({ spot: true });
       expect(await priceLow(f)).to.be.lessThan(mark);
       expect(await accrue(f)).to.equal(null);
     });
@@ -356,6 +403,174 @@ describe("RebalancingVault: fees", function () {
       expect(fee.performance).to.equal(0n);
       expect(fee.management).to.be.greaterThan(0n);
       expect(fee.mark).to.equal(markBefore);
+    });
+  });
+
+  describe("timing the fee: no moment anyone chooses pays", function () {
+    /** The fee recipient as an attacker contract holding $30M of every token (a curator with capital). */
+    async function curator(f: BallastFixture) {
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setFeeRecipient(await attacker.getAddress());
+      return attacker;
+    }
+    const pools = async (f: BallastFixture, which: ("weth" | "wbtc" | "link")[]) =>
+      Promise.all(which.map(async (t) => ({ pool: await ({ weth: f.usdcWethPool, wbtc: f.usdcWbtcPool, link: f.usdcLinkPool }[t]).getAddress(), token: f.tokens[t] })));
+
+    // Second review and issue: on the TWAP alone, with no arbitrageur, a 30% fee recipient holding WETH +4.5%
+    // for two windows earned +$77,955 on a $10M vault, +$122,522 pushing all three pools.
+    it("charges no performance fee on a pool-only price: a push held across two windows earns its holder nothing", async function () {
+      for (const which of [["weth"], ["weth", "wbtc", "link"]] as const) {
+        const { f } = await withFees(0, 3_000, { anchored: false, aliceUsd: 10_000_000n });
+        const attacker = await curator(f);
+        const before = await holdingsOf(f, await attacker.getAddress());
+        const targets = await pools(f, [...which]);
+        await signedBy(attacker, f.signers.attacker).run(
+          (await Promise.all(targets.map(async (t) => [await call(attacker, "save", [t.pool]), await call(attacker, "pushBy", [t.pool, ticksFor(f, t.token, 4.5)])]))).flat(),
+        );
+        await time().increase(2 * TWAP_WINDOW);
+        await f.vault.accrueFees();
+        const fee = await f.vault.balanceOf(await attacker.getAddress());
+        await signedBy(attacker, f.signers.attacker).run(await Promise.all(targets.map((t) => call(attacker, "pushBack", [t.pool]))));
+        const profit = await valueChange(f, before, await holdingsOf(f, await attacker.getAddress()));
+        console.log(`      ${which.join(", ")} held +4.5% for two windows on a $10M vault, 30% fee, pool-only price: fee ${fee} shares, ${usd(profit)} after costs`);
+        expect(fee, "no performance fee without an anchor").to.equal(0n);
+        expect(profit).to.be.lessThanOrEqual(0n);
+      }
+    });
+
+    // Second review: setOracle did not settle first, so the change of pricing source was itself charged (or forgiven).
+    it("settles the fees due on the old oracle before a switch, and never charges the change of source", async function () {
+      const { f, anchored } = await withFees(0, 2_000);
+      // The old source prices WETH 2% under its pool (its feed lags); a real gain is pending on it.
+      await anchored!.feeds.weth.updateAnswer((((await anchored!.feeds.weth.latestRoundData())[1] as bigint) * 98n) / 100n);
+      await f.vault.accrueFees();
+      await donateBasket(f, 50_000n);
+      const pending = (await f.vault.pendingFees())[1];
+      expect(pending).to.be.greaterThan(0n);
+      // The new source prices WETH at its pool: 2% higher. The switch settles the gain on the old source first.
+      const next = await anchorWithFeeds(suite.connection, f);
+      const logs = await f.vault.queryFilter(f.vault.filters.FeesAccrued(), -1);
+      expect(logs.length, "the switch settled the fee due on the old source").to.equal(1);
+      expect((logs[0] as unknown as { args: { performanceShares: bigint } }).args.performanceShares).to.equal(pending);
+      expect(await f.vault.oracle()).to.equal(await next.composite.getAddress());
+      // The 2% the new source adds to WETH is a change of source, not a gain: nothing is charged for it.
+      expect(await accrue(f)).to.equal(null);
+    });
+
+    // Issue: a whale holding half a $10M vault with a 5% gain not yet charged left in kind while the vault
+    // could not price: +$75,000 with a feed past its heartbeat; +$73,395 tripping the breaker with a push.
+    it("takes the performance fee pending on an in-kind exit the oracle cannot price from the exiter's own shares", async function () {
+      const { f, anchored } = await withFees(0, 3_000, { aliceUsd: 10_000_000n });
+      const { alice, bob } = f.signers;
+      await signedBy(f.vault, alice).transfer(bob.address, (await f.vault.balanceOf(alice.address)) / 2n);
+      await donateBasket(f, 500_000n); // a 5% gain, not yet charged
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      // What Bob's exit pays when the vault can price it: the fee charged on everyone first.
+      await f.vault.accrueFees();
+      const fair = await f.vault.previewRedeemInKind(await f.vault.balanceOf(bob.address));
+      for (const door of ["a feed past its heartbeat", "the breaker tripped by a push"]) {
+        await start.restore();
+        const shares = await f.vault.balanceOf(bob.address);
+        if (door === "a feed past its heartbeat") {
+          await time().increase(FEED_HEARTBEAT + 60);
+        } else {
+          // WETH pushed 5.5% at the end of one block; the exit in the next, where the pushed opening price
+          // and the average disagree beyond the 5% breaker.
+          const pool = await f.usdcWethPool.getAddress();
+          await signedBy(attacker, f.signers.attacker).run([await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticksFor(f, f.tokens.weth, 5.5)])]);
+          await anchored!.follow();
+        }
+        expect(await f.vault.maxRedeem(bob.address), "the vault cannot price").to.equal(0n);
+        const recipient = (await f.vault.fees())[0].recipient;
+        const feeBefore = await f.vault.balanceOf(recipient);
+        const tx = await signedBy(f.vault, bob).redeemInKind(shares, bob.address, bob.address);
+        const [event] = (await tx.wait())!.logs.map((l: Log) => f.vault.interface.parseLog(l)).filter((l: LogDescription | null) => l?.name === "RedeemedInKind");
+        const paid = (await f.vault.balanceOf(recipient)) - feeBefore;
+        // WETH's slice in dollars more than the fair exit paid, for the log: the old design left the fee unpaid.
+        const extra = ((event!.args.amounts[1] as bigint) - fair[1]) * 3_000n / 10n ** 12n;
+        console.log(`      Bob leaves half a $10M vault with a 5% gain uncharged, ${door}: ${paid} fee shares from his, his WETH slice ${usd(extra)} against the priced exit's`);
+        expect(paid, "the exiter's share of the fee goes to the recipient").to.be.greaterThan(0n);
+        // The primary reference (the average, WETH's feed beside it) is at or above the lowest bound the
+        // priced exit charged at: the unpriced exit pays at least as much fee.
+        for (const [i, amount] of (event!.args.amounts as bigint[]).entries()) {
+          expect(amount, `slice ${i}`).to.be.lessThanOrEqual(fair[i] + 1n);
+        }
+      }
+    });
+
+    // Issue: while fees were off, the mark did not follow the price; executing the switch-on at a pushed-down
+    // opening price (all three pools 4.5% down, feeds beside) and charging the rebound made +$71,021 (+$44,267
+    // with feeds, pushes under their bound); executed one hour into a real -10% dip, +$99,023.
+    it("sets no mark at the moment a fee change executes: a switch-on at a pushed-down price or in a real dip charges only gains above the highest price seen before", async function () {
+      for (const moment of ["pushed down 4.5%", "a real -10% dip"]) {
+        const { f, anchored } = await withFees(0, 0, { anchored: true, aliceUsd: 10_000_000n });
+        const attacker = await curator(f);
+        const { carol } = f.signers;
+        // A real gain while fees are off, seen by an ordinary deposit: the mark follows it.
+        await donateBasket(f, 500_000n);
+        await signedBy(f.vault, carol).deposit(USDC(1_000), carol.address);
+        const [, seen] = await f.vault.fees();
+        // The price before the deposit: the deposit's own premium (it pays the highest bound) is a hair above.
+        expect(seen).to.be.closeTo(await priceLow(f), seen / 10n ** 5n);
+        const before = await holdingsOf(f, await attacker.getAddress());
+        const data = f.vault.interface.encodeFunctionData("setParameter", [Parameter.PerformanceFeeBps, 3_000]);
+        const timelock = signedBy(f.timelock, f.signers.governance);
+        const salt = "0x" + "22".repeat(32);
+        await timelock.schedule(await f.vault.getAddress(), 0, data, "0x" + "00".repeat(32), salt, TIMELOCK_DELAY);
+        await time().increase(TIMELOCK_DELAY);
+        await anchored!.follow();
+        const targets = await pools(f, ["weth", "wbtc", "link"]);
+        if (moment === "pushed down 4.5%") {
+          await signedBy(attacker, f.signers.attacker).run(
+            (await Promise.all(targets.map(async (t) => [await call(attacker, "save", [t.pool]), await call(attacker, "pushBy", [t.pool, ticksFor(f, t.token, -4.5)])]))).flat(),
+          );
+        } else {
+          await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 2_200n * 10n ** 18n);
+          await time().increase(3_600);
+          await anchored!.follow();
+        }
+        // Executed now, by the curator, at the price it chose.
+        await signedBy(f.timelock, f.signers.attacker).execute(await f.vault.getAddress(), 0, data, "0x" + "00".repeat(32), salt);
+        expect((await f.vault.fees())[1], "the mark stays at the highest price seen").to.equal(seen);
+        // The price comes back: the pools are unwound (or the dip recovers), the average and the feeds follow.
+        if (moment === "pushed down 4.5%") {
+          await signedBy(attacker, f.signers.attacker).run(await Promise.all(targets.map((t) => call(attacker, "pushBack", [t.pool]))));
+        } else {
+          await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(6_400_000));
+        }
+        await time().increase(2 * TWAP_WINDOW);
+        await anchored!.follow();
+        // What a fee on the gains above the highest price seen before the change would be.
+        const due = performanceShares(await navLow(f), (await f.vault.totalSupply()) + VIRTUAL, seen, 3_000n);
+        await f.vault.accrueFees();
+        const fee = await f.vault.balanceOf(await attacker.getAddress());
+        const profit = await valueChange(f, before, await holdingsOf(f, await attacker.getAddress()));
+        console.log(`      the switch-on to 30% executed ${moment} on a $10M vault: ${fee} fee shares, ${due} due on gains above the price seen before${moment.startsWith("pushed") ? `; the curator ${usd(profit)} after costs` : ""}`);
+        expect(fee, `${moment}: only gains above the highest price seen are charged`).to.be.lessThanOrEqual(due + 1n);
+        // The pushed pools return to the very ticks they left: the curator's tokens are worth what they were.
+        if (moment.startsWith("pushed")) expect(profit).to.be.lessThanOrEqual(0n);
+      }
+    });
+
+    it("charges a rate raised in a dip only on gains above the mark the old rate left: the rebound to the high is free", async function () {
+      const { f, anchored } = await withFees(0, 1_000, { aliceUsd: 10_000_000n });
+      const { carol } = f.signers;
+      await donateBasket(f, 500_000n);
+      await f.vault.accrueFees(); // the high, charged at 10%: the mark is the price after it
+      const [, mark] = await f.vault.fees();
+      await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 2_200n * 10n ** 18n);
+      await time().increase(3_600);
+      await anchored!.follow();
+      await setParameter(f, Parameter.PerformanceFeeBps, 3_000);
+      expect((await f.vault.fees())[1]).to.equal(mark);
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(6_400_000));
+      await time().increase(2 * TWAP_WINDOW);
+      await anchored!.follow();
+      // Back to about the high (a little past it): at most what rose above it, at the new rate.
+      const above = performanceShares(await navLow(f), (await f.vault.totalSupply()) + VIRTUAL, mark, 3_000n);
+      const fee = await accrue(f);
+      expect(fee?.performance ?? 0n).to.be.lessThanOrEqual(above);
     });
   });
 
@@ -424,8 +639,9 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("refuses to change a fee while the oracle cannot price (the old terms could not be settled), with its error", async function () {
-      const { f } = await withFees(100, 1_000);
+      const { f, anchored } = await withFees(100, 1_000);
       await govern(suite.connection, f, f.oracle, f.oracle.interface.encodeFunctionData("removeRoute", [f.tokens.wbtc]));
+      await anchored!.follow();
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       await expect(gov.setParameter(Parameter.PerformanceFeeBps, 0)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
       await expect(gov.setFeeRecipient(f.signers.bob.address)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
