@@ -94,11 +94,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         whenNotPaused
         returns (uint256 shares)
     {
-        if (assets == 0) revert VaultZeroAmount();
-        (, uint256 high, uint256 supply, uint256 entryV) = _accrue();
+        // Nothing, or too little to buy a share, is refused once priced (shares == 0 below).
+        (, uint256 high, uint256 supply) = _accrue();
         uint256 max = _maxDepositAt(high);
         if (assets > max) revert ERC4626ExceededMaxDeposit(receiver, assets, max);
-        shares = _toShares(assets, high, entryV, Math.Rounding.Floor);
+        shares = _toShares(assets, high, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
         if (shares == 0) revert VaultZeroAmount();
         _enter(receiver, assets, shares, supply);
     }
@@ -112,10 +112,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 assets)
     {
         if (shares == 0) revert VaultZeroAmount();
-        (, uint256 high, uint256 supply, uint256 entryV) = _accrue();
-        uint256 max = _maxMintAt(high, entryV);
+        (, uint256 high, uint256 supply) = _accrue();
+        uint256 max = _maxMintAt(high, supply);
         if (shares > max) revert ERC4626ExceededMaxMint(receiver, shares, max);
-        assets = _toAssets(shares, high, entryV, Math.Rounding.Ceil);
+        assets = _toAssets(shares, high, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
         _enter(receiver, assets, shares, supply);
     }
 
@@ -130,7 +130,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         returns (uint256 shares)
     {
         if (assets == 0) revert VaultZeroAmount();
-        (uint256 low,, uint256 supply,) = _accrue();
+        (uint256 low,, uint256 supply) = _accrue();
         uint256 max = _maxWithdrawAt(balanceOf(owner), low, supply);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
         shares = _toShares(assets, low, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
@@ -145,8 +145,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         whenNotPaused
         returns (uint256 assets)
     {
-        if (shares == 0) revert VaultZeroAmount();
-        (uint256 low,, uint256 supply,) = _accrue();
+        // Nothing, or too little to pay a unit, is refused once priced (assets == 0 below).
+        (uint256 low,, uint256 supply) = _accrue();
         uint256 max = _maxRedeemAt(balanceOf(owner), low, supply);
         if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
         assets = _toAssets(shares, low, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
@@ -164,7 +164,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (receiver == address(0)) revert VaultZeroAddress();
         address caller = _msgSender();
         if (caller != owner) _spendAllowance(owner, caller, shares);
-        (bool priced, uint256 supply,) = _accrueFees(false, 0, 0);
+        (bool priced, uint256 supply) = _accrueFees(false, 0);
         // Unpriced, the performance fee waits for everyone but the exiter, who pays its share in shares.
         uint256 fee = _exitFee(priced, supply, shares);
         if (fee != 0) _transfer(owner, _s.fees.recipient, fee);
@@ -175,7 +175,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function previewRedeemInKind(uint256 shares) external view returns (uint256[] memory amounts) {
-        (bool priced, uint256 supply,) = _pendingFees(false, 0, 0);
+        (bool priced, uint256 supply) = _pendingFees(false, 0);
         shares -= _exitFee(priced, supply, shares);
         return InKindLogic.slices(_s, shares, supply + _VIRTUAL_SHARES);
     }
@@ -273,13 +273,14 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc IRebalancingVault
     function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNOR_ROLE) nonReentrant {
         // A new rate applies from now on, never to the time before it.
-        if (parameter == Parameter.ManagementFeeBps || parameter == Parameter.PerformanceFeeBps) _settleFees();
+        // (It needs a price: the mark follows the price while the performance fee does not charge.)
+        if (parameter == Parameter.ManagementFeeBps || parameter == Parameter.PerformanceFeeBps) _accrue();
         BasketConfig.setParameter(_s, uint256(parameter), value);
     }
 
     /// @inheritdoc IRebalancingVault
     function setFeeRecipient(address newRecipient) external onlyRole(GOVERNOR_ROLE) nonReentrant {
-        _settleFees();
+        _accrue();
         BasketConfig.setFeeRecipient(_s, newRecipient);
     }
 
@@ -287,15 +288,15 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     function accrueFees() external nonReentrant returns (uint256) {
         uint256 supply = totalSupply();
         // Priced whenever the oracle can, fees on or off: the mark follows the price while they do not charge.
-        (bool ok, uint256 low, uint256 high) = Valuation.bounds(_s, false);
-        (, uint256 after_,) = _accrueFees(ok, low, high);
+        (bool ok, uint256 low,) = Valuation.bounds(_s, false);
+        (, uint256 after_) = _accrueFees(ok, low);
         return after_ - supply;
     }
 
     /// @inheritdoc IRebalancingVault
     function setOracle(IPriceOracle newOracle) external onlyRole(GOVERNOR_ROLE) nonReentrant {
         // The fees due on the old source's prices first, as far as it can price them.
-        _accrueFees(false, 0, 0);
+        _accrueFees(false, 0);
         BasketConfig.setOracle(_s, newOracle, totalSupply() + _VIRTUAL_SHARES);
     }
 
@@ -355,51 +356,51 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc ERC4626
     /// @dev 0 while paused, inside a vault call, or while the oracle cannot price a holding.
     function maxDeposit(address) public view override returns (uint256) {
-        (bool ok,, uint256 high,,) = _tryPending();
+        (bool ok,, uint256 high,) = _tryPending();
         return ok ? _maxDepositAt(high) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxMint(address) public view override returns (uint256) {
-        (bool ok,, uint256 high,, uint256 entryV) = _tryPending();
-        return ok ? _maxMintAt(high, entryV) : 0;
+        (bool ok,, uint256 high, uint256 supply) = _tryPending();
+        return ok ? _maxMintAt(high, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     /// @dev Bounded by the idle base asset; 0 while paused, inside a vault call, or while the oracle
     /// cannot price a holding (then, and beyond the idle base, `redeemInKind`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (bool ok, uint256 low,, uint256 supply,) = _tryPending();
+        (bool ok, uint256 low,, uint256 supply) = _tryPending();
         return ok ? _maxWithdrawAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function maxRedeem(address owner) public view override returns (uint256) {
-        (bool ok, uint256 low,, uint256 supply,) = _tryPending();
+        (bool ok, uint256 low,, uint256 supply) = _tryPending();
         return ok ? _maxRedeemAt(_sharesAfterFees(owner, supply), low, supply) : 0;
     }
 
     /// @inheritdoc ERC4626
     function previewDeposit(uint256 assets) public view override nonReentrantView returns (uint256) {
-        (, uint256 high,, uint256 entryV) = _pending();
-        return _toShares(assets, high, entryV, Math.Rounding.Floor);
+        (, uint256 high, uint256 supply) = _pending();
+        return _toShares(assets, high, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
     }
 
     /// @inheritdoc ERC4626
     function previewMint(uint256 shares) public view override nonReentrantView returns (uint256) {
-        (, uint256 high,, uint256 entryV) = _pending();
-        return _toAssets(shares, high, entryV, Math.Rounding.Ceil);
+        (, uint256 high, uint256 supply) = _pending();
+        return _toAssets(shares, high, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewWithdraw(uint256 assets) public view override nonReentrantView returns (uint256) {
-        (uint256 low,, uint256 supply,) = _pending();
+        (uint256 low,, uint256 supply) = _pending();
         return _toShares(assets, low, supply + _VIRTUAL_SHARES, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc ERC4626
     function previewRedeem(uint256 shares) public view override nonReentrantView returns (uint256) {
-        (uint256 low,, uint256 supply,) = _pending();
+        (uint256 low,, uint256 supply) = _pending();
         return _toAssets(shares, low, supply + _VIRTUAL_SHARES, Math.Rounding.Floor);
     }
 
@@ -511,8 +512,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         return _DECIMALS_OFFSET;
     }
 
-    /// @dev `assets` in shares at `nav` over `supplyV` (virtual shares included: the supply after the fees
-    /// due for an exit, plus the shares an entry is priced net of).
+    /// @dev `assets` in shares at `nav` over `supplyV` (the supply after the fees due, virtual shares included).
     function _toShares(uint256 assets, uint256 nav, uint256 supplyV, Math.Rounding rounding)
         private
         pure
@@ -530,35 +530,31 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @dev NAV at the lowest and highest of the oracle's bounds (reverting with the oracle's error when it
-    /// cannot price), after minting the fees due; the supply after them, and the supply (virtual shares
-    /// included) an entry is priced against.
-    function _accrue() private returns (uint256 low, uint256 high, uint256 supply, uint256 entryV) {
+    /// cannot price), after minting the fees due, and the supply after them.
+    function _accrue() private returns (uint256 low, uint256 high, uint256 supply) {
         (, low, high) = Valuation.bounds(_s, true);
-        (, supply, entryV) = _accrueFees(true, low, high);
+        (, supply) = _accrueFees(true, low);
     }
 
     /// @dev `_accrue` as a view: the supply counts the fees pending.
-    function _pending() private view returns (uint256 low, uint256 high, uint256 supply, uint256 entryV) {
+    function _pending() private view returns (uint256 low, uint256 high, uint256 supply) {
         (, low, high) = Valuation.bounds(_s, true);
-        (, supply, entryV) = _pendingFees(true, low, high);
+        (, supply) = _pendingFees(true, low);
     }
 
     /// @dev `_pending` for the max* views, which must not revert: false while paused (every entry and
     /// exit they describe stops then), inside a vault call, or when the oracle cannot price a holding.
-    function _tryPending() private view returns (bool ok, uint256 low, uint256 high, uint256 supply, uint256 entryV) {
-        if (paused() || _reentrancyGuardEntered()) return (false, 0, 0, 0, 0);
+    function _tryPending() private view returns (bool ok, uint256 low, uint256 high, uint256 supply) {
+        if (paused() || _reentrancyGuardEntered()) return (false, 0, 0, 0);
         (ok, low, high) = Valuation.bounds(_s, false);
-        if (ok) (, supply, entryV) = _pendingFees(true, low, high);
+        if (ok) (, supply) = _pendingFees(true, low);
     }
 
-    /// @dev Mints the fees due; returns whether they were priced, the supply after, and the supply (virtual
-    /// shares included) an entry is priced against. `low` and `high` are NAV at the oracle's bounds when the
-    /// caller has them (`priced`); else they are read here when the performance fee needs them, and that fee
-    /// waits when the oracle cannot price. With both fees off only the mark moves, to follow the price.
-    function _accrueFees(bool priced, uint256 low, uint256 high)
-        private
-        returns (bool, uint256 supply, uint256 entryV)
-    {
+    /// @dev Mints the fees due; returns whether they were priced and the supply after. `low` is NAV at the
+    /// oracle's lowest bounds when the caller has it (`priced`); else it is read here when the performance
+    /// fee needs it, and that fee waits when the oracle cannot price. With both fees off only the mark
+    /// moves, to follow the price.
+    function _accrueFees(bool priced, uint256 low) private returns (bool, uint256 supply) {
         supply = totalSupply();
         Fees memory f = _s.fees;
         if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) {
@@ -566,26 +562,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
                 uint256 price = FeeMath.sharePrice(low, supply + _VIRTUAL_SHARES);
                 if (price > _s.highWaterMark) _s.highWaterMark = price;
             }
-            return (priced, supply, supply + _VIRTUAL_SHARES);
+            return (priced, supply);
         }
-        if (!priced && f.performanceFeeBps != 0) (priced, low, high) = Valuation.bounds(_s, false);
-        (address recipient, uint256 shares, uint256 entryShares) =
-            FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low, high);
+        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
+        (address recipient, uint256 shares) = FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low);
         if (shares != 0) _mint(recipient, shares);
-        supply += shares;
-        return (priced, supply, supply + _VIRTUAL_SHARES + entryShares);
-    }
-
-    /// @dev Before the fees change: accrues on the old terms, which needs a price (the mark follows the
-    /// price while the performance fee does not charge).
-    function _settleFees() private {
-        (, uint256 low, uint256 high) = Valuation.bounds(_s, true);
-        _accrueFees(true, low, high);
+        return (priced, supply + shares);
     }
 
     /// @dev `_accrueFees` as a view, pricing as lazily: see FeeLogic.pendingSupply.
-    function _pendingFees(bool priced, uint256 low, uint256 high) private view returns (bool, uint256, uint256) {
-        return FeeLogic.pendingSupply(_s, totalSupply(), _VIRTUAL_SHARES, priced, low, high);
+    function _pendingFees(bool priced, uint256 low) private view returns (bool, uint256) {
+        return FeeLogic.pendingSupply(_s, totalSupply(), _VIRTUAL_SHARES, priced, low);
     }
 
     /// @dev Of `shares` leaving in kind, those that pay the performance fee pending on them when the exit
@@ -675,7 +662,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         Parameters memory p = _s.params;
         uint256 readyAt = RebalanceLogic.readyAt(p);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
-        _accrueFees(false, 0, 0);
+        _accrueFees(false, 0);
         RebalanceLogic.Outcome memory outcome;
         (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
         _s.params.lastRebalanceAt = uint64(block.timestamp);

@@ -15,39 +15,30 @@ import {Valuation} from "./Valuation.sol";
 /// @notice The vault's fees and keeper pay: what is due, and its bookkeeping. An external library run
 /// by the vault with DELEGATECALL, on the vault's storage; the vault mints the fee shares and pays the
 /// keeper, since only it can.
-/// @dev The performance fee is measured at NAV at the lowest of the oracle's bounds (its references and
-/// the current price), the price base-asset exits are paid at: no transaction moves it up within its block,
-/// a fresh rise counts only once the average has followed it, and a fresh fall counts at once. It charges
-/// only while every listed token is anchored (a feed beside its pools: no push, however long held, raises
-/// that lowest bound), and only on gains above a mark that never falls: while it does not charge (off, on
-/// a pool-only price, or an empty vault) the mark follows the highest price seen, so that a fee switched on
-/// or raised later charges only gains made after it, whenever the change executes. An entry is priced net
-/// of the fee the old holders' gain would owe at the price it pays, and moves the mark to the
-/// share-weighted average of the old mark and that price: no depositor bears the fee on a gain made
-/// before the deposit. An in-kind exit that cannot be priced pays its own share of the fee pending, at
-/// the primary reference, and leaves everyone else's to be charged when the vault can price.
+/// @dev The performance fee is measured at NAV at the lowest of the oracle's bounds, the price base-asset
+/// exits are paid at. It charges only while every listed token is anchored (a feed beside its pools): then
+/// the lowest bound is at most the feed, which no push, however long held, moves, and with the feed's
+/// token a real move counts at once (the pools' average is no bound beside a feed), so that a gain is
+/// charged before the next entry pays for it. It charges only on gains above a mark that never falls: while
+/// it does not charge (off, on a pool-only price, or an empty vault) the mark follows the highest price
+/// seen, so that a fee switched on or raised later charges only gains made after it, whenever the change
+/// executes. An entry moves the mark to the share-weighted average of the old mark and the price it paid,
+/// so that pooling one mark charges the new shares only on their own gains. An in-kind exit that cannot be
+/// priced pays its own share of the fee pending, at the primary reference, and leaves everyone else's to
+/// be charged when the vault can price.
 library FeeLogic {
     /// @notice Gas that paying a keeper needs at most (the oracle's quote of WETH, the transfer, the
     /// day's record): with less left, the keeper is not paid.
     uint256 public constant KEEPER_PAY_GAS = 150_000;
 
-    /// @notice Records an accrual until now and returns whom to mint how many shares, and how many shares
-    /// more an entry now is priced against: the performance fee the holders' gain would owe at `navHigh`
-    /// (the price an entry pays), which the new shares must not bear. `supply` is the real supply,
-    /// `virtualShares` the vault's offset; without `priced` (the oracle cannot price now) only the management
-    /// fee accrues and the performance fee waits, its mark unchanged.
-    function accrue(
-        VaultState storage s,
-        uint256 supply,
-        uint256 virtualShares,
-        bool priced,
-        uint256 navLow,
-        uint256 navHigh
-    ) external returns (address recipient, uint256 shares, uint256 entryShares) {
-        uint256 management;
-        uint256 performance;
-        uint256 mark;
-        (management, performance, mark, entryShares) = _due(s, supply, virtualShares, priced, navLow, navHigh);
+    /// @notice Records an accrual until now and returns whom to mint how many shares. `supply` is the real
+    /// supply, `virtualShares` the vault's offset; without `priced` (the oracle cannot price now) only the
+    /// management fee accrues and the performance fee waits, its mark unchanged.
+    function accrue(VaultState storage s, uint256 supply, uint256 virtualShares, bool priced, uint256 navLow)
+        external
+        returns (address recipient, uint256 shares)
+    {
+        (uint256 management, uint256 performance, uint256 mark) = _due(s, supply, virtualShares, priced, navLow);
         s.fees.lastAccrualAt = uint64(block.timestamp);
         if (mark != s.highWaterMark) s.highWaterMark = mark;
         recipient = s.fees.recipient;
@@ -61,28 +52,23 @@ library FeeLogic {
         view
         returns (uint256 management, uint256 performance)
     {
-        (bool priced, uint256 navLow, uint256 navHigh) = Valuation.bounds(s, false);
-        (management, performance,,) = _due(s, supply, virtualShares, priced, navLow, navHigh);
+        (bool priced, uint256 navLow,) = Valuation.bounds(s, false);
+        (management, performance,) = _due(s, supply, virtualShares, priced, navLow);
     }
 
-    /// @notice The supply after the fees an accrual now would mint, and the supply (virtual shares included)
-    /// an entry now is priced against, for the vault's previews and limits; `priced` as for `accrue`, and when
-    /// it is false the oracle is read here if the performance fee needs it. Returns whether it was priced.
-    function pendingSupply(
-        VaultState storage s,
-        uint256 supply,
-        uint256 virtualShares,
-        bool priced,
-        uint256 navLow,
-        uint256 navHigh
-    ) external view returns (bool, uint256, uint256) {
+    /// @notice The supply after the fees an accrual now would mint, for the vault's previews and limits;
+    /// `priced` as for `accrue`, and when it is false the oracle is read here if the performance fee needs
+    /// it. Returns whether it was priced.
+    function pendingSupply(VaultState storage s, uint256 supply, uint256 virtualShares, bool priced, uint256 navLow)
+        external
+        view
+        returns (bool, uint256)
+    {
         IRebalancingVault.Fees memory f = s.fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return (priced, supply, supply + virtualShares);
-        if (!priced && f.performanceFeeBps != 0) (priced, navLow, navHigh) = Valuation.bounds(s, false);
-        (uint256 management, uint256 performance,, uint256 entryShares) =
-            _due(s, supply, virtualShares, priced, navLow, navHigh);
-        supply += management + performance;
-        return (priced, supply, supply + virtualShares + entryShares);
+        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) return (priced, supply);
+        if (!priced && f.performanceFeeBps != 0) (priced, navLow,) = Valuation.bounds(s, false);
+        (uint256 management, uint256 performance,) = _due(s, supply, virtualShares, priced, navLow);
+        return (priced, supply + management + performance);
     }
 
     /// @notice Moves the mark for an entry of `shares` for `assets` into `supplyV` shares (virtual ones
@@ -143,22 +129,18 @@ library FeeLogic {
         emit IRebalancingVault.KeeperPaid(keeper, gas, baseFee, amount);
     }
 
-    function _due(
-        VaultState storage s,
-        uint256 supply,
-        uint256 virtualShares,
-        bool priced,
-        uint256 navLow,
-        uint256 navHigh
-    ) private view returns (uint256 management, uint256 performance, uint256 mark, uint256 entryShares) {
+    function _due(VaultState storage s, uint256 supply, uint256 virtualShares, bool priced, uint256 navLow)
+        private
+        view
+        returns (uint256 management, uint256 performance, uint256 mark)
+    {
         IRebalancingVault.Fees memory f = s.fees;
         management = FeeMath.managementShares(supply, f.managementFeeBps, block.timestamp - f.lastAccrualAt);
         mark = s.highWaterMark;
-        if (!priced) return (management, 0, mark, 0);
+        if (!priced) return (management, 0, mark);
         uint256 supplyV = supply + management + virtualShares;
-        if (!_charging(s, f, supply)) return (management, 0, Math.max(mark, FeeMath.sharePrice(navLow, supplyV)), 0);
+        if (!_charging(s, f, supply)) return (management, 0, Math.max(mark, FeeMath.sharePrice(navLow, supplyV)));
         (performance, mark) = FeeMath.performanceShares(navLow, supplyV, mark, f.performanceFeeBps);
-        (entryShares,) = FeeMath.performanceShares(navHigh, supplyV + performance, mark, f.performanceFeeBps);
     }
 
     /// @dev Whether the performance fee charges now: it is on, there are shares to charge, and every listed

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {Holding} from "../types/Holding.sol";
@@ -57,27 +58,47 @@ library Valuation {
         ok = true;
     }
 
-    /// @notice NAV at the lowest and at the highest of the oracle's references of each holding (one
-    /// oracle read per held token): what exits are paid at, and what entries pay. When the oracle cannot
-    /// price a holding: with `strict`, re-raises its error; without, returns `ok = false`.
+    /// @notice A holding worth at most this many basis points of the rest of NAV cannot stop entries and
+    /// exits: while the oracle refuses its bounds, it counts at its primary reference for entries and at
+    /// nothing for exits (see `bounds`).
+    uint256 internal constant DUST_BPS = 1;
+
+    /// @notice NAV at the lowest and at the highest of the oracle's bounds of each holding (one oracle read
+    /// per held token): what exits are paid at, and what entries pay. When the oracle refuses a holding's
+    /// bounds: with `strict`, re-raises its error; without, returns `ok = false`; unless every holding it
+    /// refuses is dust (worth, at its primary reference, at most DUST_BPS of the rest of NAV at its lowest
+    /// bounds), which then counts at that value for entries and at nothing for exits, so that no donation of
+    /// dust (of a token whose prices disagree) can stop them.
     function bounds(VaultState storage s, bool strict) internal view returns (bool ok, uint256 low, uint256 high) {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
+        bytes memory refused;
+        uint256 dust;
         for (uint256 i; i < n; ++i) {
             Holding memory h = s.holdings[i];
             uint256 balance = held(s, h);
             if (i == 0 || balance == 0) {
                 (low, high) = (low + balance, high + balance);
-            } else {
-                try oracle.quoteBounds(h.token, balance) returns (uint256 lowest, uint256 highest) {
-                    (low, high) = (low + lowest, high + highest);
-                } catch (bytes memory reason) {
-                    _failed(strict, reason);
+                continue;
+            }
+            try oracle.quoteBounds(h.token, balance) returns (uint256 lowest, uint256 highest) {
+                (low, high) = (low + lowest, high + highest);
+            } catch (bytes memory reason) {
+                if (refused.length == 0) refused = reason;
+                // Not even its primary reference answers: no value to bound it by.
+                try oracle.quote(h.token, balance) returns (uint256 value) {
+                    dust += value;
+                } catch {
+                    _failed(strict, refused);
                     return (false, 0, 0);
                 }
             }
         }
-        ok = true;
+        if (refused.length != 0 && dust > Math.mulDiv(low, DUST_BPS, 10_000)) {
+            _failed(strict, refused);
+            return (false, 0, 0);
+        }
+        return (true, low, high + dust);
     }
 
     /// @notice Every holding, its reference value and its lowest and highest values across the oracle's

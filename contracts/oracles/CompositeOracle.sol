@@ -10,16 +10,22 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FeedMath} from "../libraries/FeedMath.sol";
 
+/// @notice What the composite reads of the TWAP oracle beyond IPriceOracle (UniswapV3TwapOracle has it).
+interface IFreshBounds {
+    function quoteFreshBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
+}
+
 /// @title CompositeOracle
 /// @notice Prices each token from a Uniswap V3 TWAP oracle (its average and the price its pools opened the
 /// block at), from a Chainlink feed, or from both, in the base token (the vault's asset).
 ///
 /// - `quoteBounds` (what the vault prices entries and base-asset exits with) returns the lowest and highest
-///   value across every source a token has (for a pool: its references and its current price, which the
-///   TWAP oracle refuses while it stands beyond the pools' fees outside them), and refuses while they
-///   disagree by more than `maxDivergenceBps`, or while the base asset's own feed stands off its peg by more than
-///   `maxDepegBps`: the vault then takes no deposit and pays no base-asset exit (its `max*` views return
-///   0); in-kind exits need no oracle and go on.
+///   value across every source a token has: its feed, and its pools' opening and current prices (the TWAP
+///   oracle's checks apply: its average must agree with the opening price, the current price stand within
+///   the pools' round-trip fee of them; the average itself is no bound where a feed stands beside it), and
+///   refuses while they disagree by more than `maxDivergenceBps`, or while the base asset's own feed stands
+///   off its peg by more than `maxDepegBps`: the vault then takes no deposit and pays no base-asset exit (its
+///   `max*` views return 0); in-kind exits need no oracle and go on.
 /// - `quote` and `quoteDetailed` (NAV, drift, rebalance planning and min-outs) use the source governance
 ///   marks as the token's primary: the TWAP oracle's figures, or the feed's alone.
 /// - A feed answer is refused when it is zero or less, older than the token's heartbeat, or, on an L2,
@@ -334,7 +340,10 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         uint256 value = _feedValue(token, f, probe, basePrice, baseDecimals);
         (low, high) = (value, value);
         if (f.twap) {
-            (uint256 twapLow, uint256 twapHigh) = TWAP.quoteBounds(token, probe);
+            // The pools' prices in this block beside the feed; their lagging average only cross-checks (the
+            // TWAP oracle refuses while it disagrees with the opening price): the feed, which no push moves,
+            // bounds what a push can do, and a real move counts at once for exits, entries and the fee alike.
+            (uint256 twapLow, uint256 twapHigh) = IFreshBounds(address(TWAP)).quoteFreshBounds(token, probe);
             (low, high) = (Math.min(low, twapLow), Math.max(high, twapHigh));
         }
         uint256 spread = FeedMath.spreadBps(low, high);

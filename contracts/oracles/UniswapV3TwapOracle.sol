@@ -63,11 +63,13 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @dev What a reading of a route computes: the average alone (`quote`), the two references
-    /// (`quoteDetailed`), or both and the current price, checked (`quoteBounds`).
+    /// (`quoteDetailed`), both and the current price, checked (`quoteBounds`), or the same checks with
+    /// the opening and current prices alone as bounds (`quoteFreshBounds`).
     enum Reading {
         Average,
         References,
-        Bounds
+        Bounds,
+        Fresh
     }
 
     /// @notice The window is outside [MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS], or needs more
@@ -263,6 +265,16 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         return _read(token, amount, Reading.References);
     }
 
+    /// @notice `quoteBounds` without the window's average among the bounds: the lowest and highest of
+    /// `amount`'s value at the price the pools opened the block at and at their current price, refused as
+    /// `quoteBounds` refuses (the average still cross-checks the opening price). For a caller that holds an
+    /// independent reference beside the pools (CompositeOracle's feeds), which no push can move and which
+    /// follows a real move without the average's lag.
+    function quoteFreshBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
+        if (token == BASE) return (amount, amount);
+        (, low, high) = _read(token, amount, Reading.Fresh);
+    }
+
     /// @inheritdoc IPriceOracle
     /// @dev A pool-only price: nothing here is independent of the pools.
     function anchored(address) external pure returns (bool) {
@@ -323,12 +335,22 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             (prices[i], liquidity[i]) = _walk(hops[i], window, reading, w);
         }
         if (first.minDepth != 0) _checkDepth(token, hops, prices, liquidity, uint256(first.minDepth) * _BASE_UNIT);
+        return _result(token, w, first.toleranceTicks, reading);
+    }
+
+    /// @dev What `reading` returns of a walked route: see `_read`.
+    function _result(address token, Walk memory w, uint256 toleranceTicks, Reading reading)
+        private
+        view
+        returns (uint256 average, uint256 low, uint256 high)
+    {
         average = w.values[0];
-        (low, high) = average < w.values[1] ? (average, w.values[1]) : (w.values[1], average);
-        if (reading != Reading.Bounds) return (average, low, high);
-        _checkTicks(token, w.ticks, first.toleranceTicks);
-        if (w.values[2] < low) low = w.values[2];
-        if (w.values[2] > high) high = w.values[2];
+        (uint256 open, uint256 spot) = (w.values[1], w.values[2]);
+        if (reading == Reading.Average) return (average, average, average);
+        if (reading == Reading.References) return (average, Math.min(average, open), Math.max(average, open));
+        _checkTicks(token, w.ticks, toleranceTicks);
+        (low, high) = (Math.min(open, spot), Math.max(open, spot));
+        if (reading == Reading.Bounds) (low, high) = (Math.min(low, average), Math.max(high, average));
     }
 
     /// @dev A route walked hop by hop: its ticks (average, opening, current), each hop's signed by the way

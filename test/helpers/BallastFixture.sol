@@ -89,18 +89,23 @@ abstract contract BallastFixture is BallastTest {
         _nextBlock(WINDOW + 60);
     }
 
-    /// @dev A `token`/USDC pool of fee tier `fee`, $20M a side (`tokenAmount` of the token).
+    /// @dev A `token`/USDC pool of fee tier `fee`, $20M a side (`tokenAmount` of the token), in the basket.
     function _listPool(address token, uint256 tokenAmount, uint24 fee) private {
+        pools.push(_newPool(token, tokenAmount, fee));
+        tokens.push(token);
+        paths.push(abi.encodePacked(token, fee, address(usdc)));
+    }
+
+    /// @dev A `token`/USDC pool of fee tier `fee`, $20M a side (`tokenAmount` of the token), growing to 200
+    /// observations (from its next write on).
+    function _newPool(address token, uint256 tokenAmount, uint24 fee) internal returns (IUniswapV3Pool pool) {
         uint256 usdcAmount = 20_000_000e6;
-        IUniswapV3Pool pool = IUniswapV3Pool(factory.createPool(address(usdc), token, fee));
+        pool = IUniswapV3Pool(factory.createPool(address(usdc), token, fee));
         (uint256 amount0, uint256 amount1) =
             address(usdc) < token ? (usdcAmount, tokenAmount) : (tokenAmount, usdcAmount);
         pool.initialize(uint160(Math.sqrt(Math.mulDiv(amount1, 1 << 192, amount0))));
         pool.increaseObservationCardinalityNext(200);
         liquidity.addFullRange(pool, uint128(Math.sqrt(amount0 * amount1)));
-        tokens.push(token);
-        pools.push(pool);
-        paths.push(abi.encodePacked(token, fee, address(usdc)));
     }
 
     /// @dev The oracle, the timelock (with `proposer` proposing and executing) and the vault at targets

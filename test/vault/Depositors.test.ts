@@ -383,5 +383,35 @@ describe("RebalancingVault: depositors", function () {
       await suite.connection.networkHelpers.time.increase(600);
       await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
     });
+
+    // Found by the invariant suite: with a zero-held token whose own prices disagree beyond the breaker, dust
+    // of it donated to the vault stopped every deposit and base-asset exit.
+    it("lets no dust of a token whose prices disagree stop entries and exits: a holding under a basis point of NAV is valued for entries only, a larger one still stops them", async function () {
+      const f = await load();
+      const { alice, bob, carol } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
+      await donateBasket(f, 600_000n);
+      const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
+      const uniAddress = await uni.getAddress();
+      await listNewToken(suite.connection, f, uni, 10n);
+      // UNI jumps about 8% (beyond the 5% breaker): its prices disagree until the average follows.
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, uniAddress, 3000, USDC(400_000));
+      await suite.connection.networkHelpers.time.increase(12);
+      await expect(f.oracle.quoteBounds(uniAddress, 10n ** 18n)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+      // $5 of UNI (under a basis point of the $1M vault): entries and exits go on.
+      const vault = await f.vault.getAddress();
+      await uni.mint(vault, 5n * 10n ** 17n);
+      expect(await f.vault.maxDeposit(bob.address)).to.be.greaterThan(0n);
+      const before = await f.vault.previewRedeem(10n ** 15n);
+      await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
+      await signedBy(f.vault, alice).redeem(10n ** 15n, alice.address, alice.address);
+      // Exits count the dust at nothing, entries at its average: neither in the mover's favour.
+      expect(before).to.be.greaterThan(0n);
+      // $500 of it (five basis points): the breaker stops entries and exits, with the oracle's error.
+      await uni.mint(vault, 50n * 10n ** 18n);
+      expect(await f.vault.maxDeposit(bob.address)).to.equal(0n);
+      await expect(signedBy(f.vault, bob).deposit(USDC(10_000), bob.address)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+      await signedBy(f.vault, alice).redeemInKind(10n ** 15n, alice.address, alice.address);
+    });
   });
 });

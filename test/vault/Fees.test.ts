@@ -247,49 +247,46 @@ describe("RebalancingVault: fees", function () {
       await anchored!.follow({ spot: true });
       const [low, high] = await f.oracle.quoteBounds(f.tokens.weth, 10n ** 18n);
       expect(Number(high - low) / Number(low)).to.be.greaterThan(0.03);
-      await signedBy(f.vault, bob).deposit(USDC(1_000_000), bob.address);
+      // The deposit charges the old holders' gain first (the feed confirms it), then prices the new shares.
+      const fee = accrued(f, await (await signedBy(f.vault, bob).deposit(USDC(1_000_000), bob.address)).wait())!;
+      expect(fee.performance, "the old holders' gain is charged, before Bob is in").to.be.greaterThan(0n);
       const shares = await f.vault.balanceOf(bob.address);
-      // Prices hold: the average catches up, and the fee on the old holders' gain is minted.
+      // Prices hold: the average catches up; any accrual after charges nothing more.
       await time().increase(TWAP_WINDOW * 2);
-      const fee = (await accrue(f))!;
-      expect(fee.performance, "the old holders' gain is charged").to.be.greaterThan(0n);
+      await anchored!.follow();
+      expect(await accrue(f)).to.equal(null);
       const feeValue = await f.vault.previewRedeem(fee.performance);
       const leaves = await f.vault.previewRedeem(shares);
-      console.log(`      a $1M deposit after WETH +4%, the fee on the old holders' gain ($${(Number(feeValue) / 1e6).toFixed(2)}) minted after the window: Bob leaves with ${usd(leaves - USDC(1_000_000))} against what he paid`);
+      console.log(`      a $1M deposit after WETH +4%, the fee on the old holders' gain ($${(Number(feeValue) / 1e6).toFixed(2)}) charged before it: after the window Bob leaves with ${usd(leaves - USDC(1_000_000))} against what he paid`);
       // What remains is the pools' tick: the deposit paid the current price, the exit gets the floored tick.
       expect(leaves, "Bob leaves with what he paid, less a tick of WETH's price on his WETH share").to.be.greaterThanOrEqual(USDC(1_000_000) - USDC(50));
     });
 
-    it("prices an entry net of the fee the holders' gain owes at the entry's price, and moves the mark to the average of what every share paid", async function () {
+    it("charges a real rise before the next entry pays for it, and moves the mark to the average of what every share paid", async function () {
       const { f, anchored } = await withFees(0, 2_000);
       const { bob, attacker } = f.signers;
+      const [, markBefore] = await f.vault.fees();
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
       await time().increase(12);
       await anchored!.follow({ spot: true });
-      const [, markBefore] = await f.vault.fees();
-      const supplyV = (await f.vault.totalSupply()) + VIRTUAL;
+      // The feed and the block's prices confirm the rise: the fee on it is due now, not after the window.
+      const [, pending] = await f.vault.pendingFees();
+      expect(pending, "due before the average follows").to.be.greaterThan(0n);
       const preview = await f.vault.previewDeposit(USDC(100_000));
-      // At the higher NAV over the supply without the fee, the deposit would get fewer shares.
-      const vault = await f.vault.getAddress();
-      const oracle = await suite.connection.ethers.getContractAt("IPriceOracle", await f.vault.oracle());
-      let navHigh = 0n;
-      for (const [i, token] of f.basket.entries()) {
-        const balance = await (await suite.connection.ethers.getContractAt("DemoToken", token)).balanceOf(vault);
-        navHigh += i === 0 ? balance : (await oracle.quoteBounds(token, balance))[1];
-      }
-      const gross = (USDC(100_000) * supplyV) / (navHigh + 1n);
-      const feeAtHigh = performanceShares(navHigh, supplyV, markBefore, 2_000n);
-      expect(feeAtHigh).to.be.greaterThan(0n);
-      // Net of the fee due at that price: the shares of a supply that counts it (to the fee the block's
-      // own accrual at the lower price mints first).
-      expect(preview, "more shares than at the gross price").to.be.greaterThan(gross);
-      expect(preview).to.be.closeTo((USDC(100_000) * (supplyV + feeAtHigh)) / (navHigh + 1n), preview / 10n ** 6n);
-      await expect(signedBy(f.vault, bob).deposit(USDC(100_000), bob.address)).to.emit(f.vault, "Deposit").withArgs(bob.address, bob.address, USDC(100_000), preview);
+      const tx = await signedBy(f.vault, bob).deposit(USDC(100_000), bob.address);
+      const fee = accrued(f, await tx.wait())!;
+      expect(fee.performance, "charged by the deposit itself, before pricing it").to.equal(pending);
+      await expect(tx).to.emit(f.vault, "Deposit").withArgs(bob.address, bob.address, USDC(100_000), preview);
+      // The new shares paid above the mark the fee left: the mark moves toward what they paid, by their weight.
       const [, markAfter] = await f.vault.fees();
+      const supplyV = (await f.vault.totalSupply()) + VIRTUAL;
       const paid = (USDC(100_000) * WAD) / preview;
-      // Between the old mark and what the new shares paid, weighted by shares: the new ones are a tenth.
-      expect(markAfter).to.be.greaterThan(markBefore).and.lessThan(paid);
-      near(Number(markAfter - markBefore) / Number(paid - markBefore), Number(preview) / Number(supplyV + preview), 0.01, "the new shares' weight");
+      expect(markAfter).to.be.greaterThan(fee.mark).and.lessThanOrEqual(paid);
+      near(Number(markAfter - fee.mark) / Number(paid - fee.mark), Number(preview) / Number(supplyV), 0.01, "the new shares' weight");
+      expect(markAfter).to.be.greaterThan(markBefore);
+      // Entering and leaving at once gives back no more than went in.
+      const out = await f.vault.previewRedeem(preview);
+      expect(out).to.be.lessThanOrEqual(USDC(100_000));
     });
 
     it("is measured at prices no push within the block moves: a curator who pushes WETH up 20% and accrues gets nothing", async function () {
@@ -367,25 +364,25 @@ describe("RebalancingVault: fees", function () {
       expect(profit).to.be.lessThan(0n);
     });
 
-    it("counts a real rise once the average has followed it, never a stale average after a fall", async function () {
+    it("counts a real rise once its feed confirms it, never a lagging average or a stale one after a fall", async function () {
       const { f, anchored } = await withFees(0, 2_000);
       const { attacker } = f.signers;
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(1_200_000));
       await time().increase(12);
-      // The feed follows the real move at once, as Chainlink's does past its deviation threshold.
-      await anchored!.follow({ spot: true });
-      // Just after the rise: the lowest reference is the lagging average, about where it was.
+      // The pools moved; the feed has not yet: the lowest bound is the feed, about where it was.
       const early = await accrue(f);
       expect(early?.performance ?? 0n).to.be.lessThan(10n ** 15n);
-      await time().increase(TWAP_WINDOW);
+      // The feed follows the real move, as Chainlink's does past its deviation threshold: the gain counts.
+      await anchored!.follow({ spot: true });
       const later = (await accrue(f))!;
       expect(later.performance).to.be.greaterThan(10n * (early?.performance ?? 1n));
       // WETH falls back: the fresh price counts at once, the mark stays, no fee.
       const [, mark] = await f.vault.fees();
       await marketSwap(suite.connection, f, attacker, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 400n * 10n ** 18n);
       await time().increase(12);
-      await anchored!.follow({ spot: true });
       expect(await priceLow(f)).to.be.lessThan(mark);
+      expect(await accrue(f)).to.equal(null);
+      await anchored!.follow({ spot: true });
       expect(await accrue(f)).to.equal(null);
     });
 
