@@ -81,8 +81,10 @@ library FeeLogic {
 
     /// @notice Of `shares` leaving in kind while the oracle cannot price the exit, how many are the
     /// performance fee pending on them: their share of the fee the vault's gain above the mark owes, measured
-    /// at the oracle's primary reference (NAV as `totalAssets` has it). 0 while the fee does not charge, or
-    /// when even the primary reference cannot price a holding. `supply` is after the management fee.
+    /// at the lowest of each holding's primary reference and its references as the oracle reads them without
+    /// refusing (for a pool: its average and the price it opened the block at, which no push within the block
+    /// moves). 0 while the fee does not charge, or when the oracle cannot value a holding at all. `supply` is
+    /// after the management fee.
     function exitShares(VaultState storage s, uint256 supply, uint256 virtualShares, uint256 shares)
         external
         view
@@ -90,7 +92,7 @@ library FeeLogic {
     {
         IRebalancingVault.Fees memory f = s.fees;
         if (!_charging(s, f, supply)) return 0;
-        (bool ok,,, uint256 nav) = Valuation.values(s, false);
+        (bool ok, uint256 nav) = _lowestUnrefused(s);
         if (!ok) return 0;
         uint256 supplyV = supply + virtualShares;
         (uint256 fee,) = FeeMath.performanceShares(nav, supplyV, s.highWaterMark, f.performanceFeeBps);
@@ -141,6 +143,27 @@ library FeeLogic {
         uint256 supplyV = supply + management + virtualShares;
         if (!_charging(s, f, supply)) return (management, 0, Math.max(mark, FeeMath.sharePrice(navLow, supplyV)));
         (performance, mark) = FeeMath.performanceShares(navLow, supplyV, mark, f.performanceFeeBps);
+    }
+
+    /// @dev NAV at the lowest of each holding's `quoteDetailed` figures (its primary reference and the low of
+    /// its references, read without the refusals); false when a holding cannot be valued at all.
+    function _lowestUnrefused(VaultState storage s) private view returns (bool, uint256 nav) {
+        uint256 n = s.holdings.length;
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < n; ++i) {
+            Holding memory h = s.holdings[i];
+            uint256 balance = Valuation.held(s, h);
+            if (i == 0 || balance == 0) {
+                nav += balance;
+                continue;
+            }
+            try oracle.quoteDetailed(h.token, balance) returns (uint256 average, uint256 low, uint256) {
+                nav += Math.min(average, low);
+            } catch {
+                return (false, 0);
+            }
+        }
+        return (true, nav);
     }
 
     /// @dev Whether the performance fee charges now: it is on, there are shares to charge, and every listed

@@ -26,8 +26,9 @@ interface IFreshBounds {
 ///   refuses while they disagree by more than `maxDivergenceBps`, or while the base asset's own feed stands
 ///   off its peg by more than `maxDepegBps`: the vault then takes no deposit and pays no base-asset exit (its
 ///   `max*` views return 0); in-kind exits need no oracle and go on.
-/// - `quote` and `quoteDetailed` (NAV, drift, rebalance planning and min-outs) use the source governance
-///   marks as the token's primary: the TWAP oracle's figures, or the feed's alone.
+/// - `quote` (NAV, drift, rebalance planning) uses the source governance marks as the token's primary: the
+///   TWAP oracle's average, or the feed. `quoteDetailed`'s lowest and highest (a rebalance's min-outs, an
+///   unpriced exit's fee) span every reference the token has, the feed among them, read without refusing.
 /// - A feed answer is refused when it is zero or less, older than the token's heartbeat, or, on an L2,
 ///   read while the sequencer is down or within the grace period after it came back up. Feeds quoted in
 ///   ETH are taken through the ETH/USD feed. Each refusal is a custom error naming the token and why.
@@ -365,10 +366,20 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     {
         if (token == BASE) return (amount, amount, amount);
         Feed memory f = _feeds[token];
-        if (address(f.feed) == address(0) || f.primary == Source.Twap) return TWAP.quoteDetailed(token, amount);
-        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
-        average = _feedValue(token, f, amount, basePrice, baseDecimals);
-        return (average, average, average);
+        if (address(f.feed) == address(0)) return TWAP.quoteDetailed(token, amount);
+        if (!f.twap || f.primary == Source.Feed) {
+            // The feed prices the token's NAV: without a sound answer there is no figure to give.
+            (uint256 basePrice, uint8 baseDecimals) = _basePrice();
+            uint256 value = _feedValue(token, f, amount, basePrice, baseDecimals);
+            if (!f.twap) return (value, value, value);
+            (, low, high) = TWAP.quoteDetailed(token, amount);
+            return (value, Math.min(low, value), Math.max(high, value));
+        }
+        // Every reference the token has, the feed among them; read without refusing, a feed that cannot
+        // answer now (stale, the sequencer down) is left out rather than refuse the pools' figures.
+        (average, low, high) = TWAP.quoteDetailed(token, amount);
+        (bool ok, uint256 feedValue) = _tryFeedValue(token, f, amount);
+        if (ok) (low, high) = (Math.min(low, feedValue), Math.max(high, feedValue));
     }
 
     /// @inheritdoc IPriceOracle
@@ -408,23 +419,61 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @dev A feed's latest answer for `token`, checked: the sequencer up past its grace period, an answer
-    /// above zero, no older than the heartbeat.
+    /// above zero, no older than the heartbeat. Reverts with the refusal's error.
     function _read(address token, Feed memory f) private view returns (uint256 price) {
+        bytes memory refusal;
+        (price, refusal) = _tryRead(token, f);
+        if (refusal.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(refusal, 32), mload(refusal))
+            }
+        }
+    }
+
+    /// @dev `_read`, returning the error that refuses the answer (empty when it is sound) instead.
+    function _tryRead(address token, Feed memory f) private view returns (uint256, bytes memory) {
         if (address(SEQUENCER) != address(0)) {
             (, int256 status, uint256 startedAt,,) = SEQUENCER.latestRoundData();
-            if (status != 0) revert CompositeSequencerDown(token);
             // startedAt 0: a round not yet initialised (an Arbitrum quirk): not known to be up.
-            if (startedAt == 0) revert CompositeSequencerDown(token);
-            if (block.timestamp < startedAt + _gracePeriod) {
-                revert CompositeSequencerGracePeriod(token, startedAt, startedAt + _gracePeriod);
+            if (status != 0 || startedAt == 0) {
+                return (0, abi.encodeWithSelector(CompositeSequencerDown.selector, token));
+            }
+            uint256 trustedFrom = startedAt + _gracePeriod;
+            if (block.timestamp < trustedFrom) {
+                bytes4 selector = CompositeSequencerGracePeriod.selector;
+                return (0, abi.encodeWithSelector(selector, token, startedAt, trustedFrom));
             }
         }
         (, int256 answer,, uint256 updatedAt,) = f.feed.latestRoundData();
-        if (answer <= 0) revert CompositeFeedBadAnswer(token, address(f.feed), answer);
+        address feed = address(f.feed);
+        if (answer <= 0) return (0, abi.encodeWithSelector(CompositeFeedBadAnswer.selector, token, feed, answer));
         if (updatedAt > block.timestamp || block.timestamp - updatedAt > f.heartbeat) {
-            revert CompositeFeedStale(token, address(f.feed), updatedAt, f.heartbeat);
+            return (0, abi.encodeWithSelector(CompositeFeedStale.selector, token, feed, updatedAt, f.heartbeat));
         }
-        return uint256(answer);
+        return (uint256(answer), "");
+    }
+
+    /// @dev `_feedValue` at the base asset's price, or false when any feed it needs refuses now.
+    function _tryFeedValue(address token, Feed memory f, uint256 amount) private view returns (bool, uint256) {
+        (uint256 basePrice, uint8 baseDecimals) = (1, 0);
+        Feed memory base = _baseFeed;
+        bytes memory refusal;
+        if (address(base.feed) != address(0)) {
+            (basePrice, refusal) = _tryRead(BASE, base);
+            baseDecimals = base.feedDecimals;
+        }
+        uint256 price;
+        if (refusal.length == 0) (price, refusal) = _tryRead(token, f);
+        if (refusal.length == 0 && f.inEth) {
+            if (address(_ethUsd.feed) == address(0)) return (false, 0);
+            uint256 via;
+            (via, refusal) = _tryRead(token, _ethUsd);
+            price = FeedMath.chain(price, via, _ethUsd.feedDecimals);
+        }
+        if (refusal.length != 0) return (false, 0);
+        uint256 value =
+            FeedMath.convert(amount, f.tokenDecimals, price, f.feedDecimals, _BASE_DECIMALS, basePrice, baseDecimals);
+        return (true, value);
     }
 
     /// @dev Checks a feed and its heartbeat; returns its decimals.

@@ -333,17 +333,22 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       await expect(signedBy(f.vault, alice).redeemInKind(shares, alice.address, alice.address)).to.emit(f.vault, "RedeemedInKind");
     });
 
-    it("prices a rebalance's WETH purchase from the feed when governance marks the feed primary", async function () {
+    it("values NAV at the feed governance marks primary, and bounds a rebalance's purchase by every reference, the feed among them", async function () {
       const { f, composite, ethUsd, gov } = await vaultOnComposite();
       await signedBy(f.vault, f.signers.alice).deposit(USDC(300_000), f.signers.alice.address);
       const buysWeth = (plan: { tokenOut: string; value: bigint; expectedOut: bigint }[]) => plan.find((t) => t.tokenOut === f.tokens.weth)!;
       const onTwap = buysWeth(await f.vault.previewRebalance());
-      // The feed 0.5% above the pools, marked primary: the purchase now expects WETH at the feed's price.
+      const [, twapLow] = await f.oracle.quoteDetailed(f.tokens.weth, 10n ** 18n);
+      // The feed 0.5% above the pools, marked primary: NAV values WETH at the feed's price...
       await ethUsd.updateAnswer(3_015n * 10n ** 8n);
       await signedBy(composite, gov).setFeed(f.tokens.weth, await ethUsd.getAddress(), HOUR, false, true, Source.Feed);
+      expect(await composite.quote(f.tokens.weth, 10n ** 18n)).to.equal(USDC(3_015));
+      expect(await composite.quoteDetailed(f.tokens.weth, 10n ** 18n)).to.deep.equal([USDC(3_015), twapLow, USDC(3_015)]);
+      // ...while the purchase still expects WETH at the lowest of its references, the pools' here: the vault
+      // never takes less than any reference says its base asset buys.
       const onFeed = buysWeth(await f.vault.previewRebalance());
-      expect(onFeed.expectedOut).to.be.closeTo((onFeed.value * 10n ** 18n) / USDC(3_015), 10n ** 12n);
-      expect(onFeed.expectedOut * onTwap.value).to.be.lessThan(onTwap.expectedOut * onFeed.value);
+      expect(onFeed.expectedOut).to.be.closeTo((onFeed.value * 10n ** 18n) / twapLow, 10n ** 12n);
+      expect(onFeed.expectedOut * onTwap.value).to.be.closeTo(onTwap.expectedOut * onFeed.value, (onTwap.expectedOut * onFeed.value) / 10n ** 6n);
     });
 
     it("still plans rebalances on the TWAP primary, and refuses one while a pool stands away from it", async function () {
