@@ -29,6 +29,7 @@ library InKindLogic {
         (tokens, amounts) = _slices(s, shares, supply);
         for (uint256 i; i < tokens.length; ++i) {
             if (amounts[i] != 0 && !Transfers.tryTransfer(tokens[i], receiver, amounts[i])) {
+                if (s.owed[tokens[i]] == 0) ++s.owingTokens;
                 s.owed[tokens[i]] += amounts[i];
                 s.claims[tokens[i]][receiver] += amounts[i];
                 emit IRebalancingVault.ClaimOwed(tokens[i], receiver, amounts[i]);
@@ -55,7 +56,9 @@ library InKindLogic {
         amount = s.claims[token][account];
         if (amount == 0) revert IRebalancingVault.VaultNothingToClaim(token, account);
         s.claims[token][account] = 0;
-        s.owed[token] -= amount;
+        uint256 remaining = s.owed[token] - amount;
+        s.owed[token] = remaining;
+        if (remaining == 0) --s.owingTokens;
         // With all the gas the caller gives: a claim is the way out for a token too costly for the
         // capped transfer of an in-kind exit.
         if (!IERC20(token).trySafeTransfer(to, amount)) revert IRebalancingVault.VaultClaimFailed(token, to, amount);

@@ -22,6 +22,7 @@ library Valuation {
     /// @notice `held`, for any token, listed or not.
     function heldOf(VaultState storage s, address token) internal view returns (uint256 balance) {
         balance = IERC20(token).balanceOf(address(this));
+        if (s.owingTokens == 0) return balance;
         uint256 owed = s.owed[token];
         // A token that rebased down below what is owed leaves nothing for the basket.
         balance = balance > owed ? balance - owed : 0;

@@ -323,6 +323,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         StoredHop memory first = stored[0];
         uint256 n = first.hops;
         if (n == 0) revert OracleNoRoute(token);
+        if (n == 1) return _readOnePool(token, first, amount, reading);
         // Each pool's square-root price at its average tick (computed once: it converts the amount and
         // values the pool's depth), and its average liquidity.
         uint160[] memory prices = new uint160[](n);
@@ -336,6 +337,22 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         }
         if (first.minDepth != 0) _checkDepth(token, hops, prices, liquidity, uint256(first.minDepth) * _BASE_UNIT);
         return _result(token, w, first.toleranceTicks, reading);
+    }
+
+    /// @dev `_read` for a route of one pool (the common case), without the arrays a longer one needs.
+    function _readOnePool(address token, StoredHop memory h, uint256 amount, Reading reading)
+        private
+        view
+        returns (uint256, uint256, uint256)
+    {
+        Walk memory w = Walk([int256(0), 0, 0], [amount, amount, amount]);
+        (uint160 price, uint128 liquidity) = _walk(h, _windowSeconds, reading, w);
+        if (h.minDepth != 0) {
+            uint256 depth = TwapMath.virtualReserveAt(price, liquidity, h.zeroForOne);
+            uint256 minDepth = uint256(h.minDepth) * _BASE_UNIT;
+            if (depth < minDepth) revert OraclePoolTooThin(token, address(h.pool), depth, minDepth);
+        }
+        return _result(token, w, h.toleranceTicks, reading);
     }
 
     /// @dev What `reading` returns of a walked route: see `_read`.

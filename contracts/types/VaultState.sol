@@ -16,7 +16,9 @@ struct VaultState {
     /// @dev Direct routes between two tokens, stored both ways.
     mapping(address tokenIn => mapping(address tokenOut => bytes)) pairPaths;
     /// @dev Balances the vault holds for holders whose in-kind payment of a token failed: in total per
-    /// token (not part of NAV or anyone's slice), and per account.
+    /// token (not part of NAV or anyone's slice), and per account. `owingTokens` counts the tokens with
+    /// something owed, kept beside every write of `owed`, so that valuation reads `owed` only while it is
+    /// not zero (it shares a slot that entries and exits read anyway).
     mapping(address token => uint256) owed;
     mapping(address token => mapping(address account => uint256)) claims;
     IRebalancingVault.Parameters params;
@@ -24,6 +26,7 @@ struct VaultState {
     IPriceOracle oracle;
     address guardian;
     uint64 pausedUntil;
+    uint32 owingTokens;
     IRebalancingVault.Fees fees;
     /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.
     uint256 highWaterMark;
