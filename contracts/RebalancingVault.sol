@@ -211,7 +211,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
-        return RebalanceLogic.preview(_s, FACTORY, _s.params);
+        return RebalanceLogic.preview(_s, FACTORY);
     }
 
     /// @inheritdoc IRebalancingVault

@@ -147,11 +147,8 @@ library RebalanceLogic {
     }
 
     /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe).
-    function preview(VaultState storage s, address factory, IRebalancingVault.Parameters memory p)
-        external
-        view
-        returns (IRebalancingVault.Trade[] memory)
-    {
+    function preview(VaultState storage s, address factory) external view returns (IRebalancingVault.Trade[] memory) {
+        IRebalancingVault.Parameters memory p = s.params;
         Plan memory plan = _plan(s, factory, _basket(s), 0, p);
         _checkPushed(plan.pools, p.maxSpotDeviationBps);
         return plan.trades;
