@@ -60,16 +60,18 @@ library Valuation {
     }
 
     /// @notice A holding worth at most this many basis points of the rest of NAV cannot stop entries and
-    /// exits: while the oracle refuses its bounds, it counts at its primary reference for entries and at
-    /// nothing for exits (see `bounds`).
+    /// exits: while the oracle refuses its bounds, it counts at the higher of its primary reference and the
+    /// market's current price for entries and at nothing for exits (see `bounds`).
     uint256 internal constant DUST_BPS = 1;
 
     /// @notice NAV at the lowest and at the highest of the oracle's bounds of each holding (one oracle read
     /// per held token): what exits are paid at, and what entries pay. When the oracle refuses a holding's
     /// bounds: with `strict`, re-raises its error; without, returns `ok = false`; unless every holding it
     /// refuses is dust (worth, at its primary reference, at most DUST_BPS of the rest of NAV at its lowest
-    /// bounds), which then counts at that value for entries and at nothing for exits, so that no donation of
-    /// dust (of a token whose prices disagree) can stop them.
+    /// bounds), which then counts at the higher of that value and the current price for entries and at
+    /// nothing for exits, so that no donation of dust (of a token whose prices disagree) can stop them and no
+    /// round trip through them gains on the dust. (The threshold reads the primary reference alone: a push
+    /// of the current price cannot make dust stop them either.)
     function bounds(VaultState storage s, bool strict) internal view returns (bool ok, uint256 low, uint256 high) {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
@@ -89,6 +91,9 @@ library Valuation {
                 // Not even its primary reference answers: no value to bound it by.
                 try oracle.quote(h.token, balance) returns (uint256 value) {
                     dust += value;
+                    // Entries pay the current price where it stands higher: an entrant after a real rise
+                    // would otherwise buy the dust at its lagging reference and take it out at the market.
+                    high += Math.max(value, oracle.quoteSpot(h.token, balance));
                 } catch {
                     _failed(strict, refused);
                     return (false, 0, 0);
@@ -99,7 +104,7 @@ library Valuation {
             _failed(strict, refused);
             return (false, 0, 0);
         }
-        return (true, low, high + dust);
+        return (true, low, high);
     }
 
     /// @notice Every holding, its reference value and its lowest and highest values across the oracle's

@@ -398,20 +398,34 @@ describe("RebalancingVault: depositors", function () {
       await marketSwap(suite.connection, f, carol, f.tokens.usdc, uniAddress, 3000, USDC(400_000));
       await suite.connection.networkHelpers.time.increase(12);
       await expect(f.oracle.quoteBounds(uniAddress, 10n ** 18n)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
+      // NAV at the lowest and highest bounds, read through the previews of the whole supply (virtual
+      // shares included, no fees in this vault): previewRedeem(S) = low + 1 and previewMint(S) = high + 1.
+      const navs = async () => {
+        const all = (await f.vault.totalSupply()) + 10n ** 6n;
+        return { low: (await f.vault.previewRedeem(all)) - 1n, high: (await f.vault.previewMint(all)) - 1n };
+      };
+      const clean = await navs();
       // $5 of UNI (under a basis point of the $1M vault): entries and exits go on.
       const vault = await f.vault.getAddress();
-      await uni.mint(vault, 5n * 10n ** 17n);
+      const dust = 5n * 10n ** 17n;
+      await uni.mint(vault, dust);
       expect(await f.vault.maxDeposit(bob.address)).to.be.greaterThan(0n);
-      const before = await f.vault.previewRedeem(10n ** 15n);
+      // Exits count the dust at nothing; entries at the higher of its average and the market's current price
+      // (here the current one, after the rise): neither in a round trip's favour.
+      const atAverage = await f.oracle.quote(uniAddress, dust);
+      const atMarket = await f.oracle.quoteSpot(uniAddress, dust);
+      expect(atMarket).to.be.greaterThan(atAverage);
+      const withDust = await navs();
+      expect(withDust.low).to.equal(clean.low);
+      expect(withDust.high - clean.high).to.equal(atMarket);
       await signedBy(f.vault, bob).deposit(USDC(10_000), bob.address);
       await signedBy(f.vault, alice).redeem(10n ** 15n, alice.address, alice.address);
-      // Exits count the dust at nothing, entries at its average: neither in the mover's favour.
-      expect(before).to.be.greaterThan(0n);
       // $500 of it (five basis points): the breaker stops entries and exits, with the oracle's error.
       await uni.mint(vault, 50n * 10n ** 18n);
       expect(await f.vault.maxDeposit(bob.address)).to.equal(0n);
       await expect(signedBy(f.vault, bob).deposit(USDC(10_000), bob.address)).to.be.revertedWithCustomError(f.oracle, "OraclePricesDiverge");
       await signedBy(f.vault, alice).redeemInKind(10n ** 15n, alice.address, alice.address);
     });
+
   });
 });
