@@ -17,6 +17,7 @@ import {
   type Connection,
 } from "./lib/context.js";
 import { basketOf, describeCall, PARAMETERS, scheduledCalls, timelockOf, type LogScan } from "./lib/governance.js";
+import { NEXT_BLOCK } from "./lib/vault-terms.js";
 
 interface CommonArgs {
   vault: string;
@@ -131,7 +132,7 @@ export const execute = taskAction(async (args: CommonArgs & { id: string }, hre:
   if (!mine && !open) throw new OperatorError(`${signer.address} is not an executor on the timelock: run with an executor's account (--from)`);
   const asSigner = timelock.connect(signer) as TimelockController;
   try {
-    await asSigner.execute.staticCall(call.target, call.value, call.data, call.predecessor, call.salt);
+    await asSigner.execute.staticCall(call.target, call.value, call.data, call.predecessor, call.salt, NEXT_BLOCK);
   } catch (error) {
     throw new OperatorError(`executing ${args.id} would revert: ${describeRevert(error, [vault.interface, timelock.interface])}; nothing was sent`);
   }
@@ -158,7 +159,7 @@ export const cancel = taskAction(async (args: CommonArgs & { id: string }, hre: 
     const asGuardian = vault.connect(signer) as RebalancingVault;
     const timelockAddress = await timelock.getAddress();
     try {
-      await asGuardian.cancel.staticCall(timelockAddress, call.target, call.value, call.data, call.predecessor, call.salt);
+      await asGuardian.cancel.staticCall(timelockAddress, call.target, call.value, call.data, call.predecessor, call.salt, NEXT_BLOCK);
     } catch (error) {
       throw new OperatorError(`cancelling ${args.id} (${what}) would revert with ${describeRevert(error, [vault.interface, timelock.interface])}; nothing was sent`);
     }

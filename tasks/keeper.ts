@@ -22,7 +22,7 @@ import {
   taskAction,
   type Connection,
 } from "./lib/context.js";
-import { TRIGGERS } from "./lib/vault-terms.js";
+import { NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf } from "./lib/governance.js";
 import { sleep, withRetry } from "./lib/retry.js";
 
@@ -127,7 +127,8 @@ export async function keeperPass(
       baseDelayMs: args.retryDelayMs,
       onRetry: (attempt, delayMs, error) => log.warn({ event: "retry", what, attempt, delayMs, error: describeRevert(error, []) }),
     });
-  const [due, trigger, driftBps, readyAt, thresholdBps, volatilityBps] = await rpc("rebalanceStatus", () => vault.rebalanceStatus());
+  // Every read that decides the pass is of the block the rebalance would land in (see NEXT_BLOCK).
+  const [due, trigger, driftBps, readyAt, thresholdBps, volatilityBps] = await rpc("rebalanceStatus", () => vault.rebalanceStatus(NEXT_BLOCK));
   const assetDecimals = Number(await rpc("decimals", async () => new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider).decimals()));
   const price = () => sharePriceOf(vault, assetDecimals).catch(() => null);
   const before = await rpc("sharePrice", price);
@@ -164,11 +165,13 @@ export async function keeperPass(
   // The rule that matters most: simulate first, and never send what would revert.
   let trades;
   try {
-    trades = await rpc("simulate", () => asKeeper.rebalance.staticCall());
+    trades = await rpc("simulate", () => asKeeper.rebalance.staticCall(NEXT_BLOCK));
   } catch (error) {
     return skip(`a static call of rebalance() reverts: ${describeRevert(error, errors)}`);
   }
-  const gasEstimate = await rpc("estimateGas", () => asKeeper.rebalance.estimateGas());
+  const gasEstimate = await rpc("estimateGas", async () =>
+    connection.ethers.provider.estimateGas({ ...(await asKeeper.rebalance.populateTransaction()), from: signer.address, ...NEXT_BLOCK }),
+  );
 
   const block = (await rpc("block", () => connection.ethers.provider.getBlock("latest"))) as Block;
   const baseFee = block.baseFeePerGas ?? 0n;

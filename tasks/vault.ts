@@ -30,7 +30,7 @@ import {
   vaultOracles,
   type Connection,
 } from "./lib/context.js";
-import { TRIGGERS } from "./lib/vault-terms.js";
+import { depositQuote, NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
@@ -314,19 +314,27 @@ export const deposit = taskAction(async (args: ProtectedArgs & { amount: string;
   const receiver = args.receiver === "" ? signer.address : args.receiver;
   const balance = (await asset.balanceOf(signer.address)) as bigint;
   if (balance < assets) throw new OperatorError(`${signer.address} holds ${fmt(balance, decimals)} ${symbol}, less than --amount ${args.amount}`);
-  const max = await vault.maxDeposit(receiver);
+  const max = await vault.maxDeposit(receiver, NEXT_BLOCK);
   if (assets > max) {
     throw new OperatorError(max === 0n && (await vault.paused()) ? "the vault is paused: deposits are stopped (in-kind exits still work)" : `the vault accepts at most ${fmt(max, decimals)} ${symbol} now (its deposit cap, or a price it cannot settle: see vault status)`);
   }
   const routerAddress = await router.getAddress();
   await ensureAllowance(asset, signer, routerAddress, assets);
-  const minShares = lessBps(await vault.previewDeposit(assets), slippage);
+  // The least accepted is quoted at the vault's lowest bounds, not at the price the deposit pays: a premium
+  // (a move the average has not caught up with, or a pool pushed across a block boundary) must fit the tolerance.
+  const quote = await depositQuote(vault, assets, slippage);
+  if (quote.shares < quote.minShares) {
+    throw new OperatorError(
+      `the vault prices this deposit ${quote.premiumBps} bps above its lowest bounds now (a recent move its average has not caught up with, or a pool pushed): more than --slippage-bps ${slippage} allows; wait for prices to settle (vault status shows them) or pass a larger --slippage-bps`,
+    );
+  }
+  const minShares = quote.minShares;
   const r = router.connect(signer) as BallastRouter;
   const vaultAddress = await vault.getAddress();
   const { result: shares, hash } = await simulateThenSend(
     [vault.interface, router.interface],
     "deposit",
-    () => r.deposit.staticCall(vaultAddress, assets, receiver, minShares),
+    () => r.deposit.staticCall(vaultAddress, assets, receiver, minShares, NEXT_BLOCK),
     () => r.deposit(vaultAddress, assets, receiver, minShares),
   );
   out.line(`deposited ${fmt(assets, decimals)} ${symbol} for ${fmt(shares, await vault.decimals())} shares to ${receiver}, at least ${fmt(minShares, await vault.decimals())} agreed (tx ${hash})`);
@@ -358,7 +366,7 @@ export const redeem = taskAction(async (args: RedeemArgs, hre: HardhatRuntimeEnv
   const { shares, decimals } = await sharesOf(vault, signer.address, args.shares);
   if (args.toBase) return redeemToBase(connection, vault, router, signer, shares, slippage, args);
   if (args.quote) throw new OperatorError("--quote goes with --to-base (a plain redeem's quote is vault status's share price)");
-  const max = await vault.maxRedeem(signer.address);
+  const max = await vault.maxRedeem(signer.address, NEXT_BLOCK);
   if (shares > max) {
     if (max === 0n && (await vault.paused())) throw new OperatorError("the vault is paused: exits from the idle base are stopped; --to-base and vault redeem-in-kind still work");
     throw new OperatorError(`only ${fmt(max, decimals)} of these shares can leave in the base asset now (what the idle balance covers, or none while a price cannot be settled): redeem fewer, add --to-base, or use vault redeem-in-kind`);
@@ -366,13 +374,13 @@ export const redeem = taskAction(async (args: RedeemArgs, hre: HardhatRuntimeEnv
   const receiver = args.receiver === "" ? signer.address : args.receiver;
   const routerAddress = await router.getAddress();
   await ensureAllowance(vault, signer, routerAddress, shares);
-  const minAssets = lessBps(await vault.previewRedeem(shares), slippage);
+  const minAssets = lessBps(await vault.previewRedeem(shares, NEXT_BLOCK), slippage);
   const r = router.connect(signer) as BallastRouter;
   const vaultAddress = await vault.getAddress();
   const { result: assets, hash } = await simulateThenSend(
     [vault.interface, router.interface],
     "redeem",
-    () => r.redeem.staticCall(vaultAddress, shares, receiver, minAssets),
+    () => r.redeem.staticCall(vaultAddress, shares, receiver, minAssets, NEXT_BLOCK),
     () => r.redeem(vaultAddress, shares, receiver, minAssets),
   );
   const asset = new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider);
@@ -401,14 +409,14 @@ async function redeemToBase(
   const r = router.connect(signer) as BallastRouter;
   let floor: bigint;
   try {
-    [, floor] = await router.previewRedeemToBase(vaultAddress, shares);
+    [, floor] = await router.previewRedeemToBase(vaultAddress, shares, NEXT_BLOCK);
   } catch (error) {
     throw new OperatorError(`the exit cannot be priced now: ${describeRevert(error, interfaces)} (vault redeem-in-kind still works)`);
   }
   await ensureAllowance(vault, signer, await router.getAddress(), shares);
   let quoted: Awaited<ReturnType<BallastRouter["redeemToBase"]["staticCall"]>>;
   try {
-    quoted = await r.redeemToBase.staticCall(vaultAddress, shares, receiver, floor);
+    quoted = await r.redeemToBase.staticCall(vaultAddress, shares, receiver, floor, NEXT_BLOCK);
   } catch (error) {
     throw new OperatorError(`redeem --to-base would revert with ${describeRevert(error, interfaces)}; nothing was sent (vault redeem-in-kind still works)`);
   }
@@ -431,7 +439,7 @@ async function redeemToBase(
   const { result, hash } = await simulateThenSend(
     interfaces,
     "redeem --to-base",
-    () => r.redeemToBase.staticCall(vaultAddress, shares, receiver, minAssets),
+    () => r.redeemToBase.staticCall(vaultAddress, shares, receiver, minAssets, NEXT_BLOCK),
     () => r.redeemToBase(vaultAddress, shares, receiver, minAssets),
   );
   out.line(`redeemed ${fmt(shares, await vault.decimals())} shares for ${fmt(result[0], asset.decimals)} ${asset.symbol} to ${receiver}, at least ${fmt(minAssets, asset.decimals)} agreed (tx ${hash})`);
@@ -451,7 +459,7 @@ export const redeemInKind = taskAction(async (args: ProtectedArgs & { shares: st
   const v = vault.connect(signer) as RebalancingVault;
   let quoted;
   try {
-    quoted = await v.redeemInKind.staticCall(shares, receiver, signer.address);
+    quoted = await v.redeemInKind.staticCall(shares, receiver, signer.address, NEXT_BLOCK);
   } catch (error) {
     throw new OperatorError(`redeem-in-kind would revert with ${describeRevert(error, [vault.interface])}; nothing was sent`);
   }
@@ -461,7 +469,7 @@ export const redeemInKind = taskAction(async (args: ProtectedArgs & { shares: st
   const { result: amounts, hash, receipt } = await simulateThenSend(
     [vault.interface, router.interface],
     "redeem-in-kind",
-    () => r.redeemInKind.staticCall(vaultAddress, shares, receiver, minAmounts),
+    () => r.redeemInKind.staticCall(vaultAddress, shares, receiver, minAmounts, NEXT_BLOCK),
     () => r.redeemInKind(vaultAddress, shares, receiver, minAmounts),
   );
   const basket = await basketOf(connection, vault);

@@ -5,6 +5,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { ABIS } from "virtual:ballast-abis";
 
+import { depositQuote, NEXT_BLOCK, type QuotedVault } from "../../tasks/lib/vault-terms.js";
 import { describeError, PRICE_DECIMALS, readHistory, readPending, readRebalances, readVault, type VaultView } from "./chain.js";
 import "./style.css";
 
@@ -218,13 +219,17 @@ async function preview(kind: "deposit" | "redeem" | "inkind") {
   const out = $(`#preview-${kind}`);
   try {
     if (kind === "deposit") {
-      const shares = await vault.previewDeposit(amountOf("#deposit-amount", view.asset.decimals));
-      out.textContent = `≈ ${fmt(shares, view.shareDecimals, 6)} shares (at least ${fmt(floor(shares), view.shareDecimals, 6)} accepted)`;
+      const q = await depositQuote(vault as unknown as QuotedVault, amountOf("#deposit-amount", view.asset.decimals), SLIPPAGE_BPS);
+      const premium = q.premiumBps === 0n ? "" : `; ${q.premiumBps} bps above the vault's lowest prices`;
+      out.textContent =
+        q.shares < q.minShares
+          ? `≈ ${fmt(q.shares, view.shareDecimals, 6)} shares${premium}: more than the ${SLIPPAGE_BPS} bps accepted. Prices moved recently: wait for them to settle.`
+          : `≈ ${fmt(q.shares, view.shareDecimals, 6)} shares (at least ${fmt(q.minShares, view.shareDecimals, 6)} accepted${premium})`;
     } else if (kind === "redeem") {
-      const assets = await vault.previewRedeem(amountOf("#redeem-shares", view.shareDecimals));
+      const assets = await vault.previewRedeem(amountOf("#redeem-shares", view.shareDecimals), NEXT_BLOCK);
       out.textContent = `≈ ${fmt(assets, view.asset.decimals)} ${view.asset.symbol} (at least ${fmt(floor(assets), view.asset.decimals)} accepted)`;
     } else {
-      const amounts = (await vault.previewRedeemInKind(amountOf("#inkind-shares", view.shareDecimals))) as bigint[];
+      const amounts = (await vault.previewRedeemInKind(amountOf("#inkind-shares", view.shareDecimals), NEXT_BLOCK)) as bigint[];
       out.textContent = view.holdings.map((h, i) => `${fmt(amounts[i], h.decimals, 6)} ${h.symbol}`).join(", ");
     }
     out.dataset.kind = "preview";
@@ -238,7 +243,7 @@ async function deposit() {
   await act("deposit", async () => {
     const assets = amountOf("#deposit-amount", view.asset.decimals);
     const vault = new Contract(config.vault, ABIS.vault, provider);
-    const minShares = floor(await vault.previewDeposit(assets));
+    const { minShares } = await depositQuote(vault as unknown as QuotedVault, assets, SLIPPAGE_BPS);
     if (config.router === null) {
       await ensureAllowance(view.asset.address, config.vault, assets);
       await (await new Contract(config.vault, ABIS.vault, signer!).deposit(assets, account)).wait();
@@ -255,7 +260,7 @@ async function redeem() {
   await act("redeem", async () => {
     const shares = amountOf("#redeem-shares", view.shareDecimals);
     const vault = new Contract(config.vault, ABIS.vault, provider);
-    const minAssets = floor(await vault.previewRedeem(shares));
+    const minAssets = floor(await vault.previewRedeem(shares, NEXT_BLOCK));
     if (config.router === null) {
       await (await new Contract(config.vault, ABIS.vault, signer!).redeem(shares, account, account)).wait();
     } else {

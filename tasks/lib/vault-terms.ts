@@ -3,6 +3,36 @@
 // share price net of fees.
 import type { Interface } from "ethers";
 
+/**
+ * Overrides for every preview and simulation of a transaction: run it in the block the transaction will land
+ * in, not the latest one. A call at `latest` runs in that block's context, where the oracle reads the price the
+ * block opened at and the pools' current price after the block's swaps; the transaction lands in the next
+ * block, which opens where the pools stand. After a swap in the latest block, a preview at `latest` prices (or
+ * refuses) differently from the transaction it previews.
+ */
+export const NEXT_BLOCK = { blockTag: "pending" } as const;
+
+/** The previews a deposit's quote reads. */
+export interface QuotedVault {
+  previewDeposit(assets: bigint, overrides: typeof NEXT_BLOCK): Promise<bigint>;
+  previewWithdraw(assets: bigint, overrides: typeof NEXT_BLOCK): Promise<bigint>;
+}
+
+/**
+ * A deposit of `assets` quoted for the next block: the shares it mints (priced at the vault's highest bounds,
+ * as every deposit is), the shares the same assets are worth at its lowest bounds (what an exit would value
+ * them at), the premium between the two in basis points, and the least to accept: `slippageBps` below the
+ * quote at the lowest bounds. A premium above the tolerance (prices that moved within the oracle's window, or
+ * a pool pushed across a block boundary to raise what deposits pay) then fails the deposit, rather than letting
+ * it pay the premium unawares.
+ */
+export async function depositQuote(vault: QuotedVault, assets: bigint, slippageBps: bigint) {
+  const [shares, atLowest] = await Promise.all([vault.previewDeposit(assets, NEXT_BLOCK), vault.previewWithdraw(assets, NEXT_BLOCK)]);
+  const premiumBps = atLowest === 0n || shares >= atLowest ? 0n : ((atLowest - shares) * 10_000n) / atLowest;
+  const minShares = (atLowest * (10_000n - slippageBps)) / 10_000n;
+  return { shares, atLowest, premiumBps, minShares };
+}
+
 /** `IRebalancingVault.Trigger`, by number. */
 export const TRIGGERS = ["none", "threshold", "calendar"] as const;
 

@@ -208,10 +208,20 @@ describe("Tasks", function () {
       const alice = f.signers.alice.address;
       await signedBy(f.vault, f.signers.bob).deposit(USDC(400_000), f.signers.bob.address);
       await donateBasket(f, 600_000n);
-      // The task quotes and sends in one go; a tolerance of 0 bps leaves no room for anything between.
-      const exact = await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000", slippageBps: 0 });
-      expect(exact.result.success, exact.errors.join()).to.equal(true);
-      expect((exact.result.value as { shares: bigint; minShares: bigint }).shares).to.equal((exact.result.value as { minShares: bigint }).minShares);
+      // The least accepted is quoted at the vault's lowest bounds: with no tolerance at all, even the tick
+      // between a pool's price and its recorded prices exceeds it; a basis point is room enough in a still market.
+      expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000", slippageBps: 0 }), /bps above its lowest bounds now .* more than --slippage-bps 0 allows/);
+      const tight = await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000", slippageBps: 1 });
+      expect(tight.result.success, tight.errors.join()).to.equal(true);
+      // After a real move the average has not caught up with, the premium over the lowest bounds exceeds the
+      // default tolerance: the task refuses, naming it, and sends nothing.
+      await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, 500, USDC(1_200_000));
+      await time().increase(12);
+      const sharesBefore = await f.vault.balanceOf(alice);
+      expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000" }), /prices this deposit \d+ bps above its lowest bounds/);
+      expect(await f.vault.balanceOf(alice)).to.equal(sharesBefore);
+      const accepted = await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1000", slippageBps: 200 });
+      expect(accepted.result.success, accepted.errors.join()).to.equal(true);
       expectFailure(await runTask(["vault", "deposit"], { vault, router, from: alice, amount: "1", slippageBps: 10_001 }), /--slippage-bps must be a whole number of basis points from 0 to 10000/);
       expectFailure(await runTask(["vault", "deposit"], { vault, router: "0x000000000000000000000000000000000000dEaD", from: alice, amount: "1" }), /no contract at 0x0+dEaD/);
     });
@@ -365,13 +375,15 @@ describe("Tasks", function () {
 
     it("never sends what a static call says would revert: a pool pushed off the oracle is skipped", async function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
-      // Someone pushes WETH's pool 20% up in this block: the oracle has not moved, the spot check trips.
+      // Someone pushes WETH's pool 20% up: the next block, where the keeper's rebalance would land (and which
+      // its simulation runs in), opens at the pushed price while the average has not moved: the rebalance's
+      // check of its references trips.
       await marketSwap(suite.connection, f, f.signers.attacker, f.tokens.usdc, f.tokens.weth, 500, USDC(60_000_000));
       await sendsNothing(f.signers.keeper.address, async () => {
         const run = await runTask(["keeper", "run"], keeperArgs());
         expect(run.result.success).to.equal(true);
         const skip = events(run).find((x) => x.event === "skip")!;
-        expect(skip.reason).to.match(/a static call of rebalance\(\) reverts: VaultSpotDeviation\(/);
+        expect(skip.reason).to.match(/a static call of rebalance\(\) reverts: VaultPricesUnsettled\(/);
       });
     });
 

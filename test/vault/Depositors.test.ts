@@ -427,5 +427,19 @@ describe("RebalancingVault: depositors", function () {
       await signedBy(f.vault, alice).redeemInKind(10n ** 15n, alice.address, alice.address);
     });
 
+    // Second review: an eth_call at `latest` runs in the latest block's context (its opening price, the pools
+    // after its swaps), while the transaction lands in the next block; after any swap in the latest block a
+    // preview could succeed and the deposit revert, or price differently. Tools preview at `pending`.
+    it("previews against the block the transaction lands in: after a swap in the latest block, a pending preview is the deposit's execution", async function () {
+      const f = await load();
+      const { alice, bob, carol } = f.signers;
+      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
+      await donateBasket(f, 600_000n);
+      // WETH moves about 13 bps in a block of its own (the latest one now): beyond its pool's round trip.
+      await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(40_000));
+      await expect(f.vault.previewDeposit(USDC(10_000))).to.be.revertedWithCustomError(f.oracle, "OracleMovedInBlock");
+      const pending = await f.vault.previewDeposit(USDC(10_000), { blockTag: "pending" });
+      await expect(signedBy(f.vault, bob).deposit(USDC(10_000), bob.address)).to.emit(f.vault, "Deposit").withArgs(bob.address, bob.address, USDC(10_000), pending);
+    });
   });
 });
