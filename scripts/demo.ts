@@ -7,7 +7,7 @@
 //
 // Deterministic: the only randomness is the market's intraday noise, drawn from BALLAST_SEED (default 1).
 import Table from "cli-table3";
-import { formatUnits, id, MaxUint256, ZeroHash, type ContractTransactionReceipt } from "ethers";
+import { formatUnits, id, MaxUint256, ZeroAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 import { pino } from "pino";
 
@@ -16,6 +16,7 @@ import { uniform } from "../sim/random.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
+import type { MockV3Aggregator } from "../types/ethers-contracts/index.js";
 
 const HOUR = 3600;
 const DAYS = 10;
@@ -50,12 +51,23 @@ const connection = await network.create({ network: "default", chainType: "l1" })
 const { ethers, networkHelpers } = connection;
 const [deployer, governance, guardian, keeper, alice, bob, carol, market] = await ethers.getSigners();
 
-console.log(`Ballast demo (seed ${SEED}): deploying the genuine local Uniswap V3 market and a 4-token vault...`);
+console.log(`Ballast demo (seed ${SEED}): deploying the genuine local Uniswap V3 market and a 4-token vault, a Chainlink feed beside each pool...`);
+// Chainlink's own MockV3Aggregator, one USD feed per token, beside each pool's TWAP (the TWAP primary): the vault
+// prices through a CompositeOracle, and its performance fee, which charges only on prices anchored so, runs.
+const feeds: Record<string, MockV3Aggregator> = {};
 const b = await deployLocalBallast(connection, {
   proposers: [governance.address],
   guardian: guardian.address,
   keeper: keeper.address,
   parameters: { ...LOCAL_PARAMETERS, driftThresholdBps: 300 },
+  feeds: async ({ weth, wbtc, link }) => {
+    const usdFeed = async (token: string, usdPrice: number) => {
+      feeds[token] = await ethers.deployContract("MockV3Aggregator", [8, BigInt(usdPrice) * 10n ** 8n]);
+      return { token, feed: await feeds[token].getAddress(), heartbeat: 86_400, inEth: false, twap: true, primary: 0 };
+    };
+    const initial = [await usdFeed(weth, START_USD[1]), await usdFeed(wbtc, START_USD[2]), await usdFeed(link, START_USD[3])];
+    return { feedMaxDivergenceBps: 300, feedInit: { ethUsdFeed: ZeroAddress, ethUsdHeartbeat: 0, baseFeed: ZeroAddress, baseHeartbeat: 0, maxDepegBps: 100, feeds: initial } };
+  },
 });
 const vaultAddress = await b.vault.getAddress();
 const typedVault = await ethers.getContractAt("RebalancingVault", vaultAddress);
@@ -130,6 +142,9 @@ async function setPrice(i: number, usdPrice: number) {
     amountOutMinimum: 0n,
     sqrtPriceLimitX96: target,
   });
+  // The token's Chainlink feed reports the market's move (the market actor moves the wider market, which the
+  // pool's arbitrage and the feed both follow).
+  await feeds[tokens[i]].updateAnswer(BigInt(Math.round(usdPrice * 1e8)));
 }
 
 // --- the keeper: the pass that `hardhat keeper run` makes (check, simulate, price, send), quietly.

@@ -3,12 +3,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
+import Table from "cli-table3";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 import { DEFAULT_COSTS, gasFromBenchmark } from "../sim/costs.js";
 import { DEFAULT_BASKET, SCENARIOS, type Scenario } from "../sim/market.js";
 import { defaultPolicies } from "../sim/policies.js";
 import { recommend } from "../sim/recommend.js";
+import { refusalRates } from "../sim/refusals.js";
 import { frontierHtml, frontierTable, html, table, theoryNote } from "../sim/report.js";
 import { simulate } from "../sim/simulate.js";
 
@@ -38,6 +40,7 @@ const program = new Command()
   .option("--no-costs", "make trading free (for comparing with theory)")
   .option("--recommend", "search the contract's parameters for the cheapest way to a tracking-error budget")
   .option("--frontier", "run every policy in the gbm, regimes and crash scenarios; print each scenario's efficient frontier and write frontier.html")
+  .option("--refusals", "measure, block by block in the gbm, regimes and crash scenarios, how often the oracle's rules refuse an honest entry or exit (--days per path, 12-second blocks)")
   .option("--management-fee-bps <n>", "the vault's management fee, bps a year (as ManagementFeeBps)", integer("--management-fee-bps", 0, 500), 0)
   .option("--performance-fee-bps <n>", "the vault's performance fee, bps of gains above the high-water mark (as PerformanceFeeBps)", integer("--performance-fee-bps", 0, 3_000), 0)
   .option("--max-tracking-error <bps>", "the tracking-error budget for --recommend", integer("--max-tracking-error", 1, 10_000), 300)
@@ -58,6 +61,7 @@ const o = program.opts<{
   costs: boolean;
   recommend?: boolean;
   frontier?: boolean;
+  refusals?: boolean;
   maxTrackingError: number;
   managementFeeBps: number;
   performanceFeeBps: number;
@@ -81,7 +85,18 @@ console.error(
 );
 mkdirSync(o.out, { recursive: true });
 
-if (o.frontier) {
+if (o.refusals) {
+  const started = Date.now();
+  const table = new Table({ head: ["scenario", "pricing rule", "blocks refused", "by the breaker", "longest refusal"], style: { head: [], border: [] } });
+  for (const scenario of ["gbm", "regimes", "crash"] as const) {
+    const rates = refusalRates(basket, { paths: o.paths, days: o.days, seed: o.seed, scenario, blockSeconds: 12, windowBlocks: 150, maxDivergence: 0.05 });
+    for (const r of rates) {
+      table.push([scenario, r.rule.name, `${(r.refused * 100).toFixed(2)}%`, `${(r.byBreaker * 100).toFixed(2)}%`, `${r.longestSeconds} s`]);
+    }
+  }
+  console.log(table.toString());
+  console.log(`Blocks of 12 s; each pool arbitraged to its fee's band at the top of every block; ${o.paths} paths of ${o.days} days. ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+} else if (o.frontier) {
   const started = Date.now();
   const results = (["gbm", "regimes", "crash"] as const).map((scenario) =>
     simulate({ basket, paths: { ...paths, scenario }, pathCount: o.paths, settings, policies: defaultPolicies() }),

@@ -15,6 +15,7 @@ import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
 import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, type Context, type Policy } from "../../sim/policies.js";
 import { contractParameters, recommend } from "../../sim/recommend.js";
+import { refusalRates, RULES } from "../../sim/refusals.js";
 import { simulate } from "../../sim/simulate.js";
 import { deployLocalMarket, type Connection } from "../helpers/market.js";
 
@@ -272,5 +273,28 @@ describe("Simulator cost model against the genuine pools", function () {
       near(lost / usd, (model.fee + model.impact) / usd, 0.0002); // within 2 bps of the trade
       await snapshot.restore();
     }
+  });
+  describe("refusals of honest entries and exits, block by block", function () {
+    const options = { paths: 2, days: 2, seed: 3, scenario: "regimes" as const, blockSeconds: 12, windowBlocks: 150, maxDivergence: 0.05 };
+
+    it("refuse more the tighter the current price is held to the references, and never on references alone", function () {
+      const rates = refusalRates(DEFAULT_BASKET, options);
+      expect(rates.map((r) => r.rule.name)).to.deep.equal(RULES.map((r) => r.name));
+      expect(rates[0].refused, "references only: only the breaker refuses").to.equal(rates[0].byBreaker);
+      for (let k = 1; k < rates.length; k++) {
+        expect(rates[k].refused >= rates[k - 1].refused, `${rates[k].rule.name} refuses at least ${rates[k - 1].rule.name}'s`).to.equal(true);
+      }
+      const ballast = rates.find((r) => r.rule.toleranceFees === 2)!;
+      below(ballast.refused, 0.05);
+      expect(rates[rates.length - 1].refused > 0.2, "inside the references: a third of blocks").to.equal(true);
+    });
+
+    it("refuse nothing in a market that does not move, and everything the breaker stops in one that jumps", function () {
+      const still: Basket = { ...DEFAULT_BASKET, tokens: DEFAULT_BASKET.tokens.map((t) => ({ ...t, volatility: 0 })) };
+      for (const r of refusalRates(still, { ...options, scenario: "gbm" })) expect(r.refused, r.rule.name).to.equal(0);
+      // A breaker of a basis point: any move refuses while the average catches up.
+      const tight = refusalRates(DEFAULT_BASKET, { ...options, maxDivergence: 0.0001 });
+      expect(tight[0].byBreaker > 0.5).to.equal(true);
+    });
   });
 });
