@@ -24,8 +24,8 @@ import {Valuation} from "./Valuation.sol";
 /// seen, so that a fee switched on or raised later charges only gains made after it, whenever the change
 /// executes. An entry moves the mark to the share-weighted average of the old mark and the price it paid,
 /// so that pooling one mark charges the new shares only on their own gains. An in-kind exit that cannot be
-/// priced pays its own share of the fee pending, at the primary reference, and leaves everyone else's to
-/// be charged when the vault can price.
+/// priced pays its own share of the fee pending, at the lowest figure the oracle reads without refusing,
+/// and leaves everyone else's to be charged when the vault can price.
 library FeeLogic {
     /// @notice Gas that paying a keeper needs at most (the oracle's quote of WETH, the transfer, the
     /// day's record): with less left, the keeper is not paid.

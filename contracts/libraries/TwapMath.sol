@@ -129,11 +129,12 @@ library TwapMath {
         return Math.mulDiv(sqrtRatioX96, sqrtRatioX96 * 10_000, 1 << 192) - 10_000;
     }
 
-    /// @notice The most ticks two prices can stand apart while `ticksToBps` of them is at most `bps`.
+    /// @notice The most ticks two prices can stand apart while they stand at most `bps` apart, exactly
+    /// (`ticksToBps`, rounding down, can read one tick more as `bps` too), for `bps` below 10^23 (the
+    /// square root of anything the product below can hold stays under MAX_SQRT_RATIO).
     function bpsToTicks(uint256 bps) internal pure returns (uint256) {
         // sqrt(1 + bps / 10,000) in Q64.96, rounded down: the tick at or below it is the answer.
         uint256 sqrtRatioX96 = Math.sqrt(Math.mulDiv(10_000 + bps, 1 << 192, 10_000));
-        if (sqrtRatioX96 >= TickMath.MAX_SQRT_RATIO) return uint256(int256(TickMath.MAX_TICK));
         // At or above 1 in Q64.96: the tick is not negative.
         // forge-lint: disable-next-line(unsafe-typecast)
         return uint256(int256(TickMath.getTickAtSqrtRatio(uint160(sqrtRatioX96))));

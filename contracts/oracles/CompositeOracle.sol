@@ -464,8 +464,8 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
         }
         uint256 price;
         if (refusal.length == 0) (price, refusal) = _tryRead(token, f);
+        // A feed quoted in ETH exists only beside an ETH/USD feed: setting either proves every token answers.
         if (refusal.length == 0 && f.inEth) {
-            if (address(_ethUsd.feed) == address(0)) return (false, 0);
             uint256 via;
             (via, refusal) = _tryRead(token, _ethUsd);
             price = FeedMath.chain(price, via, _ethUsd.feedDecimals);

@@ -104,6 +104,27 @@ contract TwapMathTest is BallastTest {
         assertLe(back, amount, "converting there and back rounds down");
     }
 
+    /// @dev The oracle's tolerances and divergence bounds go from basis points to ticks and back: the ticks
+    /// found are the most whose distance stays within the bound, and one tick more exceeds it.
+    function testFuzz_bpsToTicksIsTheLargestTickDistanceWithinTheBound(uint256 bps) public pure {
+        bps = bound(bps, 0, 1e22);
+        uint256 ticks = TwapMath.bpsToTicks(bps);
+        assertLe(TwapMath.ticksToBps(ticks), bps, "within the bound");
+        // One tick more stands beyond it, exactly (ticksToBps rounds down: rounded up here).
+        uint256 sqrtRatioX96 = TickMath.getSqrtRatioAtTick(int24(int256(ticks + 1)));
+        uint256 bpsUp = Math.mulDiv(sqrtRatioX96, sqrtRatioX96 * 10_000, 1 << 192, Math.Rounding.Ceil) - 10_000;
+        assertGt(bpsUp, bps, "one tick more is beyond it");
+    }
+
+    function test_ticksToBpsSaturatesBeyondTheLastTick() public pure {
+        uint256 maxTick = uint256(int256(TickMath.MAX_TICK));
+        assertEq(TwapMath.ticksToBps(maxTick + 1), type(uint256).max);
+        assertLt(TwapMath.ticksToBps(maxTick), type(uint256).max);
+        assertEq(TwapMath.ticksToBps(0), 0);
+        // A tick is a basis point, to rounding, for the moves the oracle bounds.
+        assertEq(TwapMath.ticksToBps(10), 10);
+    }
+
     function testFuzz_quoteIsMonotonicInTick(int24 tick, uint96 amount) public pure {
         tick = int24(bound(tick, -400_000, 400_000));
         amount = uint96(bound(amount, 1e6, type(uint96).max));
@@ -198,6 +219,22 @@ contract FeedMathTest is BallastTest {
 
 contract FeeMathTest is BallastTest {
     uint256 private constant V = 1e6;
+
+    /// @dev With no fee, nothing is minted and the mark moves up to the price; an entry that mints nothing,
+    /// or pays no more than the mark, leaves the mark; one that pays more raises it, never past the price paid.
+    function testFuzz_theMarkOnlyRises(uint96 nav, uint96 supply, uint64 mark, uint96 assets, uint96 shares) public pure {
+        nav = uint96(bound(nav, 1, type(uint96).max));
+        supply = uint96(bound(supply, V, type(uint96).max));
+        (uint256 fee, uint256 newMark) = FeeMath.performanceShares(nav, supply, mark, 0);
+        assertEq(fee, 0, "no fee, no shares");
+        assertEq(newMark, Math.max(mark, FeeMath.sharePrice(nav, supply)), "the mark follows the price up");
+        assertEq(FeeMath.markAfterEntry(mark, supply, assets, 0), mark, "an entry that mints nothing");
+        shares = uint96(bound(shares, 1, type(uint96).max));
+        uint256 after_ = FeeMath.markAfterEntry(mark, supply, assets, shares);
+        assertGe(after_, mark, "never falls");
+        uint256 paid = Math.min(Math.mulDiv(assets, 1e18, shares), FeeMath.MAX_SHARE_PRICE);
+        assertLe(after_, Math.max(mark, paid), "never past what the new shares paid");
+    }
 
     /// @dev Accruing in two steps never mints more than accruing once over the same time (the rounding
     /// is the holders'), and no less than 10^-15 of the supply (plus two shares) short of it: each

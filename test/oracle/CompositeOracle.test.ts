@@ -52,6 +52,8 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       expect(await composite.quote(f.tokens.usdc, 123n)).to.equal(123n);
       expect(await composite.quoteBounds(f.tokens.usdc, 123n)).to.deep.equal([123n, 123n]);
       expect(await composite.BASE()).to.equal(f.tokens.usdc);
+      // Volatility is measured on the pools, feed or not: a feed's rounds are too sparse for it.
+      expect(await composite.volatility(f.tokens.weth, 300, 4)).to.equal(await f.oracle.volatility(f.tokens.weth, 300, 4));
     });
 
     it("normalises decimals: a USD feed, an ETH feed through ETH/USD, a base asset off $1", async function () {
@@ -89,6 +91,21 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
         .withArgs(f.tokens.weth, (v: bigint) => v >= 590n && v <= 610n, 500);
       // LINK is quoted in ETH: it moved 6% too.
       await expect(composite.quoteBounds(f.tokens.link, one)).to.be.revertedWithCustomError(composite, "CompositePricesDiverge");
+    });
+
+    it("spans every reference in quoteDetailed on a TWAP primary, a feed quoted in ETH through ETH/USD, and the pools' figures alone while a feed it needs is stale", async function () {
+      const x = await fedEverywhere();
+      const { f, composite } = x;
+      const one = 10n ** 18n;
+      const twap = await f.oracle.quoteDetailed(f.tokens.link, one);
+      // LINK's feed 4% above its pools: 0.0052 ETH at $3,000 is $15.60, the high of its references.
+      await x.linkEth.updateAnswer(52n * 10n ** 14n);
+      expect(await composite.quoteDetailed(f.tokens.link, one)).to.deep.equal([twap[0], twap[1], 15_600_000n]);
+      // ETH/USD past its heartbeat: LINK's feed cannot be read, and its pools' figures stand alone
+      // (quoteDetailed never refuses a token its pools can price).
+      await time().increase(HOUR + 1);
+      await x.linkEth.updateAnswer(52n * 10n ** 14n);
+      expect(await composite.quoteDetailed(f.tokens.link, one)).to.deep.equal(await f.oracle.quoteDetailed(f.tokens.link, one));
     });
 
     it("prices the base asset as its amount, a feed-only token's spot at its feed, and reports its settings", async function () {

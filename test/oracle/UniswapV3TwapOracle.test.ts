@@ -33,6 +33,8 @@ describe("UniswapV3TwapOracle", function () {
     it("values tokens at their pools' average, the base asset at par, and multi-hop routes consistently", async function () {
       const f = await load();
       expect(await f.oracle.quote(f.tokens.usdc, 123n)).to.equal(123n);
+      expect(await f.oracle.quoteDetailed(f.tokens.usdc, 123n)).to.deep.equal([123n, 123n, 123n]);
+      expect(await f.oracle.quoteFreshBounds(f.tokens.usdc, 123n)).to.deep.equal([123n, 123n]);
       expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.closeTo(USDC(3_000), USDC(1));
       expect(await f.oracle.quote(f.tokens.wbtc, 10n ** 8n)).to.be.closeTo(USDC(100_000), USDC(10));
       expect(await f.oracle.quote(f.tokens.link, 10n ** 18n)).to.be.closeTo(USDC(15), USDC(1) / 100n);
@@ -151,6 +153,11 @@ describe("UniswapV3TwapOracle", function () {
         .to.be.revertedWithCustomError(f.oracle, "OraclePoolMissing")
         .withArgs(weth, usdc, 10000);
       await expect(gov.setRoute(weth, "0x00", 0)).to.be.revertedWithCustomError(f.oracle, "SwapPathMalformed");
+      // A depth floor is stored in 64 bits of whole base units: more is refused, not truncated to a lower floor.
+      const tooDeep = 2n ** 64n;
+      await expect(gov.setRoute(weth, encodePath([weth, usdc], [LOCAL_MARKET_FEES.usdcWeth]), tooDeep))
+        .to.be.revertedWithCustomError(f.oracle, "OracleMinDepthTooLarge")
+        .withArgs(tooDeep);
     });
 
     it("requires every pool to keep window / block time + 1 observations now, not later; and a window of history", async function () {

@@ -157,6 +157,18 @@ describe("RebalancingVault: governance, guardian and construction", function () 
       });
     }
 
+    it("reads back every parameter as governance set it, the fees', keeper pay's and volatility trigger's included", async function () {
+      const f = await load();
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      for (const [name, p] of Object.entries(Parameter)) {
+        const [min, max] = await f.vault.parameterBounds(p);
+        // The upper bound where it is finite, else a value above the lower one.
+        const value = max < 2n ** 255n ? max : min + 12_345n;
+        await gov.setParameter(p, value);
+        expect(await f.vault.parameter(p), name).to.equal(value);
+      }
+    });
+
     it("DepositCap: any value, with old and new in the event", async function () {
       const f = await load();
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
