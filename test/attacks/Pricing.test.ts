@@ -43,6 +43,15 @@ describe("Attacks on pricing", function () {
     await donateTokens(f, usdTotal - base);
   }
 
+  /** A $1M vault at its targets whose only holder is an attacker contract, and the WETH pool it pushes. */
+  async function attackerHoldsTheVault() {
+    const f = await load();
+    const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+    const attackerAddress = await attacker.getAddress();
+    await basketVault(f, 1_000_000n, [attackerAddress]);
+    return { f, attacker, attackerAddress, pool: await f.usdcWethPool.getAddress() };
+  }
+
   /** A real market move of WETH by `pct` percent, made by someone else, `seconds` before the attack. */
   async function realMove(f: BallastFixture, pct: number, seconds = 12) {
     const market = await deployAttacker(suite.connection, f, f.signers.carol);
@@ -137,11 +146,7 @@ describe("Attacks on pricing", function () {
     // the bounds, the deposit went through at the block's opening price; now a push beyond the pool's fee
     // refuses it.
     it("a holder who pushes WETH up around a $1M deposit gains nothing: the deposit is refused, and the push costs", async function () {
-      const f = await load();
-      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
-      const attackerAddress = await attacker.getAddress();
-      await basketVault(f, 1_000_000n, [attackerAddress]);
-      const pool = await f.usdcWethPool.getAddress();
+      const { f, attacker, attackerAddress, pool } = await attackerHoldsTheVault();
       const { bob } = f.signers;
       await f.usdc.mint(bob.address, USDC(1_000_000));
       const before = await holdingsOf(f, attackerAddress);
@@ -162,11 +167,7 @@ describe("Attacks on pricing", function () {
     // the vault keeps half of that, less the push's cost. The bound: the round-trip fee on the deposit's
     // weight in each pushed token.
     it("a push within the pool's round-trip fee makes an unprotected depositor pay at most that on its WETH share; the router's minimum, quoted first, refuses it", async function () {
-      const f = await load();
-      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
-      const attackerAddress = await attacker.getAddress();
-      await basketVault(f, 1_000_000n, [attackerAddress]);
-      const pool = await f.usdcWethPool.getAddress();
+      const { f, attacker, attackerAddress, pool } = await attackerHoldsTheVault();
       const { bob } = f.signers;
       await f.usdc.mint(bob.address, USDC(2_000_000));
       const fair = await f.vault.previewDeposit(USDC(1_000_000));

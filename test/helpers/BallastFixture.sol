@@ -108,6 +108,23 @@ abstract contract BallastFixture is BallastTest {
         liquidity.addFullRange(pool, uint128(Math.sqrt(amount0 * amount1)));
     }
 
+    /// @dev Grows `pool` (a `token`/USDC pool of fee tier `fee`, from `_newPool`) to its observations, lets a
+    /// window of history accrue, then routes `token` through it with depth floor `minDepth` and lists it in
+    /// the vault at a target of zero, through the timelock. Returns the path.
+    function _routeAndList(IUniswapV3Pool pool, address token, uint24 fee, uint80 minDepth)
+        internal
+        returns (bytes memory path)
+    {
+        _nextBlock(BLOCK);
+        liquidity.addFullRange(pool, 1e6); // a later block: the pool grows to its observations
+        _nextBlock(WINDOW + 60);
+        path = abi.encodePacked(token, fee, address(usdc));
+        vm.startPrank(address(timelock));
+        oracle.setRoute(token, path, minDepth);
+        vault.addToken(token, path);
+        vm.stopPrank();
+    }
+
     /// @dev The oracle, the timelock (with `proposer` proposing and executing) and the vault at targets
     /// USDC 40%, WETH 30%, WBTC 20%, FRZ 10%, with `guardian` and `keeper`.
     function _deployVault(address proposer, address guardian, address keeper) internal {

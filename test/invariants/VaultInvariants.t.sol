@@ -328,18 +328,9 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @notice An entry and an exit at once, in kind, never return more than went in, valued at the
     /// prices that priced the entry (the vault's oracle's highest bound of each token).
     function roundTrip(uint256 actorSeed, uint256 amount) external {
-        address actor = _actor(actorSeed);
-        uint256 max = VAULT.maxDeposit(actor);
-        if (max == 0) return;
-        amount = _bound(amount, 1e6, Math.min(max, 10_000_000e6));
-        if (VAULT.previewDeposit(amount) == 0) return;
-        _fund(actor, amount);
-        uint256 nav = VAULT.totalAssets();
-        vm.startPrank(actor);
-        uint256 shares = VAULT.deposit(amount, actor);
-        uint256[] memory out = VAULT.redeemInKind(shares, actor, actor);
-        vm.stopPrank();
-        (address[] memory basket,) = VAULT.targets();
+        (bool entered, uint256 paid, uint256 nav, uint256[] memory out, address[] memory basket) =
+            _enterAndLeave(actorSeed, amount);
+        if (!entered) return;
         IPriceOracle oracle = VAULT.oracle();
         uint256 value;
         for (uint256 i; i < out.length; ++i) {
@@ -347,8 +338,30 @@ contract VaultHandler is CommonBase, StdUtils {
             (, uint256 high) = oracle.quoteBounds(basket[i], out[i]);
             value += high;
         }
-        if (value > amount + _rounding(out.length, amount, nav)) roundTripProfits++;
+        if (value > paid + _rounding(out.length, paid, nav)) roundTripProfits++;
         done["roundTrip"]++;
+    }
+
+    /// @dev A deposit of up to $10M (within maxDeposit) and an in-kind exit of its shares at once, by the
+    /// actor `actorSeed` names: what it paid, NAV before it, what came out and of which tokens. False
+    /// when the vault takes no deposit now, or this one would mint nothing.
+    function _enterAndLeave(uint256 actorSeed, uint256 amount)
+        private
+        returns (bool entered, uint256 paid, uint256 nav, uint256[] memory out, address[] memory basket)
+    {
+        address actor = _actor(actorSeed);
+        uint256 max = VAULT.maxDeposit(actor);
+        if (max == 0) return (false, 0, 0, out, basket);
+        paid = _bound(amount, 1e6, Math.min(max, 10_000_000e6));
+        if (VAULT.previewDeposit(paid) == 0) return (false, 0, 0, out, basket);
+        _fund(actor, paid);
+        nav = VAULT.totalAssets();
+        vm.startPrank(actor);
+        uint256 shares = VAULT.deposit(paid, actor);
+        out = VAULT.redeemInKind(shares, actor, actor);
+        vm.stopPrank();
+        (basket,) = VAULT.targets();
+        entered = true;
     }
 
     // ================================================================== keeper, governance, guardian
@@ -568,23 +581,14 @@ contract VaultHandler is CommonBase, StdUtils {
         _fairTicks[i] += int24(_bound(ticks, int256(-60), int256(60)));
         _swapTo(_pools[i], _fairTicks[i]);
         _follow(i);
-        address actor = _actor(actorSeed);
-        uint256 max = VAULT.maxDeposit(actor);
-        if (max == 0) return;
-        amount = _bound(amount, 1e6, Math.min(max, 10_000_000e6));
-        if (VAULT.previewDeposit(amount) == 0) return;
-        _fund(actor, amount);
-        uint256 nav = VAULT.totalAssets();
-        vm.startPrank(actor);
-        uint256 shares = VAULT.deposit(amount, actor);
-        uint256[] memory out = VAULT.redeemInKind(shares, actor, actor);
-        vm.stopPrank();
-        (address[] memory basket,) = VAULT.targets();
+        (bool entered, uint256 paid, uint256 nav, uint256[] memory out, address[] memory basket) =
+            _enterAndLeave(actorSeed, amount);
+        if (!entered) return;
         uint256 value;
         for (uint256 j; j < out.length; ++j) {
             if (out[j] != 0) value += ORACLE.quoteSpot(basket[j], out[j]);
         }
-        if (value > amount + _rounding(out.length, amount, nav)) sameBlockGains++;
+        if (value > paid + _rounding(out.length, paid, nav)) sameBlockGains++;
         done["moveAndRoundTrip"]++;
     }
 
@@ -917,14 +921,7 @@ contract VaultInvariantsTest is BallastFixture {
     function _anchor() private returns (MockV3Aggregator[] memory feeds) {
         dst = new DemoToken("Dust (demo)", "DST", 18);
         IUniswapV3Pool pool = _newPool(address(dst), uint256(20_000_000e18) / 8, 3000);
-        _nextBlock(BLOCK);
-        liquidity.addFullRange(pool, 1e6);
-        _nextBlock(WINDOW + 60);
-        bytes memory path = abi.encodePacked(address(dst), uint24(3000), address(usdc));
-        vm.startPrank(address(timelock));
-        oracle.setRoute(address(dst), path, 1_000_000);
-        vault.addToken(address(dst), path);
-        vm.stopPrank();
+        _routeAndList(pool, address(dst), 3000, 1_000_000);
         feeds = new MockV3Aggregator[](4);
         int256[4] memory prices = [int256(3_000e8), 100_000e8, 1e8, 8e8];
         CompositeOracle.InitialFeed[] memory initial = new CompositeOracle.InitialFeed[](4);

@@ -357,17 +357,23 @@ describe("RebalancingVault: depositors", function () {
       await signedBy(f.vault, bob).redeemInKind(shares / 10n, bob.address, bob.address);
     });
 
-    // Second review: with none of a new token held, a donation of about a millionth of a dollar of it after
-    // an ordinary 0.96% move made deposits and redeems revert OraclePricesDiverge, and every
-    // max* return 0, for as long as anyone renewed it: divergence was measured on the two rounded values.
-    it("a dust donation of a token the vault holds none of cannot halt deposits or base-asset exits: prices are compared, not rounded holdings", async function () {
+    /** A $1M vault (Alice's $400k and a basket donated), and UNI listed at a 10 bps target, none of it held yet. */
+    async function withUniListed() {
       const f = await load();
-      const { alice, bob, carol } = f.signers;
-      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
       await donateBasket(f, 600_000n);
       const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
       const uniAddress = await uni.getAddress();
       await listNewToken(suite.connection, f, uni, 10n);
+      return { f, uni, uniAddress };
+    }
+
+    // Second review: with none of a new token held, a donation of about a millionth of a dollar of it after
+    // an ordinary 0.96% move made deposits and redeems revert OraclePricesDiverge, and every
+    // max* return 0, for as long as anyone renewed it: divergence was measured on the two rounded values.
+    it("a dust donation of a token the vault holds none of cannot halt deposits or base-asset exits: prices are compared, not rounded holdings", async function () {
+      const { f, uni, uniAddress } = await withUniListed();
+      const { alice, bob, carol } = f.signers;
       // UNI moves 0.96% (a real swap in a block of its own): its references disagree by that much.
       await marketSwap(suite.connection, f, carol, f.tokens.usdc, uniAddress, 3000, USDC(48_000));
       await suite.connection.networkHelpers.time.increase(12);
@@ -387,13 +393,8 @@ describe("RebalancingVault: depositors", function () {
     // Found by the invariant suite: with a zero-held token whose own prices disagree beyond the breaker, dust
     // of it donated to the vault stopped every deposit and base-asset exit.
     it("lets no dust of a token whose prices disagree stop entries and exits: a holding under a basis point of NAV is valued for entries only, a larger one still stops them", async function () {
-      const f = await load();
+      const { f, uni, uniAddress } = await withUniListed();
       const { alice, bob, carol } = f.signers;
-      await signedBy(f.vault, alice).deposit(USDC(400_000), alice.address);
-      await donateBasket(f, 600_000n);
-      const uni = await suite.connection.ethers.deployContract("DemoToken", ["Uniswap (demo)", "UNI", 18]);
-      const uniAddress = await uni.getAddress();
-      await listNewToken(suite.connection, f, uni, 10n);
       // UNI jumps about 8% (beyond the 5% breaker): its prices disagree until the average follows.
       await marketSwap(suite.connection, f, carol, f.tokens.usdc, uniAddress, 3000, USDC(400_000));
       await suite.connection.networkHelpers.time.increase(12);

@@ -83,14 +83,7 @@ contract RebalanceBoundsTest is BallastFixture {
         uint128 thin = uint128(Math.mulDiv(20_000_000 * token1PerDollar, 1 << 96, sqrtPrice));
         liquidity.addRange(pool, tick, tick + 1, deep);
         liquidity.addFullRange(pool, thin);
-        _nextBlock(BLOCK);
-        liquidity.addFullRange(pool, 1e6); // a later block: the pool grows to its observations
-        _nextBlock(WINDOW + 60);
-        bytes memory path = abi.encodePacked(address(conc), uint24(100), address(usdc));
-        vm.startPrank(address(timelock));
-        oracle.setRoute(address(conc), path, 0);
-        vault.addToken(address(conc), path);
-        vm.stopPrank();
+        _routeAndList(pool, address(conc), 100, 0);
         address[] memory basket = new address[](5);
         (basket[0], basket[1], basket[2], basket[3], basket[4]) = (tokens[0], tokens[1], tokens[2], tokens[3], address(conc));
         uint16[] memory targets = new uint16[](5);
