@@ -569,6 +569,37 @@ describe("RebalancingVault: fees", function () {
       const fee = await accrue(f);
       expect(fee?.performance ?? 0n).to.be.lessThanOrEqual(above);
     });
+
+    // What remains of the review's rate-raise attack: the mark is sampled at priced calls. A high that no
+    // call priced (no entry, exit or accrual while it stood) is not in the mark, and a rate raised in the dip
+    // after it charges the rebound to that high at the new rate. Anyone can close it by calling accrueFees()
+    // at a high; the timelock's delay shows the raise coming.
+    it("charges a rate raised in a dip the new rate on the rebound to a high no call priced (the stated limit: accrueFees at highs closes it)", async function () {
+      const measure = async (sampleTheHigh: boolean) => {
+        const { f, anchored } = await withFees(0, 1_000, { aliceUsd: 10_000_000n });
+        const { carol } = f.signers;
+        await f.vault.accrueFees();
+        await donateBasket(f, 500_000n); // the high
+        if (sampleTheHigh) await f.vault.accrueFees();
+        await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 2_200n * 10n ** 18n);
+        await time().increase(3_600);
+        await anchored!.follow();
+        await setParameter(f, Parameter.PerformanceFeeBps, 3_000);
+        await marketSwap(suite.connection, f, carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(6_400_000));
+        await time().increase(2 * TWAP_WINDOW);
+        await anchored!.follow();
+        await accrue(f);
+        const recipient = (await f.vault.fees())[0].recipient;
+        return f.vault.previewRedeem(await f.vault.balanceOf(recipient));
+      };
+      const sampled = await measure(true);
+      const unsampled = await measure(false);
+      console.log(`      a 10% -> 30% raise in a dip on a $10M vault: the recipient holds ${usd(sampled)} with the high priced, ${usd(unsampled)} without (${usd(unsampled - sampled)})`);
+      // The high priced, the rebound to it is free; unpriced, it is charged at 30%, no more than the new rate's
+      // difference on the $500k gain.
+      expect(unsampled).to.be.greaterThan(sampled);
+      expect(unsampled - sampled).to.be.lessThanOrEqual((USDC(500_000) * 2_000n) / 10_000n);
+    });
   });
 
   describe("governance of fees", function () {
