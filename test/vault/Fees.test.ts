@@ -575,7 +575,7 @@ describe("RebalancingVault: fees", function () {
     // after it charges the rebound to that high at the new rate. Anyone can close it by calling accrueFees()
     // at a high; the timelock's delay shows the raise coming.
     it("charges a rate raised in a dip the new rate on the rebound to a high no call priced (the stated limit: accrueFees at highs closes it)", async function () {
-      const measure = async (sampleTheHigh: boolean) => {
+      const measure = async (sampleTheHigh: boolean): Promise<bigint> => {
         const { f, anchored } = await withFees(0, 1_000, { aliceUsd: 10_000_000n });
         const { carol } = f.signers;
         await f.vault.accrueFees();
@@ -590,7 +590,7 @@ describe("RebalancingVault: fees", function () {
         await anchored!.follow();
         await accrue(f);
         const recipient = (await f.vault.fees())[0].recipient;
-        return f.vault.previewRedeem(await f.vault.balanceOf(recipient));
+        return BigInt(await f.vault.previewRedeem(await f.vault.balanceOf(recipient)));
       };
       const sampled = await measure(true);
       const unsampled = await measure(false);
