@@ -162,7 +162,7 @@ interface RebalanceRecord {
 const rebalances: RebalanceRecord[] = [];
 const TRIGGERS = ["none", "threshold", "calendar"];
 const quiet = pino({ level: "silent" });
-const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, maxCostBps: null, nativePrice: null };
+const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, maxCostBps: null, nativePrice: null, markBps: 25, markWhileCharging: false };
 async function keeperPass(label: string) {
   const outcome = await runKeeperPass(connection, typedVault, keeper, KEEPER_DEFAULTS, keeperSettings, quiet);
   if (outcome.action !== "rebalanced") return;

@@ -72,6 +72,8 @@ export const ballastTasks = [
     .addOption({ name: "nativePrice", description: "The native coin's price in the base asset, when the oracle cannot price it", defaultValue: "" })
     .addOption({ name: "retries", description: "Retries of an RPC call that fails transiently", type: ArgumentType.INT, defaultValue: 3 })
     .addOption({ name: "retryDelayMs", description: "First retry delay; doubles each time", type: ArgumentType.INT, defaultValue: 1000 })
+    .addOption({ name: "markBps", description: "While the performance fee is off, call accrueFees() when the share price stands this many bps above the fee's high-water mark, so a fee switched on in a dip cannot charge the rebound; off to leave it", defaultValue: "25" })
+    .addFlag({ name: "markWhileCharging", description: "Follow the mark while the performance fee charges too (each call charges it at the high): for the window in which a raise is pending" })
     .setInlineAction(async (args, hre) => (await import("./keeper.js")).run(args, hre))
     .build(),
 

@@ -47,6 +47,20 @@ export interface KeeperArgs {
   nativePrice: string;
   retries: number;
   retryDelayMs: number;
+  /**
+   * Keep the performance fee's high-water mark at the highs the keeper sees: when the net share price
+   * at the exit reference stands this many basis points above the mark, call accrueFees() (anyone may).
+   * A high that no call prices is not in the mark, and a fee switched on or raised in the dip after it
+   * would charge the rebound at the new rate; "off" leaves the mark to the vault's own calls. Only while
+   * the performance fee is off, unless `markWhileCharging`.
+   */
+  markBps: string;
+  /**
+   * Follow the highs while the performance fee charges too. Each call then charges the fee at the
+   * high, which costs holders more than charging at the vault's own calls (on the demo's ten days, $4,919
+   * against $547): for the window in which a raise is pending, not for every day.
+   */
+  markWhileCharging: boolean;
 }
 
 export const KEEPER_DEFAULTS: KeeperArgs = {
@@ -61,13 +75,15 @@ export const KEEPER_DEFAULTS: KeeperArgs = {
   nativePrice: "",
   retries: 3,
   retryDelayMs: 1000,
+  markBps: "25",
+  markWhileCharging: false,
 };
 
 /** Consecutive failed passes after which a looping keeper gives up (and exits non-zero). */
 export const MAX_CONSECUTIVE_FAILURES = 5;
 
 export type PassOutcome =
-  | { action: "not-due"; reason: string }
+  | { action: "not-due"; reason: string; marked?: boolean }
   | { action: "skipped"; reason: string }
   | { action: "dry-run"; gasEstimate: bigint; trades: number }
   | { action: "rebalanced"; hash: string; gasUsed: bigint; trades: number };
@@ -88,6 +104,10 @@ export interface KeeperSettings {
   /** See `KeeperArgs.maxCostBps`; null: no cap. */
   maxCostBps: number | null;
   nativePrice: bigint | null;
+  /** See `KeeperArgs.markBps`; null: off. */
+  markBps: number | null;
+  /** See `KeeperArgs.markWhileCharging`. */
+  markWhileCharging: boolean;
 }
 
 function decimalOption(text: string, decimals: number, option: string, unit: string): bigint | null {
@@ -109,6 +129,7 @@ function checkArgs(args: KeeperArgs) {
   int(args.maxPasses, "--max-passes", 0, Number.MAX_SAFE_INTEGER);
   int(args.retries, "--retries", 0, 10);
   int(args.retryDelayMs, "--retry-delay-ms", 0, 60_000);
+  if (args.markBps !== "off" && !/^\d+$/.test(args.markBps.trim())) throw new OperatorError(`--mark-bps must be a whole number of basis points or "off", not "${args.markBps}"`);
   if (args.maxPasses > 0 && args.interval === 0) throw new OperatorError("--max-passes needs --interval (without it the keeper runs one pass)");
 }
 
@@ -148,7 +169,8 @@ export async function keeperPass(
     // Each token's price by each source, and their spread: what the oracle's divergence bound reads.
     prices: prices.map((p) => bigintsAsText({ symbol: basket.find((b) => b.token === p.token)?.symbol ?? p.token, ...p })),
   }));
-  if (!due) return { action: "not-due", reason: `drift ${driftBps} bps; not due` };
+  const marked = await rpc("mark", () => followMark(vault, signer, settings, args.dryRun, log));
+  if (!due) return { action: "not-due", reason: `drift ${driftBps} bps; not due`, marked };
 
   const keeperRole = await rpc("role", () => vault.KEEPER_ROLE());
   const [mine, open] = await rpc("role", () => Promise.all([vault.hasRole(keeperRole, signer.address), vault.hasRole(keeperRole, ZeroAddress)]));
@@ -228,6 +250,53 @@ export async function keeperPass(
     keeperPaid: paid === undefined || paid === null ? null : { gas: paid.args.gasPaid, baseFee: paid.args.baseFee, amount: paid.args.amount },
   }));
   return { action: "rebalanced", hash: tx.hash, gasUsed: receipt.gasUsed, trades: trades.length };
+}
+
+/** The share unit the mark is priced per: the mark is in 1e18ths of a base unit per share unit. */
+const MARK_SHARES = 10n ** 18n;
+
+/**
+ * Raises the performance fee's high-water mark to the price the keeper sees when it stands `markBps` or
+ * more above it, by calling accrueFees() (which anyone may call). The vault samples its mark only at
+ * calls it prices: a high no call priced would let a fee switched on or raised in the dip after it
+ * charge the rebound at the new rate. Following the highs bounds that to `markBps` of gain. While the
+ * performance fee is off this costs holders nothing; while it charges, each call charges it at the
+ * high, so it runs then only with `markWhileCharging`. Returns whether it sent (or, dry, would send).
+ */
+export async function followMark(
+  vault: RebalancingVault,
+  signer: Awaited<ReturnType<typeof resolveSigner>>,
+  settings: Pick<KeeperSettings, "markBps" | "markWhileCharging">,
+  dryRun: boolean,
+  log: Logger,
+): Promise<boolean> {
+  const { markBps } = settings;
+  if (markBps === null) return false;
+  const [fees, mark] = await vault.fees();
+  if (fees.performanceFeeBps !== 0n && !settings.markWhileCharging) return false;
+  // The net share price at the exit reference, fees pending deducted: what the mark would become.
+  let price: bigint;
+  try {
+    price = await vault.previewRedeem(MARK_SHARES, NEXT_BLOCK);
+  } catch {
+    return false; // the oracle cannot price: the vault could not raise the mark either
+  }
+  if (price * 10_000n < mark * BigInt(10_000 + Math.round(markBps))) return false;
+  const lagBps = changeBps(mark, price);
+  const asSigner = vault.connect(signer) as RebalancingVault;
+  try {
+    await asSigner.accrueFees.staticCall(NEXT_BLOCK);
+  } catch {
+    return false;
+  }
+  if (dryRun) {
+    log.info({ event: "mark-due", mark: mark.toString(), price: price.toString(), lagBps });
+    return true;
+  }
+  const receipt = await (await asSigner.accrueFees()).wait();
+  const [, after] = await vault.fees();
+  log.info({ event: "marked", hash: receipt?.hash, gasUsed: receipt?.gasUsed.toString(), markBefore: mark.toString(), markAfter: after.toString(), lagBps });
+  return true;
 }
 
 /**
@@ -376,6 +445,8 @@ export const run = taskAction(async (args: KeeperArgs, hre: HardhatRuntimeEnviro
     maxPriorityFee: decimalOption(args.maxPriorityFeeGwei, 9, "--max-priority-fee-gwei", "gwei"),
     maxCostBps: args.maxCostBps === "" ? null : Number(decimalOption(args.maxCostBps, 2, "--max-cost-bps", "basis points")) / 100,
     nativePrice: decimalOption(args.nativePrice, assetDecimals, "--native-price", "the base asset"),
+    markBps: args.markBps === "off" ? null : Number(args.markBps),
+    markWhileCharging: args.markWhileCharging,
   };
   const log = keeperLogger();
   log.info({ event: "start", vault: await vault.getAddress(), keeper: signer.address, network: connection.networkName, interval: args.interval, dryRun: args.dryRun });

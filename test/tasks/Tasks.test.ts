@@ -13,7 +13,7 @@ import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tas
 import { OperatorError, out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
 import type { VaultStatus } from "../../tasks/vault.js";
-import { donateBasket, marketSwap, Parameter, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
+import { donateBasket, donateTokens, marketSwap, Parameter, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
 type TaskResult = { success: boolean; value?: unknown; error?: Error };
 
@@ -420,6 +420,42 @@ describe("Tasks", function () {
     it("loops every --interval seconds for --max-passes passes", async function () {
       const run = await runTask(["keeper", "run"], keeperArgs({ interval: 1, maxPasses: 2 }));
       expect(events(run).filter((x) => x.event === "check")).to.have.length(2);
+    });
+
+    it("follows the fee's high-water mark: calls accrueFees() when the share price stands --mark-bps above it; --dry-run only logs it; off leaves it", async function () {
+      // A balanced $1M vault (no rebalance due), then a 1% gain no call has priced.
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
+      await donateTokens(f, 600_000n);
+      await f.vault.accrueFees();
+      await donateBasket(f, 10_000n);
+      const [, mark] = await f.vault.fees();
+      await sendsNothing(f.signers.keeper.address, async () => {
+        expect(events(await runTask(["keeper", "run"], keeperArgs({ markBps: "off" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        expect(events(await runTask(["keeper", "run"], keeperArgs({ markBps: "150" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        const dry = events(await runTask(["keeper", "run"], keeperArgs({ dryRun: true })));
+        expect(dry.find((x) => x.event === "mark-due")!.lagBps).to.be.within(95, 100);
+      });
+      expect((await f.vault.fees())[1]).to.equal(mark);
+      const run = await runTask(["keeper", "run"], keeperArgs());
+      const marked = events(run).find((x) => x.event === "marked")!;
+      expect(BigInt(marked.markBefore as string)).to.equal(mark);
+      const [, after] = await f.vault.fees();
+      expect(BigInt(marked.markAfter as string)).to.equal(after);
+      expect(Number(((BigInt(after) - BigInt(mark)) * 10_000n) / BigInt(mark))).to.be.within(95, 100);
+      expect(Number(marked.gasUsed)).to.be.below(200_000); // 171,620 on four tokens: a priced read of every one
+      // At the mark now: the next pass sends nothing.
+      await sendsNothing(f.signers.keeper.address, async () => {
+        expect(events(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+      });
+      // With the performance fee on, each call would charge it at the high: only with --mark-while-charging.
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.PerformanceFeeBps, 1_000);
+      await donateBasket(f, 10_000n);
+      await sendsNothing(f.signers.keeper.address, async () => {
+        expect(events(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+      });
+      const charging = events(await runTask(["keeper", "run"], keeperArgs({ markWhileCharging: true })));
+      expect(charging.find((x) => x.event === "marked")!.lagBps).to.be.within(60, 100);
+      expectFailure(await runTask(["keeper", "run"], keeperArgs({ markBps: "-1" })), /--mark-bps must be a whole number of basis points or "off"/);
     });
 
     it("fails in one line, sending nothing, for a signer without the keeper role and for options out of range", async function () {

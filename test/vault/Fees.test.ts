@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import { pino } from "pino";
 import { ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Log, type LogDescription } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
+import { followMark } from "../../tasks/keeper.js";
+import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
 import { call, deployAttacker, holdingsOf, inOneBlock, ticksFor, usd, valueChange } from "../helpers/attack.js";
 import { anchorWithFeeds, FEED_HEARTBEAT } from "../helpers/feeds.js";
 import { signedBy } from "../helpers/assertions.js";
@@ -570,17 +573,24 @@ describe("RebalancingVault: fees", function () {
       expect(fee?.performance ?? 0n).to.be.lessThanOrEqual(above);
     });
 
-    // What remains of the review's rate-raise attack: the mark is sampled at priced calls. A high that no
-    // call priced (no entry, exit or accrual while it stood) is not in the mark, and a rate raised in the dip
-    // after it charges the rebound to that high at the new rate. Anyone can close it by calling accrueFees()
-    // at a high; the timelock's delay shows the raise coming.
-    it("charges a rate raised in a dip the new rate on the rebound to a high no call priced (the stated limit: accrueFees at highs closes it)", async function () {
-      const measure = async (sampleTheHigh: boolean): Promise<bigint> => {
-        const { f, anchored } = await withFees(0, 1_000, { aliceUsd: 10_000_000n });
+    // The review's rate-raise attack where no one follows the highs: the mark is sampled at priced calls. A
+    // high that no call priced (no entry, exit or accrual while it stood) is not in the mark, and a fee
+    // switched on or a rate raised in the dip after it charges the rebound to that high at the new rate.
+    // The keeper follows the highs (`keeper run --mark-bps`, 25 by default: while the fee is off, and with
+    // --mark-while-charging while it charges), which bounds it to the gain between two samples.
+    it("charges a fee switched on or raised in a dip the rebound to a high no call priced, and no more than the keeper's mark step when the keeper follows the highs", async function () {
+      const silent = pino({ level: "silent" });
+      const follow = { markBps: 25, markWhileCharging: true };
+      const measure = async (fromBps: number, highs: "priced" | "followed by the keeper" | "unpriced"): Promise<bigint> => {
+        const { f, anchored } = await withFees(0, fromBps, { aliceUsd: 10_000_000n, anchored: true });
         const { carol } = f.signers;
         await f.vault.accrueFees();
-        await donateBasket(f, 500_000n); // the high
-        if (sampleTheHigh) await f.vault.accrueFees();
+        // The high: +$500k, in 40 steps; the keeper passes after each.
+        for (let step = 0; step < 40; step++) {
+          await donateBasket(f, 12_500n);
+          if (highs === "followed by the keeper") await followMark(f.vault as unknown as RebalancingVault, f.signers.keeper, follow, false, silent);
+        }
+        if (highs === "priced") await f.vault.accrueFees();
         await marketSwap(suite.connection, f, carol, f.tokens.weth, f.tokens.usdc, LOCAL_MARKET_FEES.usdcWeth, 2_200n * 10n ** 18n);
         await time().increase(3_600);
         await anchored!.follow();
@@ -592,13 +602,19 @@ describe("RebalancingVault: fees", function () {
         const recipient = (await f.vault.fees())[0].recipient;
         return BigInt(await f.vault.previewRedeem(await f.vault.balanceOf(recipient)));
       };
-      const sampled = await measure(true);
-      const unsampled = await measure(false);
-      console.log(`      a 10% -> 30% raise in a dip on a $10M vault: the recipient holds ${usd(sampled)} with the high priced, ${usd(unsampled)} without (${usd(unsampled - sampled)})`);
-      // The high priced, the rebound to it is free; unpriced, it is charged at 30%, no more than the new rate's
-      // difference on the $500k gain.
-      expect(unsampled).to.be.greaterThan(sampled);
-      expect(unsampled - sampled).to.be.lessThanOrEqual((USDC(500_000) * 2_000n) / 10_000n);
+      for (const fromBps of [0, 1_000]) {
+        const priced = await measure(fromBps, "priced");
+        const followed = await measure(fromBps, "followed by the keeper");
+        const unpriced = await measure(fromBps, "unpriced");
+        const change = fromBps === 0 ? "a switch-on to 30%" : "a 10% -> 30% raise";
+        console.log(`      ${change} in a dip on a $10M vault: the recipient holds ${usd(priced)} with the high priced, ${usd(followed)} with the keeper following at 25 bps (${usd(followed - priced)}), ${usd(unpriced)} with the high unpriced (${usd(unpriced - priced)})`);
+        // Unpriced, the rebound is charged at 30%: no more than the new rate's difference on the $500k gain.
+        const difference = BigInt(3_000 - fromBps);
+        expect(unpriced).to.be.greaterThan(priced);
+        expect(unpriced - priced).to.be.lessThanOrEqual((USDC(500_000) * difference) / 10_000n);
+        // Followed, at most the difference on what rose above the last sample: 25 bps of $10.5M.
+        expect(followed - priced).to.be.lessThanOrEqual((USDC(10_500_000) * 25n * difference) / 10_000n / 10_000n);
+      }
     });
   });
 
