@@ -271,11 +271,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
-    function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNOR_ROLE) nonReentrant {
+    function setParameter(Parameter which, uint256 value) external onlyRole(GOVERNOR_ROLE) nonReentrant {
         // A new rate applies from now on, never to the time before it.
         // (It needs a price: the mark follows the price while the performance fee does not charge.)
-        if (parameter == Parameter.ManagementFeeBps || parameter == Parameter.PerformanceFeeBps) _accrue();
-        BasketConfig.setParameter(_s, uint256(parameter), value);
+        if (which == Parameter.ManagementFeeBps || which == Parameter.PerformanceFeeBps) _accrue();
+        BasketConfig.setParameter(_s, uint256(which), value);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -497,8 +497,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
-    function parameterBounds(Parameter parameter) external pure returns (uint256 min, uint256 max) {
-        return BasketConfig.parameterBounds(uint256(parameter));
+    function parameterBounds(Parameter which) external pure returns (uint256 min, uint256 max) {
+        return BasketConfig.parameterBounds(uint256(which));
     }
 
     /// @inheritdoc AccessControl

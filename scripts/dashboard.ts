@@ -3,6 +3,7 @@
 // a wallet connects). `npm run dashboard -- --help`.
 import { Command, InvalidArgumentError } from "commander";
 import { isAddress } from "ethers";
+import { createServer } from "node:net";
 
 import { buildDashboard, serveDashboard, type DashboardOptions } from "../dashboard/server.js";
 
@@ -28,6 +29,16 @@ const o = program.opts<{ rpc?: string; vault?: string; router?: string; fromBloc
 if ((o.rpc === undefined) !== (o.vault === undefined)) program.error("error: --rpc and --vault go together", { exitCode: 1 });
 for (const [name, value] of [["--vault", o.vault], ["--router", o.router]] as const) {
   if (value !== undefined && !isAddress(value)) program.error(`error: ${name} must be an address, not "${value}"`, { exitCode: 1 });
+}
+
+// A busy port is said before anything is deployed, with the way out.
+if (o.port !== 0) {
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(false))
+      .listen(o.port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+  if (!free) program.error(`error: port ${o.port} is in use (another dashboard?): stop it, or choose another with --port, e.g. npm run dashboard -- --port ${o.port + 1}`, { exitCode: 1 });
 }
 
 let options: DashboardOptions;

@@ -188,7 +188,7 @@ async function keeperPass(label: string) {
   };
   rebalances.push(record);
   console.log(
-    `  ${label}  rebalance (${record.trigger}): ${record.trades} swaps, drift ${record.driftBefore} -> ${record.driftAfter} bps, ` +
+    `  ${label}  rebalance (${record.trigger}): ${record.trades} ${record.trades === 1 ? "swap" : "swaps"}, drift ${record.driftBefore} -> ${record.driftAfter} bps, ` +
       `${record.gas.toLocaleString("en-US")} gas, ${record.slippageBps.toFixed(1)} bps below the oracle, NAV ${fmtBps(record.navChangeBps)}`,
   );
 }

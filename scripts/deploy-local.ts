@@ -1,9 +1,9 @@
 // Deploys the genuine local Uniswap V3 market and Ballast to a local node (`hardhat node`), so that
 // the tasks can be tried against a chain that outlives one command:
 //
-//   npx hardhat node                                              (one terminal)
-//   npx hardhat run scripts/deploy-local.ts --network localhost   (another)
-//   npx hardhat vault status --network localhost
+//   npm run hardhat -- node --network default                                 (one terminal)
+//   npm run hardhat -- run scripts/deploy-local.ts --network localhost        (another)
+//   npm run hardhat -- vault status --network localhost
 //
 // Parameters come from deploy/parameters/local.json5; Ignition records the deployment under
 // deploy/deployments/chain-31337, where the tasks find the vault. Roles: the node's account #1
@@ -34,5 +34,6 @@ console.log(`Ballast on ${connection.networkName} (chain ${chainId}):`);
 console.log(`  vault     ${await b.vault.getAddress()}`);
 console.log(`  timelock  ${await b.timelock.getAddress()} (proposer ${governance.address}, guardian ${guardian.address})`);
 console.log(`  keeper    ${keeper.address}`);
-console.log(`  basket    ${b.basket.join(", ")}`);
-console.log(`Try: npx hardhat vault status --network ${connection.networkName}`);
+const symbols = await Promise.all(b.basket.map(async (token) => (await ethers.getContractAt("DemoToken", token)).symbol()));
+console.log(`  basket    ${b.basket.map((token, i) => `${symbols[i]} ${token}`).join(", ")}`);
+console.log(`Try: npm run hardhat -- vault status --network ${connection.networkName}`);

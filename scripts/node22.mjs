@@ -14,7 +14,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,8 +50,16 @@ if (!recentEnough) {
     );
     process.exit(1);
   }
-  if (!process.env.BALLAST_QUIET_NODE) {
-    console.error(`[ballast] Node ${process.version} is too old for Hardhat 3; running under ${pkg}@${NODE_PACKAGE_VERSION} from npm.`);
+  // Said once per checkout (and never with BALLAST_QUIET_NODE): every command after the first runs the same way.
+  const said = path.join(root, "cache", "node22-notice");
+  if (!process.env.BALLAST_QUIET_NODE && !existsSync(said)) {
+    console.error(`[ballast] Node ${process.version} is too old for Hardhat 3; every command runs under ${pkg}@${NODE_PACKAGE_VERSION} from npm (said once).`);
+    try {
+      mkdirSync(path.dirname(said), { recursive: true });
+      writeFileSync(said, `${process.version} -> ${NODE_PACKAGE_VERSION}\n`);
+    } catch {
+      // a read-only checkout says it every time
+    }
   }
   const self = fileURLToPath(import.meta.url);
   process.exit(run("npx", ["-y", "-p", `${pkg}@${NODE_PACKAGE_VERSION}`, "--", "node", self, ...args], process.env));

@@ -118,7 +118,7 @@ if (o.refusals) {
     console.log(`"parameters": ${JSON.stringify(r.parameters, null, 2)}`);
     if (r.governance !== null) {
       console.log("then, through governance (the timelock):");
-      for (const [name, value] of Object.entries(r.governance)) console.log(`  npx hardhat gov propose-parameter --name ${name} --value ${value}`);
+      for (const [name, value] of Object.entries(r.governance)) console.log(`  npm run hardhat -- gov propose-parameter --network <network> --name ${name} --value ${value}`);
     }
     if (r.keeper !== null) console.log(`and run the keeper as: ${r.keeper}`);
   }

@@ -78,7 +78,7 @@ async function schedule(connection: Connection, hre: HardhatRuntimeEnvironment, 
   const what = await describeCall(connection, vault, data);
   out.line(`scheduled ${what}`);
   out.line(`  operation ${opId}`);
-  out.line(`  ETA ${iso(eta)} (after a ${delay} s delay); then: hardhat gov execute --id ${opId}${hre.globalOptions.network ? ` --network ${hre.globalOptions.network}` : ""}`);
+  out.line(`  ETA ${iso(eta)} (after a ${delay} s delay); then: npm run hardhat -- gov execute --id ${opId}${hre.globalOptions.network ? ` --network ${hre.globalOptions.network}` : ""}`);
   return { id: opId, eta, hash: tx.hash, call: what };
 }
 

@@ -77,6 +77,11 @@ export const ballastTasks = [
     .setInlineAction(async (args, hre) => (await import("./keeper.js")).run(args, hre))
     .build(),
 
+  emptyTask("chain", "A local chain's clock").build(),
+  task(["chain", "advance"], "Move a local chain's clock forward by --seconds and mine a block (e.g. past a timelock's delay)")
+    .addOption({ name: "seconds", description: "How far, in seconds (172800: two days)", type: ArgumentType.INT, defaultValue: 0 })
+    .setInlineAction(async (args, hre) => (await import("./chain.js")).advance(args, hre))
+    .build(),
   emptyTask("deploy", "Before deploying Ballast").build(),
   task(["deploy", "check"], "Check a parameters file against the network it is for, read-only, before deploying")
     .addOption({ name: "parameters", description: "The Ignition parameters file, e.g. deploy/parameters/mainnet.json5", defaultValue: "" })

@@ -272,7 +272,37 @@ interface ProtectedArgs extends CommonArgs {
 /** Approves `spender` for `amount` of `token` (ERC-20 or vault shares) from `signer`, when the allowance falls short. */
 async function ensureAllowance(token: Contract | RebalancingVault, signer: { address: string }, spender: string, amount: bigint) {
   const allowance = (await token.allowance(signer.address, spender)) as bigint;
-  if (allowance < amount) await (await (token.connect(signer as never) as Contract).approve(spender, amount)).wait();
+  if (allowance >= amount) return;
+  const receipt = await (await (token.connect(signer as never) as Contract).approve(spender, amount)).wait();
+  out.line(`approved ${spender} for ${amount} units of ${await token.getAddress()} (tx ${receipt?.hash})`);
+}
+
+/**
+ * Calls `to` with `data` from `from` as if `from` had approved `spender` for all of `token`, sending
+ * nothing: an `eth_call` whose state override sets the allowance. The allowance's storage slot is found
+ * by probing the mapping's slot (`allowance` reads it back), so any ERC-20 whose allowances are a plain
+ * mapping works. Null when the node takes no state overrides or the slot is not found.
+ */
+async function callAsIfApproved(connection: Connection, token: Contract | RebalancingVault, from: string, spender: string, to: string, data: string): Promise<string | null> {
+  const { AbiCoder, keccak256, MaxUint256, toBeHex } = connection.ethers;
+  const address = await token.getAddress();
+  const coder = AbiCoder.defaultAbiCoder();
+  const allowanceCall = token.interface.encodeFunctionData("allowance", [from, spender]);
+  const all = toBeHex(MaxUint256, 32);
+  for (let base = 0; base < 64; base++) {
+    const inner = keccak256(coder.encode(["address", "uint256"], [from, base]));
+    const slot = keccak256(coder.encode(["address", "bytes32"], [spender, inner]));
+    const override = { [address]: { stateDiff: { [slot]: all } } };
+    try {
+      const read = (await connection.ethers.provider.send("eth_call", [{ to: address, data: allowanceCall }, NEXT_BLOCK.blockTag, override])) as string;
+      if (BigInt(read) !== MaxUint256) continue;
+      return (await connection.ethers.provider.send("eth_call", [{ from, to, data }, NEXT_BLOCK.blockTag, override])) as string;
+    } catch (error) {
+      if (base === 0 && !/revert/i.test(String(error))) return null; // the node takes no overrides
+      throw error;
+    }
+  }
+  return null;
 }
 
 export const status = taskAction(async (args: { vault: string; json: boolean; fromBlock: number }, hre: HardhatRuntimeEnvironment) => {
@@ -413,11 +443,21 @@ async function redeemToBase(
   } catch (error) {
     throw new OperatorError(`the exit cannot be priced now: ${describeRevert(error, interfaces)} (vault redeem-in-kind still works)`);
   }
-  await ensureAllowance(vault, signer, await router.getAddress(), shares);
+  // A quote sends nothing: it simulates as if the router were approved. The send approves first (and says so).
+  const routerAddress = await router.getAddress();
   let quoted: Awaited<ReturnType<BallastRouter["redeemToBase"]["staticCall"]>>;
   try {
-    quoted = await r.redeemToBase.staticCall(vaultAddress, shares, receiver, floor, NEXT_BLOCK);
+    if (args.quote && (await vault.allowance(signer.address, routerAddress)) < shares) {
+      const data = router.interface.encodeFunctionData("redeemToBase", [vaultAddress, shares, receiver, floor]);
+      const result = await callAsIfApproved(connection, vault, signer.address, routerAddress, routerAddress, data);
+      if (result === null) throw new OperatorError("this node cannot simulate the exit without the router's approval (no eth_call state overrides): approve the router for the shares, or run without --quote");
+      quoted = router.interface.decodeFunctionResult("redeemToBase", result) as unknown as typeof quoted;
+    } else {
+      await ensureAllowance(vault, signer, routerAddress, shares);
+      quoted = await r.redeemToBase.staticCall(vaultAddress, shares, receiver, floor, NEXT_BLOCK);
+    }
   } catch (error) {
+    if (error instanceof OperatorError) throw error;
     throw new OperatorError(`redeem --to-base would revert with ${describeRevert(error, interfaces)}; nothing was sent (vault redeem-in-kind still works)`);
   }
   const [assets, legs] = quoted;

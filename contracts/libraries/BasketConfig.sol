@@ -311,7 +311,7 @@ library BasketConfig {
     /// @notice See {IRebalancingVault-cancelBatch}; the vault checked the caller is the guardian.
     function cancelBatch(
         address timelock,
-        address[] calldata targets,
+        address[] calldata callTargets,
         uint256[] calldata values,
         bytes[] calldata payloads,
         bytes32 predecessor,
@@ -319,11 +319,11 @@ library BasketConfig {
     ) external {
         // A batch that only replaces the guardian is that change; one that bundles it with anything
         // else stays cancellable, so that bundling cannot shield another change from the veto.
-        if (targets.length == 1 && payloads.length == 1 && _replacesGuardian(targets[0], payloads[0])) {
+        if (callTargets.length == 1 && payloads.length == 1 && _replacesGuardian(callTargets[0], payloads[0])) {
             revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
         }
         TimelockController t = _governor(timelock);
-        t.cancel(t.hashOperationBatch(targets, values, payloads, predecessor, salt));
+        t.cancel(t.hashOperationBatch(callTargets, values, payloads, predecessor, salt));
     }
 
     // ================================================================== internal

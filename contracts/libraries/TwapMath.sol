@@ -111,11 +111,11 @@ library TwapMath {
     function openAndSpot(IUniswapV3Pool pool)
         internal
         view
-        returns (int24 openTick, int24 spotTick, uint160 spotSqrtPriceX96)
+        returns (int24 openTick, int24 spotTick, uint160 sqrtPriceX96)
     {
         uint16 index;
         uint16 cardinality;
-        (spotSqrtPriceX96, spotTick, index, cardinality,,,) = pool.slot0();
+        (sqrtPriceX96, spotTick, index, cardinality,,,) = pool.slot0();
         openTick = openTickFrom(pool, spotTick, index, cardinality);
     }
 

@@ -287,14 +287,14 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     function volatility(address token, uint32 intervalSeconds, uint256 intervals) external view returns (uint256) {
         if (token == BASE) return 0;
         StoredHop[] memory hops = _hops(token);
-        int256[] memory route = new int256[](intervals);
+        int256[] memory routeMeans = new int256[](intervals);
         for (uint256 h; h < hops.length; ++h) {
             int256[] memory means = TwapMath.intervalMeanTicks(hops[h].pool, intervalSeconds, intervals);
             for (uint256 i; i < intervals; ++i) {
-                route[i] += hops[h].zeroForOne ? means[i] : -means[i];
+                routeMeans[i] += hops[h].zeroForOne ? means[i] : -means[i];
             }
         }
-        return TwapMath.annualisedVolatilityBps(route, intervalSeconds);
+        return TwapMath.annualisedVolatilityBps(routeMeans, intervalSeconds);
     }
 
     /// @inheritdoc IPriceOracle

@@ -1,7 +1,7 @@
 // Ballast on any EVM chain: the TWAP oracle, the TimelockController that governs, and the vault
 // (`BallastWithFeeds.ts`: the same, with Chainlink feeds beside the TWAP).
 //
-// Parameters per network live in deploy/parameters/<network>.json5 (see the README). Everything
+// Parameters per network live in deploy/parameters/<network>.json5 (see docs/operators.md). Everything
 // the vault trusts is wired here: the timelock holds the governor and admin roles of the vault and
 // owns the oracle; the vault holds the timelock's canceller role, which the guardian uses through it
 // (so that the guardian can veto any pending change except its own replacement); the keeper may

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { formatUnits, isAddress, parseUnits, ZeroAddress, type Interface } from "ethers";
+import { formatUnits, getAddress, isAddress, parseUnits, ZeroAddress, type Interface } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -48,7 +48,7 @@ function oneLine(error: Error): string {
   const e = error as Error & { shortMessage?: string; code?: string };
   const text = (e.shortMessage ?? e.message).split("\n")[0];
   if (e.code === "ECONNREFUSED" || /ECONNREFUSED|ENOTFOUND|fetch failed/.test(e.message)) {
-    return `cannot reach the network's RPC endpoint (${text}); check its URL (see the README, Deploying)`;
+    return `cannot reach the network's RPC endpoint (${text}); check its URL (see docs/operators.md, Deploying)`;
   }
   return text;
 }
@@ -193,10 +193,13 @@ export async function logScan(hre: HardhatRuntimeEnvironment, connection: Connec
 export async function resolveSigner(connection: Connection, from: string): Promise<HardhatEthersSigner> {
   const signers = await connection.ethers.getSigners();
   if (signers.length === 0) {
-    throw new OperatorError(`network "${connection.networkName}" has no account to sign with: set its key (see the README, Deploying)`);
+    throw new OperatorError(`network "${connection.networkName}" has no account to sign with: set its key (see docs/operators.md, Deploying)`);
   }
   if (from === "") return signers[0];
-  if (!isAddress(from)) throw new OperatorError(`--from "${from}" is not an address`);
+  if (!isAddress(from)) {
+    const checksum = isAddress(from.toLowerCase()) ? ` (its mixed-case checksum is wrong: ${getAddress(from.toLowerCase())}?)` : "";
+    throw new OperatorError(`--from "${from}" is not an address${checksum}`);
+  }
   const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
   if (signer === undefined) {
     throw new OperatorError(`--from ${from} is not an account configured for network "${connection.networkName}"`);

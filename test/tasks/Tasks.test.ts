@@ -261,11 +261,17 @@ describe("Tasks", function () {
       await sendsNothing(alice, async () => {
         expectFailure(await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", quote: true }), /--quote goes with --to-base/);
       });
-      const quote = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", toBase: true, quote: true });
-      expect(quote.result.success, quote.errors.join()).to.equal(true);
-      expect(quote.text).to.match(/WETH .* \d/);
-      expect(quote.text).to.match(/total 99\d,\d{3}(\.\d+)? USDC for 1,000,000 shares; in kind they are worth 99\d,\d{3}(\.\d+)? USDC at the oracle: the sales cost \d+(\.\d+)? USDC \(\d+\.\d\d bps\)/);
-      expect(await f.vault.balanceOf(alice), "a quote sends nothing but the router's approval").to.equal(shares);
+      // A quote sends nothing, not even the router's approval: it simulates as if the router were approved.
+      let quote: Awaited<ReturnType<typeof runTask>> | undefined;
+      await sendsNothing(alice, async () => {
+        quote = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", toBase: true, quote: true });
+      });
+      expect(quote!.result.success, quote!.errors.join()).to.equal(true);
+      expect(quote!.text).to.match(/WETH .* \d/);
+      expect(quote!.text).to.match(/total 99\d,\d{3}(\.\d+)? USDC for 1,000,000 shares; in kind they are worth 99\d,\d{3}(\.\d+)? USDC at the oracle: the sales cost \d+(\.\d+)? USDC \(\d+\.\d\d bps\)/);
+      expect(quote!.text).to.not.include("approved");
+      expect(await f.vault.balanceOf(alice)).to.equal(shares);
+      expect(await f.vault.allowance(alice, router)).to.equal(0n);
 
       const before = await f.usdc.balanceOf(alice);
       const sent = await runTask(["vault", "redeem"], { vault, router, from: alice, shares: "all", toBase: true });
@@ -275,6 +281,7 @@ describe("Tasks", function () {
       expect(assets).to.be.greaterThanOrEqual(minAssets);
       expect(await f.vault.balanceOf(alice)).to.equal(0n);
       expect(sent.text).to.match(/redeemed 1,000,000 shares for 99\d,\d{3}(\.\d+)? USDC to 0x/);
+      expect(sent.text, "the send approves first, and says so").to.match(/^approved 0x[0-9a-fA-F]{40} for \d+ units of 0x[0-9a-fA-F]{40} \(tx 0x[0-9a-f]{64}\)$/m);
     });
 
     it("refuses --to-base in one line, sending nothing, when the exit would revert or cannot be priced", async function () {
@@ -593,6 +600,23 @@ describe("Tasks", function () {
       await sendsNothing(gov(), async () => {
         expectFailure(await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "MinDriftBps", value: "50", salt }), /is already scheduled: pass another --salt/);
       });
+    });
+  });
+
+  describe("chain advance", function () {
+    it("moves the local chain's clock past a timelock's delay, so a proposal can be executed, and refuses a bad --seconds", async function () {
+      const gov = f.signers.governance.address;
+      const proposed = await runTask(["gov", "propose-parameter"], { vault, from: gov, name: "DriftThresholdBps", value: "300" });
+      const { id } = proposed.result.value as { id: string };
+      expectFailure(await runTask(["gov", "execute"], { vault, id }), /not ready/i);
+      const before = await time().latest();
+      const advanced = await runTask(["chain", "advance"], { seconds: TIMELOCK_DELAY });
+      expect(advanced.result.success, advanced.errors.join()).to.equal(true);
+      expect(advanced.text).to.match(/^advanced 172800 s: block \d+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect((await time().latest()) - before).to.be.greaterThanOrEqual(TIMELOCK_DELAY);
+      expect((await runTask(["gov", "execute"], { vault, id })).result.success).to.equal(true);
+      expect(await f.vault.parameter(Parameter.DriftThresholdBps)).to.equal(300n);
+      expectFailure(await runTask(["chain", "advance"], { seconds: 0 }), /--seconds must be a whole number from 1 to/);
     });
   });
 

@@ -322,7 +322,7 @@ describe("RebalancingVault: fees", function () {
     });
 
     it("with a Chainlink feed beside the TWAP, pays a curator no fee on WETH held pushed across the whole window, even with no arbitrageur", async function () {
-      // README, "What remains assumed" (2): on the TWAP alone, a pool held off its price for a whole
+      // docs/security.md, "What remains assumed" (2): on the TWAP alone, a pool held off its price for a whole
       // window moves both references, for the performance fee as for exits. A feed beside it is the
       // lowest reference of a push up: the fee stays at the price the feed confirms.
       const { f } = await withFees(0, 3_000);
