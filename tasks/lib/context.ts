@@ -197,7 +197,8 @@ export async function resolveSigner(connection: Connection, from: string): Promi
   }
   if (from === "") return signers[0];
   if (!isAddress(from)) {
-    const checksum = isAddress(from.toLowerCase()) ? ` (its mixed-case checksum is wrong: ${getAddress(from.toLowerCase())}?)` : "";
+    const lower = String(from).toLowerCase();
+    const checksum = isAddress(lower) ? ` (its mixed-case checksum is wrong: ${getAddress(lower)}?)` : "";
     throw new OperatorError(`--from "${from}" is not an address${checksum}`);
   }
   const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());

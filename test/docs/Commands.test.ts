@@ -1,7 +1,7 @@
 // Every command block the docs mark runnable (`<!-- runnable: local node -->` before a ```sh block), run
 // as written, in order, against a local node: the newcomer's walk-through must work, on any Node.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -9,6 +9,9 @@ import { expect } from "chai";
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const MARKER = "<!-- runnable: local node -->";
 const NODE_URL = "http://127.0.0.1:8545";
+// Where Ignition records a local node's deployment, which the walk-through writes: put back as it was
+// after, so that no later test (on the in-process network, the same chain id) finds a vault there.
+const LOCAL_RECORD = path.join(ROOT, "deploy", "deployments", "chain-31337");
 
 /** The runnable blocks of a Markdown file: each one's commands, comments stripped. */
 export function runnableBlocks(markdown: string): string[][] {
@@ -44,9 +47,18 @@ async function chainAnswers(): Promise<boolean> {
 describe("Documented commands", function () {
   this.timeout(15 * 60_000);
   let node: ChildProcess | undefined;
+  let saved: string | undefined;
+
+  before(function () {
+    if (!existsSync(LOCAL_RECORD)) return;
+    saved = `${LOCAL_RECORD}.kept-during-docs-test`;
+    renameSync(LOCAL_RECORD, saved);
+  });
 
   after(function () {
     if (node?.pid !== undefined) process.kill(-node.pid, "SIGTERM");
+    rmSync(LOCAL_RECORD, { recursive: true, force: true });
+    if (saved !== undefined) renameSync(saved, LOCAL_RECORD);
   });
 
   it("finds the runnable blocks, and only sh blocks are marked", function () {

@@ -472,6 +472,11 @@ describe("Tasks", function () {
         expectFailure(await runTask(["keeper", "run"], keeperArgs({ from: bob })), /does not hold the vault's keeper role/);
       });
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ retries: 11 })), /--retries must be a whole number from 0 to 10/);
+      // A mistyped checksum names the address it meant.
+      expectFailure(
+        await runTask(["keeper", "run"], keeperArgs({ from: "0x70997970C51812dc3A010C7d01b50e0d17dC79C8" })),
+        /--from "0x70997970C51812dc3A010C7d01b50e0d17dC79C8" is not an address \(its mixed-case checksum is wrong: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8\?\)/,
+      );
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxPasses: 3 })), /--max-passes needs --interval/);
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "lots" })), /--max-base-fee-gwei "lots" is not a non-negative decimal/);
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ maxCostBps: "-5" })), /--max-cost-bps "-5" is not a non-negative decimal number of basis points/);
