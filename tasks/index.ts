@@ -2,6 +2,8 @@
 import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
+import { GOV_ACTIONS } from "./lib/gov-actions.js";
+
 const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" } as const;
 const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" } as const;
 const delayOption = { name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 } as const;
@@ -12,6 +14,9 @@ const fromBlockOption = {
   type: ArgumentType.INT,
   defaultValue: 0,
 } as const;
+const safeOption = { name: "safe", description: "Make the call from this Safe: write the Transaction Builder's batch file (and on a local network sign it with the owners' accounts and execute it)", defaultValue: "" } as const;
+const outOption = { name: "out", description: "With --safe: where to write the batch file (default: safe-batch-<operation>.json)", defaultValue: "" } as const;
+const calldataFlag = { name: "calldata", description: "Print the call (to, data) instead of sending it" } as const;
 const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" } as const;
 const routerOption = { name: "router", description: "The slippage-protected router (default: the one Ignition deployed with the vault)", defaultValue: "" } as const;
 const slippageOption = {
@@ -96,6 +101,9 @@ export const ballastTasks = [
     .addOption({ name: "targets", description: "Every basket token's weight in bps, e.g. USDC=4000,WETH=3000,WBTC=2000,LINK=1000", defaultValue: "" })
     .addOption(delayOption)
     .addOption(saltOption)
+    .addOption(safeOption)
+    .addOption(outOption)
+    .addFlag(calldataFlag)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeTargets(args, hre))
     .build(),
   task(["gov", "propose-parameter"], "Schedule a parameter change through the timelock")
@@ -106,6 +114,9 @@ export const ballastTasks = [
     .addOption({ name: "value", description: "Its new value (a whole number)", defaultValue: "" })
     .addOption(delayOption)
     .addOption(saltOption)
+    .addOption(safeOption)
+    .addOption(outOption)
+    .addFlag(calldataFlag)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeParameter(args, hre))
     .build(),
   task(["gov", "propose-fee-recipient"], "Schedule a change of who receives the fees through the timelock")
@@ -115,6 +126,9 @@ export const ballastTasks = [
     .addOption({ name: "recipient", description: "The new fee recipient's address", defaultValue: "" })
     .addOption(delayOption)
     .addOption(saltOption)
+    .addOption(safeOption)
+    .addOption(outOption)
+    .addFlag(calldataFlag)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeFeeRecipient(args, hre))
     .build(),
   task(["gov", "execute"], "Execute a scheduled change once its delay has passed")
@@ -122,6 +136,9 @@ export const ballastTasks = [
     .addOption(fromOption)
     .addOption(fromBlockOption)
     .addOption({ name: "id", description: "The operation id that propose printed", defaultValue: "" })
+    .addOption(safeOption)
+    .addOption(outOption)
+    .addFlag(calldataFlag)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).execute(args, hre))
     .build(),
   task(["gov", "cancel"], "Cancel a scheduled change (guardian or proposer)")
@@ -129,6 +146,29 @@ export const ballastTasks = [
     .addOption(fromOption)
     .addOption(fromBlockOption)
     .addOption({ name: "id", description: "The operation id", defaultValue: "" })
+    .addOption(safeOption)
+    .addOption(outOption)
+    .addFlag(calldataFlag)
     .setInlineAction(async (args, hre) => (await import("./gov.js")).cancel(args, hre))
+    .build(),
+  ...GOV_ACTIONS.map((action) => {
+    let t = task(["gov", `propose-${action.name}`], action.description).addOption(vaultOption).addOption(fromOption).addOption(fromBlockOption);
+    for (const o of action.options) {
+      // The options differ per action: the builder's type cannot follow them, and the action reads them by name.
+      t = (o.flag === true ? t.addFlag({ name: o.name, description: o.description }) : t.addOption({ name: o.name, description: o.description, defaultValue: "" })) as unknown as typeof t;
+    }
+    return t
+      .addOption(delayOption)
+      .addOption(saltOption)
+      .addOption(safeOption)
+      .addOption(outOption)
+      .addFlag(calldataFlag)
+      .setInlineAction(async (args, hre) => (await import("./gov.js")).proposeAction(action.name)(args as never, hre))
+      .build();
+  }),
+  task(["gov", "pending"], "List every operation pending on the timelock for the vault and its oracles, in words, with its ETA and who can execute or cancel it")
+    .addOption(vaultOption)
+    .addOption(fromBlockOption)
+    .setInlineAction(async (args, hre) => (await import("./gov.js")).pending(args, hre))
     .build(),
 ];

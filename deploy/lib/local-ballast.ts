@@ -10,6 +10,7 @@ import JSON5 from "json5";
 import Ballast, { DEFAULT_PARAMETERS } from "../modules/Ballast.js";
 import BallastWithFeeds from "../modules/BallastWithFeeds.js";
 import LocalMarket, { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../modules/LocalMarket.js";
+import LocalSafe, { SafeContracts, safeSetupData } from "../modules/LocalSafe.js";
 import { weth9Artifact } from "./uniswap-artifacts.js";
 import { encodePath } from "./uniswap-path.js";
 
@@ -156,4 +157,15 @@ export async function fundLocal(
     await (await ethers.getContractAt("DemoToken", token, who)).mint(who.address, amount);
   }
   await (await ethers.getContractAt("DemoToken", token, who)).approve(spender, MaxUint256);
+}
+
+/**
+ * A Safe of `owners` with `threshold` on the local network, through the Ignition modules in
+ * `deploy/modules/LocalSafe.ts`: the genuine Safe 1.4.1 contracts, then one Safe proxy.
+ */
+export async function deployLocalSafe(connection: NetworkConnection<"l1">, owners: string[], threshold: number, saltNonce = 0) {
+  const { handler } = await connection.ignition.deploy(SafeContracts);
+  const initializer = safeSetupData(owners, threshold, await handler.getAddress());
+  const { safe } = await connection.ignition.deploy(LocalSafe, { parameters: { LocalSafe: { initializer, saltNonce } } });
+  return safe;
 }

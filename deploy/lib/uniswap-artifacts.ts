@@ -1,24 +1,6 @@
 // The genuine Uniswap V3 and WETH9 bytecode, loaded from the artifacts their npm packages publish.
 // Nothing here is compiled by this project: what is deployed locally is what is deployed on mainnet.
-import { createRequire } from "node:module";
-
-import type { Artifact } from "@nomicfoundation/ignition-core";
-
-const require = createRequire(import.meta.url);
-
-function published(path: string): Artifact {
-  const a = require(path);
-  return {
-    _format: a._format ?? "truffle",
-    contractName: a.contractName,
-    sourceName: a.sourceName ?? `${a.contractName}.sol`,
-    abi: a.abi,
-    bytecode: a.bytecode,
-    deployedBytecode: a.deployedBytecode,
-    linkReferences: a.linkReferences ?? {},
-    deployedLinkReferences: a.deployedLinkReferences ?? {},
-  };
-}
+import { published } from "./artifacts.js";
 
 export const uniswapFactoryArtifact = published("@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json");
 export const uniswapPoolArtifact = published("@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json");

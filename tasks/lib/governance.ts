@@ -1,6 +1,6 @@
 // Reading governance from the chain: which timelock governs a vault, the operations it has pending
 // for the vault, and what each would do, in words.
-import { Contract, ZeroHash } from "ethers";
+import { Contract, ZeroHash, type Interface } from "ethers";
 
 import { ERC20_ABI } from "../../deploy/lib/erc20.js";
 import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
@@ -94,23 +94,53 @@ export async function scheduledCalls(timelock: TimelockController, fromBlock: nu
 export type OperationState = "unset" | "waiting" | "ready" | "done";
 const STATES: OperationState[] = ["unset", "waiting", "ready", "done"];
 
-/** The operations pending on the timelock for `vault`, with their ETA and what they do. */
+/**
+ * The contracts governance changes through the timelock: the vault, its oracle, the TWAP oracle (the
+ * oracle itself, or the one a CompositeOracle reads) and the CompositeOracle where there is one.
+ */
+export async function governedContracts(connection: Connection, vault: RebalancingVault) {
+  const oracle = await vault.oracle();
+  const composite = await connection.ethers.getContractAt("CompositeOracle", oracle);
+  const feeds = await composite.TWAP().then(
+    (twap) => ({ feeds: oracle as string | null, twap }),
+    () => ({ feeds: null, twap: oracle }),
+  );
+  const twapInterface = (await connection.ethers.getContractAt("UniswapV3TwapOracle", feeds.twap)).interface as Interface;
+  const feedsInterface = composite.interface as Interface;
+  return {
+    oracle,
+    ...feeds,
+    twapInterface,
+    feedsInterface,
+    interfaces: [vault.interface as Interface, twapInterface, feedsInterface],
+    addresses: [await vault.getAddress(), feeds.twap, ...(feeds.feeds === null ? [] : [feeds.feeds])].map((a) => a.toLowerCase()),
+  };
+}
+
+/** The operations pending on the timelock for `vault` and its oracles, with their ETA and what they do. */
 export async function pendingOperations(connection: Connection, vault: RebalancingVault, timelock: TimelockController, fromBlock: number) {
-  const vaultAddress = (await vault.getAddress()).toLowerCase();
-  const calls = (await scheduledCalls(timelock, fromBlock)).filter((c) => c.target.toLowerCase() === vaultAddress);
+  const { addresses } = await governedContracts(connection, vault);
+  const calls = (await scheduledCalls(timelock, fromBlock)).filter((c) => addresses.includes(c.target.toLowerCase()));
   const pending = [];
   for (const call of calls) {
     const state = STATES[Number(await timelock.getOperationState(call.id))];
     if (state !== "waiting" && state !== "ready") continue;
     const eta = await timelock.getTimestamp(call.id);
-    pending.push({ id: call.id, state, eta: Number(eta), call: await describeCall(connection, vault, call.data) });
+    pending.push({ id: call.id, state, eta: Number(eta), call: await describeCall(connection, vault, call.data, call.target) });
   }
   return pending;
 }
 
-/** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`. */
-export async function describeCall(connection: Connection, vault: RebalancingVault, data: string): Promise<string> {
+/**
+ * What calldata for the vault (or, with `target`, for one of its oracles) does, in words:
+ * `setTargets(USDC 40%, WETH 30%, ...)`, `oracle.setWindow(3600)`.
+ */
+export async function describeCall(connection: Connection, vault: RebalancingVault, data: string, target?: string): Promise<string> {
   const basket = await basketOf(connection, vault);
   const symbol = (t: string) => basket.find((b) => b.token.toLowerCase() === t.toLowerCase())?.symbol ?? t;
-  return describeVaultCall(vault.interface, data, symbol);
+  const vaultAddress = (await vault.getAddress()).toLowerCase();
+  if (target === undefined || target.toLowerCase() === vaultAddress) return describeVaultCall(vault.interface, data, symbol);
+  const contracts = await governedContracts(connection, vault);
+  const [label, iface] = target.toLowerCase() === contracts.twap.toLowerCase() ? ["oracle", contracts.twapInterface] : ["feeds", contracts.feedsInterface];
+  return `${label}.${describeVaultCall(iface, data, symbol)}`;
 }

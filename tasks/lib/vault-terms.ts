@@ -73,7 +73,8 @@ export function describeVaultCall(vault: Interface, data: string, symbolOf: (tok
   if (parsed.name === "setParameter") {
     return `setParameter(${PARAMETERS[Number(parsed.args[0])] ?? parsed.args[0]} = ${parsed.args[1]})`;
   }
-  return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
+  // Addresses named where they are known (basket tokens by symbol).
+  return `${parsed.name}(${parsed.args.map((a) => (typeof a === "string" && /^0x[0-9a-fA-F]{40}$/.test(a) ? symbolOf(a) : String(a))).join(", ")})`;
 }
 
 /** The custom error `data` carries, with its arguments (`VaultCooldownActive(1200)`), when one of `interfaces` knows it. */

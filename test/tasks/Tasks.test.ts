@@ -1,6 +1,6 @@
 // Ballast's Hardhat tasks, run through Hardhat's task manager against a vault on the in-process
 // network: what they print, what they send, and that bad input sends nothing.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -12,6 +12,8 @@ import { pino } from "pino";
 import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
 import { OperatorError, out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
+import { deployLocalSafe } from "../../deploy/lib/local-ballast.js";
+import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import type { VaultStatus } from "../../tasks/vault.js";
 import { donateBasket, donateTokens, marketSwap, Parameter, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
 
@@ -605,6 +607,126 @@ describe("Tasks", function () {
       await sendsNothing(gov(), async () => {
         expectFailure(await runTask(["gov", "propose-parameter"], { vault, from: gov(), name: "MinDriftBps", value: "50", salt }), /is already scheduled: pass another --salt/);
       });
+    });
+  });
+
+  describe("gov with a Safe, and every governance action", function () {
+    /** A 2-of-3 Safe of accounts #8 to #10, made a proposer of the timelock (as the parameters file's `proposers` would). */
+    async function curatorSafe() {
+      const accounts = await suite.connection.ethers.getSigners();
+      const safe = await deployLocalSafe(suite.connection as never, accounts.slice(8, 11).map((a) => a.address), 2, Number(await time().latest()));
+      const address = await safe.getAddress();
+      const timelock = signedBy(f.timelock, await timelockSigner(suite.connection, f));
+      await timelock.grantRole(await f.timelock.PROPOSER_ROLE(), address);
+      await timelock.grantRole(await f.timelock.CANCELLER_ROLE(), address);
+      return { safe, address, owners: accounts.slice(8, 11).map((a) => a.address) };
+    }
+
+    it("schedules through a 2-of-3 Safe: writes the Transaction Builder's batch, the owners sign, the Safe schedules, the delay passes, execution changes the vault", async function () {
+      const { safe, address, owners } = await curatorSafe();
+      const dir = mkdtempSync(path.join(tmpdir(), "ballast-safe-"));
+      const file = path.join(dir, "batch.json");
+      const nonce = await safe.nonce();
+      const proposed = await runTask(["gov", "propose-parameter"], { vault, safe: address, out: file, name: "DriftThresholdBps", value: "300" });
+      expect(proposed.result.success, proposed.errors.join()).to.equal(true);
+      const { id, data } = proposed.result.value as { id: string; data: string };
+      // The batch: one call, to the timelock, its schedule of the vault's setParameter.
+      const batch = JSON.parse(readFileSync(file, "utf8"));
+      expect(batch).to.include({ version: "1.0", chainId: "31337" });
+      expect(batch.meta.createdFromSafeAddress).to.equal(address);
+      expect(batch.transactions).to.deep.equal([{ to: await f.timelock.getAddress(), value: "0", data, contractMethod: null, contractInputsValues: null }]);
+      // Two owners signed, the Safe made the call: its nonce moved and the operation waits on the timelock.
+      const signedBy_ = proposed.text.match(/signed by (0x[0-9a-fA-F]{40}), (0x[0-9a-fA-F]{40}); the Safe executed it \(Safe nonce \d+, tx 0x[0-9a-f]{64}, (\d+) gas\)/);
+      expect(signedBy_, proposed.text).to.not.equal(null);
+      expect(owners).to.include.members([signedBy_![1], signedBy_![2]]);
+      const gas = Number(signedBy_![3]);
+      console.log(`      a parameter change scheduled through a 2-of-3 Safe: ${gas.toLocaleString("en-US")} gas`);
+      expect(await safe.nonce()).to.equal(nonce + 1n);
+      expect(await f.timelock.isOperationPending(id)).to.equal(true);
+      const listed = await runTask(["gov", "pending"], { vault });
+      expect(listed.text).to.include(`${id}: setParameter(DriftThresholdBps = 300)`);
+      expect(listed.text).to.match(/ETA \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in 2 days\); executed by anyone; cancelled by the guardian 0x[0-9a-fA-F]{40} \(through the vault\) or a proposer of the timelock/);
+      expectFailure(await runTask(["gov", "execute"], { vault, safe: address, id }), /is not ready: its ETA is/);
+      await time().increase(TIMELOCK_DELAY);
+      const executed = await runTask(["gov", "execute"], { vault, safe: address, out: path.join(dir, "execute.json"), id });
+      expect(executed.result.success, executed.errors.join()).to.equal(true);
+      expect(await f.vault.parameter(Parameter.DriftThresholdBps)).to.equal(300n);
+      expect(await safe.nonce()).to.equal(nonce + 2n);
+    });
+
+    it("cancels from the Safe, prints the call with --calldata, and refuses a Safe that is not a proposer, an address that is not a Safe, and too few local owners", async function () {
+      const { address } = await curatorSafe();
+      const dir = mkdtempSync(path.join(tmpdir(), "ballast-safe-"));
+      const proposed = await runTask(["gov", "propose-parameter"], { vault, safe: address, out: path.join(dir, "a.json"), name: "CooldownSeconds", value: "7200" });
+      const { id } = proposed.result.value as { id: string };
+      const cancelled = await runTask(["gov", "cancel"], { vault, safe: address, out: path.join(dir, "b.json"), id });
+      expect(cancelled.result.success, cancelled.errors.join()).to.equal(true);
+      expect(await f.timelock.getOperationState(id)).to.equal(0n);
+      // --calldata sends nothing and prints the schedule call.
+      await sendsNothing(f.signers.governance.address, async () => {
+        const printed = await runTask(["gov", "propose-window"], { vault, from: f.signers.governance.address, calldata: true, seconds: "1200" });
+        expect(printed.result.success, printed.errors.join()).to.equal(true);
+        expect(printed.text).to.include(`to:   ${await f.timelock.getAddress()}`);
+        expect(printed.text).to.match(/^data: 0x01d5062a[0-9a-f]+$/m); // schedule(...)
+        expect(printed.text).to.include("schedule oracle.setWindow(1200); nothing was sent");
+      });
+      // A Safe without the proposer role; an address that is no Safe; a Safe whose owners are not local accounts.
+      const accounts = await suite.connection.ethers.getSigners();
+      const stranger = await deployLocalSafe(suite.connection as never, accounts.slice(8, 11).map((a) => a.address), 2, 7);
+      expectFailure(await runTask(["gov", "propose-parameter"], { vault, safe: await stranger.getAddress(), name: "CooldownSeconds", value: "7200" }), /is not a proposer on the timelock .*: run with a proposer's account \(--from\) or its Safe \(--safe\)/);
+      expectFailure(await runTask(["gov", "propose-parameter"], { vault, safe: vault, out: path.join(dir, "c.json"), name: "CooldownSeconds", value: "7200" }), /is not a proposer on the timelock/);
+      const remote = await deployLocalSafe(suite.connection as never, ["0x1000000000000000000000000000000000000001", "0x1000000000000000000000000000000000000002"], 2, 8);
+      const remoteAddress = await remote.getAddress();
+      await signedBy(f.timelock, await timelockSigner(suite.connection, f)).grantRole(await f.timelock.PROPOSER_ROLE(), remoteAddress);
+      const unsigned = await runTask(["gov", "propose-parameter"], { vault, safe: remoteAddress, out: path.join(dir, "d.json"), name: "CooldownSeconds", value: "7200" });
+      expect(unsigned.result.success, unsigned.errors.join()).to.equal(true);
+      expect(unsigned.text).to.include("the local accounts hold fewer of the Safe's owners than its threshold: nothing was sent");
+      expect(JSON.parse(readFileSync(path.join(dir, "d.json"), "utf8")).transactions).to.have.length(1);
+      expect(await f.timelock.getOperationState((unsigned.result.value as { id: string }).id)).to.equal(0n);
+    });
+
+    it("has a task for each oracle and vault change, each simulated as the timelock will make it: a rejected change names the contract's error and sends nothing", async function () {
+      const gov = f.signers.governance.address;
+      const run = (action: string, options: Record<string, unknown>) => runTask(["gov", `propose-${action}`], { vault, from: gov, ...options });
+      const ok = async (action: string, options: Record<string, unknown>, call: string) => {
+        const r = await run(action, options);
+        expect(r.result.success, `${action}: ${r.errors.join()}`).to.equal(true);
+        expect((r.result.value as { call: string }).call).to.equal(call);
+        return (r.result.value as { id: string }).id;
+      };
+      const oracle = await f.vault.oracle();
+      const ids = [
+        await ok("window", { seconds: "1200" }, "oracle.setWindow(1200)"),
+        await ok("max-divergence", { bps: "300" }, "oracle.setMaxDivergence(300)"),
+        await ok("route", { token: "LINK", path: `LINK,3000,USDC`, minDepth: "1000000" }, `oracle.setRoute(LINK, ${encodePath([f.tokens.link, f.tokens.usdc], [3000])}, 1000000)`),
+        await ok("guardian", { guardian: f.signers.carol.address }, `setGuardian(${f.signers.carol.address})`),
+        await ok("oracle", { oracle }, `setOracle(${oracle})`),
+      ];
+      await sendsNothing(gov, async () => {
+        expectFailure(await run("window", { seconds: "10" }), /the oracle would reject this change: Oracle\w+\(.*\); nothing was sent/);
+        expectFailure(await run("route", { token: "LINK", path: "LINK,500,USDC", minDepth: "0" }), /the oracle would reject this change: .*; nothing was sent/);
+        expectFailure(await run("remove-token", { token: "WETH" }), /the vault would reject this change: Vault\w+\(.*\); nothing was sent/);
+        expectFailure(await run("write-off", { token: "DOGE" }), /--token "DOGE" is neither a basket symbol nor an address/);
+        expectFailure(await run("feed", { token: "WETH", feed: oracle, heartbeat: "3600" }), /has no feeds \(it is not a CompositeOracle\)/);
+        expectFailure(await run("route", { token: "LINK", path: "LINK,USDC", minDepth: "0" }), /--path must be TOKEN,FEE,TOKEN/);
+        expectFailure(await run("sweep", { token: "LINK", to: "nobody" }), /--to must be an address, not "nobody"/);
+      });
+      // The guardian cannot cancel its own replacement: `gov pending` says who can.
+      const pendingList = await runTask(["gov", "pending"], { vault });
+      expect(pendingList.text).to.include(`setGuardian(${f.signers.carol.address})`);
+      expect(pendingList.text).to.include("cancelled by a proposer of the timelock (not the guardian: it is its own replacement)");
+      await time().increase(TIMELOCK_DELAY);
+      for (const id of ids) expect((await runTask(["gov", "execute"], { vault, id })).result.success, id).to.equal(true);
+      const twap = await suite.connection.ethers.getContractAt("UniswapV3TwapOracle", oracle);
+      expect(await twap.windowSeconds()).to.equal(1200n);
+      expect(await f.vault.guardian()).to.equal(f.signers.carol.address);
+      // Sweeping a stray token: sent to the vault by mistake, out to its owner.
+      const stray = await suite.connection.ethers.deployContract("DemoToken", ["Stray", "STRAY", 18]);
+      await stray.mint(vault, 5n * 10n ** 18n);
+      const sweepId = await ok("sweep", { token: await stray.getAddress(), to: f.signers.bob.address }, `sweep(${await stray.getAddress()}, ${f.signers.bob.address})`);
+      await runTask(["chain", "advance"], { seconds: TIMELOCK_DELAY });
+      expect((await runTask(["gov", "execute"], { vault, id: sweepId })).result.success).to.equal(true);
+      expect(await stray.balanceOf(f.signers.bob.address)).to.equal(5n * 10n ** 18n);
     });
   });
 
