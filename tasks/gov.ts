@@ -24,7 +24,7 @@ import { GOV_ACTIONS, type GovTarget } from "./lib/gov-actions.js";
 import { basketOf, describeCall, governedContracts, PARAMETERS, pendingOperations, scheduledCalls, timelockOf, type LogScan } from "./lib/governance.js";
 import { signAndExecute, transactionBuilderBatch } from "./lib/safe.js";
 import { encodePath } from "../deploy/lib/uniswap-path.js";
-import { NEXT_BLOCK } from "./lib/vault-terms.js";
+import { inWords, NEXT_BLOCK } from "./lib/vault-terms.js";
 
 /** How a governance call is sent: from a key (`from`), made by a Safe (`safe`, its batch file `out`), or printed. */
 interface SendArgs {
@@ -270,25 +270,13 @@ export const pending = taskAction(async (args: { vault: string; fromBlock: numbe
   const listed = ops.map((op) => {
     const executor = open ? "anyone" : "an executor of the timelock";
     const canceller = op.call.startsWith("setGuardian(") ? "a proposer of the timelock (not the guardian: it is its own replacement)" : `the guardian ${guardian} (through the vault) or a proposer of the timelock`;
-    const when = op.state === "ready" ? "ready now" : `ETA ${iso(op.eta)} (in ${duration(op.eta - now)})`;
+    const when = op.state === "ready" ? "ready now" : `ETA ${iso(op.eta)} (in ${inWords(op.eta - now)})`;
     out.line(`${op.id}: ${op.call}`);
     out.line(`  ${when}; executed by ${executor}; cancelled by ${canceller}`);
     return { ...op, executor, canceller };
   });
   return listed;
 });
-
-/** A duration for people: "2 days 3 h", "45 min", "30 s". */
-export function duration(seconds: number): string {
-  if (seconds <= 0) return "0 s";
-  const d = Math.floor(seconds / 86_400);
-  const h = Math.floor((seconds % 86_400) / 3_600);
-  const m = Math.floor((seconds % 3_600) / 60);
-  if (d > 0) return `${d} day${d === 1 ? "" : "s"}${h > 0 ? ` ${h} h` : ""}`;
-  if (h > 0) return `${h} h${m > 0 ? ` ${m} min` : ""}`;
-  if (m > 0) return `${m} min`;
-  return `${seconds} s`;
-}
 
 // ------------------------------------------------------------------ the other actions
 

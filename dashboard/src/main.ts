@@ -5,7 +5,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { ABIS } from "virtual:ballast-abis";
 
-import { depositQuote, NEXT_BLOCK, type QuotedVault } from "../../tasks/lib/vault-terms.js";
+import { depositQuote, inWords, NEXT_BLOCK, type QuotedVault } from "../../tasks/lib/vault-terms.js";
 import { describeError, PRICE_DECIMALS, readHistory, readPending, readRebalances, readVault, type VaultView } from "./chain.js";
 import "./style.css";
 
@@ -29,6 +29,9 @@ function fmt(value: bigint, decimals: number, digits = 2): string {
   return cut === "" ? grouped : `${grouped}.${cut}`;
 }
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
+/** A parameter's value for people: durations (the parameters in seconds) in words, other figures grouped. */
+const amount = (name: string, value: bigint) => (name.endsWith("Seconds") && value < 10n ** 12n ? inWords(Number(value)) : value.toLocaleString("en-US"));
+
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z").replace("T", " ");
 const price8 = (scaled: bigint, assetDecimals: number) => Number(formatUnits(scaled, BigInt(assetDecimals) + PRICE_DECIMALS)).toFixed(8);
 
@@ -98,7 +101,7 @@ async function render() {
       : `Management ${pct(f.managementFeeBps)} a year; performance ${pct(f.performanceFeeBps)} of gains above the high-water mark (a share at ${mark} ${v.asset.symbol}); ${fmt(f.pendingShares, v.shareDecimals, 6)} shares accrued, not yet minted, for ${f.recipient}.`
   } Keeper pay: ${v.keeperPay.on ? `gas repaid up to ${v.keeperPay.baseFeeCapGwei} gwei plus ${pct(v.keeperPay.tipBps)}` : "off"}.</p>
   <table class="parameters"><tr><th>parameter</th><th>value</th><th>bounds</th></tr>${v.parameters
-    .map((p) => `<tr><td>${p.name}</td><td data-testid="param-${p.name}">${p.value === MaxUint256 ? "none" : p.value.toLocaleString("en-US")}</td><td>${p.min.toLocaleString("en-US")} to ${p.max === MaxUint256 ? "any" : p.max.toLocaleString("en-US")}</td></tr>`)
+    .map((p) => `<tr><td>${p.name}</td><td data-testid="param-${p.name}">${p.value === MaxUint256 ? "none" : amount(p.name, p.value)}</td><td>${amount(p.name, p.min)} to ${p.max === MaxUint256 ? "any" : amount(p.name, p.max)}</td></tr>`)
     .join("")}</table>`;
 
   await Promise.all([renderHistory(), renderRebalances(), renderGovernance()]);
@@ -119,13 +122,20 @@ async function renderHistory() {
       width: el.clientWidth || 860,
       height: 240,
       scales: { x: { time: true } },
-      series: [{}, { label: `one share (${view.asset.symbol})`, stroke: "#1f77b4", width: 2, points: { show: points.length < 40 } }],
+      // The hover shows the time as the tables do (UTC) and the value at the header's eight decimals.
+      series: [
+        { value: (_u, t) => (t == null ? "" : iso(t)) },
+        { label: `one share (${view.asset.symbol})`, stroke: "#1f77b4", width: 2, points: { show: points.length < 40 }, value: (_u, v) => (v == null ? "" : v.toFixed(8)) },
+      ],
       axes: [{}, { values: (_u, ticks) => ticks.map((t) => t.toFixed(4)), size: 70 }],
     },
     data,
     el,
   );
 }
+
+// The chart follows its container's width (a phone turned, a window resized).
+window.addEventListener("resize", () => chart?.setSize({ width: $("#chart").clientWidth || 860, height: 240 }));
 
 async function renderRebalances() {
   const rebalances = await readRebalances(provider, view, config.fromBlock);

@@ -112,3 +112,18 @@ export async function netSharePrice(vault: PricedVault, shareDecimals: number, a
   const virtualShares = 10n ** BigInt(shareDecimals - assetDecimals);
   return (gross * (supply + virtualShares)) / (supply + virtualShares + pending[0] + pending[1]);
 }
+
+/** A duration in words, for people: "7 days", "2 days 3 h", "1 h 30 min", "45 s". */
+export function inWords(seconds: number): string {
+  if (seconds <= 0) return "0 s";
+  const parts: string[] = [];
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  const s = Math.floor(seconds % 60);
+  if (d > 0) parts.push(`${d} day${d === 1 ? "" : "s"}`);
+  if (h > 0) parts.push(`${h} h`);
+  if (m > 0) parts.push(`${m} min`);
+  if (s > 0) parts.push(`${s} s`);
+  return parts.join(" ");
+}

@@ -58,8 +58,8 @@ describe("Dashboard (headless Chromium)", function () {
     await server?.close();
   });
 
-  async function open(init?: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  async function open(init?: string, viewport = { width: 1280, height: 1000 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     if (init !== undefined) await page.addInitScript(init);
@@ -86,6 +86,9 @@ describe("Dashboard (headless Chromium)", function () {
     expect(await text(page, "fees")).to.match(/^Management 1\.00% a year; performance 10\.00% of gains above the high-water mark/);
     expect(await text(page, "param-ManagementFeeBps")).to.equal("100");
     expect(await text(page, "param-MaxTradeBps")).to.equal((await vault.parameters()).maxTradeBps.toLocaleString("en-US"));
+    // Durations in words, not seconds.
+    expect(await text(page, "param-RebalanceIntervalSeconds")).to.equal("7 days");
+    expect(await text(page, "param-CooldownSeconds")).to.equal("1 h");
     expect(await text(page, "pending")).to.include("setTargets(USDC 30%, WETH 30%, WBTC 30%, LINK 10%)");
     const rebalances = await vault.queryFilter(vault.filters.Rebalanced(), demo.fromBlock);
     expect(rebalances.length).to.be.greaterThan(0);
@@ -94,6 +97,23 @@ describe("Dashboard (headless Chromium)", function () {
     expect(await page.locator("#chart canvas").count()).to.equal(1);
     expect(await page.locator("[data-testid=account]").count()).to.equal(0);
     await page.screenshot({ path: `${OUT}/overview.png`, fullPage: true });
+  });
+
+  it("fits a phone's width (390 px): no horizontal scroll, one column, every section on screen", async function () {
+    const page = await open(testWallet(`${server.url}rpc`, (await connection.ethers.getSigners())[0].address), { width: 390, height: 844 });
+    await page.click("#connect");
+    await page.waitForSelector("[data-testid=account]");
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
+    expect(widths.page, "the page is no wider than the phone").to.be.at.most(widths.view);
+    expect(widths.body).to.be.at.most(widths.view);
+    // Every section (the figures, "Your position", the tables' containers) starts and ends within the screen.
+    const boxes = await page.evaluate(() => [...document.querySelectorAll("section, section.columns > div, #figures .figure")].map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right]));
+    for (const [left, right] of boxes) {
+      expect(left).to.be.at.least(0);
+      expect(right).to.be.at.most(widths.view);
+    }
+    expect(await page.locator("#chart canvas").evaluate((c) => c.getBoundingClientRect().right)).to.be.at.most(widths.view);
+    await page.screenshot({ path: `${OUT}/phone.png`, fullPage: true });
   });
 
   it("deposits, redeems and redeems in kind through an injected wallet, and says in words why a deposit fails", async function () {
