@@ -88,6 +88,12 @@ export type PassOutcome =
   | { action: "dry-run"; gasEstimate: bigint; trades: number }
   | { action: "rebalanced"; hash: string; gasUsed: bigint; trades: number };
 
+/** `amount` of `token` for people: "1.5 WETH" (the address where the basket does not name it). */
+function tokens(basket: { token: string; symbol: string; decimals: number }[], token: string, amount: bigint): string {
+  const entry = basket.find((b) => b.token.toLowerCase() === token.toLowerCase());
+  return entry === undefined ? `${amount} units of ${token}` : `${formatUnits(amount, entry.decimals)} ${entry.symbol}`;
+}
+
 const bigintsAsText = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
 
@@ -164,6 +170,8 @@ export async function keeperPass(
     thresholdBps,
     volatilityBps,
     readyAt,
+    // The same, for people: null when no cooldown runs.
+    coolingDownUntil: readyAt > BigInt(Math.floor(Date.now() / 1000)) ? new Date(Number(readyAt) * 1000).toISOString().replace(".000Z", "Z") : null,
     sharePrice: before?.sharePrice ?? null,
     sharePriceChangeBps: before?.sinceDeploymentBps ?? null,
     // Each token's price by each source, and their spread: what the oracle's divergence bound reads.
@@ -217,7 +225,13 @@ export async function keeperPass(
     log.info({
       event: "dry-run",
       ...plan,
-      planned: trades.map((t) => bigintsAsText({ tokenIn: t.tokenIn, tokenOut: t.tokenOut, amountIn: t.amountIn, minAmountOut: t.minAmountOut, value: t.value })),
+      planned: trades.map((t) => ({
+        ...bigintsAsText({ tokenIn: t.tokenIn, tokenOut: t.tokenOut, amountIn: t.amountIn, minAmountOut: t.minAmountOut, value: t.value }),
+        // The same, for people: amounts in tokens, named.
+        sell: tokens(basket, t.tokenIn, t.amountIn),
+        forAtLeast: tokens(basket, t.tokenOut, t.minAmountOut),
+        worth: tokens(basket, basket[0].token, t.value),
+      })),
     });
     return { action: "dry-run", gasEstimate, trades: trades.length };
   }

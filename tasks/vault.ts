@@ -30,7 +30,7 @@ import {
   vaultOracles,
   type Connection,
 } from "./lib/context.js";
-import { depositQuote, NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
+import { depositQuote, inWords, NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
@@ -72,12 +72,14 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   let reason: string;
   if (oracleError !== null) reason = `the oracle cannot price the basket: ${oracleError}`;
   else if (paused) reason = "paused by the guardian";
-  else if (now < Number(readyAt)) reason = `cooldown until ${iso(Number(readyAt))}`;
+  else if (now < Number(readyAt)) reason = `cooling down until ${iso(Number(readyAt))} (${inWords(Number(readyAt) - now)} from now)`;
   else if (due && Number(trigger) === 1) reason = `drift ${driftBps} bps reached the threshold of ${threshold} bps`;
   else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
   else {
     reason = threshold === 0 ? "the threshold trigger is off" : `drift ${driftBps} bps is below the threshold of ${threshold} bps`;
-    reason += calendarDueAt === null ? "; the calendar trigger is off" : `; the calendar trigger is due at ${iso(calendarDueAt)} with drift of at least ${p.minDriftBps} bps`;
+    // A vault that never rebalanced is due by the calendar already (its interval counts from 1970).
+    const calendar = calendarDueAt === null ? null : calendarDueAt <= now ? "now" : `at ${iso(calendarDueAt)}`;
+    reason += calendar === null ? "; the calendar trigger is off" : `; the calendar trigger is due ${calendar} with drift of at least ${p.minDriftBps} bps`;
   }
   if (due && !canExec) reason += ", but a rebalance would not pass its checks now (see `keeper run --dry-run`)";
   let pending: Awaited<ReturnType<typeof pendingOperations>> = [];

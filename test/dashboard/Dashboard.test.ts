@@ -103,16 +103,17 @@ describe("Dashboard (headless Chromium)", function () {
     const page = await open(testWallet(`${server.url}rpc`, (await connection.ethers.getSigners())[0].address), { width: 390, height: 844 });
     await page.click("#connect");
     await page.waitForSelector("[data-testid=account]");
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth }));
+    // (Evaluated in the page, as text: the tests' TypeScript has no DOM types.)
+    const widths = (await page.evaluate("({ page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth })")) as { page: number; body: number; view: number };
     expect(widths.page, "the page is no wider than the phone").to.be.at.most(widths.view);
     expect(widths.body).to.be.at.most(widths.view);
     // Every section (the figures, "Your position", the tables' containers) starts and ends within the screen.
-    const boxes = await page.evaluate(() => [...document.querySelectorAll("section, section.columns > div, #figures .figure")].map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right]));
+    const boxes = (await page.evaluate(`[...document.querySelectorAll("section, section.columns > div, #figures .figure")].map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right])`)) as [number, number][];
     for (const [left, right] of boxes) {
       expect(left).to.be.at.least(0);
       expect(right).to.be.at.most(widths.view);
     }
-    expect(await page.locator("#chart canvas").evaluate((c) => c.getBoundingClientRect().right)).to.be.at.most(widths.view);
+    expect(await page.locator("#chart canvas").boundingBox().then((b) => b!.x + b!.width)).to.be.at.most(widths.view);
     await page.screenshot({ path: `${OUT}/phone.png`, fullPage: true });
   });
 

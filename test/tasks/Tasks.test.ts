@@ -154,7 +154,13 @@ describe("Tasks", function () {
     it("says why a rebalance is not due: below the threshold, and when the calendar trigger fires", async function () {
       const s = (await runTask(["vault", "status"], { vault, json: true })).result.value as { rebalance: { due: boolean; reason: string } };
       expect(s.rebalance.due).to.equal(false);
-      expect(s.rebalance.reason).to.match(/drift 0 bps is below the threshold of 500 bps; the calendar trigger is due at/);
+      // A vault that never rebalanced: its calendar interval has long passed (not "due at 1970-01-08").
+      expect(s.rebalance.reason).to.equal("drift 0 bps is below the threshold of 500 bps; the calendar trigger is due now with drift of at least 100 bps");
+      // After a rebalance, the calendar's next date.
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await runTask(["keeper", "run"], { vault, from: f.signers.keeper.address });
+      const after = (await runTask(["vault", "status"], { vault, json: true })).result.value as { rebalance: { reason: string } };
+      expect(after.rebalance.reason).to.match(/^cooling down until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((1 h|\d+ min( \d+ s)?) from now\)$/);
     });
 
     it("still reports balances when the oracle cannot price a holding, and says so", async function () {
@@ -332,6 +338,13 @@ describe("Tasks", function () {
         expect(dry.trades).to.equal(3);
         expect(Number(dry.gasEstimate)).to.be.greaterThan(200_000);
         expect((dry.planned as unknown[]).length).to.equal(3);
+        // Each planned trade for people too: tokens named, amounts in tokens.
+        for (const t of dry.planned as { sell: string; forAtLeast: string; worth: string }[]) {
+          expect(t.sell).to.match(/^[\d.]+ USDC$/);
+          expect(t.forAtLeast).to.match(/^[\d.]+ (WETH|WBTC|LINK)$/);
+          expect(t.worth).to.match(/^[\d.]+ USDC$/);
+        }
+        expect(check.coolingDownUntil).to.equal(null);
         // Three slices, each the most its pool takes (half its round-trip fee's worth of its $60M depth):
         // WETH's on a 0.05% pool, $15k; WBTC's and LINK's on 0.3% pools, $90k each.
         // Value restored: the $195k bought, less what its costs leave out of place.
