@@ -4,10 +4,10 @@ import { ArgumentType } from "hardhat/types/arguments";
 
 import { GOV_ACTIONS } from "./lib/gov-actions.js";
 
-const vaultOption = { name: "vault", description: "The vault's address (default: the one Ignition deployed on this network)", defaultValue: "" } as const;
-const fromOption = { name: "from", description: "The account that signs (default: the network's first account)", defaultValue: "" } as const;
-const delayOption = { name: "delay", description: "Seconds before it can execute (default: the timelock's minimum)", type: ArgumentType.INT, defaultValue: -1 } as const;
-const saltOption = { name: "salt", description: "32-byte salt (default: derived from the call and the time)", defaultValue: "" } as const;
+const vaultOption = { name: "vault", description: "The vault's address; if not given, the one Ignition deployed on this network", defaultValue: "" } as const;
+const fromOption = { name: "from", description: "The account that signs; if not given, the network's first account", defaultValue: "" } as const;
+const delayOption = { name: "delay", description: "Seconds before it can execute; if not given, the timelock's minimum", type: ArgumentType.INT, defaultValue: -1 } as const;
+const saltOption = { name: "salt", description: "32-byte salt; if not given, derived from the call and the time", defaultValue: "" } as const;
 const fromBlockOption = {
   name: "fromBlock",
   description: "Read governance events from this block (the vault's deployment block, where the RPC limits log ranges)",
@@ -15,10 +15,10 @@ const fromBlockOption = {
   defaultValue: 0,
 } as const;
 const safeOption = { name: "safe", description: "Make the call from this Safe: write the Transaction Builder's batch file (and on a local network sign it with the owners' accounts and execute it)", defaultValue: "" } as const;
-const outOption = { name: "out", description: "With --safe: where to write the batch file (default: safe-batch-<operation>.json)", defaultValue: "" } as const;
+const outOption = { name: "out", description: "With --safe: where to write the batch file; if not given, safe-batch-<operation>.json", defaultValue: "" } as const;
 const calldataFlag = { name: "calldata", description: "Print the call (to, data) instead of sending it" } as const;
-const receiverOption = { name: "receiver", description: "Who receives (default: the signer)", defaultValue: "" } as const;
-const routerOption = { name: "router", description: "The slippage-protected router (default: the one Ignition deployed with the vault)", defaultValue: "" } as const;
+const receiverOption = { name: "receiver", description: "Who receives; if not given, the signer", defaultValue: "" } as const;
+const routerOption = { name: "router", description: "The slippage-protected router; if not given, the one Ignition deployed with the vault", defaultValue: "" } as const;
 const slippageOption = {
   name: "slippageBps",
   description: "How far below the quote (in basis points) the shares, assets or slices received may fall",

@@ -143,7 +143,11 @@ export async function errorInterfaces(connection: Connection, vault: { interface
 export async function vaultOracles(connection: Connection, vault: RebalancingVault) {
   const address = await vault.oracle();
   const candidate = await connection.ethers.getContractAt("CompositeOracle", address);
-  const behind = await candidate.TWAP().catch(() => null);
+  // A CompositeOracle is told by its code (its dispatcher pushes the selector of TWAP()), not by a call
+  // that reverts on any other oracle: a node logs every reverted call, and an operator reads them as faults.
+  const code = await connection.ethers.provider.getCode(address);
+  const hasTwap = code.includes(`63${candidate.interface.getFunction("TWAP")!.selector.slice(2)}`);
+  const behind = hasTwap ? await candidate.TWAP() : null;
   const composite = behind === null ? null : candidate;
   const twap = await connection.ethers.getContractAt("UniswapV3TwapOracle", behind ?? address);
   return { address, composite, twap };

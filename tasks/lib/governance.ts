@@ -4,7 +4,7 @@ import { Contract, ZeroHash, type Interface } from "ethers";
 
 import { ERC20_ABI } from "../../deploy/lib/erc20.js";
 import type { RebalancingVault, TimelockController } from "../../types/ethers-contracts/index.js";
-import { OperatorError, type Connection } from "./context.js";
+import { OperatorError, vaultOracles, type Connection } from "./context.js";
 import { describeVaultCall } from "./vault-terms.js";
 
 export { PARAMETERS } from "./vault-terms.js";
@@ -99,21 +99,19 @@ const STATES: OperationState[] = ["unset", "waiting", "ready", "done"];
  * oracle itself, or the one a CompositeOracle reads) and the CompositeOracle where there is one.
  */
 export async function governedContracts(connection: Connection, vault: RebalancingVault) {
-  const oracle = await vault.oracle();
-  const composite = await connection.ethers.getContractAt("CompositeOracle", oracle);
-  const feeds = await composite.TWAP().then(
-    (twap) => ({ feeds: oracle as string | null, twap }),
-    () => ({ feeds: null, twap: oracle }),
-  );
-  const twapInterface = (await connection.ethers.getContractAt("UniswapV3TwapOracle", feeds.twap)).interface as Interface;
-  const feedsInterface = composite.interface as Interface;
+  const { address: oracle, composite, twap } = await vaultOracles(connection, vault);
+  const twapAddress = await twap.getAddress();
+  const feeds = composite === null ? null : oracle;
+  const twapInterface = twap.interface as Interface;
+  const feedsInterface = (await connection.ethers.getContractAt("CompositeOracle", oracle)).interface as Interface;
   return {
     oracle,
-    ...feeds,
+    feeds,
+    twap: twapAddress,
     twapInterface,
     feedsInterface,
     interfaces: [vault.interface as Interface, twapInterface, feedsInterface],
-    addresses: [await vault.getAddress(), feeds.twap, ...(feeds.feeds === null ? [] : [feeds.feeds])].map((a) => a.toLowerCase()),
+    addresses: [await vault.getAddress(), twapAddress, ...(feeds === null ? [] : [feeds])].map((a) => a.toLowerCase()),
   };
 }
 
