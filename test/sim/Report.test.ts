@@ -99,6 +99,28 @@ describe("The simulator's report in a browser", function () {
     expect(front.length).to.be.greaterThan(1);
   });
 
+  it("gives every policy its own colour, however many there are", async function () {
+    const fills = await page.locator("#frontier g.policy circle").evaluateAll((cs) => cs.map((c) => c.getAttribute("fill")));
+    expect(result.policies.length).to.be.greaterThan(10);
+    expect(new Set(fills).size, fills.join(" ")).to.equal(result.policies.length);
+  });
+
+  it("draws one path's NAV against buy-and-hold's, with buy-and-hold as the zero line, and explains the premium beside the theory", async function () {
+    expect(await page.getByText("buy-and-hold (0)").count()).to.equal(1);
+    expect(await page.locator("h2", { hasText: "NAV against buy-and-hold along one path" }).count()).to.equal(1);
+    expect(await page.locator("p.note").textContent()).to.match(/It can be negative under a positive theory figure/);
+  });
+
+  it("reads on a phone: no horizontal scroll at 390 px, the charts shrunk to the width", async function () {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.setContent(html(result));
+    const widths = (await phone.evaluate("({ page: document.documentElement.scrollWidth, view: window.innerWidth })")) as { page: number; view: number };
+    expect(widths.page).to.be.at.most(widths.view);
+    const chart = (await phone.locator("#frontier").boundingBox())!;
+    expect(chart.x + chart.width).to.be.at.most(widths.view);
+    await phone.close();
+  });
+
   it("writes a screenshot of the chart", async function () {
     const out = path.join("sim", "out");
     mkdirSync(out, { recursive: true });
