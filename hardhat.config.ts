@@ -25,6 +25,8 @@ if (process.argv.includes("test")) {
   console.error(`[ballast] ${deep ? "deep" : "fast"} fuzz and invariant profile, seed ${fuzzSeed} (replay: BALLAST_FUZZ_SEED=${fuzzSeed})`);
 }
 
+const coverage = process.argv.includes("--coverage");
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, benignWarnings],
   tasks: ballastTasks,
@@ -58,8 +60,12 @@ export default defineConfig({
   coverage: {
     skipFiles: ["contracts/mocks/**", "contracts/bench/**", "contracts/local/**"],
   },
+  // An instrumented build keeps its own artifacts and cache: sharing them, every `npm test` left the
+  // normal build stale, and the next `npm run demo` or `dashboard` recompiled every contract.
   paths: {
     ignition: "deploy",
+    artifacts: coverage ? "artifacts-coverage" : "artifacts",
+    cache: coverage ? "cache-coverage" : "cache",
   },
   test: {
     mocha: { timeout: 120_000 },
