@@ -19,6 +19,8 @@ export interface Settings {
 export interface RunResult {
   /** Time-averaged drift (largest gap to target), in basis points. */
   avgDriftBps: number;
+  /** The drift each rebalance left (measured right after its trades), in basis points. */
+  driftsAfterBps: number[];
   /** Turnover per year, as a multiple of NAV. */
   turnover: number;
   costs: { fees: number; impact: number; gas: number; total: number };
@@ -67,6 +69,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     turnover: 0,
     costs: { fees: 0, impact: 0, gas: 0, total: 0 },
     rebalances: 0,
+    driftsAfterBps: [],
     swaps: 0,
     terminalValue: 1,
     growth: 0,
@@ -229,6 +232,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       result.rebalances++;
       lastRebalance = hours;
       ({ nav, drift } = revalue(k));
+      result.driftsAfterBps.push(drift * 10_000);
     }
     driftSum += drift;
     peak = Math.max(peak, nav);

@@ -1,7 +1,7 @@
 // The contract's rebalance planner (contracts/libraries/RebalancePlanner.sol), ported line for line to
 // TypeScript with the same integer arithmetic, so that the simulator trades as the vault does: the
-// no-trade band, the residual short of target, each token's cap, in-band holdings filling the short
-// side (the base asset first), pro-rata scaling, direct pair routes, dust. test/sim/Planner.test.ts
+// no-trade band, the residual short of target, each token's cap, the short side filled from what its
+// holdings may still move (the base asset first), pro-rata scaling, direct pair routes, dust. test/sim/Planner.test.ts
 // holds it equal to the compiled Solidity planner on random baskets.
 
 export interface PlannedTrade {
@@ -39,7 +39,11 @@ export function plan(values: bigint[], targetsBps: number[], pairMasks: bigint[]
       spare[i] = want;
       continue;
     }
-    if (!windingDown) want = min(want, gap > residual ? gap - residual : 0n);
+    if (!windingDown) {
+      const must = min(want, gap > residual ? gap - residual : 0n);
+      spare[i] = want - must;
+      want = must;
+    }
     if (over) {
       sells[i] = want;
       supply += want;

@@ -28,6 +28,8 @@ export interface PolicySummary {
   costBpsPerYear: Stat;
   costUsd: { fees: number; impact: number; gas: number; total: number };
   rebalancesPerYear: Stat;
+  /** Where the rebalances land: the drift each left right after its trades, basis points, over every path. */
+  driftAfterBps: { median: number; p90: number };
   terminalValue: Stat;
   /** Annualised log growth, basis points. */
   growthBps: Stat;
@@ -60,6 +62,14 @@ export interface SimulationResult {
   samplePath: Record<string, number[]>;
 }
 
+/** The median and 90th percentile of `xs` (both 0 when it is empty). */
+export function percentiles(xs: number[]): { median: number; p90: number } {
+  if (xs.length === 0) return { median: 0, p90: 0 };
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p90: at(0.9) };
+}
+
 export function simulate(c: SimulationConfig): SimulationResult {
   const paths = generatePaths(c.basket, c.paths, c.pathCount);
   const years = c.paths.days / 365;
@@ -78,6 +88,8 @@ export function simulate(c: SimulationConfig): SimulationResult {
       costBpsPerYear: stat(rs.map((r) => (r.costs.total / c.settings.navUsd / years) * 10_000)),
       costUsd: { fees: total("fees"), impact: total("impact"), gas: total("gas"), total: total("total") },
       rebalancesPerYear: stat(rs.map((r) => r.rebalances / years)),
+      // Where the rebalances land: the median (and 90th percentile) of the drift each one left.
+      driftAfterBps: percentiles(rs.flatMap((r) => r.driftsAfterBps)),
       terminalValue: stat(rs.map((r) => r.terminalValue)),
       growthBps: stat(rs.map((r) => r.growth * 10_000)),
       premiumBps: stat(rs.map((r, k) => (r.growth - hold[k].growth) * 10_000)),

@@ -11,14 +11,17 @@ import {BasketMath} from "./BasketMath.sol";
 ///
 /// The plan:
 /// - moves every holding toward its target and never past it, so no holding's gap grows and the
-///   basket's drift (its largest gap) never increases; an out-of-band token stops `residualBps` of NAV
-///   short of its target (0: at it), unless its target is zero (then it is sold whole), and the base
-///   asset, the hub, ends where the others' trades leave it;
+///   basket's drift (its largest gap) never increases;
+/// - lands where it says: with no cap binding, every holding, the base asset included, ends within
+///   `residualBps` of NAV of its target (or within the band, for one the plan leaves alone), so the
+///   drift the trigger measures is at most max(residual, band) after it. Each out-of-band token must
+///   move to `residualBps` short of its target (0: to it), unless its target is zero (then it is sold
+///   whole); the side that must move less then moves more, from what its holdings may still move toward
+///   their targets, the base asset first (it needs no swap of its own), then in basket order;
 /// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"), and every token other
 ///   than the base asset whose target is zero, whatever it holds (so that a holding being wound down,
 ///   or one donated to it, is sold). A token inside the band is traded only when the out-of-band
-///   tokens cannot be balanced otherwise: first the base asset absorbs or funds the difference (no
-///   extra swap), then in-band tokens, then the larger side is scaled down;
+///   tokens cannot be balanced otherwise; what cannot be balanced (caps) scales the larger side down;
 /// - caps what each token (other than the base asset) trades at its own cap, so that a large
 ///   rebalance is done in slices;
 /// - matches a seller directly with a buyer when a direct route between the two exists (one swap
@@ -60,7 +63,7 @@ library RebalancePlanner {
 
         Flows memory f =
             _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
-        // Balance the two sides with in-band holdings on the short side, base asset first.
+        // Balance the two sides from the spare of the short side's holdings, base asset first.
         if (f.supply > f.demand) {
             f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
         } else if (f.demand > f.supply) {
@@ -74,8 +77,9 @@ library RebalancePlanner {
         return _route(f.sells, f.buys, pairMasks, total);
     }
 
-    /// @dev What each holding would sell or buy (base units) to reach its target, capped; out-of-band
-    /// holdings in `sells`/`buys` (and their totals), in-band ones in `spare`.
+    /// @dev What each holding must sell or buy (base units), capped: out-of-band holdings to the residual
+    /// in `sells`/`buys` (and their totals); what each may still move toward its target in `spare` (an
+    /// in-band holding's whole gap, an out-of-band one's residual).
     struct Flows {
         uint256[] sells;
         uint256[] buys;
@@ -110,8 +114,14 @@ library RebalancePlanner {
                 f.spare[i] = want;
                 continue;
             }
-            // Out of band: stop `residual` short of the target (a holding wound down goes to zero).
-            if (!windingDown) want = Math.min(want, gap > residual ? gap - residual : 0);
+            // Out of band: stop `residual` short of the target (a holding wound down goes to zero). What the
+            // residual leaves is spare: the short side draws on it, so that the holdings across from it (the
+            // base asset above all, which mirrors the rest) also end within the residual.
+            if (!windingDown) {
+                uint256 must = Math.min(want, gap > residual ? gap - residual : 0);
+                f.spare[i] = want - must;
+                want = must;
+            }
             if (over) {
                 f.sells[i] = want;
                 f.supply += want;
@@ -122,7 +132,7 @@ library RebalancePlanner {
         }
     }
 
-    /// @dev Adds up to `needed` to `side` from the spare of in-band holdings that are overweight
+    /// @dev Adds up to `needed` to `side` from the spare of holdings that are overweight
     /// (`wantOverweight`) or underweight, in basket order (the base asset first). Returns what it added.
     function _fill(
         uint256[] memory side,

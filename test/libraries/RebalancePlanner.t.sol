@@ -151,13 +151,60 @@ contract RebalancePlannerTest is BallastTest {
         }
         // The base asset absorbs the rounding of scaled flows: a few units at most.
         assertLe(_gap(c, after_, 0), _gap(c, c.values, 0) + N, "the base asset's gap does not grow");
-        // A partial rebalance stops each out-of-band token the residual short of its target (a token
-        // being wound down still goes to zero); the base asset, the hub, ends where their trades leave it.
+        // A partial rebalance stops the out-of-band tokens on the side that must move more the residual
+        // short of their targets (a token being wound down still goes to zero); the other side may move
+        // further, to balance it.
+        (uint256 supply, uint256 demand) = _mustMove(c);
         uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
         for (uint256 i = 1; i < N; ++i) {
             if (!_outOfBand(c, i) || c.targets[i] == 0) continue;
+            bool over = c.values[i] > _target(c, i);
+            if (over ? supply < demand : demand < supply) continue;
             assertGe(_gap(c, after_, i), Math.min(_gap(c, c.values, i), residual), "stopped short of its target by the residual");
         }
+    }
+
+    /// @dev What the out-of-band holdings must sell and buy to come within the residual, within their caps.
+    function _mustMove(Case memory c) private pure returns (uint256 supply, uint256 demand) {
+        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+        for (uint256 i; i < N; ++i) {
+            if (!_outOfBand(c, i)) continue;
+            uint256 gap = _gap(c, c.values, i);
+            uint256 want = i == 0 ? gap : Math.min(gap, c.caps[i]);
+            uint256 must = (i != 0 && c.targets[i] == 0) ? want : Math.min(want, gap > residual ? gap - residual : 0);
+            if (c.values[i] > _target(c, i)) supply += must;
+            else demand += must;
+        }
+    }
+
+    /// @notice The return point lands where it says: with no cap binding, every holding, the base asset
+    /// included, ends within the residual of its target (or within the band, where the plan leaves it
+    /// alone), and the plan moves no more than the side that must move most.
+    function testFuzz_landsWithinTheResidualOnTheTriggersDriftMeasure(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, [uint16(10_000), 10_000, 10_000]);
+        c.caps = _caps(N, type(uint128).max);
+        vm.assume(c.total >= 1e12);
+        RebalancePlanner.Trade[] memory trades = _plan(c);
+        (uint256[] memory after_, uint256[] memory sold,) = _apply(c, trades);
+        // Rounding: a unit per holding, and the trades of at most DUST_PPM of NAV the planner drops.
+        uint256 slack = N + N * Math.mulDiv(c.total, RebalancePlanner.DUST_PPM, 1_000_000);
+        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+        for (uint256 i; i < N; ++i) {
+            uint256 bound_ = _outOfBand(c, i) ? residual : Math.max(residual, _gap(c, c.values, i));
+            assertLe(_gap(c, after_, i), bound_ + slack, "every holding ends within the residual (or where the band left it)");
+        }
+        (uint256 supply, uint256 demand) = _mustMove(c);
+        uint256 moved;
+        for (uint256 i; i < N; ++i) {
+            moved += sold[i];
+        }
+        // Sold value counts each swap once (a sale to the base asset, a purchase with it, or a direct pair).
+        assertLe(moved, 2 * Math.max(supply, demand) + slack, "no more is moved than the side that must move most");
     }
 
     function testFuzz_neverIncreasesDriftAndReducesItWhenDue(
@@ -210,9 +257,12 @@ contract RebalancePlannerTest is BallastTest {
             if (_outOfBand(c, i)) {
                 if (over) supply += want;
                 else demand += want;
-            } else if (i == 0) {
-                if (over) baseRoomToSell = gap;
-                else baseRoomToBuy = gap;
+            }
+            // The base asset's room: its whole gap in band, what the residual leaves out of it.
+            if (i == 0) {
+                uint256 room = _outOfBand(c, 0) ? gap - want : gap;
+                if (over) baseRoomToSell = room;
+                else baseRoomToBuy = room;
             }
         }
         for (uint256 i = 1; i < N; ++i) {
@@ -271,6 +321,27 @@ contract RebalancePlannerTest is BallastTest {
         RebalancePlanner.Trade[] memory trades =
             RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, 0, _caps(3, 1e30));
         assertEq(trades.length, 0);
+    }
+
+    function test_theBaseAssetLandsWithinTheResidualToo() public pure {
+        // $1M after a crypto rally: USDC 28% against 40%, each of WETH, WBTC and LINK 4% over its target.
+        uint256[] memory values = new uint256[](4);
+        (values[0], values[1], values[2], values[3]) = (280_000e6, 340_000e6, 240_000e6, 140_000e6);
+        uint16[] memory targets = new uint16[](4);
+        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+        // Return to 2.5% (band 1%). Each token must sell 1.5% and the base asset buy 9.5%: taking the
+        // residual off each token alone left the base asset 7.5% short, above a 5% trigger. The sellers
+        // now sell 5% more between them, first come first: WETH and WBTC to target, LINK 2.5% over.
+        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30));
+        uint256 bought;
+        for (uint256 k; k < trades.length; ++k) {
+            assertEq(trades[k].to, 0, "every sale goes to the base asset");
+            bought += trades[k].value;
+        }
+        assertEq(bought, 95_000e6, "the base asset ends 2.5% short, not 7.5%");
+        assertEq(trades[0].value, 40_000e6);
+        assertEq(trades[1].value, 40_000e6);
+        assertEq(trades[2].value, 15_000e6);
     }
 
     function test_aResidualLeavesTheGapItNames() public pure {

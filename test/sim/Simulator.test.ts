@@ -10,7 +10,7 @@ import { network } from "hardhat";
 
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
 import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
-import { gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
+import { DEFAULT_COSTS, gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
 import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, type Context, type Policy } from "../../sim/policies.js";
@@ -147,6 +147,22 @@ describe("Simulator", function () {
       expect(hold.rebalances).to.equal(0);
       expect(hold.costs.total).to.equal(0);
       expect(hold.terminalValue).to.equal(1.5);
+    });
+
+    it("lands a rebalance with a return point where it says, on the trigger's drift measure (the base asset included)", function () {
+      // Four tokens, a year of regimes: trigger 5%, return to 2.5%. Before the planner drew the short side
+      // from every holding's residual, the median rebalance left 477 bps and the vault re-triggered.
+      const r = simulate({
+        basket: DEFAULT_BASKET,
+        paths: { days: 365, stepHours: 1, seed: 1, scenario: "regimes" },
+        pathCount: 4,
+        settings: { navUsd: 1_000_000, stepHours: 1, costs: DEFAULT_COSTS },
+        policies: [threshold(500, 1, 100, 250)],
+      });
+      const lands = r.policies[0].driftAfterBps;
+      expect(r.policies[0].rebalancesPerYear.mean).to.be.greaterThan(5);
+      expect(lands.p90, "every rebalance lands within the return point").to.be.at.most(251);
+      expect(lands.median).to.be.at.least(249);
     });
 
     it("charges the vault's fees: exp(-rate) a year of management, and its share of a rise above the mark, once", function () {
