@@ -25,7 +25,9 @@ if (process.argv.includes("test")) {
   console.error(`[ballast] ${deep ? "deep" : "fast"} fuzz and invariant profile, seed ${fuzzSeed} (replay: BALLAST_FUZZ_SEED=${fuzzSeed})`);
 }
 
-const coverage = process.argv.includes("--coverage");
+// Coverage on: the --coverage flag, or HARDHAT_COVERAGE, which the test task passes on to the Hardhat
+// commands a test runs (so they read the instrumented build, not a second one of their own).
+const coverage = process.argv.includes("--coverage") || process.env.HARDHAT_COVERAGE === "true";
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, benignWarnings],
