@@ -14,7 +14,8 @@ import { sharePriceOf } from "../../tasks/lib/context.js";
 import { browserOrSkip } from "../helpers/browser.js";
 import type { Connection } from "../helpers/market.js";
 
-const OUT = "dashboard/out";
+// The README shows these screenshots: every run takes them again, so they show the page as it is.
+const OUT = "docs/dashboard";
 
 /** Asserts |actual - expected| <= tolerance (chai's closeTo is taken over by Hardhat's bigint matchers). */
 function near(actual: number, expected: number, tolerance: number, what: string) {
