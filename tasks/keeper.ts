@@ -258,6 +258,9 @@ export async function keeperPass(
     navBefore: done?.args.navBefore,
     navAfter: done?.args.navAfter,
     navChangeBps: done === undefined || done === null ? null : changeBps(done.args.navBefore, done.args.navAfter),
+    // The same, for people: NAV in the base asset, and each trade in named token amounts.
+    nav: done === undefined || done === null ? null : `${tokens(basket, basket[0].token, done.args.navBefore)} -> ${tokens(basket, basket[0].token, done.args.navAfter)}`,
+    swaps: logs.filter((l) => l?.name === "RebalanceTrade").map((l) => `${tokens(basket, l!.args.tokenIn, l!.args.amountIn)} for ${tokens(basket, l!.args.tokenOut, l!.args.amountOut)}`),
     sharePrice: after?.sharePrice ?? null,
     sharePriceChangeBps: after === null || before === null ? null : changeBps(before.scaled, after.scaled),
     // Keeper pay (when governance turned it on): the gas repaid, at what base fee, and the amount in base units.

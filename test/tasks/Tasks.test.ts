@@ -378,6 +378,10 @@ describe("Tasks", function () {
       const check = events(run).find((x) => x.event === "check")!;
       expect(check.sharePrice).to.equal("1.0");
       expect(Math.abs((done.sharePriceChangeBps as number) - (done.navChangeBps as number))).to.be.below(0.02);
+      // For people: NAV in dollars, each swap in named token amounts.
+      expect(done.nav).to.match(/^1000000(\.0)? USDC -> 99\d{4}\.\d+ USDC$/);
+      expect(done.swaps).to.have.length(3);
+      for (const swap of done.swaps as string[]) expect(swap).to.match(/^[\d.]+ USDC for [\d.]+ (WETH|WBTC|LINK)$/);
     });
 
     it("is paid where governance turned keeper pay on, with the gas limit it sends, and logs what it got", async function () {
