@@ -14,7 +14,7 @@ export interface CostModel {
   gasPerSwap: number;
 }
 
-/** Gas of `rebalance()` when no benchmark has run: a fit of the figures in the README. */
+/** Gas of `rebalance()` when no benchmark has run: a fit of the figures in docs/gas.md. */
 export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000 };
 
 export const DEFAULT_COSTS: CostModel = { gasPriceGwei: 20, nativePriceUsd: 3000, ...DEFAULT_GAS };
