@@ -21,6 +21,11 @@ export interface RunResult {
   avgDriftBps: number;
   /** The drift each rebalance left (measured right after its trades), in basis points. */
   driftsAfterBps: number[];
+  /**
+   * Return-based tracking error: the annualised standard deviation of the step returns of NAV less
+   * those of the target mix held exactly (rebalanced for free every step), in basis points.
+   */
+  returnTrackingErrorBps: number;
   /** Turnover per year, as a multiple of NAV. */
   turnover: number;
   costs: { fees: number; impact: number; gas: number; total: number };
@@ -70,6 +75,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     costs: { fees: 0, impact: 0, gas: 0, total: 0 },
     rebalances: 0,
     driftsAfterBps: [],
+    returnTrackingErrorBps: 0,
     swaps: 0,
     terminalValue: 1,
     growth: 0,
@@ -102,6 +108,10 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     }
   };
   let driftSum = 0;
+  // The differences between NAV's step returns and the exact target mix's, for the return-based measure.
+  let diffSum = 0;
+  let diffSumSq = 0;
+  let navPrevious = s.navUsd;
   let traded = 0;
   let peak = s.navUsd;
   let lastRebalance = -Infinity;
@@ -235,12 +245,20 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       result.driftsAfterBps.push(drift * 10_000);
     }
     driftSum += drift;
+    let targetReturn = 0;
+    for (let i = 0; i < n; i++) targetReturn += t[i] * (path.prices[i][k] / path.prices[i][k - 1] - 1);
+    const diff = nav / navPrevious - 1 - targetReturn;
+    diffSum += diff;
+    diffSumSq += diff * diff;
+    navPrevious = nav;
     peak = Math.max(peak, nav);
     result.maxDrawdown = Math.max(result.maxDrawdown, 1 - nav / peak);
     if (k % stepsPerDay === 0) result.navDaily.push(nav);
   }
   const navEnd = units.reduce((a, u, i) => a + u * path.prices[i][steps], 0);
   result.avgDriftBps = (driftSum / steps) * 10_000;
+  const meanDiff = diffSum / steps;
+  result.returnTrackingErrorBps = Math.sqrt(Math.max(0, diffSumSq / steps - meanDiff * meanDiff) * (steps / years)) * 10_000;
   result.turnover = traded / s.navUsd / years;
   result.costs.total = result.costs.fees + result.costs.impact + result.costs.gas;
   result.terminalValue = navEnd / s.navUsd;

@@ -10,7 +10,7 @@ export function table(r: SimulationResult): string {
   const fees = r.config.fees !== undefined;
   const t = new Table({
     head: [
-      "policy", "tracking err (bps)", "rebalances/yr", "lands at (bps, median / p90)", "turnover/yr", "cost (bps/yr)", "growth (bps/yr)", "premium vs B&H (bps/yr)",
+      "policy", "tracking err (bps)", "return TE (bps/yr)", "rebalances/yr", "lands at (bps, median / p90)", "turnover/yr", "cost (bps/yr)", "growth (bps/yr)", "premium vs B&H (bps/yr)",
       ...(fees ? ["fees (bps/yr)", "net of fees vs B&H (bps/yr)"] : []),
       "terminal value", "max drawdown",
     ],
@@ -20,6 +20,7 @@ export function table(r: SimulationResult): string {
     t.push([
       p.name,
       pm(p.trackingErrorBps),
+      pm(p.returnTrackingErrorBps),
       p.rebalancesPerYear.mean.toFixed(1),
       p.rebalancesPerYear.mean === 0 ? "-" : `${p.driftAfterBps.median.toFixed(0)} / ${p.driftAfterBps.p90.toFixed(0)}`,
       `${p.turnover.mean.toFixed(2)}x`,

@@ -22,6 +22,8 @@ export interface PolicySummary {
   params: Record<string, number>;
   /** Time-averaged drift, basis points. */
   trackingErrorBps: Stat;
+  /** Return-based tracking error against the exact target mix, annualised, basis points. */
+  returnTrackingErrorBps: Stat;
   /** Turnover per year, multiple of NAV. */
   turnover: Stat;
   /** Total cost (gas, fees, impact) per year, basis points of the starting NAV. */
@@ -84,6 +86,7 @@ export function simulate(c: SimulationConfig): SimulationResult {
       kind: policy.kind,
       params: policy.params,
       trackingErrorBps: stat(rs.map((r) => r.avgDriftBps)),
+      returnTrackingErrorBps: stat(rs.map((r) => r.returnTrackingErrorBps)),
       turnover: stat(rs.map((r) => r.turnover)),
       costBpsPerYear: stat(rs.map((r) => (r.costs.total / c.settings.navUsd / years) * 10_000)),
       costUsd: { fees: total("fees"), impact: total("impact"), gas: total("gas"), total: total("total") },

@@ -149,6 +149,17 @@ describe("Simulator", function () {
       expect(hold.terminalValue).to.equal(1.5);
     });
 
+    it("measures tracking error on returns too: zero for a mix rebalanced to target every step for free, more for buy-and-hold", function () {
+      const free = { navUsd: 1_000_000, stepHours: 24, costs: null };
+      const paths = { days: 365, stepHours: 24, seed: 5, scenario: "gbm" as const };
+      const r = simulate({ basket: DEFAULT_BASKET, paths, pathCount: 3, settings: free, policies: [calendar(1), buyAndHold()] });
+      const [daily, hold] = r.policies;
+      // Held at its targets at every step, the vault earns the target mix's return exactly.
+      expect(daily.returnTrackingErrorBps.mean).to.be.below(1e-6);
+      // Left alone it drifts: a return-based tracking error of hundreds of bps a year.
+      expect(hold.returnTrackingErrorBps.mean).to.be.greaterThan(100);
+    });
+
     it("lands a rebalance with a return point where it says, on the trigger's drift measure (the base asset included)", function () {
       // Four tokens, a year of regimes: trigger 5%, return to 2.5%. Before the planner drew the short side
       // from every holding's residual, the median rebalance left 477 bps and the vault re-triggered.
