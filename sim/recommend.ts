@@ -12,8 +12,8 @@ export function candidates(): Policy[] {
   for (const days of [1, 7, 30]) list.push(calendar(days));
   for (const bps of [100, 200, 300, 500, 750, 1000, 1500, 2000]) {
     for (const slice of [0.05, 0.1, 0.25, 1]) list.push(threshold(bps, slice, Math.min(100, bps)));
-    // Partial rebalances: back to half the threshold, and to three quarters of it.
-    for (const part of [0.5, 0.75]) list.push(threshold(bps, 1, Math.min(100, bps), Math.round(bps * part)));
+    // Partial rebalances: back to a quarter of the threshold, half of it, three quarters of it.
+    for (const part of [0.25, 0.5, 0.75]) list.push(threshold(bps, 1, Math.min(100, bps), Math.round(bps * part)));
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
   for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
