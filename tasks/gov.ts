@@ -256,6 +256,28 @@ export const cancel = taskAction(async (args: CommonArgs & { id: string }, hre: 
   return { id: args.id, hash, call: what };
 });
 
+/** `guardian pause` / `guardian unpause`: the guardian's pause, from its key or its Safe, checked before it is sent. */
+export function guardianAction(action: "pause" | "unpause") {
+  return taskAction(async (args: { vault: string } & SendArgs, hre: HardhatRuntimeEnvironment) => {
+    const connection = await connect(hre);
+    const vault = await resolveVault(hre, connection, args.vault);
+    const actor = await actorOf(connection, { ...args, fromBlock: 0 });
+    const guardian = await vault.guardian();
+    if (actor !== null && actor.toLowerCase() !== guardian.toLowerCase()) {
+      throw new OperatorError(`${actor} is not the vault's guardian (${guardian}): run with its account (--from) or its Safe (--safe)`);
+    }
+    const data = action === "pause" ? vault.interface.encodeFunctionData("pause") : vault.interface.encodeFunctionData("unpause");
+    const to = await vault.getAddress();
+    await simulate(connection, actor ?? guardian, to, data, [vault.interface], `${action} would revert:`);
+    const hash = await sendAs(connection, { ...args, fromBlock: 0 }, to, data, `${action}()`, action);
+    if (hash !== null) {
+      const until = Number(await vault.pausedUntil());
+      out.line(action === "pause" ? `paused until ${iso(until)}: deposits, base-asset exits and rebalances stop; in-kind exits go on (tx ${hash})` : `unpaused (tx ${hash})`);
+    }
+    return { hash, pausedUntil: Number(await vault.pausedUntil()) };
+  });
+}
+
 /** `gov pending`: every operation waiting on the timelock for the vault or its oracles, in words, with who can execute and cancel it. */
 export const pending = taskAction(async (args: { vault: string; fromBlock: number }, hre: HardhatRuntimeEnvironment) => {
   const connection = await connect(hre);

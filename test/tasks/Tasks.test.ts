@@ -748,6 +748,30 @@ describe("Tasks", function () {
     });
   });
 
+  describe("guardian", function () {
+    it("pauses and unpauses from the guardian's key or its Safe, and refuses anyone else, sending nothing", async function () {
+      const guardian = f.signers.guardian.address;
+      const paused = await runTask(["guardian", "pause"], { vault, from: guardian });
+      expect(paused.result.success, paused.errors.join()).to.equal(true);
+      expect(paused.text).to.match(/^paused until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: deposits, base-asset exits and rebalances stop; in-kind exits go on \(tx 0x[0-9a-f]{64}\)$/);
+      expect(await f.vault.paused()).to.equal(true);
+      await sendsNothing(f.signers.bob.address, async () => {
+        expectFailure(await runTask(["guardian", "unpause"], { vault, from: f.signers.bob.address }), /is not the vault's guardian/);
+      });
+      expect((await runTask(["guardian", "unpause"], { vault, from: guardian })).result.success).to.equal(true);
+      expect(await f.vault.paused()).to.equal(false);
+      // A Safe as guardian (governance replaces the guardian with it): its owners pause.
+      const accounts = await suite.connection.ethers.getSigners();
+      const safe = await deployLocalSafe(suite.connection as never, accounts.slice(8, 11).map((a) => a.address), 2, 11);
+      const safeAddress = await safe.getAddress();
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setGuardian(safeAddress);
+      const dir = mkdtempSync(path.join(tmpdir(), "ballast-safe-"));
+      const bySafe = await runTask(["guardian", "pause"], { vault, safe: safeAddress, out: path.join(dir, "pause.json") });
+      expect(bySafe.result.success, bySafe.errors.join()).to.equal(true);
+      expect(await f.vault.paused()).to.equal(true);
+    });
+  });
+
   describe("chain advance", function () {
     it("moves the local chain's clock past a timelock's delay, so a proposal can be executed, and refuses a bad --seconds", async function () {
       const gov = f.signers.governance.address;
