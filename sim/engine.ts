@@ -135,12 +135,14 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const noPairs = t.map(() => 0n);
   const bandBps = BigInt(Math.round(policy.band * 10_000));
   const residualBps = BigInt(Math.round(policy.residual * 10_000));
+  // Each token's route fees, in pips, as the vault gives them to the planner.
+  const routeCosts = basket.tokens.map((token) => BigInt(Math.round(token.fee * 1_000_000)));
   /** The trades the vault would plan now, as value per token (negative: sell), through the base asset. */
   const plan = (nav: number) => {
     const micro = values.map((v) => BigInt(Math.max(0, Math.round(v * 1e6))));
     const cap = BigInt(Math.round(Math.min(policy.maxTrade, 1) * nav * 1e6));
     const deltas = new Array<number>(n).fill(0);
-    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, micro.map(() => cap))) {
+    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, micro.map(() => cap), routeCosts)) {
       const value = Number(trade.value) / 1e6;
       if (trade.from !== 0) deltas[trade.from] -= value;
       if (trade.to !== 0) deltas[trade.to] += value;

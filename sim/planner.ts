@@ -17,7 +17,15 @@ const mulDiv = (a: bigint, b: bigint, c: bigint) => (a * b) / c;
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 /** RebalancePlanner.plan: see the Solidity library for each rule. */
-export function plan(values: bigint[], targetsBps: number[], pairMasks: bigint[], bandBps: bigint, residualBps: bigint, caps: bigint[]): PlannedTrade[] {
+export function plan(
+  values: bigint[],
+  targetsBps: number[],
+  pairMasks: bigint[],
+  bandBps: bigint,
+  residualBps: bigint,
+  caps: bigint[],
+  costs: bigint[] = values.map(() => 0n),
+): PlannedTrade[] {
   const n = values.length;
   const total = values.reduce((a, v) => a + v, 0n);
   if (total === 0n) return [];
@@ -52,12 +60,20 @@ export function plan(values: bigint[], targetsBps: number[], pairMasks: bigint[]
       demand += want;
     }
   }
+  // The base asset first, then the cheapest routes, ties in basket order.
   const fill = (side: bigint[], wantOverweight: boolean, needed: bigint) => {
     let added = 0n;
-    for (let i = 0; i < n && needed !== 0n; i++) {
-      if (spare[i] === 0n || overweight[i] !== wantOverweight) continue;
-      const take = min(spare[i], needed);
-      side[i] += take;
+    const used = new Array<boolean>(n).fill(false);
+    while (needed !== 0n) {
+      let next = -1;
+      for (let i = 0; i < n; i++) {
+        if (used[i] || spare[i] === 0n || overweight[i] !== wantOverweight) continue;
+        if (next === -1 || (next !== 0 && (i === 0 || costs[i] < costs[next]))) next = i;
+      }
+      if (next === -1) break;
+      used[next] = true;
+      const take = min(spare[next], needed);
+      side[next] += take;
       added += take;
       needed -= take;
     }

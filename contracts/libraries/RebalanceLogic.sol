@@ -304,9 +304,10 @@ library RebalanceLogic {
             if (excluded & (1 << i) == 0) masks[i] = b.holdings[i].pairMask & ~excluded;
         }
         uint256[] memory caps;
+        uint256[] memory costs;
         plan.candidates = _candidates(s, b, values, targets, masks);
-        (plan.pools, caps) = _size(s, factory, b, plan.candidates, nav, p.maxTradeBps);
-        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.residualDriftBps, caps);
+        (plan.pools, caps, costs) = _size(s, factory, b, plan.candidates, nav, p.maxTradeBps);
+        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.residualDriftBps, caps, costs);
         plan.trades = _trades(s, b, plan, p);
     }
 
@@ -377,8 +378,9 @@ library RebalanceLogic {
         targets[0] += uint16(BasketMath.BPS - sum);
     }
 
-    /// @dev Each token's cap: MaxTradeBps of NAV, and, for every pool on its swap path or on a direct
-    /// route of its, that pool's budget shared among the paths through it. A pool's budget is the value
+    /// @dev Each token's cap and cost. The cap: MaxTradeBps of NAV, and, for every pool on its swap path or
+    /// on a direct route of its, that pool's budget shared among the paths through it. The cost: the fees
+    /// of its swap path's pools, in pips. A pool's budget is the value
     /// that moves its square-root price by fee / _SIZING_SHARE_OF_FEE: a sandwich's maker pays the fee
     /// twice and gains about twice the move, so it loses on any slice within budget.
     function _size(
@@ -388,9 +390,10 @@ library RebalanceLogic {
         Candidate[] memory candidates,
         uint256 nav,
         uint256 maxTradeBps
-    ) private view returns (Pool[] memory pools, uint256[] memory caps) {
+    ) private view returns (Pool[] memory pools, uint256[] memory caps, uint256[] memory costs) {
         uint256 n = b.holdings.length;
         caps = new uint256[](n);
+        costs = new uint256[](n);
         uint256 capacity;
         for (uint256 k; k < candidates.length; ++k) {
             capacity += candidates[k].path.hops();
@@ -413,7 +416,9 @@ library RebalanceLogic {
                 Pool memory pool = pools[c.pools[h]];
                 uint256 share = pool.budget / pool.paths;
                 caps[c.from] = Math.min(caps[c.from], share);
+                // A token's cost: its swap path's fees (the planner balances through the cheapest first).
                 if (c.to != 0) caps[c.to] = Math.min(caps[c.to], share);
+                else costs[c.from] += pool.fee;
             }
         }
     }

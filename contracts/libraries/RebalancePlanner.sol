@@ -17,7 +17,7 @@ import {BasketMath} from "./BasketMath.sol";
 ///   drift the trigger measures is at most max(residual, band) after it. Each out-of-band token must
 ///   move to `residualBps` short of its target (0: to it), unless its target is zero (then it is sold
 ///   whole); the side that must move less then moves more, from what its holdings may still move toward
-///   their targets, the base asset first (it needs no swap of its own), then in basket order;
+///   their targets, the base asset first (it needs no swap of its own), then the cheapest routes;
 /// - trades the tokens whose gap is at least `bandBps` of NAV ("out of band"), and every token other
 ///   than the base asset whose target is zero, whatever it holds (so that a holding being wound down,
 ///   or one donated to it, is sold). A token inside the band is traded only when the out-of-band
@@ -54,6 +54,21 @@ library RebalancePlanner {
         uint256 residualBps,
         uint256[] memory caps
     ) internal pure returns (Trade[] memory trades) {
+        return plan(values, targetsBps, pairMasks, bandBps, residualBps, caps, new uint256[](values.length));
+    }
+
+    /// @param costs What trading each holding costs (its route's fees, in any unit; the base asset's is
+    /// ignored: it needs no swap of its own). The side that must move more is balanced from the cheapest
+    /// holdings first (ties in basket order).
+    function plan(
+        uint256[] memory values,
+        uint16[] memory targetsBps,
+        uint256[] memory pairMasks,
+        uint256 bandBps,
+        uint256 residualBps,
+        uint256[] memory caps,
+        uint256[] memory costs
+    ) internal pure returns (Trade[] memory trades) {
         uint256 n = values.length;
         uint256 total;
         for (uint256 i; i < n; ++i) {
@@ -65,9 +80,9 @@ library RebalancePlanner {
             _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
         // Balance the two sides from the spare of the short side's holdings, base asset first.
         if (f.supply > f.demand) {
-            f.demand += _fill(f.buys, f.spare, f.overweight, false, f.supply - f.demand);
+            f.demand += _fill(f, f.buys, costs, false, f.supply - f.demand);
         } else if (f.demand > f.supply) {
-            f.supply += _fill(f.sells, f.spare, f.overweight, true, f.demand - f.supply);
+            f.supply += _fill(f, f.sells, costs, true, f.demand - f.supply);
         }
         // Whatever still does not balance, the larger side gives up pro rata; the other gives up what
         // the scaling rounded away, so that the two sides match to the unit and the base asset, which
@@ -133,18 +148,24 @@ library RebalancePlanner {
     }
 
     /// @dev Adds up to `needed` to `side` from the spare of holdings that are overweight
-    /// (`wantOverweight`) or underweight, in basket order (the base asset first). Returns what it added.
-    function _fill(
-        uint256[] memory side,
-        uint256[] memory spare,
-        bool[] memory overweight,
-        bool wantOverweight,
-        uint256 needed
-    ) private pure returns (uint256 added) {
-        for (uint256 i; i < side.length && needed != 0; ++i) {
-            if (spare[i] == 0 || overweight[i] != wantOverweight) continue;
-            uint256 take = Math.min(spare[i], needed);
-            side[i] += take;
+    /// (`wantOverweight`) or underweight: the base asset first (no swap of its own), then the others by
+    /// ascending cost, ties in basket order. Returns what it added.
+    function _fill(Flows memory f, uint256[] memory side, uint256[] memory costs, bool wantOverweight, uint256 needed)
+        private
+        pure
+        returns (uint256 added)
+    {
+        uint256 used;
+        while (needed != 0) {
+            uint256 next = type(uint256).max;
+            for (uint256 i; i < side.length; ++i) {
+                if ((used >> i) & 1 != 0 || f.spare[i] == 0 || f.overweight[i] != wantOverweight) continue;
+                if (next == type(uint256).max || (next != 0 && (i == 0 || costs[i] < costs[next]))) next = i;
+            }
+            if (next == type(uint256).max) break;
+            used |= 1 << next;
+            uint256 take = Math.min(f.spare[next], needed);
+            side[next] += take;
             added += take;
             needed -= take;
         }

@@ -11,8 +11,9 @@ contract PlannerHarness {
         uint256[] calldata pairMasks,
         uint256 bandBps,
         uint256 residualBps,
-        uint256[] calldata caps
+        uint256[] calldata caps,
+        uint256[] calldata costs
     ) external pure returns (RebalancePlanner.Trade[] memory) {
-        return RebalancePlanner.plan(values, targetsBps, pairMasks, bandBps, residualBps, caps);
+        return RebalancePlanner.plan(values, targetsBps, pairMasks, bandBps, residualBps, caps, costs);
     }
 }

@@ -21,6 +21,8 @@ contract RebalancePlannerTest is BallastTest {
         /// high bits of `routes`, so that every property below holds for partial rebalances too.
         uint256 residual;
         uint256[] caps;
+        /// Each route's cost, fuzzed from the caps' bits: the order the short side is balanced in.
+        uint256[] costs;
         uint256 total;
     }
 
@@ -54,6 +56,10 @@ contract RebalancePlannerTest is BallastTest {
         for (uint256 i = 1; i < N; ++i) {
             c.caps[i] = Math.mulDiv(c.total, bound(cap[i - 1], 10, 10_000), BPS);
         }
+        c.costs = new uint256[](N);
+        for (uint256 i = 1; i < N; ++i) {
+            c.costs[i] = (uint256(cap[i - 1]) % 3) * 2_500;
+        }
     }
 
     function _outOfBand(Case memory c, uint256 i) private pure returns (bool) {
@@ -61,7 +67,7 @@ contract RebalancePlannerTest is BallastTest {
     }
 
     function _plan(Case memory c) private pure returns (RebalancePlanner.Trade[] memory) {
-        return RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps);
+        return RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
     }
 
     function _caps(uint256 n, uint256 cap) private pure returns (uint256[] memory caps) {
@@ -341,6 +347,27 @@ contract RebalancePlannerTest is BallastTest {
         assertEq(bought, 95_000e6, "the base asset ends 2.5% short, not 7.5%");
         assertEq(trades[0].value, 40_000e6);
         assertEq(trades[1].value, 40_000e6);
+        assertEq(trades[2].value, 15_000e6);
+    }
+
+    function test_balancesThroughTheCheapestRoutesFirst() public pure {
+        // The rally above, with LINK's route the cheapest (0.05% against 0.3%): the 5% the sellers must add
+        // comes from LINK first, then WETH (a tie with WBTC, basket order), and WBTC stops at the return point.
+        uint256[] memory values = new uint256[](4);
+        (values[0], values[1], values[2], values[3]) = (280_000e6, 340_000e6, 240_000e6, 140_000e6);
+        uint16[] memory targets = new uint16[](4);
+        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+        uint256[] memory costs = new uint256[](4);
+        (costs[1], costs[2], costs[3]) = (3_000, 3_000, 500);
+        RebalancePlanner.Trade[] memory trades =
+            RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30), costs);
+        assertEq(trades.length, 3);
+        (uint256 weth, uint256 wbtc, uint256 link) = (trades[0].value, trades[1].value, trades[2].value);
+        assertEq(link, 40_000e6, "the cheapest route goes to its target");
+        assertEq(weth, 40_000e6);
+        assertEq(wbtc, 15_000e6, "the dearest stops at the return point");
+        // The same with equal costs: basket order.
+        trades = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30), new uint256[](4));
         assertEq(trades[2].value, 15_000e6);
     }
 

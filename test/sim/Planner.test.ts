@@ -36,8 +36,10 @@ describe("The simulator's planner is the contract's", function () {
       const caps = Array.from({ length: n }, () => (total * BigInt(int(10, 10_000))) / 10_000n);
       const band = BigInt(int(0, 500));
       const residual = BigInt(rand() < 0.5 ? 0 : int(0, 1_000));
-      const expected = await harness.plan(values, targets, masks, band, residual, caps);
-      const got = plan(values, targets, masks, band, residual, caps);
+      // Each route's cost (fee tiers in pips along it), with ties: the fill's order.
+      const costs = Array.from({ length: n }, () => BigInt([500, 3000, 3500, 10000][int(0, 3)]));
+      const expected = await harness.plan(values, targets, masks, band, residual, caps, costs);
+      const got = plan(values, targets, masks, band, residual, caps, costs);
       expect(got.map((t) => [t.from, t.to, t.value]), `case ${k}`).to.deep.equal(expected.map((t) => [Number(t.from), Number(t.to), t.value]));
       if (got.length > 0) nonEmpty++;
       if (got.some((t) => t.from !== 0 && t.to !== 0)) paired++;
