@@ -12,6 +12,7 @@ import type { RebalancingVault, TimelockController } from "../types/ethers-contr
 import {
   connect,
   describeRevert,
+  errorInterfaces,
   logScan,
   OperatorError,
   out,
@@ -220,8 +221,7 @@ export const execute = taskAction(async (args: CommonArgs & { id: string }, hre:
   }
   const timelockAddress = await timelock.getAddress();
   const data = timelock.interface.encodeFunctionData("execute", [call.target, call.value, call.data, call.predecessor, call.salt]);
-  const { interfaces } = await governedContracts(connection, vault);
-  await simulate(connection, actor ?? ZeroAddress, timelockAddress, data, [...interfaces, timelock.interface], `executing ${args.id} would revert:`);
+  await simulate(connection, actor ?? ZeroAddress, timelockAddress, data, [...(await errorInterfaces(connection, vault)), timelock.interface], `executing ${args.id} would revert:`);
   const what = await describeCall(connection, vault, call.data, call.target);
   const hash = await sendAs(connection, args, timelockAddress, data, `execute ${what}`, args.id);
   if (hash !== null) out.line(`executed ${what} (operation ${args.id}, tx ${hash})`);

@@ -172,20 +172,19 @@ export const ballastTasks = [
     .setInlineAction(async (args, hre) => (await import("./gov.js")).pending(args, hre))
     .build(),
   emptyTask("guardian", "The guardian's pause").build(),
-  task(["guardian", "pause"], "Pause deposits, base-asset exits and rebalances for PauseSeconds (in-kind exits go on)")
-    .addOption(vaultOption)
-    .addOption(fromOption)
-    .addOption(safeOption)
-    .addOption(outOption)
-    .addFlag(calldataFlag)
-    .setInlineAction(async (args, hre) => (await import("./gov.js")).guardianAction("pause")(args, hre))
-    .build(),
-  task(["guardian", "unpause"], "End the guardian's pause before it runs out")
-    .addOption(vaultOption)
-    .addOption(fromOption)
-    .addOption(safeOption)
-    .addOption(outOption)
-    .addFlag(calldataFlag)
-    .setInlineAction(async (args, hre) => (await import("./gov.js")).guardianAction("unpause")(args, hre))
-    .build(),
+  ...(
+    [
+      ["pause", "Pause deposits, base-asset exits and rebalances for PauseSeconds (in-kind exits go on)"],
+      ["unpause", "End the guardian's pause before it runs out"],
+    ] as const
+  ).map(([action, description]) =>
+    task(["guardian", action], description)
+      .addOption(vaultOption)
+      .addOption(fromOption)
+      .addOption(safeOption)
+      .addOption(outOption)
+      .addFlag(calldataFlag)
+      .setInlineAction(async (args, hre) => (await import("./gov.js")).guardianAction(action)(args, hre))
+      .build(),
+  ),
 ];

@@ -46,17 +46,6 @@ library RebalancePlanner {
     /// @param residualBps Gap, in basis points of NAV, that a trade leaves an out-of-band holding with.
     /// @param caps Largest value (base units) each token other than the base asset trades; `caps[0]`
     /// is ignored (the base asset funds or absorbs the sum of the others).
-    function plan(
-        uint256[] memory values,
-        uint16[] memory targetsBps,
-        uint256[] memory pairMasks,
-        uint256 bandBps,
-        uint256 residualBps,
-        uint256[] memory caps
-    ) internal pure returns (Trade[] memory trades) {
-        return plan(values, targetsBps, pairMasks, bandBps, residualBps, caps, new uint256[](values.length));
-    }
-
     /// @param costs What trading each holding costs (its route's fees, in any unit; the base asset's is
     /// ignored: it needs no swap of its own). The side that must move more is balanced from the cheapest
     /// holdings first (ties in basket order).

@@ -110,7 +110,6 @@ export async function governedContracts(connection: Connection, vault: Rebalanci
     twap: twapAddress,
     twapInterface,
     feedsInterface,
-    interfaces: [vault.interface as Interface, twapInterface, feedsInterface],
     addresses: [await vault.getAddress(), twapAddress, ...(feeds === null ? [] : [feeds])].map((a) => a.toLowerCase()),
   };
 }

@@ -70,6 +70,26 @@ contract RebalancePlannerTest is BallastTest {
         return RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
     }
 
+    /// @dev The planner with every route costing the same: the short side is balanced in basket order.
+    function _planAtEqualCosts(
+        uint256[] memory values,
+        uint16[] memory targets,
+        uint256[] memory masks,
+        uint256 band,
+        uint256 residual,
+        uint256[] memory caps
+    ) private pure returns (RebalancePlanner.Trade[] memory) {
+        return RebalancePlanner.plan(values, targets, masks, band, residual, caps, new uint256[](values.length));
+    }
+
+    /// @dev $1M after a crypto rally: USDC 28% against 40%, each of WETH, WBTC and LINK 4% over its target.
+    function _rally() private pure returns (uint256[] memory values, uint16[] memory targets) {
+        values = new uint256[](4);
+        (values[0], values[1], values[2], values[3]) = (280_000e6, 340_000e6, 240_000e6, 140_000e6);
+        targets = new uint16[](4);
+        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+    }
+
     function _caps(uint256 n, uint256 cap) private pure returns (uint256[] memory caps) {
         caps = new uint256[](n);
         for (uint256 i = 1; i < n; ++i) {
@@ -285,14 +305,14 @@ contract RebalancePlannerTest is BallastTest {
         c.targets = new uint16[](N);
         (c.targets[0], c.targets[1], c.targets[2], c.targets[3]) = (2_500, 2_500, 2_500, 2_500);
         c.masks = new uint256[](N);
-        RebalancePlanner.Trade[] memory hub = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
+        RebalancePlanner.Trade[] memory hub = _planAtEqualCosts(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
         assertEq(hub.length, 2, "through the base asset: sell, then buy");
         assertEq(hub[0].from, 1);
         assertEq(hub[0].to, 0);
         assertEq(hub[1].from, 0);
         assertEq(hub[1].to, 2);
         (c.masks[1], c.masks[2]) = (1 << 2, 1 << 1);
-        RebalancePlanner.Trade[] memory direct = RebalancePlanner.plan(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
+        RebalancePlanner.Trade[] memory direct = _planAtEqualCosts(c.values, c.targets, c.masks, 100, 0, _caps(N, 10_000e6));
         assertEq(direct.length, 1, "one direct swap");
         assertEq(direct[0].from, 1);
         assertEq(direct[0].to, 2);
@@ -304,7 +324,7 @@ contract RebalancePlannerTest is BallastTest {
         (values[0], values[1]) = (10_000e6, 0);
         uint16[] memory targets = new uint16[](2);
         (targets[0], targets[1]) = (5_000, 5_000);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](2), 100, 0, _caps(2, 1_000e6));
+        RebalancePlanner.Trade[] memory trades = _planAtEqualCosts(values, targets, new uint256[](2), 100, 0, _caps(2, 1_000e6));
         assertEq(trades.length, 1);
         assertEq(trades[0].value, 1_000e6, "the cap, not the 50% gap");
     }
@@ -316,7 +336,7 @@ contract RebalancePlannerTest is BallastTest {
         (values[0], values[1], values[2]) = (4_999.5e6, 5_000e6, 0.5e6);
         uint16[] memory targets = new uint16[](3);
         (targets[0], targets[1], targets[2]) = (5_000, 5_000, 0);
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](3), 100, 0, _caps(3, 1e30));
+        RebalancePlanner.Trade[] memory trades = _planAtEqualCosts(values, targets, new uint256[](3), 100, 0, _caps(3, 1e30));
         assertEq(trades.length, 1);
         assertEq(trades[0].from, 2);
         assertEq(trades[0].to, 0);
@@ -325,20 +345,16 @@ contract RebalancePlannerTest is BallastTest {
 
     function test_plansNothingForAnEmptyBasket() public pure {
         RebalancePlanner.Trade[] memory trades =
-            RebalancePlanner.plan(new uint256[](3), new uint16[](3), new uint256[](3), 0, 0, _caps(3, 1e30));
+            _planAtEqualCosts(new uint256[](3), new uint16[](3), new uint256[](3), 0, 0, _caps(3, 1e30));
         assertEq(trades.length, 0);
     }
 
     function test_theBaseAssetLandsWithinTheResidualToo() public pure {
-        // $1M after a crypto rally: USDC 28% against 40%, each of WETH, WBTC and LINK 4% over its target.
-        uint256[] memory values = new uint256[](4);
-        (values[0], values[1], values[2], values[3]) = (280_000e6, 340_000e6, 240_000e6, 140_000e6);
-        uint16[] memory targets = new uint16[](4);
-        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+        (uint256[] memory values, uint16[] memory targets) = _rally();
         // Return to 2.5% (band 1%). Each token must sell 1.5% and the base asset buy 9.5%: taking the
         // residual off each token alone left the base asset 7.5% short, above a 5% trigger. The sellers
         // now sell 5% more between them, first come first: WETH and WBTC to target, LINK 2.5% over.
-        RebalancePlanner.Trade[] memory trades = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30));
+        RebalancePlanner.Trade[] memory trades = _planAtEqualCosts(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30));
         uint256 bought;
         for (uint256 k; k < trades.length; ++k) {
             assertEq(trades[k].to, 0, "every sale goes to the base asset");
@@ -353,10 +369,7 @@ contract RebalancePlannerTest is BallastTest {
     function test_balancesThroughTheCheapestRoutesFirst() public pure {
         // The rally above, with LINK's route the cheapest (0.05% against 0.3%): the 5% the sellers must add
         // comes from LINK first, then WETH (a tie with WBTC, basket order), and WBTC stops at the return point.
-        uint256[] memory values = new uint256[](4);
-        (values[0], values[1], values[2], values[3]) = (280_000e6, 340_000e6, 240_000e6, 140_000e6);
-        uint16[] memory targets = new uint16[](4);
-        (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
+        (uint256[] memory values, uint16[] memory targets) = _rally();
         uint256[] memory costs = new uint256[](4);
         (costs[1], costs[2], costs[3]) = (3_000, 3_000, 500);
         RebalancePlanner.Trade[] memory trades =
@@ -367,7 +380,7 @@ contract RebalancePlannerTest is BallastTest {
         assertEq(weth, 40_000e6);
         assertEq(wbtc, 15_000e6, "the dearest stops at the return point");
         // The same with equal costs: basket order.
-        trades = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30), new uint256[](4));
+        trades = _planAtEqualCosts(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30));
         assertEq(trades[2].value, 15_000e6);
     }
 
@@ -378,12 +391,12 @@ contract RebalancePlannerTest is BallastTest {
         uint16[] memory targets = new uint16[](4);
         (targets[0], targets[1], targets[2], targets[3]) = (4_000, 3_000, 2_000, 1_000);
         // To the band's edge (1%): buy $190k of WETH, not $200k.
-        RebalancePlanner.Trade[] memory partway = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 100, _caps(4, 1e30));
+        RebalancePlanner.Trade[] memory partway = _planAtEqualCosts(values, targets, new uint256[](4), 100, 100, _caps(4, 1e30));
         assertEq(partway.length, 1);
         assertEq(partway[0].value, 190_000e6);
-        RebalancePlanner.Trade[] memory whole = RebalancePlanner.plan(values, targets, new uint256[](4), 100, 0, _caps(4, 1e30));
+        RebalancePlanner.Trade[] memory whole = _planAtEqualCosts(values, targets, new uint256[](4), 100, 0, _caps(4, 1e30));
         assertEq(whole[0].value, 200_000e6);
         // A residual as large as the gap trades nothing.
-        assertEq(RebalancePlanner.plan(values, targets, new uint256[](4), 100, 2_000, _caps(4, 1e30)).length, 0);
+        assertEq(_planAtEqualCosts(values, targets, new uint256[](4), 100, 2_000, _caps(4, 1e30)).length, 0);
     }
 }
