@@ -13,6 +13,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IPriceOracle} from "./interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "./interfaces/IRebalancingVault.sol";
 import {BasketConfig} from "./libraries/BasketConfig.sol";
+import {AuctionSettlement} from "./libraries/AuctionSettlement.sol";
 import {FeeLogic} from "./libraries/FeeLogic.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
 import {InKindLogic} from "./libraries/InKindLogic.sol";
@@ -29,7 +30,8 @@ interface IPeripheryImmutableState {
 /// @title RebalancingVault
 /// @notice See {IRebalancingVault}. Sections by caller: depositors, keepers, governance, guardian,
 /// views, then the internals. Configuration lives in {BasketConfig}, trading in {RebalanceLogic} and
-/// fees in {FeeLogic}, external libraries that run on this contract's storage.
+/// fees in {FeeLogic}, external libraries that run on this contract's storage; Dutch auctions are priced
+/// in their own contract (RebalanceAuctions), and settled here by {AuctionSettlement}.
 /// @dev Accounting reads balances (`balanceOf`), never an internal ledger, so a token that rebases or a
 /// donation changes NAV for every holder alike. Deposits are priced at the highest of the oracle's
 /// references of each holding and base-asset exits at the lowest; none of them can be moved within a
@@ -43,6 +45,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
+    /// @dev The auction house's role (see settleAuction); not a getter, to keep the vault small.
+    bytes32 private constant _AUCTION_ROLE = keccak256("AUCTION_ROLE");
 
     /// @dev Virtual shares: 10^6 shares per base unit before the first deposit. Makes the donation
     /// ("inflation") attack cost the attacker about a million times what it steals.
@@ -198,6 +202,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
+    function settleAuction(bytes calldata order) external onlyRole(_AUCTION_ROLE) nonReentrant whenNotPaused {
+        AuctionSettlement.settle(_s, order);
+    }
+
+    /// @inheritdoc IRebalancingVault
     function rebalanceStatus()
         public
         view
@@ -321,27 +330,18 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     }
 
     /// @inheritdoc IRebalancingVault
-    function cancel(
-        address timelock,
-        address target,
-        uint256 value,
-        bytes calldata data,
-        bytes32 predecessor,
-        bytes32 salt
-    ) external onlyGuardian {
-        BasketConfig.cancel(timelock, target, value, data, predecessor, salt);
+    /// @dev The arguments go to the library as the caller encoded them (`msg.data`), once validated by the
+    /// signature: re-encoding an operation's calls here would cost the vault bytes it does not have.
+    function cancel(address, address, uint256, bytes calldata, bytes32, bytes32) external onlyGuardian {
+        BasketConfig.cancel(msg.data[4:]);
     }
 
     /// @inheritdoc IRebalancingVault
-    function cancelBatch(
-        address timelock,
-        address[] calldata targets_,
-        uint256[] calldata values,
-        bytes[] calldata payloads,
-        bytes32 predecessor,
-        bytes32 salt
-    ) external onlyGuardian {
-        BasketConfig.cancelBatch(timelock, targets_, values, payloads, predecessor, salt);
+    function cancelBatch(address, address[] calldata, uint256[] calldata, bytes[] calldata, bytes32, bytes32)
+        external
+        onlyGuardian
+    {
+        BasketConfig.cancelBatch(msg.data[4:]);
     }
 
     // ================================================================== ERC-4626 views

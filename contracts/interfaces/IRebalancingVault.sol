@@ -73,7 +73,35 @@ interface IRebalancingVault {
         VolIntervalSeconds,
         /// ... over this many stretches (at least 2 to be on): every traded pool must keep
         /// VolIntervals * VolIntervalSeconds of history, or the static threshold applies.
-        VolIntervals
+        VolIntervals,
+        /// How a due rebalance trades (see ExecutionMode): 0 AMM slices only, 1 hybrid (slices, then
+        /// the rest by Dutch auction), 2 auctions only (`rebalance()` refuses).
+        ExecutionMode,
+        /// A Dutch auction's opening price, in basis points above the oracle's reference.
+        AuctionPremiumBps,
+        /// A Dutch auction's closing price, in basis points below the oracle's reference: no fill is
+        /// ever below it.
+        AuctionMaxDiscountBps,
+        /// How long a Dutch auction's price takes to fall from its opening to its closing price.
+        AuctionDurationSeconds
+    }
+
+    /// @notice How a due rebalance trades.
+    enum ExecutionMode {
+        /// Swaps on Uniswap V3 only, each pool's slice per rebalance.
+        Slices,
+        /// Slices by `rebalance()`, and what they leave by Dutch auction.
+        Hybrid,
+        /// Dutch auctions only: `rebalance()` refuses with VaultAuctionsOnly.
+        Auctions
+    }
+
+    /// @notice The Dutch auctions' parameters, in one storage slot (see Parameter).
+    struct AuctionSettings {
+        uint8 mode;
+        uint16 premiumBps;
+        uint16 maxDiscountBps;
+        uint32 durationSeconds;
     }
 
     /// @notice Parameters packed into one storage slot.
@@ -236,6 +264,10 @@ interface IRebalancingVault {
 
     /// @notice The vault itself cannot receive its fees: shares it held would be stuck.
     error VaultBadFeeRecipient(address recipient);
+    /// @notice An auction fill names a token twice, or pays out more than the holding.
+    error VaultBadSettlement(address tokenOut, address tokenIn, uint256 amountOut);
+    /// @notice `rebalance()` while ExecutionMode is Auctions: the basket trades by Dutch auction only.
+    error VaultAuctionsOnly();
 
     // ------------------------------------------------------------------ events
 
@@ -383,6 +415,15 @@ interface IRebalancingVault {
 
     /// @notice Chainlink Automation: `rebalance()`. The argument is ignored; everything is re-checked.
     function performUpkeep(bytes calldata performData) external;
+
+    /// @notice The auction house's settlement of one Dutch-auction fill (callable only by an account
+    /// governance granted AUCTION_ROLE, keccak256("AUCTION_ROLE"), which prices and sizes the fill): sends
+    /// `filler` `amountOut` of `tokenOut`, calls `filler`'s IAuctionFiller.onAuctionFill when `data` is
+    /// not empty (to source the payment anywhere), then takes `amountIn` of `tokenIn` from `filler` (which
+    /// approved the vault), refusing unless it all arrived. Both tokens must be listed and `amountOut` at
+    /// most the holding (never what is owed to claimants). Under the vault's lock, so that nothing
+    /// (a deposit, an exit, a view) sees the basket between the two transfers; stops while paused.
+    function settleAuction(bytes calldata order) external;
 
     // ------------------------------------------------------------------ governance
 

@@ -79,6 +79,9 @@ library BasketConfig {
         }
         s.fees.recipient = config.governor;
         s.fees.lastAccrualAt = uint64(block.timestamp);
+        // Auctions start off (slices only), with terms ready for governance to switch them on: open 2%
+        // above the reference, fall to 1% below it over an hour.
+        s.auctions = IRebalancingVault.AuctionSettings({mode: 0, premiumBps: 200, maxDiscountBps: 100, durationSeconds: 1 hours});
         setOracle(s, config.oracle, 0);
         setGuardian(s, config.guardian);
     }
@@ -212,7 +215,8 @@ library BasketConfig {
         IRebalancingVault.Fees memory f = s.fees;
         IRebalancingVault.KeeperPay memory k = s.keeperPay;
         IRebalancingVault.VolTrigger memory v = s.volTrigger;
-        uint256[11] memory values = [
+        IRebalancingVault.AuctionSettings memory a = s.auctions;
+        uint256[15] memory values = [
             uint256(f.managementFeeBps),
             f.performanceFeeBps,
             k.baseFeeCapGwei,
@@ -223,7 +227,11 @@ library BasketConfig {
             v.minThresholdBps,
             v.maxThresholdBps,
             v.intervalSeconds,
-            v.intervals
+            v.intervals,
+            a.mode,
+            a.premiumBps,
+            a.maxDiscountBps,
+            a.durationSeconds
         ];
         return values[index - uint256(IRebalancingVault.Parameter.ManagementFeeBps)];
     }
@@ -251,6 +259,10 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.VolMaxThresholdBps) return (0, 5_000);
         if (parameter == IRebalancingVault.Parameter.VolIntervalSeconds) return (0, 1 days);
         if (parameter == IRebalancingVault.Parameter.VolIntervals) return (0, 24);
+        if (parameter == IRebalancingVault.Parameter.ExecutionMode) return (0, 2);
+        if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) return (0, 1_000);
+        if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) return (0, 500);
+        if (parameter == IRebalancingVault.Parameter.AuctionDurationSeconds) return (5 minutes, 1 days);
         return (0, type(uint256).max); // DepositCap
     }
 
@@ -294,32 +306,29 @@ library BasketConfig {
 
     // ================================================================== the guardian's veto
 
-    /// @notice See {IRebalancingVault-cancel}; the vault checked the caller is the guardian.
-    function cancel(
-        address timelock,
-        address target,
-        uint256 value,
-        bytes calldata data,
-        bytes32 predecessor,
-        bytes32 salt
-    ) external {
-        if (_replacesGuardian(target, data)) revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
+    /// @notice See {IRebalancingVault-cancel}; the vault checked the caller is the guardian. `args` are
+    /// the call's arguments as the guardian encoded them.
+    function cancel(bytes calldata args) external {
+        (address timelock, address target, uint256 value, bytes memory data, bytes32 predecessor, bytes32 salt) =
+            abi.decode(args, (address, address, uint256, bytes, bytes32, bytes32));
+        if (_replacesGuardian(data)) revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
         TimelockController t = _governor(timelock);
         t.cancel(t.hashOperation(target, value, data, predecessor, salt));
     }
 
-    /// @notice See {IRebalancingVault-cancelBatch}; the vault checked the caller is the guardian.
-    function cancelBatch(
-        address timelock,
-        address[] calldata callTargets,
-        uint256[] calldata values,
-        bytes[] calldata payloads,
-        bytes32 predecessor,
-        bytes32 salt
-    ) external {
+    /// @notice See {IRebalancingVault-cancelBatch}; as `cancel`.
+    function cancelBatch(bytes calldata args) external {
+        (
+            address timelock,
+            address[] memory callTargets,
+            uint256[] memory values,
+            bytes[] memory payloads,
+            bytes32 predecessor,
+            bytes32 salt
+        ) = abi.decode(args, (address, address[], uint256[], bytes[], bytes32, bytes32));
         // A batch that only replaces the guardian is that change; one that bundles it with anything
         // else stays cancellable, so that bundling cannot shield another change from the veto.
-        if (callTargets.length == 1 && payloads.length == 1 && _replacesGuardian(callTargets[0], payloads[0])) {
+        if (callTargets.length == 1 && payloads.length == 1 && _replacesGuardian(payloads[0])) {
             revert IRebalancingVault.VaultGuardianReplacementNotCancellable();
         }
         TimelockController t = _governor(timelock);
@@ -331,8 +340,8 @@ library BasketConfig {
     /// @dev Whether an operation's call replaces a guardian: `setGuardian` on any target, not only this
     /// vault, since the canceller role is the timelock's: with one timelock governing two vaults, neither
     /// vault's guardian may veto the other's replacement.
-    function _replacesGuardian(address, bytes calldata data) private pure returns (bool) {
-        return data.length >= 4 && bytes4(data[:4]) == IRebalancingVault.setGuardian.selector;
+    function _replacesGuardian(bytes memory data) private pure returns (bool) {
+        return data.length >= 4 && bytes4(data) == IRebalancingVault.setGuardian.selector;
     }
 
     /// @dev `timelock`, which must hold the vault's governor role.
@@ -469,8 +478,8 @@ library BasketConfig {
         }
     }
 
-    /// @dev Fees (the vault accrues at the old rates first), keeper pay and the volatility-scaled
-    /// threshold, within bounds checked.
+    /// @dev Fees (the vault accrues at the old rates first), keeper pay, the volatility-scaled threshold and
+    /// the auctions, within bounds checked.
     function _setFeeParameter(VaultState storage s, IRebalancingVault.Parameter parameter, uint256 value) private {
         IRebalancingVault.Fees storage f = s.fees;
         IRebalancingVault.KeeperPay storage k = s.keeperPay;
@@ -496,10 +505,29 @@ library BasketConfig {
             (old, v.maxThresholdBps) = (v.maxThresholdBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.VolIntervalSeconds) {
             (old, v.intervalSeconds) = (v.intervalSeconds, uint32(value));
-        } else {
+        } else if (parameter == IRebalancingVault.Parameter.VolIntervals) {
             (old, v.intervals) = (v.intervals, uint8(value));
+        } else {
+            old = _setAuctionParameter(s.auctions, parameter, value);
         }
         emit IRebalancingVault.ParameterSet(parameter, old, value);
+    }
+
+    /// @dev The Dutch auctions' parameters, within bounds checked; returns the old value.
+    function _setAuctionParameter(
+        IRebalancingVault.AuctionSettings storage a,
+        IRebalancingVault.Parameter parameter,
+        uint256 value
+    ) private returns (uint256 old) {
+        if (parameter == IRebalancingVault.Parameter.ExecutionMode) {
+            (old, a.mode) = (a.mode, uint8(value));
+        } else if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) {
+            (old, a.premiumBps) = (a.premiumBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) {
+            (old, a.maxDiscountBps) = (a.maxDiscountBps, uint16(value));
+        } else {
+            (old, a.durationSeconds) = (a.durationSeconds, uint32(value));
+        }
     }
 
     function _parameterValue(IRebalancingVault.Parameters memory p, uint256 cap, IRebalancingVault.Parameter parameter)

@@ -119,6 +119,9 @@ library RebalanceLogic {
         external
         returns (IRebalancingVault.Trade[] memory trades, Outcome memory outcome)
     {
+        if (s.auctions.mode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
+            revert IRebalancingVault.VaultAuctionsOnly();
+        }
         Basket memory b = _basket(s);
         outcome.navBefore = b.nav;
         outcome.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
@@ -210,7 +213,8 @@ library RebalanceLogic {
         if (!ok) return (false, 0, 0, ready, thresholdBps, volatilityBps);
         drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
         IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
-        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused;
+        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused
+            && s.auctions.mode != uint8(IRebalancingVault.ExecutionMode.Auctions);
         trigger = uint8(fired);
     }
 

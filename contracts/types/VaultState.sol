@@ -32,4 +32,5 @@ struct VaultState {
     uint256 highWaterMark;
     IRebalancingVault.KeeperPay keeperPay;
     IRebalancingVault.VolTrigger volTrigger;
+    IRebalancingVault.AuctionSettings auctions;
 }

@@ -98,6 +98,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   const rebalanceLogic = m.library("RebalanceLogic");
   const feeLogic = m.library("FeeLogic");
   const inKindLogic = m.library("InKindLogic");
+  const auctionSettlement = m.library("AuctionSettlement");
   const vault = m.contract("RebalancingVault", [
     asset,
     name,
@@ -114,7 +115,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
       parameters,
       depositCap,
     },
-  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic } });
+  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic, AuctionSettlement: auctionSettlement } });
 
   const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
   m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
@@ -122,7 +123,11 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   // Slippage-protected entry points (stateless, for any ERC-4626 vault): what the tasks deposit and exit through.
   const ballastRouter = m.contract("BallastRouter");
 
-  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, feeLogic, inKindLogic, vault, ballastRouter };
+  // The vault's Dutch auctions. Deployed with it, idle until governance grants it AUCTION_ROLE and sets
+  // ExecutionMode (`gov propose-auctions`), in the open like every change.
+  const auctions = m.contract("RebalanceAuctions", [vault]);
+
+  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, feeLogic, inKindLogic, auctionSettlement, vault, ballastRouter, auctions };
 }
 
 /** Ballast priced by the TWAP oracle alone. */

@@ -59,7 +59,14 @@ export const PARAMETERS = [
   "VolMaxThresholdBps",
   "VolIntervalSeconds",
   "VolIntervals",
+  "ExecutionMode",
+  "AuctionPremiumBps",
+  "AuctionMaxDiscountBps",
+  "AuctionDurationSeconds",
 ] as const;
+
+/** `IRebalancingVault.ExecutionMode`, by number. */
+export const EXECUTION_MODES = ["slices", "hybrid", "auctions"] as const;
 
 /** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`; `symbolOf` names a token. */
 export function describeVaultCall(vault: Interface, data: string, symbolOf: (token: string) => string): string {

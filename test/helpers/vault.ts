@@ -70,6 +70,10 @@ export const Parameter = {
   VolMaxThresholdBps: 18,
   VolIntervalSeconds: 19,
   VolIntervals: 20,
+  ExecutionMode: 21,
+  AuctionPremiumBps: 22,
+  AuctionMaxDiscountBps: 23,
+  AuctionDurationSeconds: 24,
 } as const;
 
 /** The vault's contract factory, linked to the libraries the fixture deployed. */
@@ -79,6 +83,7 @@ export async function vaultFactory(connection: Connection, f: BallastFixture) {
     RebalanceLogic: await f.rebalanceLogic.getAddress(),
     FeeLogic: await f.feeLogic.getAddress(),
     InKindLogic: await f.inKindLogic.getAddress(),
+    AuctionSettlement: await f.auctionSettlement.getAddress(),
   };
   return connection.ethers.getContractFactory("RebalancingVault", { libraries });
 }
