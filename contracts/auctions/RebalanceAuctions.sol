@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -65,9 +66,6 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
 
     uint256 private constant BPS = 10_000;
     uint256 private constant WAD = 1e18;
-    /// @dev The amount the oracle prices to convert a value into an amount of a token: large enough that
-    /// the quote's rounding is negligible for any token (1e6 whole tokens at 18 decimals).
-    uint256 private constant PROBE = 1e24;
 
     IRebalancingVault public immutable VAULT;
 
@@ -235,7 +233,8 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         uint256 factor = _factor(a);
         (paidIn, valueIn) = _price(oracle, tokenOut, tokenIn, filledOut, factor);
         if (valueIn > deficit) {
-            filledOut = Math.mulDiv(filledOut, deficit, valueIn);
+            // Scaled to the deficit, less a basis point for the payment's rounding up.
+            filledOut = Math.mulDiv(filledOut, deficit * (BPS - 1), valueIn * BPS);
             (paidIn, valueIn) = _price(oracle, tokenOut, tokenIn, filledOut, factor);
         }
         if (filledOut == 0 || paidIn == 0 || valueIn > deficit) revert AuctionNothingToFill(tokenOut, tokenIn);
@@ -280,8 +279,13 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         if (tokenOut != base) (, outHigh) = oracle.quoteBounds(tokenOut, amountOut);
         uint256 ask = Math.mulDiv(outHigh, factor, WAD, Math.Rounding.Ceil);
         if (tokenIn == base) return (ask, ask);
-        (uint256 probeLow,) = oracle.quoteBounds(tokenIn, PROBE);
-        amountIn = Math.mulDiv(ask, PROBE, probeLow, Math.Rounding.Ceil);
+        // The price of a whole token first, then corrected at the amount itself (the oracle's rounding is
+        // per amount), so that what is paid, at its lowest reference, covers the ask to within one unit.
+        uint256 unit = 10 ** IERC20Metadata(tokenIn).decimals();
+        (uint256 low,) = oracle.quoteBounds(tokenIn, unit);
+        amountIn = Math.mulDiv(ask, unit, low, Math.Rounding.Ceil);
+        (low,) = oracle.quoteBounds(tokenIn, amountIn);
+        if (low < ask) amountIn = Math.mulDiv(amountIn, ask, low, Math.Rounding.Ceil);
         valueIn = oracle.quote(tokenIn, amountIn);
     }
 
