@@ -82,6 +82,18 @@ export const ballastTasks = [
     .setInlineAction(async (args, hre) => (await import("./keeper.js")).run(args, hre))
     .build(),
 
+  task(["keeper", "fill"], "Open the vault's Dutch auction when due and fill it through Uniswap when that pays gas and a margin")
+    .addOption(vaultOption)
+    .addOption({ name: "auctions", description: "The auction house; if not given, the one Ignition deployed with the vault", defaultValue: "" })
+    .addOption({ name: "filler", description: "Your UniswapAuctionFiller; if not given, one is deployed, owned by --from", defaultValue: "" })
+    .addOption(fromOption)
+    .addOption({ name: "marginBps", description: "The least profit to fill for, in bps of what the fill pays, on top of gas", type: ArgumentType.INT, defaultValue: 10 })
+    .addOption({ name: "interval", description: "Seconds between passes; 0 runs one pass", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "maxPasses", description: "With --interval, stop after this many passes (0: until stopped)", type: ArgumentType.INT, defaultValue: 0 })
+    .addFlag({ name: "dryRun", description: "Say what would be opened and filled; send nothing" })
+    .setInlineAction(async (args, hre) => (await import("./fill.js")).fill(args, hre))
+    .build(),
+
   emptyTask("chain", "A local chain's clock").build(),
   task(["chain", "advance"], "Move a local chain's clock forward by --seconds and mine a block (e.g. past a timelock's delay)")
     .addOption({ name: "seconds", description: "How far, in seconds (172800: two days)", type: ArgumentType.INT, defaultValue: 0 })

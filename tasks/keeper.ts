@@ -94,7 +94,7 @@ function tokens(basket: { token: string; symbol: string; decimals: number }[], t
   return entry === undefined ? `${amount} units of ${token}` : `${formatUnits(amount, entry.decimals)} ${entry.symbol}`;
 }
 
-const bigintsAsText = (o: Record<string, unknown>) =>
+export const bigintsAsText = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
 
 export function keeperLogger(): Logger {

@@ -9,13 +9,13 @@ import {IAuctionFiller} from "../interfaces/IAuctionFiller.sol";
 /// @notice A filler holding its payment that, called back mid-fill, tries one call (into the auctions,
 /// the vault, governance) and records how it went; then pays, so the fill itself completes.
 contract ReentrantFiller is IAuctionFiller {
-    address public target;
+    address public callTarget;
     bytes public payload;
     bool public reentered;
     bytes public reason;
 
     function arm(address target_, bytes calldata payload_) external {
-        (target, payload) = (target_, payload_);
+        (callTarget, payload) = (target_, payload_);
     }
 
     function approve(address token, address spender) external {
@@ -28,7 +28,7 @@ contract ReentrantFiller is IAuctionFiller {
 
     function onAuctionFill(address, uint256, address, uint256, bytes calldata) external {
         bool ok;
-        (ok, reason) = target.call(payload);
+        (ok, reason) = callTarget.call(payload);
         reentered = ok;
     }
 }

@@ -89,7 +89,7 @@ describe("Dutch auctions", function () {
         const [, wethHigh] = await f.oracle.quoteBounds(f.tokens.weth, weth);
         const [wbtcLow] = await f.oracle.quoteBounds(f.tokens.wbtc, paid);
         // (The view rounds the factor down to a basis point: the ask lies between these two.)
-        const [askLow, askHigh] = [(wethHigh * priceBps) / 10_000n, (wethHigh * (priceBps + 1n)) / 10_000n];
+        const [askLow, askHigh] = [(BigInt(wethHigh) * BigInt(priceBps)) / 10_000n, (BigInt(wethHigh) * (BigInt(priceBps) + 1n)) / 10_000n];
         const [wbtcLowMore] = await f.oracle.quoteBounds(f.tokens.wbtc, paid + 1n);
         expect(wbtcLowMore, "what is paid, at its lowest reference, covers the ask to a satoshi").to.be.at.least(askLow);
         // ... and asks no more than two satoshis above it.
@@ -351,7 +351,7 @@ describe("Dutch auctions", function () {
       const supply = await f.vault.totalSupply();
       const vaultAddress = await f.vault.getAddress();
       for (const [i, token] of f.basket.entries()) {
-        const held = await f.usdc.attach(token).balanceOf(vaultAddress);
+        const held = await (f.usdc.attach(token) as typeof f.usdc).balanceOf(vaultAddress);
         expect(previewBefore[i], "pro rata, the auction's tokens included").to.equal((held * (shares / 2n)) / (supply + 10n ** 6n));
       }
       await signedBy(f.vault, f.signers.carol).redeemInKind(shares / 2n, f.signers.carol.address, f.signers.carol.address);
@@ -372,7 +372,7 @@ describe("Dutch auctions", function () {
 
     it("opening and closing again and again moves nothing and pays nothing", async function () {
       const { f } = await drifted();
-      const before = await Promise.all(f.basket.map((t) => f.usdc.attach(t).balanceOf(f.vault.getAddress())));
+      const before = await Promise.all(f.basket.map((t) => (f.usdc.attach(t) as typeof f.usdc).balanceOf(f.vault.getAddress())));
       const ethBefore = await suite.connection.ethers.provider.getBalance(f.signers.bob.address);
       for (let k = 0; k < 3; k++) {
         await auctionsOf(f).open();
@@ -380,7 +380,7 @@ describe("Dutch auctions", function () {
         await time().increase(HOUR + 1);
         await auctionsOf(f).close();
       }
-      const after = await Promise.all(f.basket.map((t) => f.usdc.attach(t).balanceOf(f.vault.getAddress())));
+      const after = await Promise.all(f.basket.map((t) => (f.usdc.attach(t) as typeof f.usdc).balanceOf(f.vault.getAddress())));
       expect(after).to.deep.equal(before);
       expect(await suite.connection.ethers.provider.getBalance(f.signers.bob.address), "the opener paid its own gas").to.be.lessThan(ethBefore);
       expect(await f.auctions.auctionCount()).to.equal(3n);

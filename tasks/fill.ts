@@ -1,0 +1,167 @@
+// `keeper fill`: the filler bot of the vault's Dutch auctions. Each pass opens the auction when a
+// rebalance is due and auctions are on (anyone may), then, for every pair the auction offers (a token
+// the basket holds over its target for one under), asks whether selling what the vault gives on Uniswap
+// V3 would pay what the auction asks plus gas and a margin; it fills through an UniswapAuctionFiller
+// (no inventory needed) when a static call of that fill succeeds. One JSON line per event.
+import { type Interface } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { reversePath } from "../deploy/lib/uniswap-path.js";
+import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
+import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
+import { bigintsAsText, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
+import { EXECUTION_MODES, NEXT_BLOCK } from "./lib/vault-terms.js";
+
+export interface FillArgs {
+  vault: string;
+  auctions: string;
+  filler: string;
+  from: string;
+  /** The least profit to fill for, in basis points of what the fill pays, on top of gas. */
+  marginBps: number;
+  interval: number;
+  maxPasses: number;
+  dryRun: boolean;
+}
+
+const MAX = 2n ** 256n - 1n;
+
+/** The Uniswap path from `out` to `into` through the base asset, from the vault's own swap paths (token ... base). */
+async function pathBetween(vault: RebalancingVault, base: string, out: string, into: string): Promise<string> {
+  const outPath = out === base ? "" : await vault.swapPath(out);
+  const inPath = into === base ? "" : reversePath(await vault.swapPath(into));
+  if (outPath === "") return inPath;
+  if (inPath === "") return outPath;
+  // Both pass through the base asset: drop its second copy.
+  return outPath + inPath.slice(2 + 40);
+}
+
+async function resolveAuctions(hre: HardhatRuntimeEnvironment, connection: Connection, address: string) {
+  const { chainId, label } = await chainOf(connection);
+  const at = address !== "" ? address : recordedAddress(hre, chainId, "Ballast#RebalanceAuctions");
+  if (at === undefined) throw new OperatorError(`no --auctions given and no RebalanceAuctions deployment recorded on ${label}: pass --auctions <address>`);
+  return (await connection.ethers.getContractAt("RebalanceAuctions", at)) as unknown as RebalanceAuctions;
+}
+
+/** One pass: open when due, then every profitable fill. */
+export async function fillPass(
+  connection: Connection,
+  vault: RebalancingVault,
+  auctions: RebalanceAuctions,
+  filler: UniswapAuctionFiller,
+  args: FillArgs,
+  log: ReturnType<typeof keeperLogger>,
+  errors: Interface[],
+): Promise<PassOutcome> {
+  const mode = Number(await vault.parameter(21n));
+  if (mode === 0) return { action: "not-due", reason: "the vault trades by slices only (ExecutionMode 0)" };
+  let [auction] = await auctions.current(NEXT_BLOCK);
+  if (auction.startedAt === 0n) {
+    const status = await vault.rebalanceStatus(NEXT_BLOCK);
+    if (status.trigger === 0n) return { action: "not-due", reason: `drift ${status.drift} bps; no auction due` };
+    if (args.dryRun) return { action: "skipped", reason: "an auction is due; a dry run opens nothing" };
+    try {
+      await auctions.open.staticCall(NEXT_BLOCK);
+    } catch (error) {
+      return { action: "skipped", reason: `open() would revert: ${describeRevert(error, errors)}` };
+    }
+    const tx = await auctions.open();
+    await tx.wait();
+    [auction] = await auctions.current();
+    log.info(bigintsAsText({ event: "opened", id: auction.id, mode: EXECUTION_MODES[mode], driftBps: status.drift, hash: tx.hash }));
+  } else {
+    const [closable, reason] = await auctions.closable(NEXT_BLOCK);
+    if (closable) {
+      if (!args.dryRun) await (await auctions.close()).wait();
+      log.info(bigintsAsText({ event: "closed", id: auction.id, reason: Number(reason) }));
+      return { action: "skipped", reason: `auction ${auction.id} closed (reason ${reason})` };
+    }
+  }
+
+  const [tokens, , values] = await vault.holdings();
+  const [, targets] = await vault.targets();
+  const nav = values.reduce((a, b) => a + b, 0n);
+  const gap = (i: number) => values[i] * 10_000n - BigInt(targets[i]) * nav;
+  const sells = tokens.map((_, i) => i).filter((i) => gap(i) > 0n);
+  const buys = tokens.map((_, i) => i).filter((i) => gap(i) < 0n);
+  const base = tokens[0];
+  const feeData = await connection.ethers.provider.getFeeData();
+  const gasPrice = feeData.maxFeePerGas ?? feeData.gasPrice ?? 0n;
+  const oracle = await connection.ethers.getContractAt("IPriceOracle", await vault.oracle());
+  const weth = await vault.WETH9();
+  let filled = 0;
+  let lastHash = "";
+  let gasUsed = 0n;
+  for (const o of sells) {
+    for (const i of buys) {
+      let quote;
+      try {
+        quote = await auctions.quoteFill(tokens[o], tokens[i], MAX, NEXT_BLOCK);
+      } catch (error) {
+        log.info({ event: "no-fill", out: tokens[o], in: tokens[i], reason: describeRevert(error, errors) });
+        continue;
+      }
+      const [, paidIn, valueOut, valueIn] = quote;
+      const path = await pathBetween(vault, base, tokens[o], tokens[i]);
+      // Gas, at the price the next block asks, in the token paid (through the oracle's reference).
+      const gasEstimate = 400_000n;
+      const gasInBase = gasPrice === 0n ? 0n : ((await oracle.quote(weth, gasEstimate * gasPrice).catch(() => 0n)) as bigint);
+      const gasInToken = valueIn === 0n ? 0n : (gasInBase * paidIn) / valueIn;
+      const minProfit = (paidIn * BigInt(args.marginBps)) / 10_000n + gasInToken;
+      try {
+        await filler.fill.staticCall(await auctions.getAddress(), tokens[o], tokens[i], MAX, paidIn, path, minProfit, NEXT_BLOCK);
+      } catch (error) {
+        log.info(bigintsAsText({ event: "wait", out: tokens[o], in: tokens[i], paidIn, valueOut, valueIn, minProfit, reason: describeRevert(error, errors) }));
+        continue;
+      }
+      if (args.dryRun) {
+        log.info(bigintsAsText({ event: "would-fill", out: tokens[o], in: tokens[i], paidIn, valueOut, valueIn }));
+        continue;
+      }
+      const tx = await filler.fill(await auctions.getAddress(), tokens[o], tokens[i], MAX, paidIn, path, minProfit);
+      const receipt = await tx.wait();
+      const event = receipt?.logs.map((l) => { try { return auctions.interface.parseLog(l); } catch { return null; } }).find((e) => e?.name === "AuctionFilled");
+      filled++;
+      lastHash = tx.hash;
+      gasUsed += receipt?.gasUsed ?? 0n;
+      log.info(bigintsAsText({
+        event: "filled",
+        id: auction.id,
+        by: await filler.getAddress(),
+        out: tokens[o],
+        amountOut: event?.args.amountOut,
+        in: tokens[i],
+        amountIn: event?.args.amountIn,
+        // What the vault took against what it gave, both at the oracle's reference: above 10,000, the vault gained.
+        priceBps: event === undefined || event === null || event.args.valueOut === 0n ? null : (event.args.valueIn * 10_000n) / event.args.valueOut,
+        gasUsed: receipt?.gasUsed,
+        hash: tx.hash,
+      }));
+    }
+  }
+  if (filled === 0) return { action: "skipped", reason: "no fill pays for itself now" };
+  return { action: "rebalanced", hash: lastHash, gasUsed, trades: filled };
+}
+
+export const fill = taskAction(async (args: FillArgs, hre: HardhatRuntimeEnvironment) => {
+  if (args.marginBps < 0 || args.marginBps > 10_000) throw new OperatorError(`--margin-bps ${args.marginBps} is not between 0 and 10000`);
+  const connection = await connect(hre);
+  const vault = await resolveVault(hre, connection, args.vault);
+  const auctions = await resolveAuctions(hre, connection, args.auctions);
+  const signer = await resolveSigner(connection, args.from);
+  const log = keeperLogger();
+  let filler: UniswapAuctionFiller;
+  if (args.filler !== "") {
+    filler = (await connection.ethers.getContractAt("UniswapAuctionFiller", args.filler, signer)) as unknown as UniswapAuctionFiller;
+    if ((await filler.OWNER()) !== signer.address) throw new OperatorError(`${args.filler} is not owned by ${signer.address}: only its owner fills through it`);
+  } else {
+    filler = (await connection.ethers.deployContract("UniswapAuctionFiller", [await vault.ROUTER(), signer.address], signer)) as unknown as UniswapAuctionFiller;
+    await filler.waitForDeployment();
+    log.info({ event: "filler-deployed", filler: await filler.getAddress(), owner: signer.address, note: "pass it as --filler next time" });
+  }
+  const errors = [...(await errorInterfaces(connection, vault)), auctions.interface, filler.interface];
+  log.info({ event: "start", vault: await vault.getAddress(), auctions: await auctions.getAddress(), filler: await filler.getAddress(), network: connection.networkName });
+  const outcomes = await runPasses(() => fillPass(connection, vault, auctions, filler, args, log, errors), args, log, (e) => describeRevert(e, errors));
+  log.info({ event: "stop", passes: outcomes.length });
+  return outcomes;
+});

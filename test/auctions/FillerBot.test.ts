@@ -1,0 +1,75 @@
+// `keeper fill`, the filler bot, run through Hardhat's task manager against the in-process network: it
+// opens the auction when due, waits while the price is above what Uniswap pays plus gas and a margin,
+// fills through its UniswapAuctionFiller once it is not, and sends nothing that would revert.
+import { expect } from "chai";
+import hre from "hardhat";
+import { id } from "ethers";
+
+import type { PassOutcome } from "../../tasks/keeper.js";
+import { out } from "../../tasks/lib/context.js";
+import { signedBy } from "../helpers/assertions.js";
+import { donateTokens, Parameter, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
+
+type TaskResult = { success: boolean; value?: unknown; error?: Error };
+
+async function runFill(args: Record<string, unknown>) {
+  const errors: string[] = [];
+  const saved = { ...out };
+  out.error = (text) => void errors.push(text);
+  try {
+    const result = (await hre.tasks.getTask(["keeper", "fill"]).run(args)) as TaskResult;
+    return { result, errors, outcomes: (result.value ?? []) as PassOutcome[] };
+  } finally {
+    Object.assign(out, saved);
+  }
+}
+
+describe("keeper fill", function () {
+  const suite = useBallast({ shared: true });
+
+  it("opens when due, waits out the premium, fills at a profit near the floor, and leaves the basket within its return point", async function () {
+    const f = await suite.load();
+    const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+    await gov.grantRole(id("AUCTION_ROLE"), await f.auctions.getAddress());
+    await gov.setParameter(Parameter.ExecutionMode, 2);
+    await gov.setParameter(Parameter.ResidualDriftBps, 25);
+    await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
+    await donateTokens(f, 600_000n);
+    await gov.setTargets([...f.basket], [4_000, 2_000, 3_000, 1_000]);
+    const args = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), filler: "", from: f.signers.carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+
+    const first = await runFill(args);
+    expect(first.result.success, String(first.result.error)).to.equal(true);
+    expect((await f.auctions.current())[0].id, "opened").to.equal(1n);
+    expect(first.outcomes[0].action, "at a 2% premium nothing pays").to.equal("skipped");
+    expect(await f.vault.driftBps()).to.be.at.least(999n);
+
+    // Near the floor (1% under the reference), selling WETH for WBTC through USDC pays two pool fees and a margin.
+    await suite.connection.networkHelpers.time.increase(3_540);
+    const second = await runFill(args);
+    expect(second.result.success, String(second.result.error)).to.equal(true);
+    expect(second.outcomes[0].action).to.equal("rebalanced");
+    expect(await f.vault.driftBps()).to.be.at.most(25n);
+    // The auction is done: the next pass closes it.
+    const third = await runFill(args);
+    expect(third.outcomes[0].reason).to.match(/closed/);
+    expect((await f.auctions.current())[0].startedAt).to.equal(0n);
+  });
+
+  it("refuses a margin out of range and a filler it does not own, sending nothing", async function () {
+    const f = await suite.load();
+    const base = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), from: f.signers.carol.address, interval: 0, maxPasses: 0, dryRun: false };
+    const bad = await runFill({ ...base, filler: "", marginBps: 10_001 });
+    expect(bad.result.success).to.equal(false);
+    expect(bad.errors[0]).to.match(/--margin-bps 10001/);
+    const others = await suite.connection.ethers.deployContract("UniswapAuctionFiller", [await f.router.getAddress(), f.signers.bob.address]);
+    const before = await suite.connection.ethers.provider.getTransactionCount(f.signers.carol.address);
+    const notMine = await runFill({ ...base, filler: await others.getAddress(), marginBps: 10 });
+    expect(notMine.result.success).to.equal(false);
+    expect(notMine.errors[0]).to.match(/is not owned by/);
+    expect(await suite.connection.ethers.provider.getTransactionCount(f.signers.carol.address)).to.equal(before);
+    // Slices only: nothing to do.
+    const off = await runFill({ ...base, filler: "", marginBps: 10 });
+    expect(off.outcomes[0].action).to.equal("not-due");
+  });
+});
