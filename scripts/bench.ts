@@ -31,7 +31,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
-import { MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { id as ethersId, MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import hre, { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
@@ -276,6 +276,32 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   const volNote = "the volatility-scaled threshold on: 4 stretches of 5 minutes read from every token's pools";
   row("checkUpkeep(), volatility-scaled threshold", await onVol(async () => Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])))), "checkUpkeep(), static threshold", checkGas, volNote);
   row("rebalance(), volatility-scaled threshold", await onVol(() => gasOf(vault.rebalance())), "rebalance(), static threshold", rebalanceGas, volNote);
+
+  // Dutch auctions (ExecutionMode 2, AUCTION_ROLE granted): opening one, and one fill of the planner's
+  // first trade by a filler paying from its own inventory, each against that trade made as one bare swap.
+  const first = plan[0];
+  const oneSwap = await fromState(() =>
+    gasOf(routerAs.exactInput({ path: first.path, recipient: trader.address, deadline: 2n ** 40n, amountIn: first.amountIn, amountOutMinimum: first.minAmountOut })),
+  );
+  const auctions = b.auctions.connect(trader) as typeof b.auctions;
+  const withAuction = async <T>(fn: () => Promise<T>) =>
+    fromState(async () => {
+      const asGov = b.vault.connect(asTimelock) as typeof b.vault;
+      await asGov.grantRole(ethersId("AUCTION_ROLE"), await b.auctions.getAddress());
+      await asGov.setParameter(PARAMETERS.indexOf("ExecutionMode"), 2);
+      const bought = (await b.oracle.quote(first.tokenIn, first.amountIn)) * 2n; // ample, in base units
+      const amountOut = first.tokenOut === usdc ? bought : (bought * 10n ** 30n) / (await b.oracle.quote(first.tokenOut, 10n ** 30n));
+      await fund(first.tokenOut, amountOut);
+      await (await ethers.getContractAt("DemoToken", first.tokenOut, trader)).approve(vaultAddress, MaxUint256);
+      return fn();
+    });
+  const openGas = await withAuction(() => gasOf(auctions.open()));
+  const fillGas = await withAuction(async () => {
+    await auctions.open();
+    return gasOf(auctions.fill(first.tokenIn, first.tokenOut, first.amountIn, MaxUint256, "0x"));
+  });
+  row("auction open()", openGas, "a bare swap", oneSwap);
+  row("auction fill, from inventory", fillGas, "a bare swap", oneSwap, "one pair, the planner's first trade");
   return rows;
 }
 
@@ -293,7 +319,7 @@ if (SIZES.includes(16)) {
 const SIZE_LIMIT = 24_576;
 const MIN_VAULT_HEADROOM = 2_048;
 const sizes: Record<string, number> = {};
-for (const name of ["RebalancingVault", "RebalanceLogic", "BasketConfig", "FeeLogic", "InKindLogic", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
+for (const name of ["RebalancingVault", "RebalanceLogic", "BasketConfig", "FeeLogic", "InKindLogic", "AuctionSettlement", "RebalanceAuctions", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
   sizes[name] = ((await hre.artifacts.readArtifact(name)).deployedBytecode.length - 2) / 2;
 }
 

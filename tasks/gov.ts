@@ -353,6 +353,7 @@ const ENCODERS: Record<string, (c: Connection, v: RebalancingVault, a: ActionArg
   sweep: async (c, v, a) => [await tokenArg(c, v, String(a.token)), addressArg(String(a.to), "to")],
   guardian: async (_c, _v, a) => [addressArg(String(a.guardian), "guardian")],
   oracle: async (_c, _v, a) => [addressArg(String(a.oracle), "oracle")],
+  "auction-house": async (_c, _v, a) => [id("AUCTION_ROLE"), addressArg(String(a.house), "house")],
   route: async (c, v, a) => [await tokenArg(c, v, String(a.token)), await pathArg(c, v, String(a.path)), wholeArg(String(a.minDepth), "min-depth")],
   "remove-route": async (c, v, a) => [await tokenArg(c, v, String(a.token))],
   window: async (_c, _v, a) => [wholeArg(String(a.seconds), "seconds")],

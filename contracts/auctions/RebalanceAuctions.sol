@@ -73,7 +73,9 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
     /// @notice How many auctions were opened (the last one's id).
     uint32 public auctionCount;
 
-    event AuctionOpened(uint256 indexed id, uint256 driftBps, uint256 premiumBps, uint256 maxDiscountBps, uint256 endsAt);
+    event AuctionOpened(
+        uint256 indexed id, uint256 driftBps, uint256 premiumBps, uint256 maxDiscountBps, uint256 endsAt
+    );
     /// @param valueOut What the vault gave, at the oracle's reference value (base units).
     /// @param valueIn What the vault took, at the oracle's reference value (base units).
     event AuctionFilled(

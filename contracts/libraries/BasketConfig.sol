@@ -81,7 +81,12 @@ library BasketConfig {
         s.fees.lastAccrualAt = uint64(block.timestamp);
         // Auctions start off (slices only), with terms ready for governance to switch them on: open 2%
         // above the reference, fall to 1% below it over an hour.
-        s.auctions = IRebalancingVault.AuctionSettings({mode: 0, premiumBps: 200, maxDiscountBps: 100, durationSeconds: 1 hours});
+        s.auctions = IRebalancingVault.AuctionSettings({
+            mode: uint8(IRebalancingVault.ExecutionMode.Slices),
+            premiumBps: 200,
+            maxDiscountBps: 100,
+            durationSeconds: 1 hours
+        });
         setOracle(s, config.oracle, 0);
         setGuardian(s, config.guardian);
     }

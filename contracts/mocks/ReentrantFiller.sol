@@ -28,6 +28,7 @@ contract ReentrantFiller is IAuctionFiller {
 
     function onAuctionFill(address, uint256, address, uint256, bytes calldata) external {
         bool ok;
+        // solhint-disable-next-line avoid-low-level-calls
         (ok, reason) = callTarget.call(payload);
         reentered = ok;
     }
