@@ -52,7 +52,7 @@ describe("keeper fill", function () {
     expect(await f.vault.driftBps()).to.be.at.most(25n);
     // The auction is done: the next pass closes it.
     const third = await runFill(args);
-    expect(third.outcomes[0].reason).to.match(/closed/);
+    expect((third.outcomes[0] as { reason: string }).reason).to.match(/closed/);
     expect((await f.auctions.current())[0].startedAt).to.equal(0n);
   });
 
