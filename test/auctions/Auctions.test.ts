@@ -163,6 +163,42 @@ describe("Dutch auctions", function () {
     });
   });
 
+  describe("the base asset, and no auction", function () {
+    it("sells a token for the base asset and buys one with it", async function () {
+      const { f, vault } = await drifted();
+      // WETH 10 points over, USDC 10 under: the filler pays USDC.
+      await vault.setTargets([...f.basket], [5_000, 2_000, 2_000, 1_000]);
+      await auctionsOf(f).open();
+      await f.usdc.mint(f.signers.bob.address, USDC(200_000));
+      await signedBy(f.usdc, f.signers.bob).approve(await f.vault.getAddress(), MaxUint256);
+      const [, paid, valueOut, valueIn] = await f.auctions.quoteFill(f.tokens.weth, f.tokens.usdc, 10n ** 18n);
+      expect(paid, "in the base asset, the payment is its own value").to.equal(valueIn);
+      expect(valueIn).to.be.greaterThan(valueOut); // at the opening premium
+      await auctionsOf(f).fill(f.tokens.weth, f.tokens.usdc, MaxUint256, MaxUint256, "0x");
+      expect(await f.vault.driftBps()).to.be.at.most(25n);
+      // USDC 10 points over, WETH under: the vault pays USDC.
+      await signedBy(f.auctions, f.signers.guardian).close();
+      await vault.setTargets([...f.basket], [3_000, 4_000, 2_000, 1_000]);
+      await auctionsOf(f).open();
+      const weth = signedBy(f.weth, f.signers.bob);
+      await weth.deposit({ value: 10n ** 20n });
+      await weth.approve(await f.vault.getAddress(), MaxUint256);
+      const usdcBefore = await f.usdc.balanceOf(f.signers.bob.address);
+      await auctionsOf(f).fill(f.tokens.usdc, f.tokens.weth, USDC(30_000), MaxUint256, "0x");
+      expect((await f.usdc.balanceOf(f.signers.bob.address)) - usdcBefore).to.equal(USDC(30_000));
+    });
+
+    it("with no auction open: nothing to fill, quote or close, and nothing closable", async function () {
+      const f = await suite.load();
+      await expect(auctionsOf(f).fill(f.tokens.weth, f.tokens.wbtc, 1n, MaxUint256, "0x")).to.be.revertedWithCustomError(f.auctions, "AuctionNotOpen");
+      await expect(f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, 1n)).to.be.revertedWithCustomError(f.auctions, "AuctionNotOpen");
+      await expect(auctionsOf(f).close()).to.be.revertedWithCustomError(f.auctions, "AuctionNotOpen");
+      expect((await f.auctions.closable())[0]).to.equal(false);
+      const [auction, priceBps, endsAt] = await f.auctions.current();
+      expect([auction.startedAt, priceBps, endsAt]).to.deep.equal([0n, 0n, 0n]);
+    });
+  });
+
   describe("stops and closes", function () {
     it("a change of targets stops fills at once; anyone may close; the guardian may close a live auction, no one else", async function () {
       const { f, vault } = await drifted();
@@ -190,6 +226,20 @@ describe("Dutch auctions", function () {
       await expect(auctions.fill(f.tokens.weth, f.tokens.wbtc, 10n ** 18n, MaxUint256, "0x")).to.be.revertedWithCustomError(f.auctions, "AuctionsOff");
       expect((await f.auctions.closable())[1]).to.equal(3n); // AuctionsOff
       await expect(f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, 1n)).to.be.revertedWithCustomError(f.auctions, "AuctionsOff");
+    });
+
+    it("an oracle that cannot price a holding, or whose references disagree, lets anyone close", async function () {
+      const { f, gov } = await drifted();
+      await auctionsOf(f).open();
+      // WBTC's pool pushed 8% and held a block: its TWAP and opening price disagree past the 5% breaker.
+      const bot = await deployAttacker(suite.connection, f, f.signers.attacker);
+      await signedBy(bot, f.signers.attacker).pushBy(await f.usdcWbtcPool.getAddress(), ticksFor(f, f.tokens.wbtc, 8));
+      await suite.connection.networkHelpers.mine();
+      expect((await f.auctions.closable())[1]).to.equal(5n); // Unpriced
+      // No route at all for LINK: the basket itself cannot be valued.
+      await signedBy(f.oracle, gov).removeRoute(f.tokens.link);
+      expect(await f.auctions.closable()).to.deep.equal([true, 5n]);
+      await expect(signedBy(f.auctions, f.signers.carol).close()).to.emit(f.auctions, "AuctionClosed").withArgs(1, 5);
     });
 
     it("in auctions-only mode rebalance() refuses and the keeper views say not due; hybrid keeps both", async function () {
@@ -403,6 +453,7 @@ describe("Dutch auctions", function () {
       await signedBy(filler, owner).fill(await f.auctions.getAddress(), f.tokens.weth, f.tokens.wbtc, amount, MaxUint256, path, 0n);
       const profit = await f.wbtc.balanceOf(await filler.getAddress());
       expect(profit, "the floor is 1% under the reference; two pool fees are 0.35%").to.be.greaterThan(0n);
+      await expect(signedBy(filler, f.signers.bob).withdraw(f.tokens.wbtc, f.signers.bob.address)).to.be.revertedWithCustomError(filler, "FillerNotOwner");
       await signedBy(filler, owner).withdraw(f.tokens.wbtc, owner.address);
       expect(await f.wbtc.balanceOf(owner.address)).to.equal(profit);
     });
