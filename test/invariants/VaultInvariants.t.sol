@@ -12,6 +12,7 @@ import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {RebalancingVault} from "../../contracts/RebalancingVault.sol";
+import {RebalanceAuctions} from "../../contracts/auctions/RebalanceAuctions.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../../contracts/interfaces/IRebalancingVault.sol";
 import {DemoToken} from "../../contracts/local/DemoToken.sol";
@@ -30,7 +31,8 @@ import {BallastFixture} from "../helpers/BallastFixture.sol";
 /// timelock: targets, parameters, fee changes executed at any moment after their delay, the oracle, a token
 /// written off or removed and listed again) and the guardian do, what the market does (real moves, pushes,
 /// arbitrage, time) and what an attacker tries (donations, dust of a token the vault holds none of, freezing
-/// a token, calls without a role). Each vault promise an action can break is counted in a ghost variable
+/// a token, calls without a role), and the Dutch auctions: opened, filled by any holder at any moment of
+/// their decay with any pair, closed, across every change above. Each vault promise an action can break is counted in a ghost variable
 /// that the invariants hold at zero.
 contract VaultHandler is CommonBase, StdUtils {
     /// @notice Raised by `simulateExit` to undo the exit it made: whether it went through.
@@ -90,6 +92,19 @@ contract VaultHandler is CommonBase, StdUtils {
     uint256 public sameBlockGains;
     /// @notice In-kind exits the oracle could not price that left a pending performance fee unpaid.
     uint256 public exitFeeDodges;
+    /// @notice Auction fills whose payment, at its lowest reference (to a unit), fell below what the vault
+    /// gave at its highest less the auction's maximum discount.
+    uint256 public floorBreaches;
+    /// @notice Auction fills that took the token sold under its target, or the token bought over it,
+    /// beyond what the fill's own price moves NAV by (and a basis point of rounding).
+    uint256 public targetOvershoots;
+    /// @notice Auction fills that went through while the auction had to stop: expired, paused, auctions
+    /// off, or the targets changed since it opened.
+    uint256 public stoppedFills;
+    /// @notice Why the last refused fill was refused (for the deterministic test's message).
+    bytes public lastFillRefusal;
+    /// @notice The vault's Dutch auctions (granted AUCTION_ROLE, hybrid mode at the start).
+    RebalanceAuctions public auctions;
     /// @notice The highest share price at the exit reference seen at a priced entry, exit or accrual while
     /// the performance fee did not charge: the mark must never be below it.
     uint256 public peakSeen;
@@ -127,6 +142,12 @@ contract VaultHandler is CommonBase, StdUtils {
         for (uint256 i; i < x.tokens.length; ++i) {
             IERC20(x.tokens[i]).approve(address(x.router), type(uint256).max);
         }
+    }
+
+    /// @notice Set once, after construction (the auction house needs the vault's address, the handler its own).
+    function setAuctions(RebalanceAuctions auctions_) external {
+        require(address(auctions) == address(0), "set once");
+        auctions = auctions_;
     }
 
     // ================================================================== holders
@@ -385,6 +406,110 @@ contract VaultHandler is CommonBase, StdUtils {
         } catch {
             // Refused (a pushed pool, unsettled prices, nothing to trade): nothing moved.
         }
+    }
+
+    // ================================================================== Dutch auctions
+
+    /// @notice Anyone opens the auction of a rebalance that is due (refused otherwise: nothing changes).
+    function openAuction() external {
+        vm.prank(OUTSIDER);
+        try auctions.open() {
+            done["openAuction"]++;
+        } catch {}
+    }
+
+    /// @notice Anyone (or the guardian) closes the open auction.
+    function closeAuction(bool asGuardian) external {
+        vm.prank(asGuardian ? OPERATOR : OUTSIDER);
+        try auctions.close() {
+            done["closeAuction"]++;
+        } catch {}
+    }
+
+    /// @dev What a fill is checked against, read before it (a struct: the checks need more than the stack holds).
+    struct FillCase {
+        address base;
+        address tokenOut;
+        address tokenIn;
+        address actor;
+        bool mustStop;
+        bool priced;
+        uint256 navBefore;
+    }
+
+    /// @notice A holder fills any pair of the open auction, of any size, at a moment of its decay the fuzzer
+    /// picks, paying from tokens it holds (approved to the vault).
+    function fillAuction(uint256 actorSeed, uint256 outSeed, uint256 inSeed, uint256 amount, uint256 wait) external {
+        (RebalanceAuctions.Auction memory a,,) = auctions.current();
+        if (a.startedAt == 0) return;
+        _wait(_bound(wait, 0, uint256(a.durationSeconds) + 60));
+        FillCase memory c = _fillCase(a, actorSeed, outSeed, inSeed);
+        amount = _bound(amount, 1, IERC20(c.tokenOut).balanceOf(address(VAULT)));
+        vm.prank(c.actor);
+        try auctions.fill(c.tokenOut, c.tokenIn, amount, type(uint256).max, "") returns (uint256 filledOut, uint256 paidIn) {
+            done["fillAuction"]++;
+            if (c.mustStop) stoppedFills++;
+            _checkFill(a, c, filledOut, paidIn);
+        } catch (bytes memory reason) {
+            // Refused: not open, expired, done, nothing to move on this pair, a pushed pool, a frozen token.
+            lastFillRefusal = reason;
+        }
+    }
+
+    function _fillCase(RebalanceAuctions.Auction memory a, uint256 actorSeed, uint256 outSeed, uint256 inSeed)
+        private
+        returns (FillCase memory c)
+    {
+        (address[] memory basket, uint16[] memory targets) = VAULT.targets();
+        c.base = basket[0];
+        c.tokenOut = basket[outSeed % basket.length];
+        c.tokenIn = basket[inSeed % basket.length];
+        c.actor = _actor(actorSeed);
+        DemoToken(c.tokenIn).mint(c.actor, 10 ** (DemoToken(c.tokenIn).decimals() + 9));
+        vm.prank(c.actor);
+        IERC20(c.tokenIn).approve(address(VAULT), type(uint256).max);
+        c.mustStop = VAULT.paused() || block.timestamp > uint256(a.startedAt) + a.durationSeconds
+            || VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 0
+            || keccak256(abi.encode(basket, targets)) != a.targetsHash;
+        (c.priced, c.navBefore) = _referenceNav();
+    }
+
+    /// @dev The floor (what was paid, at its lowest reference and to a unit, against what was given at its
+    /// highest less the maximum discount) and the targets.
+    function _checkFill(RebalanceAuctions.Auction memory a, FillCase memory c, uint256 filledOut, uint256 paidIn) private {
+        IPriceOracle o = VAULT.oracle();
+        uint256 highOut = filledOut;
+        if (c.tokenOut != c.base) (, highOut) = o.quoteBounds(c.tokenOut, filledOut);
+        uint256 lowIn = paidIn + 1;
+        if (c.tokenIn != c.base) (lowIn,) = o.quoteBounds(c.tokenIn, paidIn + 1);
+        if (lowIn * BPS < highOut * (BPS - a.maxDiscountBps)) floorBreaches++;
+        if (c.priced) _checkTargets(c.tokenOut, c.tokenIn, c.navBefore, highOut * (BPS + a.premiumBps) / BPS);
+    }
+
+    /// @dev NAV at the oracle's reference values, as the auction sizes fills; false while it cannot be read.
+    function _referenceNav() private view returns (bool, uint256 nav) {
+        try VAULT.holdings() returns (address[] memory, uint256[] memory, uint256[] memory values) {
+            for (uint256 k; k < values.length; ++k) {
+                nav += values[k];
+            }
+            return (true, nav);
+        } catch {
+            return (false, 0);
+        }
+    }
+
+    /// @dev After a fill that moved `moved` (base units, at most): the token sold is not under its target and
+    /// the token bought not over it, by more than the fill's premium moves NAV, and a basis point of rounding.
+    function _checkTargets(address tokenOut, address tokenIn, uint256 navBefore, uint256 moved) private {
+        (address[] memory basket,, uint256[] memory values) = VAULT.holdings();
+        (, uint16[] memory targets) = VAULT.targets();
+        (, uint256 nav) = _referenceNav();
+        // The targets' values move with NAV, which the fill's price moved (up to its premium on `moved`).
+        uint256 slack = (nav > navBefore ? nav - navBefore : navBefore - nav) + nav / BPS + moved / BPS + 1;
+        uint256 o = _indexIn(basket, tokenOut);
+        uint256 i = _indexIn(basket, tokenIn);
+        if ((values[o] + slack) * BPS < uint256(targets[o]) * nav) targetOvershoots++;
+        if (values[i] * BPS > (uint256(targets[i]) * nav) + slack * BPS) targetOvershoots++;
     }
 
     /// @notice New targets through the timelock: scheduled, waited out, executed.
@@ -879,8 +1004,16 @@ contract VaultInvariantsTest is BallastFixture {
                 vault, oracle, composite, router, timelock, frz, everyToken, allPools, feeds, actors, operator, makeAddr("outsider")
             )
         );
+        // Dutch auctions, hybrid from the start: the fuzzer's parameter changes move the mode and the terms.
+        RebalanceAuctions house = new RebalanceAuctions(IRebalancingVault(address(vault)));
+        handler.setAuctions(house);
+        vm.startPrank(address(timelock));
+        vault.grantRole(keccak256("AUCTION_ROLE"), address(house));
+        vault.setParameter(IRebalancingVault.Parameter.ExecutionMode, 1);
+        vault.setParameter(IRebalancingVault.Parameter.ResidualDriftBps, 25);
+        vm.stopPrank();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](32);
+        bytes4[] memory selectors = new bytes4[](36);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -913,6 +1046,10 @@ contract VaultInvariantsTest is BallastFixture {
         selectors[29] = VaultHandler.relist.selector;
         selectors[30] = VaultHandler.dustDonation.selector;
         selectors[31] = VaultHandler.depositAfterMoveAndHold.selector;
+        selectors[32] = VaultHandler.openAuction.selector;
+        selectors[33] = VaultHandler.fillAuction.selector;
+        selectors[34] = VaultHandler.fillAuction.selector;
+        selectors[35] = VaultHandler.closeAuction.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -959,6 +1096,7 @@ contract VaultInvariantsTest is BallastFixture {
         _exitsToBaseTakeNothingFromOthers();
         _feesChargeOnlyWhatTheirRulesSay();
         _noDustHaltsEntriesOrExits();
+        _auctionsKeepTheirTerms();
     }
 
     /// @notice The handler is not vacuous: on this market each of its actions goes through, and the
@@ -1015,6 +1153,16 @@ contract VaultInvariantsTest is BallastFixture {
         handler.switchOracle(false);
         handler.switchOracle(true);
         handler.unprivileged(3);
+        // An auction of a due rebalance: targets moved 10 points, opened, filled near its floor, closed.
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 2);
+        (uint256 heavy, uint256 light) = _moveTargets();
+        handler.openAuction();
+        handler.fillAuction(0, heavy, light, type(uint256).max, 3_000);
+        handler.warp(3_700);
+        handler.closeAuction(false);
+        assertGt(handler.done("openAuction"), 0, "openAuction");
+        assertGt(handler.done("fillAuction"), 0, vm.toString(handler.lastFillRefusal()));
+        assertGt(handler.done("closeAuction"), 0, "closeAuction");
         bytes32[31] memory actions = [
             bytes32("deposit"), "mint", "withdraw", "redeem", "redeemInKind", "redeemToBase", "claim", "roundTrip",
             "roundTripAfterMove", "moveAndRoundTrip", "depositAfterMoveAndHold", "rebalance", "changeTargets",
@@ -1027,6 +1175,27 @@ contract VaultInvariantsTest is BallastFixture {
         }
         assertEq(handler.done("deposit"), 2, "both deposits");
         invariant_theVaultKeepsItsPromises();
+    }
+
+    /// @dev Targets set to the basket's weights now, then 10 points moved from its heaviest token (other
+    /// than the base asset) to the next one, as governance would: one pair with $100k-scale room.
+    /// Returns the pair's positions.
+    function _moveTargets() private returns (uint256 heavy, uint256 light) {
+        (address[] memory basket, uint16[] memory targets) = vault.targets();
+        uint256[] memory weights = vault.currentWeights();
+        uint256 rest = 10_000;
+        heavy = 1;
+        for (uint256 k = 1; k < basket.length; ++k) {
+            targets[k] = uint16(weights[k]);
+            rest -= weights[k];
+            if (weights[k] > weights[heavy]) heavy = k;
+        }
+        targets[0] = uint16(rest);
+        light = heavy == 1 ? 2 : 1;
+        targets[heavy] -= 1_000;
+        targets[light] += 1_000;
+        vm.prank(address(timelock));
+        vault.setTargets(basket, targets);
     }
 
     /// @notice A sequence the deep campaign found (seed 0x2f56...bc43): after an exit to base sold its slices
@@ -1173,6 +1342,13 @@ contract VaultInvariantsTest is BallastFixture {
         assertGe(mark, handler.peakSeen(), "the mark fell below a price seen while the fee did not charge");
         assertEq(handler.depositorsCharged(), 0, "a depositor bore a fee on a gain made before its deposit");
         assertEq(handler.exitFeeDodges(), 0, "an unpriced exit left its share of the fee unpaid");
+    }
+
+    /// @notice No auction fill was ever below its floor, passed a target, or went through once it had to stop.
+    function _auctionsKeepTheirTerms() private view {
+        assertEq(handler.floorBreaches(), 0, "an auction fill paid less than the floor");
+        assertEq(handler.targetOvershoots(), 0, "an auction fill took a token past its target");
+        assertEq(handler.stoppedFills(), 0, "an auction fill went through after it had to stop");
     }
 
     /// @notice No donation worth under a basis point of NAV stops deposits or base-asset exits.
