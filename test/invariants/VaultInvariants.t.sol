@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
 import {CommonBase} from "forge-std/Base.sol";
+import {console2} from "forge-std/console2.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
@@ -441,8 +442,14 @@ contract VaultHandler is CommonBase, StdUtils {
     /// picks, paying from tokens it holds (approved to the vault).
     function fillAuction(uint256 actorSeed, uint256 outSeed, uint256 inSeed, uint256 amount, uint256 wait) external {
         (RebalanceAuctions.Auction memory a,,) = auctions.current();
-        if (a.startedAt == 0) return;
-        _wait(_bound(wait, 0, uint256(a.durationSeconds) + 60));
+        if (a.startedAt == 0) {
+            // A filler opens the auction it means to fill, when one is due.
+            try auctions.open() {} catch {}
+            (a,,) = auctions.current();
+            if (a.startedAt == 0) return;
+        }
+        // Up to twice its duration: half the fills land after the end, where none may go through.
+        _wait(_bound(wait, 0, 2 * uint256(a.durationSeconds)));
         FillCase memory c = _fillCase(a, actorSeed, outSeed, inSeed);
         amount = _bound(amount, 1, IERC20(c.tokenOut).balanceOf(address(VAULT)));
         vm.prank(c.actor);
@@ -462,8 +469,13 @@ contract VaultHandler is CommonBase, StdUtils {
     {
         (address[] memory basket, uint16[] memory targets) = VAULT.targets();
         c.base = basket[0];
-        c.tokenOut = basket[outSeed % basket.length];
-        c.tokenIn = basket[inSeed % basket.length];
+        // Mostly a pair the auction offers (a surplus for a deficit, as fillers look for); a fifth of the
+        // time any pair, which the auction must refuse when it has nothing to move on it.
+        (c.tokenOut, c.tokenIn) = (basket[outSeed % basket.length], basket[inSeed % basket.length]);
+        if (outSeed % 5 != 0) {
+            (bool found, uint256 o, uint256 i) = _offeredPair(targets, outSeed, inSeed);
+            if (found) (c.tokenOut, c.tokenIn) = (basket[o], basket[i]);
+        }
         c.actor = _actor(actorSeed);
         DemoToken(c.tokenIn).mint(c.actor, 10 ** (DemoToken(c.tokenIn).decimals() + 9));
         vm.prank(c.actor);
@@ -484,6 +496,25 @@ contract VaultHandler is CommonBase, StdUtils {
         if (c.tokenIn != c.base) (lowIn,) = o.quoteBounds(c.tokenIn, paidIn + 1);
         if (lowIn * BPS < highOut * (BPS - a.maxDiscountBps)) floorBreaches++;
         if (c.priced) _checkTargets(c.tokenOut, c.tokenIn, c.navBefore, highOut * (BPS + a.premiumBps) / BPS);
+    }
+
+    /// @dev The positions of a token over its target and one under it, picked by the seeds; false when none.
+    function _offeredPair(uint16[] memory targets, uint256 outSeed, uint256 inSeed)
+        private
+        view
+        returns (bool found, uint256 o, uint256 i)
+    {
+        (bool priced, uint256 nav) = _referenceNav();
+        if (!priced) return (false, 0, 0);
+        (,, uint256[] memory values) = VAULT.holdings();
+        for (uint256 k; k < values.length; ++k) {
+            o = (outSeed + k) % values.length;
+            if (values[o] * BPS <= uint256(targets[o]) * nav) continue;
+            for (uint256 j; j < values.length; ++j) {
+                i = (inSeed + j) % values.length;
+                if (values[i] * BPS < uint256(targets[i]) * nav) return (true, o, i);
+            }
+        }
     }
 
     /// @dev NAV at the oracle's reference values, as the auction sizes fills; false while it cannot be read.
@@ -1083,6 +1114,11 @@ contract VaultInvariantsTest is BallastFixture {
 
     /// @notice Every promise below, checked after every call of every sequence (one campaign for all of
     /// them: each invariant function would run its own).
+    function afterInvariant() public view {
+        console2.log("open", handler.done("openAuction"), "fill", handler.done("fillAuction"));
+        console2.log("close", handler.done("closeAuction"), "rebalance", handler.done("rebalance"));
+    }
+
     function invariant_theVaultKeepsItsPromises() public {
         _targetsSumTo10000();
         _supplyIsTheSumOfBalances();
