@@ -13,6 +13,7 @@ import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 import { uniform } from "../sim/random.js";
+import { fillPass } from "../tasks/fill.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
@@ -280,6 +281,55 @@ const grossSharePrice = (endSharePrice * (supplyEnd + 10n ** 6n)) / (supplyEnd -
 const navEnd = await b.vault.totalAssets();
 
 // --- exits
+// --- Dutch auctions: governance grants the auction house and switches to hybrid mode, and moves 10 points of
+// target from WETH to WBTC, in one batch through the timelock; then the keeper's slice, and the rest by
+// auction, opened and filled by carol's filler bot (the pass `hardhat keeper fill` makes).
+console.log("\nDutch auctions (hybrid): governance moves 10 points of target from WETH to WBTC, through the timelock:");
+{
+  const [, current] = await b.vault.targets();
+  const moved = current.map(Number);
+  moved[1] -= 1_000;
+  moved[2] += 1_000;
+  const calls = [
+    b.vault.interface.encodeFunctionData("grantRole", [id("AUCTION_ROLE"), await b.auctions.getAddress()]),
+    b.vault.interface.encodeFunctionData("setParameter", [PARAMETERS.indexOf("ExecutionMode"), 1]),
+    b.vault.interface.encodeFunctionData("setTargets", [tokens, moved]),
+  ];
+  const batchSalt = id("demo: auctions");
+  await timelock.scheduleBatch(calls.map(() => vaultAddress), calls.map(() => 0), calls, ZeroHash, batchSalt, LOCAL_TIMELOCK_DELAY_SECONDS);
+  await networkHelpers.time.increase(LOCAL_TIMELOCK_DELAY_SECONDS);
+  // The feeds report on their heartbeat meanwhile (prices held).
+  for (let i = 1; i < 4; i++) await feeds[tokens[i]].updateAnswer(BigInt(Math.round(prices[i] * 1e8)));
+  await (b.timelock.connect(deployer) as typeof b.timelock).executeBatch(calls.map(() => vaultAddress), calls.map(() => 0), calls, ZeroHash, batchSalt);
+  console.log(`  executed: AUCTION_ROLE to the auction house, ExecutionMode hybrid, targets ${moved.join("/")}; drift ${await b.vault.driftBps()} bps`);
+  await keeperPass("after the change");
+  console.log(`  the keeper's slice: drift ${await b.vault.driftBps()} bps`);
+  const filler = await ethers.deployContract("UniswapAuctionFiller", [routerAddress, carol.address], carol);
+  const house = await ethers.getContractAt("RebalanceAuctions", await b.auctions.getAddress(), carol);
+  const errors = [typedVault.interface, house.interface, filler.interface];
+  const fillArgs = { vault: vaultAddress, auctions: await house.getAddress(), filler: await filler.getAddress(), from: carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+  const fromBlock = await ethers.provider.getBlockNumber();
+  for (let minute = 0; minute <= 70; minute += 5) {
+    await fillPass(connection, typedVault, house, filler as never, fillArgs, quiet, errors);
+    const [auction] = await house.current();
+    if (minute > 0 && auction.startedAt === 0n) break;
+    await networkHelpers.time.increase(300);
+    // The market's arbitrage brings the pools the fills sold into back to the market's prices.
+    for (let i = 1; i < 4; i++) await setPrice(i, prices[i]);
+  }
+  for (const e of await house.queryFilter(house.filters.AuctionOpened(), fromBlock)) {
+    console.log(`  auction ${e.args.id} opened at drift ${e.args.driftBps} bps: +${e.args.premiumBps} bps falling to -${e.args.maxDiscountBps} bps over an hour`);
+  }
+  for (const e of await house.queryFilter(house.filters.AuctionFilled(), fromBlock)) {
+    const name = (t: string) => NAMES[tokens.indexOf(t)];
+    const priceBps = (Number(e.args.valueIn) / Number(e.args.valueOut)) * 10_000;
+    console.log(`  filled by carol's filler: ${fmtUsd(e.args.valueOut)} of ${name(e.args.tokenOut)} for ${name(e.args.tokenIn)} at ${priceBps.toFixed(0)} bps of the oracle's reference`);
+  }
+  for (const e of await house.queryFilter(house.filters.AuctionClosed(), fromBlock)) {
+    console.log(`  auction ${e.args.id} closed (${["done", "expired", "targets changed", "auctions off", "paused", "unpriced", "guardian"][Number(e.args.reason)]}); drift ${await b.vault.driftBps()} bps`);
+  }
+}
+
 console.log("\nExits:");
 const aliceRouter = ballastRouter.connect(alice) as typeof ballastRouter;
 const aliceShares = await b.vault.balanceOf(alice.address);
