@@ -173,7 +173,10 @@ for (const size of SIZES) {
     console.error(`$${size}M, ${mode}...`);
     const o = await run(size, mode);
     const bps = o.moved === 0n ? "-" : (Number((o.cost * 1_000_000n) / o.moved) / 100).toFixed(1);
-    table.push([`$${size}M`, mode, o.hours === null ? `not in ${LIMIT_HOURS} h` : `${o.hours.toFixed(2)} h`, `${o.driftAfter} bps`, `$${(Number(o.moved) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 0 })}`, bps, String(o.calls)]);
+    const cells = [`$${size}M`, mode, o.hours === null ? `not in ${LIMIT_HOURS} h` : `${o.hours.toFixed(2)} h`, `${o.driftAfter} bps`, `$${(Number(o.moved) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 0 })}`, bps, String(o.calls)];
+    // Each row as it is measured (the larger sizes take minutes), then the table.
+    console.error(`  ${cells.join(" | ")}`);
+    table.push(cells);
   }
 }
 console.log(table.toString());
