@@ -46,6 +46,12 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         bytes32 targetsHash;
     }
 
+    /// @dev The basket (the base asset first) and its targets, in the vault's order.
+    struct Basket {
+        address[] tokens;
+        uint16[] targets;
+    }
+
     /// @notice Why an auction closed.
     enum CloseReason {
         /// Drift is at most the return point.
@@ -131,6 +137,7 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
             revert AuctionNotDue(drift, thresholdBps, returnBps);
         }
         id = ++auctionCount;
+        (address[] memory listed, uint16[] memory targets) = VAULT.targets();
         a = Auction({
             startedAt: uint64(block.timestamp),
             durationSeconds: uint32(_param(IRebalancingVault.Parameter.AuctionDurationSeconds)),
@@ -138,7 +145,7 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
             maxDiscountBps: uint16(_param(IRebalancingVault.Parameter.AuctionMaxDiscountBps)),
             returnBps: uint16(returnBps),
             id: uint32(id),
-            targetsHash: _targetsHash()
+            targetsHash: _targetsHash(listed, targets)
         });
         _auction = a;
         emit AuctionOpened(id, drift, a.premiumBps, a.maxDiscountBps, block.timestamp + a.durationSeconds);
@@ -155,10 +162,10 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 filledOut, uint256 paidIn)
     {
-        Auction memory a = _live();
+        (Auction memory a, Basket memory b) = _live();
         uint256 valueOut;
         uint256 valueIn;
-        (filledOut, paidIn, valueOut, valueIn) = _fill(a, tokenOut, tokenIn, amountOut);
+        (filledOut, paidIn, valueOut, valueIn) = _fill(a, b, tokenOut, tokenIn, amountOut);
         if (paidIn > maxAmountIn) revert AuctionPriceAbove(paidIn, maxAmountIn);
         VAULT.settleAuction(abi.encode(tokenOut, filledOut, tokenIn, paidIn, msg.sender, data));
         emit AuctionFilled(a.id, msg.sender, tokenOut, filledOut, tokenIn, paidIn, valueOut, valueIn);
@@ -199,7 +206,8 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         view
         returns (uint256 filledOut, uint256 paidIn, uint256 valueOut, uint256 valueIn)
     {
-        return _fill(_live(), tokenOut, tokenIn, amountOut);
+        (Auction memory a, Basket memory b) = _live();
+        return _fill(a, b, tokenOut, tokenIn, amountOut);
     }
 
     /// @notice Whether anyone may close the open auction now, and why.
@@ -211,58 +219,60 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
 
     // ================================================================== internals
 
-    /// @dev The open auction, if fills may run now.
-    function _live() private view returns (Auction memory a) {
+    /// @dev The open auction, if fills may run now, and the basket and targets it was opened on.
+    function _live() private view returns (Auction memory a, Basket memory b) {
         a = _auction;
         if (a.startedAt == 0) revert AuctionNotOpen();
         uint256 endsAt = uint256(a.startedAt) + a.durationSeconds;
         if (block.timestamp > endsAt) revert AuctionExpired(endsAt);
         if (_param(IRebalancingVault.Parameter.ExecutionMode) == 0) revert AuctionsOff();
-        if (_targetsHash() != a.targetsHash) revert AuctionTargetsChanged();
+        (b.tokens, b.targets) = VAULT.targets();
+        if (_targetsHash(b.tokens, b.targets) != a.targetsHash) revert AuctionTargetsChanged();
     }
 
     /// @dev Sizes and prices a fill: the surplus and deficit at the reference values (NAV before the fill),
     /// then the price from the bounds, then, when what is paid would take `tokenIn` past its target (the
     /// premium, or its references' spread), the fill scaled down once to fit.
-    function _fill(Auction memory a, address tokenOut, address tokenIn, uint256 amountOut)
+    function _fill(Auction memory a, Basket memory b, address tokenOut, address tokenIn, uint256 amountOut)
         private
         view
         returns (uint256 filledOut, uint256 paidIn, uint256 valueOut, uint256 valueIn)
     {
-        (uint256 maxOut, uint256 deficit) = _room(a, tokenOut, tokenIn);
+        (uint256 maxOut, uint256 deficit) = _room(a, b, tokenOut, tokenIn);
+        address base = b.tokens[0];
         filledOut = Math.min(amountOut, maxOut);
         IPriceOracle oracle = VAULT.oracle();
         uint256 factor = _factor(a);
-        (paidIn, valueIn) = _price(oracle, tokenOut, tokenIn, filledOut, factor);
+        (paidIn, valueIn) = _price(oracle, base, tokenOut, tokenIn, filledOut, factor);
         if (valueIn > deficit) {
             // Scaled to the deficit, less a basis point for the payment's rounding up.
             filledOut = Math.mulDiv(filledOut, deficit * (BPS - 1), valueIn * BPS);
-            (paidIn, valueIn) = _price(oracle, tokenOut, tokenIn, filledOut, factor);
+            (paidIn, valueIn) = _price(oracle, base, tokenOut, tokenIn, filledOut, factor);
         }
         if (filledOut == 0 || paidIn == 0 || valueIn > deficit) revert AuctionNothingToFill(tokenOut, tokenIn);
-        valueOut = _quote(oracle, tokenOut, filledOut);
+        valueOut = tokenOut == base ? filledOut : oracle.quote(tokenOut, filledOut);
     }
 
     /// @dev How much of `tokenOut` the vault may give (its surplus, in tokens, at most the value of
-    /// `tokenIn`'s deficit) and `tokenIn`'s deficit (base units), at the reference values.
-    function _room(Auction memory a, address tokenOut, address tokenIn)
+    /// `tokenIn`'s deficit) and `tokenIn`'s deficit (base units), at the reference values (the vault's
+    /// holdings are in the basket's order).
+    function _room(Auction memory a, Basket memory b, address tokenOut, address tokenIn)
         private
         view
         returns (uint256 maxOut, uint256 deficit)
     {
-        (address[] memory tokens, uint256[] memory balances, uint256[] memory values) = VAULT.holdings();
-        (, uint16[] memory targets) = VAULT.targets();
+        (, uint256[] memory balances, uint256[] memory values) = VAULT.holdings();
+        uint16[] memory targets = b.targets;
         uint256 nav;
-        for (uint256 k; k < values.length; ++k) {
-            nav += values[k];
+        {
+            uint256 drift;
+            (nav, drift) = _navAndDrift(values, targets);
+            if (drift <= a.returnBps) revert AuctionDone(drift, a.returnBps);
         }
-        uint256 drift = BasketMath.driftBps(values, targets, nav);
-        if (drift <= a.returnBps) revert AuctionDone(drift, a.returnBps);
-        uint256 o = _indexOf(tokens, tokenOut);
-        uint256 i = _indexOf(tokens, tokenIn);
-        uint256 surplus = _gap(values[o] * BPS, uint256(targets[o]) * nav);
+        uint256 o = _indexOf(b.tokens, tokenOut);
+        uint256 i = _indexOf(b.tokens, tokenIn);
         deficit = _gap(uint256(targets[i]) * nav, values[i] * BPS);
-        uint256 room = Math.min(surplus, deficit);
+        uint256 room = Math.min(_gap(values[o] * BPS, uint256(targets[o]) * nav), deficit);
         if (room == 0 || o == i) revert AuctionNothingToFill(tokenOut, tokenIn);
         maxOut = Math.mulDiv(balances[o], room, values[o]);
     }
@@ -270,13 +280,15 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
     /// @dev What `amountOut` of `tokenOut` costs in `tokenIn` at `factor` (WAD) of its value at the
     /// highest reference, paid in `tokenIn` valued at its lowest (rounded up), and that payment's value
     /// at the reference.
-    function _price(IPriceOracle oracle, address tokenOut, address tokenIn, uint256 amountOut, uint256 factor)
-        private
-        view
-        returns (uint256 amountIn, uint256 valueIn)
-    {
+    function _price(
+        IPriceOracle oracle,
+        address base,
+        address tokenOut,
+        address tokenIn,
+        uint256 amountOut,
+        uint256 factor
+    ) private view returns (uint256 amountIn, uint256 valueIn) {
         if (amountOut == 0) return (0, 0);
-        address base = oracle.BASE();
         uint256 outHigh = amountOut;
         if (tokenOut != base) (, outHigh) = oracle.quoteBounds(tokenOut, amountOut);
         uint256 ask = Math.mulDiv(outHigh, factor, WAD, Math.Rounding.Ceil);
@@ -303,14 +315,11 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         if (block.timestamp > uint256(a.startedAt) + a.durationSeconds) return (true, CloseReason.Expired);
         if (_param(IRebalancingVault.Parameter.ExecutionMode) == 0) return (true, CloseReason.AuctionsOff);
         if (VAULT.paused()) return (true, CloseReason.Paused);
-        if (_targetsHash() != a.targetsHash) return (true, CloseReason.TargetsChanged);
+        (address[] memory listed, uint16[] memory targets) = VAULT.targets();
+        if (_targetsHash(listed, targets) != a.targetsHash) return (true, CloseReason.TargetsChanged);
         try VAULT.holdings() returns (address[] memory tokens, uint256[] memory balances, uint256[] memory values) {
-            (, uint16[] memory targets) = VAULT.targets();
-            uint256 nav;
-            for (uint256 k; k < values.length; ++k) {
-                nav += values[k];
-            }
-            if (BasketMath.driftBps(values, targets, nav) <= a.returnBps) return (true, CloseReason.Done);
+            (, uint256 drift) = _navAndDrift(values, targets);
+            if (drift <= a.returnBps) return (true, CloseReason.Done);
             // The references' own refusal (they disagree, a feed is stale) stops every fill of the token.
             IPriceOracle oracle = VAULT.oracle();
             for (uint256 k = 1; k < tokens.length; ++k) {
@@ -326,17 +335,24 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         }
     }
 
-    function _quote(IPriceOracle oracle, address token, uint256 amount) private view returns (uint256) {
-        return token == oracle.BASE() ? amount : oracle.quote(token, amount);
-    }
-
     function _param(IRebalancingVault.Parameter which) private view returns (uint256) {
         return VAULT.parameter(which);
     }
 
-    function _targetsHash() private view returns (bytes32) {
-        (address[] memory tokens, uint16[] memory targets) = VAULT.targets();
+    function _targetsHash(address[] memory tokens, uint16[] memory targets) private pure returns (bytes32) {
         return keccak256(abi.encode(tokens, targets));
+    }
+
+    /// @dev NAV (the sum of the holdings' reference values) and drift against `targets`, as the vault measures it.
+    function _navAndDrift(uint256[] memory values, uint16[] memory targets)
+        private
+        pure
+        returns (uint256 nav, uint256 drift)
+    {
+        for (uint256 k; k < values.length; ++k) {
+            nav += values[k];
+        }
+        drift = BasketMath.driftBps(values, targets, nav);
     }
 
     function _indexOf(address[] memory tokens, address token) private pure returns (uint256) {

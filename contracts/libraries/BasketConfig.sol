@@ -512,27 +512,16 @@ library BasketConfig {
             (old, v.intervalSeconds) = (v.intervalSeconds, uint32(value));
         } else if (parameter == IRebalancingVault.Parameter.VolIntervals) {
             (old, v.intervals) = (v.intervals, uint8(value));
+        } else if (parameter == IRebalancingVault.Parameter.ExecutionMode) {
+            (old, s.auctions.mode) = (s.auctions.mode, uint8(value));
+        } else if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) {
+            (old, s.auctions.premiumBps) = (s.auctions.premiumBps, uint16(value));
+        } else if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) {
+            (old, s.auctions.maxDiscountBps) = (s.auctions.maxDiscountBps, uint16(value));
         } else {
-            old = _setAuctionParameter(s.auctions, parameter, value);
+            (old, s.auctions.durationSeconds) = (s.auctions.durationSeconds, uint32(value));
         }
         emit IRebalancingVault.ParameterSet(parameter, old, value);
-    }
-
-    /// @dev The Dutch auctions' parameters, within bounds checked; returns the old value.
-    function _setAuctionParameter(
-        IRebalancingVault.AuctionSettings storage a,
-        IRebalancingVault.Parameter parameter,
-        uint256 value
-    ) private returns (uint256 old) {
-        if (parameter == IRebalancingVault.Parameter.ExecutionMode) {
-            (old, a.mode) = (a.mode, uint8(value));
-        } else if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) {
-            (old, a.premiumBps) = (a.premiumBps, uint16(value));
-        } else if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) {
-            (old, a.maxDiscountBps) = (a.maxDiscountBps, uint16(value));
-        } else {
-            (old, a.durationSeconds) = (a.durationSeconds, uint32(value));
-        }
     }
 
     function _parameterValue(IRebalancingVault.Parameters memory p, uint256 cap, IRebalancingVault.Parameter parameter)
