@@ -14,8 +14,7 @@ import { id, MaxUint256, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
-import { encodePath, reversePath } from "../deploy/lib/uniswap-path.js";
-import { LOCAL_MARKET_FEES } from "../deploy/modules/LocalMarket.js";
+import { pathBetween } from "../tasks/fill.js";
 import { PARAMETERS } from "../tasks/lib/vault-terms.js";
 
 const SIZES = (process.env.BALLAST_SIZES ?? "1,10,100").split(",").map((n) => BigInt(n));
@@ -101,12 +100,7 @@ async function run(navM: bigint, mode: (typeof MODES)[number]): Promise<Outcome>
   let cost = 0n;
   let calls = 0;
   const usdc = await b.usdc.getAddress();
-  const pathOf = (out: string, into: string) => {
-    const leg = (t: string) => encodePath([t, usdc], [t === weth ? LOCAL_MARKET_FEES.usdcWeth : t === tokens[2] ? LOCAL_MARKET_FEES.usdcWbtc : LOCAL_MARKET_FEES.usdcLink]);
-    if (out === usdc) return reversePath(leg(into));
-    if (into === usdc) return leg(out);
-    return leg(out) + reversePath(leg(into)).slice(2 + 40);
-  };
+  const typedVault = await ethers.getContractAt("RebalancingVault", vaultAddress);
   const receiptOf = async (p: Promise<{ wait: () => Promise<unknown> }>) => (await (await p).wait()) as ContractTransactionReceipt;
   let slicedOnce = false;
   for (;;) {
@@ -148,9 +142,9 @@ async function run(navM: bigint, mode: (typeof MODES)[number]): Promise<Outcome>
             for (let part = 1n; part <= 64n; part *= 2n) {
               const amount = BigInt(q[0]) / part;
               try {
-                await fillerContract.fill.staticCall(await auctions.getAddress(), tokens[o], tokens[i], amount, MaxUint256, pathOf(tokens[o], tokens[i]), BigInt(minProfit) / part);
+                await fillerContract.fill.staticCall(await auctions.getAddress(), tokens[o], tokens[i], amount, MaxUint256, await pathBetween(typedVault, usdc, tokens[o], tokens[i]), BigInt(minProfit) / part);
               } catch { continue; }
-              const receipt = await receiptOf(fillerContract.fill(await auctions.getAddress(), tokens[o], tokens[i], amount, MaxUint256, pathOf(tokens[o], tokens[i]), BigInt(minProfit) / part));
+              const receipt = await receiptOf(fillerContract.fill(await auctions.getAddress(), tokens[o], tokens[i], amount, MaxUint256, await pathBetween(typedVault, usdc, tokens[o], tokens[i]), BigInt(minProfit) / part));
               calls++;
               for (const log of receipt.logs) {
                 const e = (() => { try { return b.auctions.interface.parseLog(log); } catch { return null; } })();

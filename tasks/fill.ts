@@ -10,7 +10,7 @@ import { reversePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
 import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
 import { bigintsAsText, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
-import { EXECUTION_MODES, NEXT_BLOCK } from "./lib/vault-terms.js";
+import { EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
 
 export interface FillArgs {
   vault: string;
@@ -27,7 +27,7 @@ export interface FillArgs {
 const MAX = 2n ** 256n - 1n;
 
 /** The Uniswap path from `out` to `into` through the base asset, from the vault's own swap paths (token ... base). */
-async function pathBetween(vault: RebalancingVault, base: string, out: string, into: string): Promise<string> {
+export async function pathBetween(vault: RebalancingVault, base: string, out: string, into: string): Promise<string> {
   const outPath = out === base ? "" : await vault.swapPath(out);
   const inPath = into === base ? "" : reversePath(await vault.swapPath(into));
   if (outPath === "") return inPath;
@@ -53,7 +53,7 @@ export async function fillPass(
   log: ReturnType<typeof keeperLogger>,
   errors: Interface[],
 ): Promise<PassOutcome> {
-  const mode = Number(await vault.parameter(21n));
+  const mode = Number(await vault.parameter(PARAMETERS.indexOf("ExecutionMode")));
   if (mode === 0) return { action: "not-due", reason: "the vault trades by slices only (ExecutionMode 0)" };
   let [auction] = await auctions.current(NEXT_BLOCK);
   if (auction.startedAt === 0n) {

@@ -2,26 +2,16 @@
 // opens the auction when due, waits while the price is above what Uniswap pays plus gas and a margin,
 // fills through its UniswapAuctionFiller once it is not, and sends nothing that would revert.
 import { expect } from "chai";
-import hre from "hardhat";
 import { id } from "ethers";
 
 import type { PassOutcome } from "../../tasks/keeper.js";
-import { out } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
+import { runTask } from "../helpers/tasks.js";
 import { donateTokens, Parameter, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
 
-type TaskResult = { success: boolean; value?: unknown; error?: Error };
-
 async function runFill(args: Record<string, unknown>) {
-  const errors: string[] = [];
-  const saved = { ...out };
-  out.error = (text) => void errors.push(text);
-  try {
-    const result = (await hre.tasks.getTask(["keeper", "fill"]).run(args)) as TaskResult;
-    return { result, errors, outcomes: (result.value ?? []) as PassOutcome[] };
-  } finally {
-    Object.assign(out, saved);
-  }
+  const run = await runTask(["keeper", "fill"], args);
+  return { ...run, outcomes: (run.result.value ?? []) as PassOutcome[] };
 }
 
 describe("keeper fill", function () {

@@ -483,7 +483,7 @@ contract VaultHandler is CommonBase, StdUtils {
         c.mustStop = VAULT.paused() || block.timestamp > uint256(a.startedAt) + a.durationSeconds
             || VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 0
             || keccak256(abi.encode(basket, targets)) != a.targetsHash;
-        (c.priced, c.navBefore) = _referenceNav();
+        (c.priced, c.navBefore,) = _referenceNav();
     }
 
     /// @dev The floor (what was paid, at its lowest reference and to a unit, against what was given at its
@@ -504,9 +504,8 @@ contract VaultHandler is CommonBase, StdUtils {
         view
         returns (bool found, uint256 o, uint256 i)
     {
-        (bool priced, uint256 nav) = _referenceNav();
+        (bool priced, uint256 nav, uint256[] memory values) = _referenceNav();
         if (!priced) return (false, 0, 0);
-        (,, uint256[] memory values) = VAULT.holdings();
         for (uint256 k; k < values.length; ++k) {
             o = (outSeed + k) % values.length;
             if (values[o] * BPS <= uint256(targets[o]) * nav) continue;
@@ -517,24 +516,24 @@ contract VaultHandler is CommonBase, StdUtils {
         }
     }
 
-    /// @dev NAV at the oracle's reference values, as the auction sizes fills; false while it cannot be read.
-    function _referenceNav() private view returns (bool, uint256 nav) {
-        try VAULT.holdings() returns (address[] memory, uint256[] memory, uint256[] memory values) {
-            for (uint256 k; k < values.length; ++k) {
-                nav += values[k];
+    /// @dev NAV at the oracle's reference values, as the auction sizes fills, and each holding's value;
+    /// false while they cannot be read.
+    function _referenceNav() private view returns (bool, uint256 nav, uint256[] memory values) {
+        try VAULT.holdings() returns (address[] memory, uint256[] memory, uint256[] memory vals) {
+            for (uint256 k; k < vals.length; ++k) {
+                nav += vals[k];
             }
-            return (true, nav);
+            return (true, nav, vals);
         } catch {
-            return (false, 0);
+            return (false, 0, values);
         }
     }
 
     /// @dev After a fill that moved `moved` (base units, at most): the token sold is not under its target and
     /// the token bought not over it, by more than the fill's premium moves NAV, and a basis point of rounding.
     function _checkTargets(address tokenOut, address tokenIn, uint256 navBefore, uint256 moved) private {
-        (address[] memory basket,, uint256[] memory values) = VAULT.holdings();
-        (, uint16[] memory targets) = VAULT.targets();
-        (, uint256 nav) = _referenceNav();
+        (address[] memory basket, uint16[] memory targets) = VAULT.targets();
+        (, uint256 nav, uint256[] memory values) = _referenceNav();
         // The targets' values move with NAV, which the fill's price moved (up to its premium on `moved`).
         uint256 slack = (nav > navBefore ? nav - navBefore : navBefore - nav) + nav / BPS + moved / BPS + 1;
         uint256 o = _indexIn(basket, tokenOut);

@@ -5,36 +5,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import hre from "hardhat";
 import { id, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
 import { pino } from "pino";
 
 import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
-import { OperatorError, out } from "../../tasks/lib/context.js";
+import { OperatorError } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
+import { runTask } from "../helpers/tasks.js";
 import { deployLocalSafe } from "../../deploy/lib/local-ballast.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import type { VaultStatus } from "../../tasks/vault.js";
 import { donateBasket, donateTokens, marketSwap, Parameter, TIMELOCK_DELAY, timelockSigner, USDC, useBallast, type BallastFixture } from "../helpers/vault.js";
-
-type TaskResult = { success: boolean; value?: unknown; error?: Error };
-
-/** Runs a task, capturing what it prints. */
-async function runTask(id: string[], args: Record<string, unknown>) {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const saved = { ...out };
-  const traces: string[] = [];
-  out.line = (text) => void lines.push(text);
-  out.error = (text) => void errors.push(text);
-  out.trace = (text) => void traces.push(text);
-  try {
-    const result = (await hre.tasks.getTask(id).run(args)) as TaskResult;
-    return { result, lines, errors, traces, text: lines.join("\n") };
-  } finally {
-    Object.assign(out, saved);
-  }
-}
 
 describe("Tasks", function () {
   const suite = useBallast({ shared: true });
