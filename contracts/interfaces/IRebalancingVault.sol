@@ -96,9 +96,9 @@ interface IRebalancingVault {
         Auctions
     }
 
-    /// @notice The Dutch auctions' parameters, in one storage slot (see Parameter).
+    /// @notice The Dutch auctions' terms, in one storage slot (see Parameter). The execution mode lives in
+    /// TriggerSettings, whose slot every trigger evaluation reads anyway.
     struct AuctionSettings {
-        uint8 mode;
         uint16 premiumBps;
         uint16 maxDiscountBps;
         uint32 durationSeconds;
@@ -138,13 +138,16 @@ interface IRebalancingVault {
         uint32 gasPaidToday;
     }
 
-    /// @notice The volatility-scaled threshold's parameters, in one storage slot (see Parameter).
-    struct VolTrigger {
+    /// @notice What decides whether and how a rebalance runs, in one storage slot that `rebalance()` and the
+    /// keeper views read once: the volatility-scaled threshold's parameters and the ExecutionMode (see
+    /// Parameter).
+    struct TriggerSettings {
         uint16 referenceBps;
         uint16 minThresholdBps;
         uint16 maxThresholdBps;
         uint32 intervalSeconds;
         uint8 intervals;
+        uint8 executionMode;
     }
 
     /// @notice Why a rebalance is due.
