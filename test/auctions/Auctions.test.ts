@@ -7,7 +7,7 @@ import { id, MaxUint256 } from "ethers";
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
-import { deployAttacker, inOneBlock, ticksFor } from "../helpers/attack.js";
+import { call, deployAttacker, holdingsOf, inOneBlock, ticksFor, usd, valueChange, type Call } from "../helpers/attack.js";
 import {
   donateTokens,
   govern,
@@ -332,6 +332,53 @@ describe("Dutch auctions", function () {
       await suite.connection.networkHelpers.mine();
       const up = await f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, 10n ** 19n);
       expect(up[1]).to.be.greaterThan(fair[1]);
+    });
+
+    it("at the deepest discount, a filler who pushes a pool before filling ends with less than one who fills honestly", async function () {
+      const { f, vault } = await drifted();
+      await vault.setParameter(Parameter.AuctionMaxDiscountBps, 500);
+      await auctionsOf(f).open();
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const attackerAddress = await attacker.getAddress();
+      const run = (calls: Call[]) => signedBy(attacker, f.signers.attacker).run(calls, { gasLimit: 3_000_000 });
+      const amount = 10n ** 19n; // 10 WETH, about $30k of the $100k on offer
+      const fill = await call(f.auctions, "fill", [f.tokens.weth, f.tokens.wbtc, amount, MaxUint256, "0x"]);
+      // One block before the end, the ask is within a step of the floor: 5% under the reference.
+      await time().increase(HOUR - 30);
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      const gain = async (attack: () => Promise<unknown>) => {
+        await start.restore();
+        const before = await holdingsOf(f, attackerAddress);
+        await attack();
+        return valueChange(f, before, await holdingsOf(f, attackerAddress));
+      };
+      const honest = await gain(() => run([fill]));
+      expect(honest, "the honest fill earns about the discount").to.be.greaterThan(0n);
+      // The two pushes that would help a buyer of WETH paying in WBTC: WETH down, WBTC up; 3% each.
+      const pushes: [string, string, bigint][] = [
+        ["WETH down", await f.usdcWethPool.getAddress(), ticksFor(f, f.tokens.weth, -3)],
+        ["WBTC up", await f.usdcWbtcPool.getAddress(), ticksFor(f, f.tokens.wbtc, 3)],
+      ];
+      const lines = [`honest fill of 10 WETH at the floor: ${usd(honest)}`];
+      for (const [name, pool, ticks] of pushes) {
+        const push = [await call(attacker, "save", [pool]), await call(attacker, "pushBy", [pool, ticks])];
+        const back = await call(attacker, "pushBack", [pool]);
+        // In one transaction: the fill is refused, the push's round trip is lost.
+        const bundled = await gain(async () => {
+          await expect(run([...push, fill, back])).to.be.revertedWithCustomError(attacker, "AttackerCallFailed");
+          await run([...push, back]);
+        });
+        // Held across a block boundary: the highest reference of what the vault gives is still the average.
+        const held = await gain(async () => {
+          await run(push);
+          await suite.connection.networkHelpers.mine();
+          await run([fill, back]);
+        });
+        lines.push(`${name}, fill in the same transaction: ${usd(bundled)}; push held one block: ${usd(held)}`);
+        expect(bundled, `${name} in one transaction`).to.be.lessThan(0n);
+        expect(held, `${name} held one block`).to.be.lessThan(honest);
+      }
+      console.log(`\n      attacker's result after fees:\n${lines.map((l) => `        ${l}`).join("\n")}`);
     });
 
     it("a reentrant callback cannot fill again, close, deposit, exit, read the vault or govern mid-fill", async function () {
