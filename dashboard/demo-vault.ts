@@ -1,11 +1,14 @@
 // A local vault with some history for the dashboard: the genuine local Uniswap V3 market and Ballast
 // deployed through their Ignition modules, fees set through the timelock, three depositors, a day of
-// price moves with a keeper rebalancing whenever a rebalance is due, and a change of targets pending.
+// price moves with a keeper rebalancing whenever a rebalance is due, a change of targets traded in hybrid
+// mode (the keeper's slice, then a Dutch auction filled by a filler bot), and a change of targets pending.
 import { id, MaxUint256, ZeroHash } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
+import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 import { LOCAL_MARKET_FEES } from "../deploy/modules/LocalMarket.js";
+import { fillPass } from "../tasks/fill.js";
 import { PARAMETERS } from "../tasks/lib/vault-terms.js";
 
 export async function demoVault(connection: NetworkConnection<"l1">) {
@@ -52,6 +55,33 @@ export async function demoVault(connection: NetworkConnection<"l1">) {
     const [due] = await b.vault.rebalanceStatus();
     if (due) await vaultAs(keeper).rebalance().catch(() => undefined);
   }
+  // Governance switches to hybrid execution and moves 15 points of target from WETH to WBTC; the keeper's
+  // slice trades what the pools allow, and carol's filler bot opens and fills the auction of the rest.
+  const [, current] = await b.vault.targets();
+  const moved = current.map(Number);
+  moved[1] -= 1_500;
+  moved[2] += 1_500;
+  const auctions = await b.auctions.getAddress();
+  const batch = [
+    b.vault.interface.encodeFunctionData("grantRole", [id("AUCTION_ROLE"), auctions]),
+    b.vault.interface.encodeFunctionData("setParameter", [PARAMETERS.indexOf("ExecutionMode"), 1]),
+    b.vault.interface.encodeFunctionData("setTargets", [b.basket, moved]),
+  ];
+  await timelock.scheduleBatch(batch.map(() => vault), batch.map(() => 0n), batch, ZeroHash, id("dashboard: auctions"), LOCAL_TIMELOCK_DELAY_SECONDS);
+  await networkHelpers.time.increase(LOCAL_TIMELOCK_DELAY_SECONDS);
+  await (b.timelock.connect(deployer) as typeof b.timelock).executeBatch(batch.map(() => vault), batch.map(() => 0n), batch, ZeroHash, id("dashboard: auctions"));
+  if ((await b.vault.rebalanceStatus())[0]) await vaultAs(keeper).rebalance();
+  const filler = await ethers.deployContract("UniswapAuctionFiller", [swapRouter, carol.address], carol);
+  const house = await ethers.getContractAt("RebalanceAuctions", auctions, carol);
+  const typedVault = await ethers.getContractAt("RebalancingVault", vault);
+  const fillArgs = { vault, auctions, filler: await filler.getAddress(), from: carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+  const errors = [typedVault.interface, house.interface, filler.interface];
+  for (let minute = 0; minute <= 70; minute += 5) {
+    await fillPass(connection, typedVault, house, filler as never, fillArgs, pino({ level: "silent" }), errors);
+    if (minute > 0 && (await house.current())[0].startedAt === 0n) break;
+    await networkHelpers.time.increase(300);
+  }
+
   // Bob takes some out; a change of targets waits in the timelock.
   await vaultAs(bob).redeemInKind(10n ** 17n, bob.address, bob.address);
   const setTargets = b.vault.interface.encodeFunctionData("setTargets", [b.basket, [3_000, 3_000, 3_000, 1_000]]);

@@ -13,6 +13,7 @@ const artifacts = path.join(root, "..", "artifacts");
 const CONTRACTS = {
   vault: "contracts/RebalancingVault.sol/RebalancingVault.json",
   router: "contracts/periphery/BallastRouter.sol/BallastRouter.json",
+  auctions: "contracts/auctions/RebalanceAuctions.sol/RebalanceAuctions.json",
   oracle: "contracts/oracles/UniswapV3TwapOracle.sol/UniswapV3TwapOracle.json",
   composite: "contracts/oracles/CompositeOracle.sol/CompositeOracle.json",
   timelock: "@openzeppelin/contracts/governance/TimelockController.sol/TimelockController.json",

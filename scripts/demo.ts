@@ -17,6 +17,7 @@ import { fillPass } from "../tasks/fill.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
+import { CLOSE_REASONS } from "../tasks/lib/vault-terms.js";
 import type { MockV3Aggregator } from "../types/ethers-contracts/index.js";
 
 const HOUR = 3600;
@@ -326,7 +327,7 @@ console.log("\nDutch auctions (hybrid): governance moves 10 points of target fro
     console.log(`  filled by carol's filler: ${fmtUsd(e.args.valueOut)} of ${name(e.args.tokenOut)} for ${name(e.args.tokenIn)} at ${priceBps.toFixed(0)} bps of the oracle's reference`);
   }
   for (const e of await house.queryFilter(house.filters.AuctionClosed(), fromBlock)) {
-    console.log(`  auction ${e.args.id} closed (${["done", "expired", "targets changed", "auctions off", "paused", "unpriced", "guardian"][Number(e.args.reason)]}); drift ${await b.vault.driftBps()} bps`);
+    console.log(`  auction ${e.args.id} closed (${CLOSE_REASONS[Number(e.args.reason)]}); drift ${await b.vault.driftBps()} bps`);
   }
 }
 

@@ -10,7 +10,7 @@ import { reversePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
 import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
 import { bigintsAsText, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
-import { EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
+import { CLOSE_REASONS, EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
 
 export interface FillArgs {
   vault: string;
@@ -73,8 +73,8 @@ export async function fillPass(
     const [closable, reason] = await auctions.closable(NEXT_BLOCK);
     if (closable) {
       if (!args.dryRun) await (await auctions.close()).wait();
-      log.info(bigintsAsText({ event: "closed", id: auction.id, reason: Number(reason) }));
-      return { action: "skipped", reason: `auction ${auction.id} closed (reason ${reason})` };
+      log.info(bigintsAsText({ event: "closed", id: auction.id, reason: CLOSE_REASONS[Number(reason)] }));
+      return { action: "skipped", reason: `auction ${auction.id} closed (${CLOSE_REASONS[Number(reason)]})` };
     }
   }
 

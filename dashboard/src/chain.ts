@@ -1,9 +1,9 @@
 // Everything the page reads from the chain, with ethers on any provider: the vault's state, its history
 // from its own events, and what governance has pending on its timelock.
-import { Contract, Interface, ZeroAddress, type Provider } from "ethers";
+import { Contract, id, Interface, ZeroAddress, type Provider } from "ethers";
 import { ABIS } from "virtual:ballast-abis";
 
-import { customError, describeVaultCall, netSharePrice, PARAMETERS, PRICE_DECIMALS, TRIGGERS, type PricedVault } from "../../tasks/lib/vault-terms.js";
+import { CLOSE_REASONS, customError, describeVaultCall, EXECUTION_MODES, netSharePrice, PARAMETERS, PRICE_DECIMALS, TRIGGERS, type PricedVault } from "../../tasks/lib/vault-terms.js";
 
 export { PRICE_DECIMALS };
 export const vaultInterface = new Interface(ABIS.vault);
@@ -198,13 +198,83 @@ export async function readPending(provider: Provider, view: VaultView, fromBlock
   return { timelock: await timelock.getAddress(), minDelay: Number(await timelock.getMinDelay()), pending };
 }
 
+/** The auction houses the vault lets settle (holders of AUCTION_ROLE, from its RoleGranted events, that name this vault). */
+async function auctionHouses(provider: Provider, vault: Contract, fromBlock: number): Promise<Contract[]> {
+  const role = id("AUCTION_ROLE");
+  const grants = await vault.queryFilter(vault.filters.RoleGranted(role), fromBlock);
+  const accounts = [...new Set(grants.flatMap((g) => ("args" in g ? [String(g.args.account)] : [])))];
+  const houses = [];
+  for (const account of accounts) {
+    if (!(await vault.hasRole(role, account))) continue;
+    const house = new Contract(account, ABIS.auctions, provider);
+    const named = await (house.VAULT() as Promise<string>).catch(() => ZeroAddress);
+    if (named.toLowerCase() === (await vault.getAddress()).toLowerCase()) houses.push(house);
+  }
+  return houses;
+}
+
+/**
+ * The vault's Dutch auctions since `fromBlock`, newest first: each one's terms, every fill (who filled,
+ * what for what, and the price against the oracle's references: what the vault took over what it gave,
+ * both at the references that protect it) and why it closed; and the one open now, with its ask.
+ */
+export async function readAuctions(provider: Provider, view: VaultView, fromBlock: number) {
+  const vault = new Contract(view.address, ABIS.vault, provider);
+  const mode = EXECUTION_MODES[Number(view.parameters.find((p) => p.name === "ExecutionMode")?.value ?? 0n)] ?? "slices";
+  const symbol = symbolOf(view);
+  const auctions = [];
+  let live: { id: number; askBps: number; endsAt: number } | null = null;
+  for (const house of await auctionHouses(provider, vault, fromBlock)) {
+    const [opened, filled, closed, [current, priceBps, endsAt]] = await Promise.all([
+      house.queryFilter(house.filters.AuctionOpened(), fromBlock),
+      house.queryFilter(house.filters.AuctionFilled(), fromBlock),
+      house.queryFilter(house.filters.AuctionClosed(), fromBlock),
+      house.current() as Promise<[{ id: bigint; startedAt: bigint }, bigint, bigint]>,
+    ]);
+    if (current.startedAt !== 0n) live = { id: Number(current.id), askBps: Number(priceBps), endsAt: Number(endsAt) };
+    const at = async (blockNumber: number) => (await provider.getBlock(blockNumber))!.timestamp;
+    for (const o of opened) {
+      if (!("args" in o)) continue;
+      const auctionId = o.args.id as bigint;
+      const fills = [];
+      for (const e of filled) {
+        if (!("args" in e) || e.args.id !== auctionId) continue;
+        const a = e.args;
+        fills.push({
+          time: await at(e.blockNumber),
+          filler: String(a.filler),
+          out: symbol(a.tokenOut),
+          amountOut: a.amountOut as bigint,
+          in: symbol(a.tokenIn),
+          amountIn: a.amountIn as bigint,
+          valueOut: a.valueOut as bigint,
+          priceBps: a.valueOut === 0n ? 0 : Number((a.valueIn * 1_000_000n) / a.valueOut) / 100,
+        });
+      }
+      const end = closed.find((c) => "args" in c && c.args.id === auctionId);
+      auctions.push({
+        address: await house.getAddress(),
+        id: Number(auctionId),
+        openedAt: await at(o.blockNumber),
+        driftBps: Number(o.args.driftBps),
+        premiumBps: Number(o.args.premiumBps),
+        maxDiscountBps: Number(o.args.maxDiscountBps),
+        endsAt: Number(o.args.endsAt),
+        fills,
+        closed: end === undefined || !("args" in end) ? null : { time: await at(end.blockNumber), reason: CLOSE_REASONS[Number(end.args.reason)] ?? "unknown" },
+      });
+    }
+  }
+  return { mode, live, auctions: auctions.sort((a, b) => b.openedAt - a.openedAt) };
+}
+
 function symbolOf(view: VaultView) {
   return (token: string) => view.holdings.find((h) => h.address.toLowerCase() === token.toLowerCase())?.symbol ?? (token === ZeroAddress ? "none" : token.slice(0, 10));
 }
 
 // ------------------------------------------------------------------ errors, in words
 
-const interfaces = [vaultInterface, routerInterface, new Interface(ABIS.oracle), new Interface(ABIS.composite), new Interface(ABIS.erc20), new Interface(ABIS.timelock)];
+const interfaces = [vaultInterface, routerInterface, new Interface(ABIS.auctions), new Interface(ABIS.oracle), new Interface(ABIS.composite), new Interface(ABIS.erc20), new Interface(ABIS.timelock)];
 
 /** What some errors mean, for people; every other custom error is shown by name with its arguments. */
 const WORDS: Record<string, string> = {

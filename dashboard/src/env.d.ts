@@ -1,6 +1,6 @@
 declare module "virtual:ballast-abis" {
   import type { InterfaceAbi } from "ethers";
-  export const ABIS: Record<"vault" | "router" | "oracle" | "composite" | "timelock" | "erc20", InterfaceAbi>;
+  export const ABIS: Record<"vault" | "router" | "auctions" | "oracle" | "composite" | "timelock" | "erc20", InterfaceAbi>;
 }
 
 interface Window {

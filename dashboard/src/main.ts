@@ -6,7 +6,7 @@ import "uplot/dist/uPlot.min.css";
 import { ABIS } from "virtual:ballast-abis";
 
 import { depositQuote, inWords, NEXT_BLOCK, type QuotedVault } from "../../tasks/lib/vault-terms.js";
-import { describeError, PRICE_DECIMALS, readHistory, readPending, readRebalances, readVault, type VaultView } from "./chain.js";
+import { describeError, PRICE_DECIMALS, readAuctions, readHistory, readPending, readRebalances, readVault, type VaultView } from "./chain.js";
 import "./style.css";
 
 interface Config {
@@ -104,7 +104,7 @@ async function render() {
     .map((p) => `<tr><td>${p.name}</td><td data-testid="param-${p.name}">${p.value === MaxUint256 ? "none" : amount(p.name, p.value)}</td><td>${amount(p.name, p.min)} to ${p.max === MaxUint256 ? "any" : amount(p.name, p.max)}</td></tr>`)
     .join("")}</table>`;
 
-  await Promise.all([renderHistory(), renderRebalances(), renderGovernance()]);
+  await Promise.all([renderHistory(), renderRebalances(), renderAuctions(), renderGovernance()]);
   await renderAccount();
   document.body.dataset.ready = String(v.blockNumber);
 }
@@ -151,6 +151,26 @@ async function renderRebalances() {
             return `<tr><td>${iso(r.time)}</td><td>${r.trigger}</td><td>${r.driftBeforeBps} → ${r.driftAfterBps}</td><td>${swaps}</td><td>${fmt(cost, d)} ${view.asset.symbol} (${bps.toFixed(2)} bps)</td></tr>`;
           })
           .join("")}</table>`;
+}
+
+const MODES = { slices: "AMM slices only", hybrid: "hybrid: slices by rebalance(), the rest by Dutch auction", auctions: "Dutch auctions only" } as const;
+
+async function renderAuctions() {
+  const a = await readAuctions(provider, view, config.fromBlock);
+  const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+  const live = a.live === null ? "No auction is open." : `Auction ${a.live.id} is open: the ask is ${(a.live.askBps / 100).toFixed(2)}% of the oracle's reference, until ${iso(a.live.endsAt)}.`;
+  const table =
+    a.auctions.length === 0
+      ? ""
+      : `<table data-testid="auctions"><tr><th>auction</th><th>opened</th><th>fills: who, what, at what price against the oracle</th><th>closed</th></tr>${a.auctions
+          .map((x) => {
+            const fills = x.fills
+              .map((f) => `<div data-testid="fill">${short(f.filler)}: ${fmt(f.amountOut, view.holdings.find((h) => h.symbol === f.out)?.decimals ?? 18, 4)} ${esc(f.out)} (${fmt(f.valueOut, view.asset.decimals)} ${view.asset.symbol}) for ${fmt(f.amountIn, view.holdings.find((h) => h.symbol === f.in)?.decimals ?? 18, 4)} ${esc(f.in)} at <b>${(f.priceBps / 100).toFixed(2)}%</b></div>`)
+              .join("");
+            return `<tr><td>${x.id}</td><td>${iso(x.openedAt)} at drift ${x.driftBps} bps; ask +${pct(x.premiumBps)} to -${pct(x.maxDiscountBps)}</td><td>${fills || "none"}</td><td data-testid="auction-closed">${x.closed === null ? "open" : `${iso(x.closed.time)}: ${x.closed.reason}`}</td></tr>`;
+          })
+          .join("")}</table>`;
+  $("#auctions").innerHTML = `<p data-testid="auction-mode">Execution: ${MODES[a.mode]}. ${live}</p>${table}`;
 }
 
 async function renderGovernance() {

@@ -68,6 +68,9 @@ export const PARAMETERS = [
 /** `IRebalancingVault.ExecutionMode`, by number. */
 export const EXECUTION_MODES = ["slices", "hybrid", "auctions"] as const;
 
+/** `RebalanceAuctions.CloseReason`, by number, in words. */
+export const CLOSE_REASONS = ["done", "expired", "targets changed", "auctions off", "paused", "unpriced", "guardian"] as const;
+
 /** What calldata for the vault does, in words: `setTargets(USDC 40%, WETH 30%, ...)`; `symbolOf` names a token. */
 export function describeVaultCall(vault: Interface, data: string, symbolOf: (token: string) => string): string {
   const parsed = vault.parseTransaction({ data });

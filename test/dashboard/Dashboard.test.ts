@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { demoVault } from "../../dashboard/demo-vault.js";
 import { buildDashboard, serveDashboard } from "../../dashboard/server.js";
 import { sharePriceOf } from "../../tasks/lib/context.js";
+import { CLOSE_REASONS, NEXT_BLOCK } from "../../tasks/lib/vault-terms.js";
 import { browserOrSkip } from "../helpers/browser.js";
 import type { Connection } from "../helpers/market.js";
 
@@ -97,6 +98,20 @@ describe("Dashboard (headless Chromium)", function () {
     expect(Number(await page.locator("#chart").getAttribute("data-points"))).to.be.greaterThan(rebalances.length);
     expect(await page.locator("#chart canvas").count()).to.equal(1);
     expect(await page.locator("[data-testid=account]").count()).to.equal(0);
+    // The auction of the hybrid change: its fills by whom, at the price the events give, and why it closed.
+    const house = await connection.ethers.getContractAt("RebalanceAuctions", await demo.ballast.auctions.getAddress());
+    const fills = await house.queryFilter(house.filters.AuctionFilled(), demo.fromBlock);
+    const closes = await house.queryFilter(house.filters.AuctionClosed(), demo.fromBlock);
+    expect(fills.length, "the demo's auction was filled").to.be.greaterThan(0);
+    expect(await text(page, "auction-mode")).to.equal("Execution: hybrid: slices by rebalance(), the rest by Dutch auction. No auction is open.");
+    const shown = await page.getByTestId("fill").allTextContents();
+    expect(shown.length).to.equal(fills.length);
+    for (const [i, e] of fills.entries()) {
+      const bps = Number((e.args.valueIn * 1_000_000n) / e.args.valueOut) / 100;
+      expect(shown[i]).to.match(new RegExp(`^${e.args.filler.slice(0, 6)}…${e.args.filler.slice(-4)}: [\\d.,]+ WETH \\([\\d,.]+ USDC\\) for [\\d.,]+ (WBTC|USDC) at ${(bps / 100).toFixed(2).replace(".", "\\.")}%$`));
+    }
+    expect(closes.length, "closed once").to.equal(1);
+    expect(await text(page, "auction-closed")).to.match(new RegExp(`: ${CLOSE_REASONS[Number(closes[0].args.reason)]}$`));
     await page.screenshot({ path: `${OUT}/overview.png`, fullPage: true });
   });
 
@@ -137,7 +152,7 @@ describe("Dashboard (headless Chromium)", function () {
 
     // Deposit: the preview, then the deposit through the router, at least the preview less 0.5%.
     await page.fill("#deposit-amount", "1000");
-    const preview = await vault.previewDeposit(1_000n * 10n ** 6n);
+    const preview = await vault.previewDeposit(1_000n * 10n ** 6n, NEXT_BLOCK);
     await page.click("#preview-deposit-button");
     await page.waitForFunction("document.querySelector('#preview-deposit').textContent !== ''");
     expect(await page.textContent("#preview-deposit")).to.include(`${formatUnits(preview, 12).slice(0, 8)}`);
