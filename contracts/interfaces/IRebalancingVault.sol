@@ -425,7 +425,9 @@ interface IRebalancingVault {
     /// not empty (to source the payment anywhere), then takes `amountIn` of `tokenIn` from `filler` (which
     /// approved the vault), refusing unless it all arrived. Both tokens must be listed and `amountOut` at
     /// most the holding (never what is owed to claimants). Under the vault's lock, so that nothing
-    /// (a deposit, an exit, a view) sees the basket between the two transfers; stops while paused.
+    /// (a deposit, an exit, a view) sees the basket between the two transfers; stops while paused. An
+    /// order with both tokens zero is the house repaying `filler` for opening an auction: `amountOut` gas,
+    /// paid as keeper pay is (KeeperPaid; the same caps per call and per day, from the same budget).
     function settleAuction(bytes calldata order) external;
 
     // ------------------------------------------------------------------ governance
