@@ -76,10 +76,10 @@ export async function demoVault(connection: NetworkConnection<"l1">) {
   const typedVault = await ethers.getContractAt("RebalancingVault", vault);
   const fillArgs = { vault, auctions, filler: await filler.getAddress(), from: carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
   const errors = [typedVault.interface, house.interface, filler.interface];
-  for (let minute = 0; minute <= 70; minute += 10) {
+  for (let minute = 0; minute <= 70; minute += 5) {
     await fillPass(connection, typedVault, house, filler as never, fillArgs, pino({ level: "silent" }), errors);
     if (minute > 0 && (await house.current())[0].startedAt === 0n) break;
-    await networkHelpers.time.increase(600);
+    await networkHelpers.time.increase(300);
   }
 
   // Bob takes some out; a change of targets waits in the timelock.
