@@ -98,8 +98,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   const rebalanceLogic = m.library("RebalanceLogic");
   const feeLogic = m.library("FeeLogic");
   const inKindLogic = m.library("InKindLogic");
-  // The settlement repays openers through keeper pay (FeeLogic).
-  const auctionSettlement = m.library("AuctionSettlement", { libraries: { FeeLogic: feeLogic } });
+  const auctionSettlement = m.library("AuctionSettlement");
   const vault = m.contract("RebalancingVault", [
     asset,
     name,
