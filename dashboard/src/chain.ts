@@ -241,7 +241,6 @@ export async function readAuctions(provider: Provider, view: VaultView, fromBloc
         if (!("args" in e) || e.args.id !== auctionId) continue;
         const a = e.args;
         fills.push({
-          time: await at(e.blockNumber),
           filler: String(a.filler),
           out: symbol(a.tokenOut),
           amountOut: a.amountOut as bigint,
@@ -253,7 +252,6 @@ export async function readAuctions(provider: Provider, view: VaultView, fromBloc
       }
       const end = closed.find((c) => "args" in c && c.args.id === auctionId);
       auctions.push({
-        address: await house.getAddress(),
         id: Number(auctionId),
         openedAt: await at(o.blockNumber),
         driftBps: Number(o.args.driftBps),
