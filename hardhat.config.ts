@@ -58,7 +58,8 @@ export default defineConfig({
   },
   // Coverage instruments the production contracts only: the gate (scripts/coverage-floor.ts) counts
   // nothing else. (Instrumented, the contracts and the tests together are more than one run of the solc-js
-  // build can hold in memory: `npm test` builds them in three steps before testing, see package.json.)
+  // build can hold: `npm test` builds the contracts first and runs the invariant suite uninstrumented, see
+  // scripts/test.ts.)
   coverage: {
     skipFiles: ["contracts/mocks/**", "contracts/bench/**", "contracts/local/**"],
   },
