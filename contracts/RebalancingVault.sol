@@ -203,7 +203,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function settleAuction(bytes calldata order) external onlyRole(_AUCTION_ROLE) nonReentrant whenNotPaused {
-        AuctionSettlement.settle(_s, order);
+        AuctionSettlement.settle(_s, order, WETH9);
     }
 
     /// @inheritdoc IRebalancingVault

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -72,6 +73,7 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
 
     uint256 private constant BPS = 10_000;
     uint256 private constant WAD = 1e18;
+    bytes32 private constant _KEEPER_ROLE = keccak256("KEEPER_ROLE");
 
     IRebalancingVault public immutable VAULT;
 
@@ -125,8 +127,11 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
 
     /// @notice Opens an auction of the rebalance that is due (anyone; a keeper's job). Needs the vault in
     /// Hybrid or Auctions mode, unpaused, a trigger firing (the vault's threshold or calendar, the
-    /// cooldown aside: in hybrid mode the slices have just run) and drift above the return point.
+    /// cooldown aside: in hybrid mode the slices have just run) and drift above the return point. With
+    /// keeper pay on, the vault repays an opener it would let rebalance (KEEPER_ROLE, or anyone when that
+    /// role is open) for the gas of the opening, as it repays a rebalance, from the same daily budget.
     function open() external nonReentrant returns (uint256 id) {
+        uint256 gasAtStart = gasleft();
         Auction memory a = _auction;
         if (a.startedAt != 0) revert AuctionAlreadyOpen(a.id);
         if (_param(IRebalancingVault.Parameter.ExecutionMode) == 0) revert AuctionsOff();
@@ -149,6 +154,9 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         });
         _auction = a;
         emit AuctionOpened(id, drift, a.premiumBps, a.maxDiscountBps, block.timestamp + a.durationSeconds);
+        if (VAULT.keeperPay().baseFeeCapGwei != 0 && _mayRebalance(msg.sender)) {
+            VAULT.settleAuction(abi.encode(address(0), gasAtStart - gasleft(), address(0), 0, msg.sender, ""));
+        }
     }
 
     /// @notice Takes up to `amountOut` of `tokenOut` from the vault (less, when the basket's surplus of
@@ -333,6 +341,12 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         } catch {
             return (true, CloseReason.Unpriced);
         }
+    }
+
+    /// @dev Whether the vault lets `account` rebalance: keeper pay's condition for repaying an opening.
+    function _mayRebalance(address account) private view returns (bool) {
+        IAccessControl vault = IAccessControl(address(VAULT));
+        return vault.hasRole(_KEEPER_ROLE, account) || vault.hasRole(_KEEPER_ROLE, address(0));
     }
 
     function _param(IRebalancingVault.Parameter which) private view returns (uint256) {

@@ -96,9 +96,9 @@ interface IRebalancingVault {
         Auctions
     }
 
-    /// @notice The Dutch auctions' parameters, in one storage slot (see Parameter).
+    /// @notice The Dutch auctions' terms, in one storage slot (see Parameter). The execution mode lives in
+    /// TriggerSettings, whose slot every trigger evaluation reads anyway.
     struct AuctionSettings {
-        uint8 mode;
         uint16 premiumBps;
         uint16 maxDiscountBps;
         uint32 durationSeconds;
@@ -138,13 +138,16 @@ interface IRebalancingVault {
         uint32 gasPaidToday;
     }
 
-    /// @notice The volatility-scaled threshold's parameters, in one storage slot (see Parameter).
-    struct VolTrigger {
+    /// @notice What decides whether and how a rebalance runs, in one storage slot that `rebalance()` and the
+    /// keeper views read once: the volatility-scaled threshold's parameters and the ExecutionMode (see
+    /// Parameter).
+    struct TriggerSettings {
         uint16 referenceBps;
         uint16 minThresholdBps;
         uint16 maxThresholdBps;
         uint32 intervalSeconds;
         uint8 intervals;
+        uint8 executionMode;
     }
 
     /// @notice Why a rebalance is due.
@@ -422,7 +425,9 @@ interface IRebalancingVault {
     /// not empty (to source the payment anywhere), then takes `amountIn` of `tokenIn` from `filler` (which
     /// approved the vault), refusing unless it all arrived. Both tokens must be listed and `amountOut` at
     /// most the holding (never what is owed to claimants). Under the vault's lock, so that nothing
-    /// (a deposit, an exit, a view) sees the basket between the two transfers; stops while paused.
+    /// (a deposit, an exit, a view) sees the basket between the two transfers; stops while paused. An
+    /// order with both tokens zero is the house repaying `filler` for opening an auction: `amountOut` gas,
+    /// paid as keeper pay is (KeeperPaid; the same caps per call and per day, from the same budget).
     function settleAuction(bytes calldata order) external;
 
     // ------------------------------------------------------------------ governance

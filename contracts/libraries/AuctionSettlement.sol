@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IAuctionFiller} from "../interfaces/IAuctionFiller.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {VaultState} from "../types/VaultState.sol";
+import {FeeLogic} from "./FeeLogic.sol";
 import {Valuation} from "./Valuation.sol";
 
 /// @title AuctionSettlement
@@ -17,10 +18,12 @@ import {Valuation} from "./Valuation.sol";
 library AuctionSettlement {
     using SafeERC20 for IERC20;
 
-    /// @notice See {IRebalancingVault-settleAuction}.
-    function settle(VaultState storage s, bytes calldata order) external {
+    /// @notice See {IRebalancingVault-settleAuction}. `weth` is what gas is paid in (the vault's WETH9).
+    function settle(VaultState storage s, bytes calldata order, address weth) external {
         (address tokenOut, uint256 amountOut, address tokenIn, uint256 amountIn, address filler, bytes memory data) =
             abi.decode(order, (address, uint256, address, uint256, address, bytes));
+        // No tokens: the house repays `filler` for opening an auction, `amountOut` gas under keeper pay's caps.
+        if (tokenOut == address(0) && tokenIn == address(0)) return FeeLogic.payKeeper(s, amountOut, weth, filler);
         if (
             tokenOut == tokenIn || s.indexPlusOne[tokenOut] == 0 || s.indexPlusOne[tokenIn] == 0 || amountOut == 0
                 || amountOut > Valuation.heldOf(s, tokenOut)

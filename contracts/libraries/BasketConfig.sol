@@ -82,7 +82,6 @@ library BasketConfig {
         // Auctions start off (slices only), with terms ready for governance to switch them on: open 2%
         // above the reference, fall to 1% below it over an hour.
         s.auctions = IRebalancingVault.AuctionSettings({
-            mode: uint8(IRebalancingVault.ExecutionMode.Slices),
             premiumBps: 200,
             maxDiscountBps: 100,
             durationSeconds: 1 hours
@@ -219,7 +218,7 @@ library BasketConfig {
         }
         IRebalancingVault.Fees memory f = s.fees;
         IRebalancingVault.KeeperPay memory k = s.keeperPay;
-        IRebalancingVault.VolTrigger memory v = s.volTrigger;
+        IRebalancingVault.TriggerSettings memory v = s.triggers;
         IRebalancingVault.AuctionSettings memory a = s.auctions;
         uint256[15] memory values = [
             uint256(f.managementFeeBps),
@@ -233,7 +232,7 @@ library BasketConfig {
             v.maxThresholdBps,
             v.intervalSeconds,
             v.intervals,
-            a.mode,
+            v.executionMode,
             a.premiumBps,
             a.maxDiscountBps,
             a.durationSeconds
@@ -488,7 +487,7 @@ library BasketConfig {
     function _setFeeParameter(VaultState storage s, IRebalancingVault.Parameter parameter, uint256 value) private {
         IRebalancingVault.Fees storage f = s.fees;
         IRebalancingVault.KeeperPay storage k = s.keeperPay;
-        IRebalancingVault.VolTrigger storage v = s.volTrigger;
+        IRebalancingVault.TriggerSettings storage v = s.triggers;
         uint256 old;
         if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) {
             (old, f.managementFeeBps) = (f.managementFeeBps, uint16(value));
@@ -513,7 +512,7 @@ library BasketConfig {
         } else if (parameter == IRebalancingVault.Parameter.VolIntervals) {
             (old, v.intervals) = (v.intervals, uint8(value));
         } else if (parameter == IRebalancingVault.Parameter.ExecutionMode) {
-            (old, s.auctions.mode) = (s.auctions.mode, uint8(value));
+            (old, v.executionMode) = (v.executionMode, uint8(value));
         } else if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) {
             (old, s.auctions.premiumBps) = (s.auctions.premiumBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) {

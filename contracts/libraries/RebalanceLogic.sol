@@ -119,7 +119,7 @@ library RebalanceLogic {
         external
         returns (IRebalancingVault.Trade[] memory trades, Outcome memory outcome)
     {
-        if (s.auctions.mode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
+        if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
             revert IRebalancingVault.VaultAuctionsOnly();
         }
         Basket memory b = _basket(s);
@@ -214,7 +214,7 @@ library RebalanceLogic {
         drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
         IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
         due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused
-            && s.auctions.mode != uint8(IRebalancingVault.ExecutionMode.Auctions);
+            && s.triggers.executionMode != uint8(IRebalancingVault.ExecutionMode.Auctions);
         trigger = uint8(fired);
     }
 
@@ -234,7 +234,7 @@ library RebalanceLogic {
         returns (uint256 thresholdBps, uint256 volatilityBps)
     {
         thresholdBps = threshold(p);
-        IRebalancingVault.VolTrigger memory v = s.volTrigger;
+        IRebalancingVault.TriggerSettings memory v = s.triggers;
         bool off = thresholdBps == 0 || v.referenceBps == 0 || v.intervalSeconds == 0 || v.intervals < 2;
         if (off) return (thresholdBps, 0);
         uint256 weighted;

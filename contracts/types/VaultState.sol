@@ -31,6 +31,6 @@ struct VaultState {
     /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.
     uint256 highWaterMark;
     IRebalancingVault.KeeperPay keeperPay;
-    IRebalancingVault.VolTrigger volTrigger;
+    IRebalancingVault.TriggerSettings triggers;
     IRebalancingVault.AuctionSettings auctions;
 }

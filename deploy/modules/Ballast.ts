@@ -98,7 +98,8 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   const rebalanceLogic = m.library("RebalanceLogic");
   const feeLogic = m.library("FeeLogic");
   const inKindLogic = m.library("InKindLogic");
-  const auctionSettlement = m.library("AuctionSettlement");
+  // The settlement repays openers through keeper pay (FeeLogic).
+  const auctionSettlement = m.library("AuctionSettlement", { libraries: { FeeLogic: feeLogic } });
   const vault = m.contract("RebalancingVault", [
     asset,
     name,

@@ -2,7 +2,7 @@
 // oracle's references and nothing else, fills that never pass a target, when auctions stop and close,
 // and the attacks the design must survive, each with the attacker's result asserted.
 import { expect } from "chai";
-import { id, MaxUint256 } from "ethers";
+import { AbiCoder, id, MaxUint256, ZeroAddress, type Log, type LogDescription } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
@@ -481,6 +481,63 @@ describe("Dutch auctions", function () {
       expect(after).to.deep.equal(before);
       expect(await suite.connection.ethers.provider.getBalance(f.signers.bob.address), "the opener paid its own gas").to.be.lessThan(ethBefore);
       expect(await f.auctions.auctionCount()).to.equal(3n);
+    });
+
+    it("with keeper pay on, a keeper's opening is repaid like a rebalance (its gas at the base fee and the tip), an outsider's is not, and churn stops at the day's budget", async function () {
+      const { f, vault } = await drifted();
+      const GWEI = 10n ** 9n;
+      await vault.setParameter(Parameter.KeeperBaseFeeCapGwei, 50);
+      await vault.setParameter(Parameter.KeeperTipBps, 2_000);
+      await vault.setParameter(Parameter.KeeperMaxGas, 5_000_000);
+      await vault.setParameter(Parameter.KeeperMaxGasPerDay, 20_000_000);
+      const house = await f.auctions.getAddress();
+      const openAt = async (who: typeof f.signers.bob, gwei: bigint) => {
+        await suite.connection.provider.request({ method: "hardhat_setNextBlockBaseFeePerGas", params: ["0x" + (gwei * GWEI).toString(16)] });
+        const receipt = (await (await signedBy(f.auctions, who).open({ gasLimit: 3_000_000 })).wait())!;
+        const vaultAddress = await f.vault.getAddress();
+        const log = receipt.logs.filter((l: Log) => l.address === vaultAddress).map((l: Log) => f.vault.interface.parseLog(l)).find((l: LogDescription | null) => l?.name === "KeeperPaid");
+        return { receipt, paid: log ? { keeper: log.args.keeper as string, gas: log.args.gasPaid as bigint, amount: log.args.amount as bigint } : null };
+      };
+      const churn = async () => {
+        await time().increase(HOUR + 1);
+        await auctionsOf(f).close();
+      };
+      // Bob holds no keeper role: the opening stands, unpaid.
+      const outsider = await openAt(f.signers.bob, 20n);
+      expect(outsider.receipt.status).to.equal(1);
+      expect(outsider.paid).to.equal(null);
+      await churn();
+      // The keeper: most of the opening's gas, at the base fee plus 20%, in USDC at the oracle's price of WETH.
+      const keeper = f.signers.keeper;
+      const before = await f.usdc.balanceOf(keeper.address);
+      const { receipt, paid } = await openAt(keeper, 20n);
+      expect(paid!.keeper).to.equal(keeper.address);
+      // The opening's own gas; not the transaction's 21,000 nor the repayment (an oracle read and a transfer), as for a rebalance.
+      expect(paid!.gas).to.be.lessThan(receipt.gasUsed - 21_000n);
+      expect(paid!.gas).to.be.greaterThan((receipt.gasUsed * 7n) / 10n);
+      const wei = (paid!.gas * 20n * GWEI * 12_000n) / 10_000n;
+      expect(paid!.amount).to.equal(await f.oracle.quote(f.tokens.weth, wei, { blockTag: receipt.blockNumber }));
+      expect((await f.usdc.balanceOf(keeper.address)) - before).to.equal(paid!.amount);
+      // Opening and letting expire, again and again, from the start of a UTC day: paid from the day's budget, then nothing.
+      const budget = paid!.gas * 2n + paid!.gas / 2n;
+      await vault.setParameter(Parameter.KeeperMaxGasPerDay, budget);
+      const day = Math.floor((await time().latest()) / 86_400) + 1;
+      await time().increaseTo(day * 86_400 + 60);
+      await auctionsOf(f).close();
+      const cycles: (bigint | null)[] = [(await openAt(keeper, 20n)).paid?.gas ?? null];
+      for (let k = 0; k < 3; k++) {
+        await churn();
+        cycles.push((await openAt(keeper, 20n)).paid?.gas ?? null);
+      }
+      expect(Math.floor((await time().latest()) / 86_400), "all on one UTC day").to.equal(day);
+      expect((await f.vault.keeperPay()).gasPaidToday).to.equal(budget);
+      expect(cycles[2]! < paid!.gas, "the third opening gets what is left").to.equal(true);
+      expect(cycles[3], "the day's budget is spent").to.equal(null);
+      // Only the house the vault granted may ask for the repayment.
+      const stranger = signedBy(f.vault, f.signers.attacker);
+      const order = AbiCoder.defaultAbiCoder().encode(["address", "uint256", "address", "uint256", "address", "bytes"], [ZeroAddress, 1_000_000n, ZeroAddress, 0n, f.signers.attacker.address, "0x"]);
+      await expect(stranger.settleAuction(order)).to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount");
+      expect(house).to.not.equal(f.signers.attacker.address);
     });
 
     it("a filler with no inventory sources the payment on Uniswap in the callback, and keeps at least its minimum", async function () {

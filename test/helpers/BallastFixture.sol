@@ -68,13 +68,14 @@ abstract contract BallastFixture is BallastTest {
         factory = IUniswapV3Factory(_deployPublished(
             "node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json", ""
         ));
-        router = ISwapRouter(_deployPublished(
-            "node_modules/@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
-            abi.encode(address(factory), makeAddr("weth9"))
-        ));
-        liquidity = new PoolLiquidity();
         usdc = new DemoToken("USD Coin (demo)", "USDC", 6);
         weth = new DemoToken("Wrapped Ether (demo)", "WETH", 18);
+        // The router's WETH9 is the basket's WETH, as on a real chain: keeper pay values gas through it.
+        router = ISwapRouter(_deployPublished(
+            "node_modules/@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
+            abi.encode(address(factory), address(weth))
+        ));
+        liquidity = new PoolLiquidity();
         wbtc = new DemoToken("Wrapped BTC (demo)", "WBTC", 8);
         frz = new FreezableToken(6);
         tokens.push(address(usdc));

@@ -102,6 +102,11 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @notice Auction fills that went through while the auction had to stop: expired, paused, auctions
     /// off, or the targets changed since it opened.
     uint256 public stoppedFills;
+    /// @notice Openings by an account the vault would not let rebalance that the vault paid for anyway.
+    uint256 public unearnedOpenerPay;
+    /// @notice Openings repaid beyond keeper pay's caps: more gas than KeeperMaxGas, or the day's over
+    /// KeeperMaxGasPerDay.
+    uint256 public overpaidOpenings;
     /// @notice Why the last refused fill was refused (for the deterministic test's message).
     bytes public lastFillRefusal;
     /// @notice The vault's Dutch auctions (granted AUCTION_ROLE, hybrid mode at the start).
@@ -411,12 +416,29 @@ contract VaultHandler is CommonBase, StdUtils {
 
     // ================================================================== Dutch auctions
 
-    /// @notice Anyone opens the auction of a rebalance that is due (refused otherwise: nothing changes).
-    function openAuction() external {
-        vm.prank(OUTSIDER);
+    /// @notice Anyone opens the auction of a rebalance that is due (refused otherwise: nothing changes); or
+    /// the keeper, whom keeper pay (on from the start) repays, at a base fee the fuzzer picks.
+    function openAuction(bool asKeeper, uint256 baseFeeGwei) external {
+        _openAuction(asKeeper, baseFeeGwei);
+    }
+
+    function _openAuction(bool asKeeper, uint256 baseFeeGwei) private {
+        address opener = asKeeper ? OPERATOR : OUTSIDER;
+        IERC20 base = IERC20(VAULT.asset());
+        IRebalancingVault.KeeperPay memory before = VAULT.keeperPay();
+        uint256 held = base.balanceOf(opener);
+        vm.fee(_bound(baseFeeGwei, 0, 200) * 1 gwei);
+        vm.prank(opener);
         try auctions.open() {
             done["openAuction"]++;
+            uint256 paid = base.balanceOf(opener) - held;
+            if (!asKeeper && paid != 0) unearnedOpenerPay++;
+            if (paid != 0) done["paidOpening"]++;
+            IRebalancingVault.KeeperPay memory k = VAULT.keeperPay();
+            uint256 gas = k.gasPaidToday - (k.day == before.day ? before.gasPaidToday : 0);
+            if (gas > before.maxGas || k.gasPaidToday > before.maxGasPerDay) overpaidOpenings++;
         } catch {}
+        vm.fee(0);
     }
 
     /// @notice Anyone (or the guardian) closes the open auction.
@@ -443,8 +465,8 @@ contract VaultHandler is CommonBase, StdUtils {
     function fillAuction(uint256 actorSeed, uint256 outSeed, uint256 inSeed, uint256 amount, uint256 wait) external {
         (RebalanceAuctions.Auction memory a,,) = auctions.current();
         if (a.startedAt == 0) {
-            // A filler opens the auction it means to fill, when one is due.
-            try auctions.open() {} catch {}
+            // A filler (the keeper's bot half the time) opens the auction it means to fill, when one is due.
+            _openAuction(actorSeed % 2 == 0, wait);
             (a,,) = auctions.current();
             if (a.startedAt == 0) return;
         }
@@ -1041,7 +1063,15 @@ contract VaultInvariantsTest is BallastFixture {
         vault.grantRole(keccak256("AUCTION_ROLE"), address(house));
         vault.setParameter(IRebalancingVault.Parameter.ExecutionMode, 1);
         vault.setParameter(IRebalancingVault.Parameter.ResidualDriftBps, 25);
+        // Keeper pay on (50 gwei at most, 10% tip; caps that bind: 100k gas a call, under an opening's gas, and
+        // 150k a day, one opening and a half): openings are repaid at the base fee the handler sets for them
+        // (rebalances run at a zero base fee, unpaid).
+        vault.setParameter(IRebalancingVault.Parameter.KeeperBaseFeeCapGwei, 50);
+        vault.setParameter(IRebalancingVault.Parameter.KeeperTipBps, 1_000);
+        vault.setParameter(IRebalancingVault.Parameter.KeeperMaxGas, 100_000);
+        vault.setParameter(IRebalancingVault.Parameter.KeeperMaxGasPerDay, 150_000);
         vm.stopPrank();
+        vm.fee(0);
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](36);
         selectors[0] = VaultHandler.deposit.selector;
@@ -1191,7 +1221,8 @@ contract VaultInvariantsTest is BallastFixture {
         // An auction of a due rebalance: targets moved 10 points, opened, filled near its floor, closed.
         handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 2);
         (uint256 heavy, uint256 light) = _moveTargets();
-        handler.openAuction();
+        handler.openAuction(true, 20);
+        assertGt(vault.keeperPay().gasPaidToday, 0, "the keeper's opening was repaid");
         handler.fillAuction(0, heavy, light, type(uint256).max, 3_000);
         handler.warp(3_700);
         handler.closeAuction(false);
@@ -1379,11 +1410,14 @@ contract VaultInvariantsTest is BallastFixture {
         assertEq(handler.exitFeeDodges(), 0, "an unpriced exit left its share of the fee unpaid");
     }
 
-    /// @notice No auction fill was ever below its floor, passed a target, or went through once it had to stop.
+    /// @notice No auction fill was ever below its floor, passed a target, or went through once it had to stop;
+    /// no opening was paid to an account without the keeper's right, or beyond keeper pay's caps.
     function _auctionsKeepTheirTerms() private view {
         assertEq(handler.floorBreaches(), 0, "an auction fill paid less than the floor");
         assertEq(handler.targetOvershoots(), 0, "an auction fill took a token past its target");
         assertEq(handler.stoppedFills(), 0, "an auction fill went through after it had to stop");
+        assertEq(handler.unearnedOpenerPay(), 0, "an opener the vault would not let rebalance was paid");
+        assertEq(handler.overpaidOpenings(), 0, "an opening was repaid beyond keeper pay's caps");
     }
 
     /// @notice No donation worth under a basis point of NAV stops deposits or base-asset exits.
