@@ -33,6 +33,10 @@ export default defineConfig({
   plugins: [hardhatToolboxMochaEthers, benignWarnings],
   tasks: ballastTasks,
   solidity: {
+    // The tests compile apart from the contracts, each run building only the tests it runs: `hardhat run`
+    // builds no test, and `npm test` can leave the invariant suite out of the instrumented build (its
+    // compilation, instrumented, aborts solc-js: see scripts/test.ts).
+    splitTestsCompilation: true,
     // Deployed as they are published: governance's timelock.
     npmFilesToBuild: [
       "@openzeppelin/contracts/governance/TimelockController.sol",

@@ -30,10 +30,10 @@ function run(...args: string[]): void {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// The normal build first: the command-line tests and the README's walk-through run Hardhat in child
+// processes, and the instrumented build keeps its own directories.
 run("build", "--quiet");
-// Instrumented, the contracts and the tests together are more than one run of solc-js can hold: the
-// contracts first, then the tests.
-run("build", "--coverage", "--quiet", "--no-tests");
+// The tests compile apart from the contracts (`splitTestsCompilation`), so this builds only the tests named.
 run("test", "--coverage", ...tests);
 run("test", "solidity", INVARIANTS);
 const gate = spawnSync("tsx", ["scripts/coverage-floor.ts", "--floor", "95"], { stdio: "inherit" });
