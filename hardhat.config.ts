@@ -61,9 +61,7 @@ export default defineConfig({
     },
   },
   // Coverage instruments the production contracts only: the gate (scripts/coverage-floor.ts) counts
-  // nothing else. (Instrumented, the contracts and the tests together are more than one run of the solc-js
-  // build can hold: `npm test` builds the contracts first and runs the invariant suite uninstrumented, see
-  // scripts/test.ts.)
+  // nothing else. (`npm test` runs the invariant suite uninstrumented: see splitTestsCompilation above.)
   coverage: {
     skipFiles: ["contracts/mocks/**", "contracts/bench/**", "contracts/local/**"],
   },

@@ -25,16 +25,16 @@ function filesUnder(dir: string): string[] {
 // every `.t.sol`. Named here, so that the invariant suite can be left to its own run.
 const tests = filesUnder("test").filter((f) => /\.(ts|js)$/.test(f) || (f.endsWith(".t.sol") && f !== INVARIANTS));
 
-function run(...args: string[]): void {
-  const result = spawnSync("hardhat", args, { stdio: "inherit", shell: false });
+/** Runs a project command; stops `npm test` with its status when it fails. */
+function run(command: string, ...args: string[]): void {
+  const result = spawnSync(command, args, { stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-// The normal build first: the command-line tests and the README's walk-through run Hardhat in child
-// processes, and the instrumented build keeps its own directories.
-run("build", "--quiet");
+// The normal build first: the instrumented build keeps its own directories, and the dashboard's test
+// bundles the page's ABIs from the normal artifacts.
+run("hardhat", "build", "--quiet");
 // The tests compile apart from the contracts (`splitTestsCompilation`), so this builds only the tests named.
-run("test", "--coverage", ...tests);
-run("test", "solidity", INVARIANTS);
-const gate = spawnSync("tsx", ["scripts/coverage-floor.ts", "--floor", "95"], { stdio: "inherit" });
-process.exit(gate.status ?? 1);
+run("hardhat", "test", "--coverage", ...tests);
+run("hardhat", "test", "solidity", INVARIANTS);
+run("tsx", "scripts/coverage-floor.ts", "--floor", "95");
