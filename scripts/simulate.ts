@@ -13,6 +13,8 @@ import { recommend } from "../sim/recommend.js";
 import { refusalRates } from "../sim/refusals.js";
 import { frontierHtml, frontierTable, html, table, theoryNote } from "../sim/report.js";
 import { simulate } from "../sim/simulate.js";
+import { EXECUTION_MODES, restoreAfterDrift } from "../sim/by-size.js";
+import { defaultFillers } from "../sim/engine.js";
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
@@ -43,6 +45,13 @@ const program = new Command()
   .option("--refusals", "measure, block by block in the gbm, regimes and crash scenarios, how often the oracle's rules refuse an honest entry or exit (--days per path, 12-second blocks)")
   .option("--management-fee-bps <n>", "the vault's management fee, bps a year (as ManagementFeeBps)", integer("--management-fee-bps", 0, 500), 0)
   .option("--performance-fee-bps <n>", "the vault's performance fee, bps of gains above the high-water mark (as PerformanceFeeBps)", integer("--performance-fee-bps", 0, 3_000), 0)
+  .option("--by-size", "time back to target and its cost after governance moves 10% of target, at NAV $1M, $10M and $100M, for slices, auctions and hybrid")
+  .option("--auction-premium-bps <n>", "auctions start this far above the oracle's reference (AuctionPremiumBps)", integer("--auction-premium-bps", 0, 1_000), 200)
+  .option("--auction-discount-bps <n>", "and fall to this far below it, where fills stop (AuctionMaxDiscountBps)", integer("--auction-discount-bps", 0, 500), 100)
+  .option("--auction-minutes <n>", "over this many minutes (AuctionDurationSeconds / 60)", integer("--auction-minutes", 5, 1_440), 60)
+  .option("--filler-fee-bps <n>", "fillers source on a venue with this fee (default: the vault's own pools, as keeper fill does)")
+  .option("--filler-depth-scale <x>", "the fillers' venue is this many times deeper than the vault's pools", positive("--filler-depth-scale"), 1)
+  .option("--filler-margin-bps <n>", "the least profit a filler fills for, bps of the value filled", integer("--filler-margin-bps", 0, 1_000), 10)
   .option("--max-tracking-error <bps>", "the tracking-error budget for --recommend", integer("--max-tracking-error", 1, 10_000), 300)
   .option("--out <dir>", "where to write results.json and report.html", "sim/out")
   .showHelpAfterError("(run with --help for the options)");
@@ -62,6 +71,13 @@ const o = program.opts<{
   recommend?: boolean;
   frontier?: boolean;
   refusals?: boolean;
+  bySize?: boolean;
+  auctionPremiumBps: number;
+  auctionDiscountBps: number;
+  auctionMinutes: number;
+  fillerFeeBps?: string;
+  fillerDepthScale: number;
+  fillerMarginBps: number;
   maxTrackingError: number;
   managementFeeBps: number;
   performanceFeeBps: number;
@@ -72,20 +88,43 @@ if (24 % o.stepHours !== 0) program.error("error: --step-hours must divide 24 (1
 const gas = gasFromBenchmark();
 const basket = { ...DEFAULT_BASKET, tokens: DEFAULT_BASKET.tokens.map((t) => ({ ...t, depthUsd: t.depthUsd * o.depthScale })) };
 const paths = { days: o.days, stepHours: o.stepHours, seed: o.seed, scenario: o.scenario };
+if (o.fillerFeeBps !== undefined && !(Number(o.fillerFeeBps) >= 0 && Number(o.fillerFeeBps) <= 1_000)) program.error("error: --filler-fee-bps must be a number from 0 to 1000", { exitCode: 1 });
+const costs = o.costs ? { gasPriceGwei: o.gasPrice, nativePriceUsd: o.nativePrice, gasBase: gas.gasBase, gasPerSwap: gas.gasPerSwap, gasAuctionOpen: gas.gasAuctionOpen, gasAuctionFill: gas.gasAuctionFill } : null;
+const terms = { premium: o.auctionPremiumBps / 10_000, maxDiscount: o.auctionDiscountBps / 10_000, durationHours: o.auctionMinutes / 60 };
+const fillers = defaultFillers(costs, {
+  venueFee: o.fillerFeeBps === undefined ? null : Number(o.fillerFeeBps) / 10_000,
+  depthScale: o.fillerDepthScale,
+  margin: o.fillerMarginBps / 10_000,
+});
 const settings = {
   navUsd: o.nav,
   stepHours: o.stepHours,
-  costs: o.costs ? { gasPriceGwei: o.gasPrice, nativePriceUsd: o.nativePrice, gasBase: gas.gasBase, gasPerSwap: gas.gasPerSwap } : null,
+  costs,
   fees: o.managementFeeBps + o.performanceFeeBps === 0 ? undefined : { managementBps: o.managementFeeBps, performanceBps: o.performanceFeeBps },
+  fillers: fillers ?? undefined,
 };
-console.error(
+if (!o.bySize) console.error(
   `Simulating ${o.paths} paths of ${o.days} days (${o.scenario}, seed ${o.seed}), a check every ${o.stepHours} h, NAV $${o.nav.toLocaleString("en-US")}; ` +
     (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`) +
     (settings.fees === undefined ? "" : ` Fees: ${o.managementFeeBps} bps a year and ${o.performanceFeeBps} bps of gains above the high-water mark.`),
 );
 mkdirSync(o.out, { recursive: true });
 
-if (o.refusals) {
+if (o.bySize) {
+  const table = new Table({ head: ["NAV", "mode", "back under 50 bps", "drift left", "value traded", "cost, bps of the 10% moved", "rebalances", "auctions", "fills"], style: { head: [], border: [] } });
+  for (const navUsd of [1e6, 1e7, 1e8]) {
+    for (const mode of EXECUTION_MODES) {
+      const r = restoreAfterDrift(basket, settings, navUsd, mode, terms);
+      table.push([`$${(navUsd / 1e6).toLocaleString("en-US")}M`, mode, r.hours === null ? "not in 96 h" : `${r.hours.toFixed(2)} h`, `${r.driftAfterBps.toFixed(0)} bps`, `$${Math.round(r.movedUsd).toLocaleString("en-US")}`, r.costBps.toFixed(1), r.rebalances, r.auctions, r.fills]);
+    }
+  }
+  console.log(table.toString());
+  console.log(
+    `Auctions: ${o.auctionPremiumBps} bps above the reference down to ${o.auctionDiscountBps} below over ${o.auctionMinutes} min; fillers source on ` +
+      (o.fillerFeeBps === undefined ? "the vault's own pools" : `a venue charging ${o.fillerFeeBps} bps`) +
+      `${o.fillerDepthScale === 1 ? "" : ` ${o.fillerDepthScale}x as deep`}, for ${o.fillerMarginBps} bps and their gas. Slices: MaxTradeBps 100% and each pool's budget, one an hour.`,
+  );
+} else if (o.refusals) {
   const started = Date.now();
   const table = new Table({ head: ["scenario", "pricing rule", "blocks refused", "by the breaker", "longest refusal"], style: { head: [], border: [] } });
   for (const scenario of ["gbm", "regimes", "crash"] as const) {
@@ -105,7 +144,7 @@ if (o.refusals) {
   writeFileSync(path.join(o.out, "frontier.html"), frontierHtml(results));
   console.log(`Wrote ${path.join(o.out, "frontier.html")} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 } else if (o.recommend) {
-  const r = recommend(basket, paths, o.paths, settings, o.maxTrackingError);
+  const r = recommend(basket, paths, o.paths, settings, o.maxTrackingError, terms);
   console.log(`Candidates ranked by cost per basis point of tracking error removed (budget: ${o.maxTrackingError} bps):`);
   for (const c of r.ranked.slice(0, 10)) {
     console.log(`  ${c.feasible ? " " : "x"} ${c.name.padEnd(30)} tracking ${c.trackingErrorBps.toFixed(0).padStart(5)} bps, cost ${c.costBpsPerYear.toFixed(2).padStart(7)} bps/yr, ${Number.isFinite(c.score) ? c.score.toFixed(4) : "inf"} per bps removed`);
@@ -118,6 +157,7 @@ if (o.refusals) {
     console.log(`"parameters": ${JSON.stringify(r.parameters, null, 2)}`);
     if (r.governance !== null) {
       console.log("then, through governance (the timelock):");
+      if (r.governance.ExecutionMode !== undefined) console.log("  npm run hardhat -- gov propose-auction-house --house <RebalanceAuctions address> --network <network>");
       for (const [name, value] of Object.entries(r.governance)) console.log(`  npm run hardhat -- gov propose-parameter --network <network> --name ${name} --value ${value}`);
     }
     if (r.keeper !== null) console.log(`and run the keeper as: ${r.keeper}`);

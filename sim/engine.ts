@@ -1,11 +1,13 @@
 // Runs a policy over a price path: a keeper checks once per step, and when the policy says so the
 // vault trades as its planner plans (the same code, ported: band, residual, slices of at most
-// `maxTrade` of NAV), sells first, then buys with the proceeds, paying the pool's fee, the price
-// impact and the gas.
-import { gasCostUsd, swapCost, type CostModel } from "./costs.js";
+// `maxTrade` of NAV and of each pool's budget), sells first, then buys with the proceeds, paying the
+// pool's fee, the price impact and the gas. A policy that executes by auction (or hybrid: slices
+// first) offers the rest of the plan as a Dutch auction that fillers take as sim/auctions.ts models.
+import { fillLeg, type Fillers } from "./auctions.js";
+import { gasCostUsd, gasUsd, swapCost, type CostModel } from "./costs.js";
 import type { Basket, PricePath } from "./market.js";
 import { plan as planTrades } from "./planner.js";
-import type { Policy } from "./policies.js";
+import type { Context, Policy } from "./policies.js";
 
 export interface Settings {
   navUsd: number;
@@ -14,6 +16,28 @@ export interface Settings {
   costs: CostModel | null;
   /** The vault's fees (basis points: management a year, performance of gains above the mark); absent: none. */
   fees?: { managementBps: number; performanceBps: number };
+  /**
+   * Whether a slice is also capped, as the contract caps it, at its pool's budget: the value that moves
+   * the pool's price by half its fee (depth × fee / 2 on the simulator's constant-product pool). Default
+   * true; false for checks against closed forms.
+   */
+  poolBudgets?: boolean;
+  /** Who fills auctions (default: `defaultFillers`, sourcing on the same pools). */
+  fillers?: Fillers;
+  /** The weights the vault starts at (default: its targets): a drift to restore from the start. */
+  startWeights?: number[];
+}
+
+/** The drift at which the basket counts as back on target (`RunResult.hoursBackToTarget`). */
+export const BACK_ON_TARGET = 0.005;
+
+/**
+ * Fillers as `keeper fill` runs: on the vault's own pools, for a 10 bps margin, paying the gas of a
+ * fill through Uniswap (a fill of a pair sources both legs, so each leg carries half of it).
+ */
+export function defaultFillers(costs: CostModel | null, venue: Partial<Pick<Fillers, "venueFee" | "depthScale" | "margin">> = {}): Fillers | null {
+  if (costs === null) return null;
+  return { venueFee: null, depthScale: 1, margin: 0.001, ...venue, gasUsd: gasUsd(costs.gasAuctionFill, costs) / 2 };
 }
 
 export interface RunResult {
@@ -28,8 +52,14 @@ export interface RunResult {
   returnTrackingErrorBps: number;
   /** Turnover per year, as a multiple of NAV. */
   turnover: number;
-  costs: { fees: number; impact: number; gas: number; total: number };
+  /** `discount`: what auctions gave fillers against the reference (negative: premiums taken). */
+  costs: { fees: number; impact: number; gas: number; discount: number; total: number };
   rebalances: number;
+  /** Hours from the first check until drift was first at most BACK_ON_TARGET (an auction's: to its last fill); null: never. */
+  hoursBackToTarget: number | null;
+  /** Auctions opened, and the fills they took. */
+  auctions: number;
+  fills: number;
   swaps: number;
   /** NAV at the end, as a multiple of the start. */
   terminalValue: number;
@@ -53,7 +83,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const years = (steps * s.stepHours) / (24 * 365);
   const stepsPerDay = Math.round(24 / s.stepHours);
   const t = basket.targets;
-  const units = t.map((w, i) => (w * s.navUsd) / path.prices[i][0]);
+  const units = (s.startWeights ?? t).map((w, i) => (w * s.navUsd) / path.prices[i][0]);
   // Prefix sums of each token's log returns and their squares: realised volatility in O(1).
   // Prefix sums of each token's log price: mean log prices over any stretch in O(1).
   const logSum = basket.tokens.map(() => new Float64Array(steps + 2));
@@ -72,8 +102,11 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const result: RunResult = {
     avgDriftBps: 0,
     turnover: 0,
-    costs: { fees: 0, impact: 0, gas: 0, total: 0 },
+    costs: { fees: 0, impact: 0, gas: 0, discount: 0, total: 0 },
     rebalances: 0,
+    hoursBackToTarget: null,
+    auctions: 0,
+    fills: 0,
     driftsAfterBps: [],
     returnTrackingErrorBps: 0,
     swaps: 0,
@@ -115,6 +148,9 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   let traded = 0;
   let peak = s.navUsd;
   let lastRebalance = -Infinity;
+  // Fills are settled at the opening step's prices; no second auction opens before the first ends.
+  let auctionEndsAt = -Infinity;
+  const fillers = s.fillers ?? defaultFillers(s.costs);
   const values = new Array<number>(n).fill(0);
 
   /** Values every holding at step `k`; returns NAV and drift (the largest gap to a target). */
@@ -137,12 +173,21 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const residualBps = BigInt(Math.round(policy.residual * 10_000));
   // Each token's route fees, in pips, as the vault gives them to the planner.
   const routeCosts = basket.tokens.map((token) => BigInt(Math.round(token.fee * 1_000_000)));
-  /** The trades the vault would plan now, as value per token (negative: sell), through the base asset. */
-  const plan = (nav: number) => {
+  // Each token's pool budget per call (see Settings.poolBudgets), in USD.
+  const budgets = basket.tokens.map((token) => {
+    const budget = (token.depthUsd * token.fee) / 2;
+    return s.poolBudgets === false || !Number.isFinite(budget) || token.fee === 0 ? Infinity : budget;
+  });
+  /**
+   * The trades the vault would plan now, as value per token (negative: sell), through the base asset:
+   * slices (capped by maxTrade and each pool's budget), or, for an auction, the whole plan.
+   */
+  const plan = (nav: number, auction = false) => {
     const micro = values.map((v) => BigInt(Math.max(0, Math.round(v * 1e6))));
-    const cap = BigInt(Math.round(Math.min(policy.maxTrade, 1) * nav * 1e6));
+    const cap = Math.min(auction ? 1 : policy.maxTrade, 1) * nav;
+    const caps = budgets.map((b) => BigInt(Math.round(Math.min(cap, auction ? Infinity : b) * 1e6)));
     const deltas = new Array<number>(n).fill(0);
-    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, micro.map(() => cap), routeCosts)) {
+    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, caps, routeCosts)) {
       const value = Number(trade.value) / 1e6;
       if (trade.from !== 0) deltas[trade.from] -= value;
       if (trade.to !== 0) deltas[trade.to] += value;
@@ -181,7 +226,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     let { nav, drift } = revalue(k);
     if (s.fees !== undefined) accrueFees(nav);
     const hours = k * s.stepHours;
-    const due = policy.due({
+    const context: Context = {
       hours,
       hoursSinceRebalance: hours - lastRebalance,
       drift,
@@ -218,8 +263,10 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         return weight === 0 ? 0 : v / weight;
       },
       quote: () => priceOf(plan(nav), nav),
-    });
-    const deltas = due ? plan(nav) : [];
+    };
+    const due = policy.due(context);
+    const execution = policy.execution;
+    const deltas = due && execution?.mode !== "auctions" ? plan(nav) : [];
     const swaps = deltas.filter((d) => d !== 0).length;
     if (swaps > 0) {
       // Sells first, into the base asset; then buys with it, never spending more than it holds.
@@ -246,6 +293,40 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       ({ nav, drift } = revalue(k));
       result.driftsAfterBps.push(drift * 10_000);
     }
+    // The auction: opened (one at a time) while a trigger still fires after any slices, as open() requires.
+    if (due && execution !== undefined && hours >= auctionEndsAt && drift > policy.residual) {
+      const stillDue = swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 });
+      const lots = stillDue ? plan(nav, true) : [];
+      if (lots.some((d) => d !== 0)) {
+        let lastFill = 0;
+        const open = s.costs === null ? 0 : gasUsd(s.costs.gasAuctionOpen, s.costs);
+        units[0] -= open; // keeper pay repays the opening
+        result.costs.gas += open;
+        for (let i = 1; i < n; i++) {
+          if (lots[i] === 0) continue;
+          const leg = fillLeg(Math.abs(lots[i]), basket.tokens[i], execution.terms, fillers);
+          const p = path.prices[i][k];
+          if (lots[i] < 0) {
+            units[i] -= leg.filled / p;
+            units[0] += leg.filled - leg.cost;
+          } else {
+            units[0] -= leg.filled;
+            units[i] += (leg.filled - leg.cost) / p;
+          }
+          traded += leg.filled;
+          result.fills += leg.fills;
+          result.costs.discount += leg.cost;
+          lastFill = Math.max(lastFill, leg.lastFillHours ?? 0);
+        }
+        result.auctions++;
+        auctionEndsAt = hours + execution.terms.durationHours;
+        lastRebalance = hours;
+        ({ nav, drift } = revalue(k));
+        result.driftsAfterBps.push(drift * 10_000);
+        if (result.hoursBackToTarget === null && drift <= BACK_ON_TARGET) result.hoursBackToTarget = hours - s.stepHours + lastFill;
+      }
+    }
+    if (result.hoursBackToTarget === null && drift <= BACK_ON_TARGET) result.hoursBackToTarget = hours - s.stepHours;
     driftSum += drift;
     let targetReturn = 0;
     for (let i = 0; i < n; i++) targetReturn += t[i] * (path.prices[i][k] / path.prices[i][k - 1] - 1);
@@ -262,7 +343,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   const meanDiff = diffSum / steps;
   result.returnTrackingErrorBps = Math.sqrt(Math.max(0, diffSumSq / steps - meanDiff * meanDiff) * (steps / years)) * 10_000;
   result.turnover = traded / s.navUsd / years;
-  result.costs.total = result.costs.fees + result.costs.impact + result.costs.gas;
+  result.costs.total = result.costs.fees + result.costs.impact + result.costs.gas + result.costs.discount;
   result.terminalValue = navEnd / s.navUsd;
   result.growth = Math.log(result.terminalValue) / years;
   result.netGrowth = Math.log(result.terminalValue / supply) / years;

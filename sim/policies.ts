@@ -1,4 +1,5 @@
 // Rebalancing policies: when a keeper would rebalance, given what it can see at a check.
+import { SHIPPED_TERMS, type AuctionTerms } from "./auctions.js";
 
 export interface Context {
   /** Hours since the start. */
@@ -30,7 +31,21 @@ export interface Policy {
   /** How far short of its target a trade leaves each token (fraction; the contract's ResidualDriftBps). */
   residual: number;
   due: (c: Context) => boolean;
+  /**
+   * How a due rebalance executes (the vault's ExecutionMode); absent: slices on Uniswap only. "auctions":
+   * the plan offered as a Dutch auction; "hybrid": slices first, then an auction for what they leave.
+   */
+  execution?: { mode: "auctions" | "hybrid"; terms: AuctionTerms };
 }
+
+const sameTerms = (a: AuctionTerms, b: AuctionTerms) => a.premium === b.premium && a.maxDiscount === b.maxDiscount && a.durationHours === b.durationHours;
+
+/** `policy` with its rebalances executed by auction, or by slices then an auction ("hybrid"). */
+export const withAuctions = (policy: Policy, mode: "auctions" | "hybrid", terms: AuctionTerms = SHIPPED_TERMS): Policy => ({
+  ...policy,
+  name: `${policy.name} · ${mode === "auctions" ? "auction" : "slices+auction"}${sameTerms(terms, SHIPPED_TERMS) ? "" : ` ${terms.premium * 100}%/-${terms.maxDiscount * 100}%/${terms.durationHours * 60}min`}`,
+  execution: { mode, terms },
+});
 
 const HOURS_PER_DAY = 24;
 

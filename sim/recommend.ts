@@ -3,11 +3,12 @@
 // deploy/parameters files write them.
 import type { Settings } from "./engine.js";
 import type { Basket, PathOptions } from "./market.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, volThreshold, type Policy } from "./policies.js";
+import { SHIPPED_TERMS, type AuctionTerms } from "./auctions.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, volThreshold, withAuctions, type Policy } from "./policies.js";
 import { simulate, type PolicySummary } from "./simulate.js";
 
 /** The candidates: policies the contract's parameters (or the keeper's --max-cost-bps) express. */
-export function candidates(): Policy[] {
+export function candidates(terms: AuctionTerms = SHIPPED_TERMS): Policy[] {
   const list: Policy[] = [buyAndHold()];
   for (const days of [1, 7, 30]) list.push(calendar(days));
   for (const bps of [100, 200, 300, 500, 750, 1000, 1500, 2000]) {
@@ -17,6 +18,12 @@ export function candidates(): Policy[] {
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
   for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
+  // Execution by Dutch auction, or slices then an auction (ExecutionMode 2 and 1), on the partial rules.
+  for (const bps of [300, 500, 1000]) {
+    for (const part of [0.25, 0.5]) {
+      for (const mode of ["auctions", "hybrid"] as const) list.push(withAuctions(threshold(bps, 1, 100, Math.round(bps * part)), mode, terms));
+    }
+  }
   // The vault's volatility-scaled threshold, over histories a pool can keep (hours, not days).
   for (const base of [300, 500, 750]) {
     for (const [hours, intervals] of [[1, 8], [1, 24], [4, 6]]) list.push(volThreshold(base, 6_000, hours, intervals, Math.round(base / 2), base * 3));
@@ -35,8 +42,15 @@ export interface Recommendation {
   keeper: string | null;
 }
 
-export function recommend(basket: Basket, paths: PathOptions, pathCount: number, settings: Settings, maxTrackingErrorBps: number): Recommendation {
-  const policies = candidates();
+export function recommend(
+  basket: Basket,
+  paths: PathOptions,
+  pathCount: number,
+  settings: Settings,
+  maxTrackingErrorBps: number,
+  terms: AuctionTerms = SHIPPED_TERMS,
+): Recommendation {
+  const policies = candidates(terms);
   const result = simulate({ basket, paths, pathCount, settings, policies });
   const hold = result.policies.find((p) => p.kind === "buy-and-hold")!;
   const ranked = result.policies
@@ -60,18 +74,33 @@ export function recommend(basket: Basket, paths: PathOptions, pathCount: number,
     score: top?.score ?? Infinity,
     ranked: ranked.map(({ summary: _s, ...r }) => r),
     parameters: policy === undefined ? null : contractParameters(policy, paths.stepHours),
-    governance:
-      policy?.kind === "vol-threshold"
-        ? {
-            VolReferenceBps: policy.params.referenceBps,
-            VolMinThresholdBps: policy.params.minBps,
-            VolMaxThresholdBps: policy.params.maxBps,
-            VolIntervalSeconds: policy.params.intervalHours * 3600,
-            VolIntervals: policy.params.intervals,
-          }
-        : null,
+    governance: policy === undefined ? null : governanceParameters(policy),
     keeper: policy?.kind === "cost-aware" ? `keeper run --max-cost-bps ${policy.params.maxCostBps}` : null,
   };
+}
+
+/** Parameters governance sets after deployment (the timelock's `gov propose-parameter`) to run `policy`; null: none. */
+export function governanceParameters(policy: Policy): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  if (policy.kind === "vol-threshold") {
+    Object.assign(out, {
+      VolReferenceBps: policy.params.referenceBps,
+      VolMinThresholdBps: policy.params.minBps,
+      VolMaxThresholdBps: policy.params.maxBps,
+      VolIntervalSeconds: policy.params.intervalHours * 3600,
+      VolIntervals: policy.params.intervals,
+    });
+  }
+  const execution = policy.execution;
+  if (execution !== undefined) {
+    Object.assign(out, {
+      ExecutionMode: execution.mode === "auctions" ? 2 : 1,
+      AuctionPremiumBps: Math.round(execution.terms.premium * 10_000),
+      AuctionMaxDiscountBps: Math.round(execution.terms.maxDiscount * 10_000),
+      AuctionDurationSeconds: Math.round(execution.terms.durationHours * 3600),
+    });
+  }
+  return Object.keys(out).length === 0 ? null : out;
 }
 
 /** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */

@@ -28,8 +28,12 @@ export interface PolicySummary {
   turnover: Stat;
   /** Total cost (gas, fees, impact) per year, basis points of the starting NAV. */
   costBpsPerYear: Stat;
-  costUsd: { fees: number; impact: number; gas: number; total: number };
+  /** Per path, USD: pool fees, price impact, gas, auctions' discounts to fillers, and their sum. */
+  costUsd: { fees: number; impact: number; gas: number; discount: number; total: number };
   rebalancesPerYear: Stat;
+  /** Auctions opened, and their fills, per year (0 for a policy that trades by slices only). */
+  auctionsPerYear: Stat;
+  fillsPerYear: Stat;
   /** Where the rebalances land: the drift each left right after its trades, basis points, over every path. */
   driftAfterBps: { median: number; p90: number };
   terminalValue: Stat;
@@ -80,7 +84,7 @@ export function simulate(c: SimulationConfig): SimulationResult {
   const hold = holdIndex >= 0 ? runs[holdIndex] : runs[0].map((r) => ({ ...r, growth: r.weightedTokenGrowth }));
   const policies = c.policies.map((policy, p) => {
     const rs = runs[p];
-    const total = (key: "fees" | "impact" | "gas" | "total") => rs.reduce((a, r) => a + r.costs[key], 0) / rs.length;
+    const total = (key: keyof RunResult["costs"]) => rs.reduce((a, r) => a + r.costs[key], 0) / rs.length;
     return {
       name: policy.name,
       kind: policy.kind,
@@ -89,8 +93,10 @@ export function simulate(c: SimulationConfig): SimulationResult {
       returnTrackingErrorBps: stat(rs.map((r) => r.returnTrackingErrorBps)),
       turnover: stat(rs.map((r) => r.turnover)),
       costBpsPerYear: stat(rs.map((r) => (r.costs.total / c.settings.navUsd / years) * 10_000)),
-      costUsd: { fees: total("fees"), impact: total("impact"), gas: total("gas"), total: total("total") },
+      costUsd: { fees: total("fees"), impact: total("impact"), gas: total("gas"), discount: total("discount"), total: total("total") },
       rebalancesPerYear: stat(rs.map((r) => r.rebalances / years)),
+      auctionsPerYear: stat(rs.map((r) => r.auctions / years)),
+      fillsPerYear: stat(rs.map((r) => r.fills / years)),
       // Where the rebalances land: the median (and 90th percentile) of the drift each one left.
       driftAfterBps: percentiles(rs.flatMap((r) => r.driftsAfterBps)),
       terminalValue: stat(rs.map((r) => r.terminalValue)),

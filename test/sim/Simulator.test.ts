@@ -10,11 +10,13 @@ import { network } from "hardhat";
 
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
 import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
-import { DEFAULT_COSTS, gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
+import { DEFAULT_COSTS, DEFAULT_GAS, gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, type Context, type Policy } from "../../sim/policies.js";
-import { contractParameters, recommend } from "../../sim/recommend.js";
+import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, withAuctions, type Context, type Policy } from "../../sim/policies.js";
+import { BLOCK_SECONDS, discountAt, fillLeg, SHIPPED_TERMS } from "../../sim/auctions.js";
+import { EXECUTION_MODES, restoreAfterDrift } from "../../sim/by-size.js";
+import { contractParameters, governanceParameters, recommend } from "../../sim/recommend.js";
 import { refusalRates, RULES } from "../../sim/refusals.js";
 import { simulate } from "../../sim/simulate.js";
 import { deployLocalMarket, type Connection } from "../helpers/market.js";
@@ -27,6 +29,12 @@ function near(actual: number, expected: number, tolerance: number) {
 function below(actual: number, bound: number) {
   expect(actual < bound, `${actual} is not below ${bound}`).to.equal(true);
 }
+
+/** 20 gwei, $3,000 a coin; round figures of gas. */
+const COSTS = { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000, gasAuctionOpen: 280_000, gasAuctionFill: 560_000 };
+
+/** Hours into the shipped auction at which the discount reaches `d`. */
+const discountHours = (d: number) => (d + 0.02) / 0.03;
 
 const token = (fee: number, depthUsd: number) => ({ symbol: "T", volatility: 0.5, drift: 0, fee, depthUsd });
 
@@ -58,13 +66,13 @@ describe("Simulator", function () {
     });
 
     it("prices gas per swap, and fits it to the benchmark's figures", function () {
-      expect(gasCostUsd(0, { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 })).to.equal(0);
-      near(gasCostUsd(2, { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 }), 350_000 * 20e-9 * 3000, 1e-9);
+      expect(gasCostUsd(0, COSTS)).to.equal(0);
+      near(gasCostUsd(2, COSTS), 350_000 * 20e-9 * 3000, 1e-9);
       const file = path.join(mkdtempSync(path.join(tmpdir(), "ballast-")), "gas.json");
       const row = (swaps: number) => ({ action: "rebalance()", baseline: "bare swaps", gas: 50_000 + 150_000 * swaps, note: `${swaps} swaps` });
       const twoHops = { ...row(15), tokens: "16 (12 via WETH)", gas: 9_999_999 }; // not a one-hop basket: left out
       writeFileSync(file, JSON.stringify([row(1), row(3), row(7), twoHops, { action: "deposit", baseline: "x", gas: 1 }]));
-      expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, source: file });
+      expect(gasFromBenchmark(file)).to.deep.equal({ ...DEFAULT_GAS, gasBase: 50_000, gasPerSwap: 150_000, source: file });
       expect(gasFromBenchmark(path.join(tmpdir(), "no-such-file.json")).source).to.match(/^defaults/);
     });
   });
@@ -123,7 +131,8 @@ describe("Simulator", function () {
   });
 
   describe("engine", function () {
-    const settings = { navUsd: 1_000_000, stepHours: 1, costs: { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 } };
+    // Closed forms: slices capped by maxTrade alone (the pools' budgets have their own test).
+    const settings = { navUsd: 1_000_000, stepHours: 1, costs: COSTS, poolBudgets: false };
 
     it("trades back to target when the threshold is crossed, paying fee, impact and gas", function () {
       // Token 1 doubles at step 10: 50/50 becomes 33/67, a drift of 16.7%.
@@ -147,6 +156,16 @@ describe("Simulator", function () {
       expect(hold.rebalances).to.equal(0);
       expect(hold.costs.total).to.equal(0);
       expect(hold.terminalValue).to.equal(1.5);
+    });
+
+    it("caps each slice at its pool's budget, as the contract does: the value that moves the pool by half its fee", function () {
+      // Token 1 doubles: $250k to sell into a $10M pool of 0.3%, whose budget is $15,000 a call.
+      const r = runPolicy(pair, stepPath(48, 10, 2), threshold(100), { ...settings, poolBudgets: true });
+      const traded = r.turnover * 1_000_000 * (48 / (24 * 365));
+      // It stops at the threshold: the last gap under 1% of the $1.5M NAV.
+      expect(r.rebalances).to.equal(16);
+      below(traded / r.rebalances, 15_000 + 1e-6);
+      near(traded, 16 * 15_000, 1e-3);
     });
 
     it("measures tracking error on returns too: zero for a mix rebalanced to target every step for free, more for buy-and-hold", function () {
@@ -211,6 +230,95 @@ describe("Simulator", function () {
     });
   });
 
+  describe("Dutch auctions", function () {
+    const terms = SHIPPED_TERMS;
+    const pool = token(0.003, 100e6);
+    const fillers = { venueFee: null, depthScale: 1, margin: 0.001, gasUsd: 20 };
+    const deep: Basket = { ...pair, tokens: [pair.tokens[0], pool] };
+
+    it("price: 2% above the reference at opening, the reference two thirds in, 1% below at the end and after", function () {
+      near(discountAt(terms, 0), -0.02, 1e-12);
+      near(discountAt(terms, 2 / 3), 0, 1e-12);
+      near(discountAt(terms, 1), 0.01, 1e-12);
+      near(discountAt(terms, 5), 0.01, 1e-12);
+    });
+
+    it("with free trading the whole lot goes in the first block past the reference, for nothing", function () {
+      const leg = fillLeg(100_000, pool, terms, null);
+      expect(leg.filled).to.equal(100_000);
+      expect(leg.fills).to.equal(1);
+      near(leg.lastFillHours!, 2 / 3 + BLOCK_SECONDS / 3600, 1e-9);
+      near(leg.cost, 100_000 * discountAt(terms, leg.lastFillHours!), 1e-9);
+    });
+
+    it("fillers take a lot once the discount pays their venue's fee, impact, gas and margin, never below the floor", function () {
+      const leg = fillLeg(100_000, pool, terms, fillers);
+      near(leg.filled, 100_000, 1e-6);
+      // No fill before the discount reaches fee + margin (40 bps): 0.8 of the hour in.
+      expect(leg.lastFillHours!).to.be.greaterThan(discountHours(0.004));
+      // What the vault gave is between fee + margin and the floor, per dollar.
+      expect(leg.cost / leg.filled).to.be.within(0.004, 0.01);
+      // The filler's profit on the whole is at least its gas per fill.
+      const c = swapCost(leg.filled, pool);
+      expect(leg.cost - 0.001 * leg.filled - c.fee - c.impact).to.be.at.least(leg.fills * 20 - 1e-6);
+    });
+
+    it("a venue too dear fills nothing; a thin one fills only what its impact lets the floor pay", function () {
+      expect(fillLeg(100_000, { ...pool, fee: 0.02 }, terms, fillers)).to.deep.equal({ filled: 0, cost: 0, fills: 0, lastFillHours: null });
+      // $1M on a $10M pool: the marginal cost reaches 1% - 0.1% at a = D(1/√(1-k) - 1), k = (0.009 - 0.003)/(1 - 0.003),
+      // about $30k, filled by the floor's block (fillers for whom gas is free take every increment that pays).
+      const thin = { ...pool, depthUsd: 10e6 };
+      const leg = fillLeg(1_000_000, thin, terms, { ...fillers, gasUsd: 0 });
+      const k = (0.009 - 0.003) / 0.997;
+      const reach = (10e6 * (1 / Math.sqrt(1 - k) - 1)) / 0.997;
+      near(leg.filled, reach, 1e-6);
+      near(leg.lastFillHours!, 1, 1e-9);
+      below(leg.cost, 0.01 * leg.filled + 1e-9);
+      // Gas of $20 a fill: the last increments do not pay it, so a little less.
+      const paying = fillLeg(1_000_000, thin, terms, fillers);
+      expect(paying.filled).to.be.within(0.9 * reach, reach);
+    });
+
+    it("the engine opens one auction when due and lands it at the return point; hybrid slices first; both pay the opening's gas", function () {
+      // $1M held 30/70 against 50/50 on a $100M pool of 0.3%, prices still: $197,500 of token 1 to sell to the 25 bps return point.
+      const flat = stepPath(24, 25, 1);
+      const start = { navUsd: 1_000_000, stepHours: 1, costs: COSTS, startWeights: [0.3, 0.7] };
+      const rule = threshold(100, 1, 0, 25);
+      const auction = runPolicy(deep, flat, withAuctions(rule, "auctions"), { ...start, poolBudgets: false });
+      expect([auction.rebalances, auction.auctions]).to.deep.equal([0, 1]);
+      // At the return point, give or take what the discount took out of the base asset's proceeds.
+      below(auction.driftsAfterBps[0], 25 + (auction.costs.total / 1e6) * 10_000 + 1);
+      expect(auction.costs.discount).to.be.greaterThan(0);
+      near(auction.costs.gas, 280_000 * 20e-9 * 3000, 1e-9);
+      below(auction.costs.discount, 0.01 * auction.turnover * 1_000_000 * (24 / (24 * 365)) + 1e-6);
+      below(auction.hoursBackToTarget!, 1);
+      // Hybrid: the slice's budget ($150,000) first, then the auction for the rest, within the same hour.
+      const hybridRun = runPolicy(deep, flat, withAuctions(rule, "hybrid"), start);
+      expect([hybridRun.rebalances, hybridRun.auctions]).to.deep.equal([1, 1]);
+      // Fillers leave the dust whose profit at the floor does not pay their gas: at most gas / (1% - 0.3% - 0.1%) of value.
+      const dust = (560_000 / 2) * 20e-9 * 3000 / (0.01 - 0.003 - 0.001);
+      below(hybridRun.driftsAfterBps.at(-1)!, 25 + ((hybridRun.costs.total + dust) / 1e6) * 10_000 + 1);
+      near(hybridRun.costs.gas, (70_000 + 140_000 + 280_000) * 20e-9 * 3000, 1e-9);
+      below(hybridRun.hoursBackToTarget!, 1);
+      // Slices alone take a second call, an hour later.
+      const sliced = runPolicy(deep, flat, rule, start);
+      expect(sliced.rebalances).to.equal(2);
+      expect(sliced.hoursBackToTarget).to.equal(1);
+    });
+
+    it("by size: auctions bring $10M back within hours where slices take a day; the recommendation names the mode's governance lines", function () {
+      const rows = EXECUTION_MODES.map((mode) => restoreAfterDrift(DEFAULT_BASKET, { costs: COSTS }, 10e6, mode, SHIPPED_TERMS));
+      const [slices, auctions, hybridRow] = rows;
+      expect(slices.hours!).to.be.greaterThan(12);
+      expect(auctions.hours!).to.be.below(slices.hours! / 4);
+      expect(hybridRow.hours!).to.be.below(slices.hours! / 4);
+      for (const r of rows) below(r.driftAfterBps, 50);
+      const policy = withAuctions(threshold(500, 1, 100, 125), "hybrid");
+      expect(governanceParameters(policy)).to.deep.equal({ ExecutionMode: 1, AuctionPremiumBps: 200, AuctionMaxDiscountBps: 100, AuctionDurationSeconds: 3600 });
+      expect(governanceParameters(threshold(500))).to.equal(null);
+    });
+  });
+
   describe("theory", function () {
     it("with free, daily rebalancing, excess log-growth matches ½(Σ wᵢσᵢ² − wᵀΣw) within its statistical error", function () {
       for (const basket of [DEFAULT_BASKET, { ...DEFAULT_BASKET, correlation: DEFAULT_BASKET.correlation.map((row, i) => row.map((v, j) => (i === j ? 1 : i && j ? 0.2 : 0))) }]) {
@@ -228,7 +336,7 @@ describe("Simulator", function () {
 
   describe("recommendation and command line", function () {
     it("recommends parameters the vault accepts, within the tracking-error budget", function () {
-      const r = recommend(DEFAULT_BASKET, { days: 60, stepHours: 2, seed: 1, scenario: "regimes" }, 4, { navUsd: 1e6, stepHours: 2, costs: { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000 } }, 250);
+      const r = recommend(DEFAULT_BASKET, { days: 60, stepHours: 2, seed: 1, scenario: "regimes" }, 4, { navUsd: 1e6, stepHours: 2, costs: COSTS }, 250);
       expect(r.best).to.not.equal(null);
       below(r.best!.trackingErrorBps.mean, 250 + 1e-9);
       const p = r.parameters!;
@@ -262,6 +370,12 @@ describe("Simulator", function () {
       expect(bad.stderr.trim().split("\n")[0]).to.match(/--paths must be a whole number from 1 to 10000/);
       expect(run("--scenario", "moon").stderr).to.match(/Allowed choices are gbm, regimes, crash/);
       expect(existsSync(path.join(out, "recommendation.json"))).to.equal(false);
+      // --by-size: each size and mode after a 10% move of target, the auctions' terms and fillers said.
+      const bySize = run("--by-size", "--filler-fee-bps", "2", "--filler-depth-scale", "10");
+      expect(bySize.status, bySize.stderr).to.equal(0);
+      for (const nav of ["$1M", "$10M", "$100M"]) for (const mode of ["slices", "auctions", "hybrid"]) expect(bySize.stdout).to.match(new RegExp(`│ \\${nav}\\s+│ ${mode}\\s+│`));
+      expect(bySize.stdout).to.match(/fillers source on a venue charging 2 bps 10x as deep/);
+      expect(run("--by-size", "--filler-fee-bps", "-1").stderr).to.match(/--filler-fee-bps must be a number from 0 to 1000/);
       // --frontier: every policy in three scenarios, each scenario's efficient frontier, one page of charts.
       const frontierOut = mkdtempSync(path.join(tmpdir(), "ballast-sim-"));
       const frontier = run("--frontier", "--paths", "2", "--days", "20", "--out", frontierOut);
