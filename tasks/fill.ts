@@ -9,7 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { reversePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
 import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
-import { bigintsAsText, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
+import { bigintsAsText, costRule, economicsOf, gasInBase, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
 import { CLOSE_REASONS, EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
 
 export interface FillArgs {
@@ -19,6 +19,11 @@ export interface FillArgs {
   from: string;
   /** The least profit to fill for, in basis points of what the fill pays, on top of gas. */
   marginBps: number;
+  /**
+   * Open an auction only when the most it can cost (the floor's discount on the value it restores, and
+   * the opening's gas) is at most this many bps of that value; "" or absent: open whenever one is due.
+   */
+  maxCostBps?: string;
   interval: number;
   maxPasses: number;
   dryRun: boolean;
@@ -43,6 +48,35 @@ async function resolveAuctions(hre: HardhatRuntimeEnvironment, connection: Conne
   return (await connection.ethers.getContractAt("RebalanceAuctions", at)) as unknown as RebalanceAuctions;
 }
 
+/**
+ * The opener's cost rule: with `--max-cost-bps`, an auction opens only when the most it can cost the
+ * vault, the floor's discount (AuctionMaxDiscountBps) on the value it restores plus the gas of open()
+ * (which keeper pay repays), is within the cap of that value. The value restored is the value out of
+ * place beyond the return point: what the auction may move. Null without a cap; otherwise the figures,
+ * and the reason to skip (null: open).
+ */
+export async function openingCostRule(connection: Connection, vault: RebalancingVault, openGas: bigint, maxCostBps: string) {
+  if (maxCostBps === "") return null;
+  const cap = Number(maxCostBps);
+  const [, , values] = await vault.holdings(NEXT_BLOCK);
+  const [, targets] = await vault.targets();
+  const nav = values.reduce((a, b) => a + b, 0n);
+  const residual = (nav * (await vault.parameter(PARAMETERS.indexOf("ResidualDriftBps")))) / 10_000n;
+  let beyond = 0n;
+  for (const [i, v] of values.entries()) {
+    const target = (nav * BigInt(targets[i])) / 10_000n;
+    const gap = v > target ? v - target : target - v;
+    if (gap > residual) beyond += gap - residual;
+  }
+  const valueRestored = beyond / 2n;
+  const floorDiscount = (valueRestored * (await vault.parameter(PARAMETERS.indexOf("AuctionMaxDiscountBps")))) / 10_000n;
+  const fees = await connection.ethers.provider.getFeeData();
+  const gasCost = await gasInBase(connection, vault, openGas * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n), null);
+  if (gasCost === null) throw new OperatorError("cannot value the opening's gas in the base asset (the oracle does not price the router's WETH9)");
+  const economics = economicsOf({ valueRestored, poolFees: 0n, priceImpact: floorDiscount, gasCost });
+  return { reason: costRule(economics, cap), valueRestored, floorDiscount, openGas, gasCost, costBps: economics.costBps };
+}
+
 /** One pass: open when due, then every profitable fill. */
 export async function fillPass(
   connection: Connection,
@@ -59,12 +93,19 @@ export async function fillPass(
   if (auction.startedAt === 0n) {
     const status = await vault.rebalanceStatus(NEXT_BLOCK);
     if (status.trigger === 0n) return { action: "not-due", reason: `drift ${status.drift} bps; no auction due` };
-    if (args.dryRun) return { action: "skipped", reason: "an auction is due; a dry run opens nothing" };
+    let openGas: bigint;
     try {
       await auctions.open.staticCall(NEXT_BLOCK);
+      openGas = await auctions.open.estimateGas();
     } catch (error) {
       return { action: "skipped", reason: `open() would revert: ${describeRevert(error, errors)}` };
     }
+    const verdict = await openingCostRule(connection, vault, openGas, args.maxCostBps ?? "");
+    if (verdict !== null) {
+      log.info(bigintsAsText({ event: "skip-open", ...verdict }));
+      if (verdict.reason !== null) return { action: "skipped", reason: verdict.reason };
+    }
+    if (args.dryRun) return { action: "skipped", reason: "an auction is due; a dry run opens nothing" };
     const tx = await auctions.open();
     await tx.wait();
     [auction] = await auctions.current();
@@ -103,8 +144,15 @@ export async function fillPass(
       }
       const [, paidIn, valueOut, valueIn] = quote;
       const path = await pathBetween(vault, base, tokens[o], tokens[i]);
-      // Gas, at the price the next block asks, in the token paid (through the oracle's reference).
-      const gasEstimate = 400_000n;
+      // Gas, as the fill would use it now, at the price the next block asks, in the token paid (through
+      // the oracle's reference). A fill that cannot pay even without a profit does not estimate: wait.
+      let gasEstimate: bigint;
+      try {
+        gasEstimate = await filler.fill.estimateGas(await auctions.getAddress(), tokens[o], tokens[i], MAX, paidIn, path, 0n);
+      } catch (error) {
+        log.info(bigintsAsText({ event: "wait", out: tokens[o], in: tokens[i], paidIn, valueOut, valueIn, reason: describeRevert(error, errors) }));
+        continue;
+      }
       const gasInBase = gasPrice === 0n ? 0n : ((await oracle.quote(weth, gasEstimate * gasPrice).catch(() => 0n)) as bigint);
       const gasInToken = valueIn === 0n ? 0n : (gasInBase * paidIn) / valueIn;
       const minProfit = (paidIn * BigInt(args.marginBps)) / 10_000n + gasInToken;
@@ -145,6 +193,8 @@ export async function fillPass(
 
 export const fill = taskAction(async (args: FillArgs, hre: HardhatRuntimeEnvironment) => {
   if (args.marginBps < 0 || args.marginBps > 10_000) throw new OperatorError(`--margin-bps ${args.marginBps} is not between 0 and 10000`);
+  const maxCost = args.maxCostBps ?? "";
+  if (maxCost !== "" && !(Number(maxCost) >= 0)) throw new OperatorError(`--max-cost-bps ${maxCost} is not a number of basis points`);
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
   const auctions = await resolveAuctions(hre, connection, args.auctions);

@@ -88,6 +88,7 @@ export const ballastTasks = [
     .addOption({ name: "filler", description: "Your UniswapAuctionFiller; if not given, one is deployed, owned by --from", defaultValue: "" })
     .addOption(fromOption)
     .addOption({ name: "marginBps", description: "The least profit to fill for, in bps of what the fill pays, on top of gas", type: ArgumentType.INT, defaultValue: 10 })
+    .addOption({ name: "maxCostBps", description: "Open an auction only when the floor's discount on the value it restores, plus the opening's gas, is at most this many bps of that value", defaultValue: "" })
     .addOption({ name: "interval", description: "Seconds between passes; 0 runs one pass", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "maxPasses", description: "With --interval, stop after this many passes (0: until stopped)", type: ArgumentType.INT, defaultValue: 0 })
     .addFlag({ name: "dryRun", description: "Say what would be opened and filled; send nothing" })

@@ -398,7 +398,8 @@ async function rebalanceEconomics(connection: Connection, vault: RebalancingVaul
   return economicsOf({ valueRestored, poolFees, priceImpact, gasCost });
 }
 
-async function gasInBase(connection: Connection, vault: RebalancingVault, wei: bigint, nativePrice: bigint | null): Promise<bigint | null> {
+/** `wei` of the native coin in the base asset: at `nativePrice` when given, else through the oracle's price of the router's WETH9 (null: it has none). */
+export async function gasInBase(connection: Connection, vault: RebalancingVault, wei: bigint, nativePrice: bigint | null): Promise<bigint | null> {
   if (nativePrice !== null) return (wei * nativePrice) / 10n ** 18n;
   try {
     const router = new Contract(await vault.ROUTER(), swapRouterArtifact.abi, connection.ethers.provider);

@@ -46,6 +46,28 @@ describe("keeper fill", function () {
     expect((await f.auctions.current())[0].startedAt).to.equal(0n);
   });
 
+  it("with --max-cost-bps, opens only when the floor's discount and the opening's gas fit the cap", async function () {
+    const f = await suite.load();
+    const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+    await gov.grantRole(id("AUCTION_ROLE"), await f.auctions.getAddress());
+    await gov.setParameter(Parameter.ExecutionMode, 2);
+    await gov.setParameter(Parameter.ResidualDriftBps, 25);
+    await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
+    await donateTokens(f, 600_000n);
+    await gov.setTargets([...f.basket], [4_000, 2_000, 3_000, 1_000]);
+    const args = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), filler: "", from: f.signers.carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+    // The floor is 1% under the reference: an auction may cost 100 bps of the ~$97.5k it restores, and its opening's gas.
+    const tight = await runFill({ ...args, maxCostBps: "100" });
+    expect(tight.result.success, String(tight.result.error)).to.equal(true);
+    expect((tight.outcomes[0] as { reason: string }).reason).to.match(/above --max-cost-bps 100/);
+    expect((await f.auctions.current())[0].startedAt, "nothing opened").to.equal(0n);
+    const loose = await runFill({ ...args, maxCostBps: "110" });
+    expect(loose.result.success, String(loose.result.error)).to.equal(true);
+    expect((await f.auctions.current())[0].id, "opened").to.equal(1n);
+    const bad = await runFill({ ...args, maxCostBps: "lots" });
+    expect(bad.errors[0]).to.match(/--max-cost-bps lots is not a number/);
+  });
+
   it("refuses a margin out of range and a filler it does not own, sending nothing", async function () {
     const f = await suite.load();
     const base = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), from: f.signers.carol.address, interval: 0, maxPasses: 0, dryRun: false };
