@@ -413,6 +413,44 @@ describe("Dutch auctions", function () {
       }
     });
 
+    it("a token's transfer hook, fired while the vault pays a fill, cannot fill again, close, deposit, exit or read the vault", async function () {
+      const { f, vault } = await drifted();
+      const hook = await suite.connection.ethers.deployContract("HookToken");
+      const hookAddress = await hook.getAddress();
+      await listNewToken(suite.connection, f, hook, 1n);
+      const vaultAddress = await f.vault.getAddress();
+      // HOOK: $100k held against a 5% target; WBTC under its target.
+      await hook.mint(vaultAddress, 100_000n * 10n ** 18n);
+      await vault.setTargets([...f.basket, hookAddress], [3_500, 2_000, 3_000, 1_000, 500]);
+      await auctionsOf(f).open();
+      const house = f.auctions.interface;
+      const v = f.vault.interface;
+      const auctionsAddress = await f.auctions.getAddress();
+      const tries: [string, string][] = [
+        [auctionsAddress, house.encodeFunctionData("fill", [hookAddress, f.tokens.wbtc, 10n ** 18n, MaxUint256, "0x"])],
+        [auctionsAddress, house.encodeFunctionData("fill", [f.tokens.weth, f.tokens.wbtc, 10n ** 15n, MaxUint256, "0x"])],
+        [auctionsAddress, house.encodeFunctionData("close")],
+        [vaultAddress, v.encodeFunctionData("deposit", [USDC(1_000), hookAddress])],
+        [vaultAddress, v.encodeFunctionData("redeemInKind", [1n, hookAddress, hookAddress])],
+        [vaultAddress, v.encodeFunctionData("totalAssets")],
+        [vaultAddress, v.encodeFunctionData("rebalance")],
+      ];
+      const guard = v.getError("ReentrancyGuardReentrantCall")!.selector;
+      for (const [target, data] of tries) {
+        await hook.arm(vaultAddress, target, data);
+        const navBefore = await f.vault.totalAssets();
+        const bobHookBefore = await hook.balanceOf(f.signers.bob.address);
+        await auctionsOf(f).fill(hookAddress, f.tokens.wbtc, 10n ** 18n, MaxUint256, "0x");
+        expect(await hook.armed(), "the hook fired").to.equal(false);
+        const what = (target === auctionsAddress ? house : v).parseTransaction({ data })!.name;
+        expect(await hook.lastCallSucceeded(), `${what} from inside a fill`).to.equal(false);
+        expect((await hook.lastReturnData()).slice(0, 10), what).to.equal(guard);
+        // The fill itself completed at the auction's price (a premium at opening): the vault lost nothing.
+        expect(await hook.balanceOf(f.signers.bob.address)).to.equal(bobHookBefore + 10n ** 18n);
+        expect(await f.vault.totalAssets()).to.be.at.least(navBefore);
+      }
+    });
+
     it("a token that blacklists the filler stops that pair only; a payment that arrives short (fee on transfer) is refused", async function () {
       const { f, vault } = await drifted();
       const { frz, frzAddress } = await listFreezableToken(suite.connection, f);
