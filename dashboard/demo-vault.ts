@@ -8,7 +8,7 @@ import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 import { LOCAL_MARKET_FEES } from "../deploy/modules/LocalMarket.js";
-import { fillPass } from "../tasks/fill.js";
+import { fillUntilClosed } from "../tasks/fill.js";
 import { PARAMETERS } from "../tasks/lib/vault-terms.js";
 
 export async function demoVault(connection: NetworkConnection<"l1">) {
@@ -76,11 +76,7 @@ export async function demoVault(connection: NetworkConnection<"l1">) {
   const typedVault = await ethers.getContractAt("RebalancingVault", vault);
   const fillArgs = { vault, auctions, filler: await filler.getAddress(), from: carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
   const errors = [typedVault.interface, house.interface, filler.interface];
-  for (let minute = 0; minute <= 70; minute += 5) {
-    await fillPass(connection, typedVault, house, filler as never, fillArgs, pino({ level: "silent" }), errors);
-    if (minute > 0 && (await house.current())[0].startedAt === 0n) break;
-    await networkHelpers.time.increase(300);
-  }
+  await fillUntilClosed(connection, typedVault, house, filler as never, fillArgs, pino({ level: "silent" }), errors);
 
   // Bob takes some out; a change of targets waits in the timelock.
   await vaultAs(bob).redeemInKind(10n ** 17n, bob.address, bob.address);

@@ -13,7 +13,7 @@ import { pino } from "pino";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TIMELOCK_DELAY_SECONDS } from "../deploy/lib/local-ballast.js";
 import { uniform } from "../sim/random.js";
-import { fillPass } from "../tasks/fill.js";
+import { fillUntilClosed } from "../tasks/fill.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
@@ -310,14 +310,12 @@ console.log("\nDutch auctions (hybrid): governance moves 10 points of target fro
   const errors = [typedVault.interface, house.interface, filler.interface];
   const fillArgs = { vault: vaultAddress, auctions: await house.getAddress(), filler: await filler.getAddress(), from: carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
   const fromBlock = await ethers.provider.getBlockNumber();
-  for (let minute = 0; minute <= 70; minute += 5) {
-    await fillPass(connection, typedVault, house, filler as never, fillArgs, quiet, errors);
-    const [auction] = await house.current();
-    if (minute > 0 && auction.startedAt === 0n) break;
-    await networkHelpers.time.increase(300);
-    // The market's arbitrage brings the pools the fills sold into back to the market's prices.
-    for (let i = 1; i < 4; i++) await setPrice(i, prices[i]);
-  }
+  // A pass every five minutes; between them, the market's arbitrage brings the pools the fills sold into back to its prices.
+  await fillUntilClosed(connection, typedVault, house, filler as never, fillArgs, quiet, errors, {
+    between: async () => {
+      for (let i = 1; i < 4; i++) await setPrice(i, prices[i]);
+    },
+  });
   for (const e of await house.queryFilter(house.filters.AuctionOpened(), fromBlock)) {
     console.log(`  auction ${e.args.id} opened at drift ${e.args.driftBps} bps: +${e.args.premiumBps} bps falling to -${e.args.maxDiscountBps} bps over an hour`);
   }

@@ -191,6 +191,30 @@ export async function fillPass(
   return { action: "rebalanced", hash: lastHash, gasUsed, trades: filled };
 }
 
+/**
+ * On a local chain: the filler bot's pass every `stepSeconds` of chain time (the clock moved between
+ * passes, `between` run after each move, e.g. the market's arbitrage) until the auction it opened has
+ * closed, or `maxSeconds` have passed. The demo and the dashboard's local vault run their auctions so.
+ */
+export async function fillUntilClosed(
+  connection: Connection,
+  vault: RebalancingVault,
+  auctions: RebalanceAuctions,
+  filler: UniswapAuctionFiller,
+  args: FillArgs,
+  log: ReturnType<typeof keeperLogger>,
+  errors: Interface[],
+  options: { stepSeconds?: number; maxSeconds?: number; between?: () => Promise<void> } = {},
+): Promise<void> {
+  const step = options.stepSeconds ?? 300;
+  for (let elapsed = 0; elapsed <= (options.maxSeconds ?? 4_200); elapsed += step) {
+    await fillPass(connection, vault, auctions, filler, args, log, errors);
+    if (elapsed > 0 && (await auctions.current())[0].startedAt === 0n) return;
+    await connection.networkHelpers.time.increase(step);
+    await options.between?.();
+  }
+}
+
 export const fill = taskAction(async (args: FillArgs, hre: HardhatRuntimeEnvironment) => {
   if (args.marginBps < 0 || args.marginBps > 10_000) throw new OperatorError(`--margin-bps ${args.marginBps} is not between 0 and 10000`);
   const maxCost = args.maxCostBps ?? "";
