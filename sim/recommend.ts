@@ -24,6 +24,10 @@ export function candidates(terms: AuctionTerms = SHIPPED_TERMS): Policy[] {
       for (const mode of ["auctions", "hybrid"] as const) list.push(withAuctions(threshold(bps, 1, 100, Math.round(bps * part)), mode, terms));
     }
   }
+  // Other terms, on one rule: a shallower floor (half the premium and discount), and half the duration.
+  for (const other of [{ ...terms, premium: terms.premium / 2, maxDiscount: terms.maxDiscount / 2 }, { ...terms, durationHours: terms.durationHours / 2 }]) {
+    for (const mode of ["auctions", "hybrid"] as const) list.push(withAuctions(threshold(500, 1, 100, 125), mode, other));
+  }
   // The vault's volatility-scaled threshold, over histories a pool can keep (hours, not days).
   for (const base of [300, 500, 750]) {
     for (const [hours, intervals] of [[1, 8], [1, 24], [4, 6]]) list.push(volThreshold(base, 6_000, hours, intervals, Math.round(base / 2), base * 3));
