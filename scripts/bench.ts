@@ -13,7 +13,7 @@
 //                                    same amounts, from an account holding the tokens), and vs
 //                                    those swaps plus the bare TWAP reads, or plus the bare reads
 //                                    of both prices (the honest baseline);
-//   checkUpkeep()                    vs the bare reads, of the TWAP or of both prices.
+//   checkUpkeep()                    vs the bare reads, of the TWAP or of both prices, when due and when not.
 // Then the ratios against the goals of the gas work, saying which fall short.
 // The vault holds $1M at its targets, then every token moves 8% (half up, half down) and the TWAP
 // window passes; each action starts from that state. A TWAP-only valuation would price the same.
@@ -253,6 +253,15 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   const checkGas = await fromState(async () => Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"]))));
   row("checkUpkeep() (a view)", checkGas, "bare balance + TWAP reads", bareReads);
   row("checkUpkeep() (a view)", checkGas, "bare reads of both prices", referenceReads);
+  // The check a keeper makes most often: drift under the threshold, nothing due. It values the basket for
+  // the drift and stops there. (Here governance raised the threshold to 50% and turned the calendar off.)
+  const idleCheckGas = await fromState(async () => {
+    const asGov = b.vault.connect(asTimelock) as typeof b.vault;
+    await asGov.setParameter(PARAMETERS.indexOf("DriftThresholdBps"), 5_000);
+    await asGov.setParameter(PARAMETERS.indexOf("RebalanceIntervalSeconds"), 0);
+    return Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])));
+  });
+  row("checkUpkeep(), not due (a view)", idleCheckGas, "bare reads of both prices", referenceReads, "drift under the threshold");
   const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
   row("rebalance()", rebalanceGas, "bare swaps", bareSwaps, `${plan.length} swaps`);
   row("rebalance()", rebalanceGas, "bare swaps + bare reads", bareSwaps + bareReads, `${plan.length} swaps`);
@@ -339,7 +348,7 @@ const GOALS: { action: string; baseline: string; goal: (tokens: string) => numbe
   { action: "rebalance()", baseline: "bare swaps + bare reads of both prices", goal: (tokens) => (tokens === "2" ? 1.25 : 1.1) },
   { action: "deposit", baseline: "OZ ERC4626 + bare reads of both prices", goal: () => 1.5 },
   { action: "redeem (within idle base)", baseline: "OZ ERC4626 + bare reads of both prices", goal: () => 1.5 },
-  { action: "checkUpkeep() (a view)", baseline: "bare reads of both prices", goal: () => 1.5, note: "measured when due; the goal is the not-due path's" },
+  { action: "checkUpkeep(), not due (a view)", baseline: "bare reads of both prices", goal: () => 1.5 },
 ];
 const goalTable = new Table({ head: ["action", "tokens", "ratio", "goal", "", "note"], style: { head: [], border: [] } });
 let short = 0;
