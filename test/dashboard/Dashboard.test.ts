@@ -108,7 +108,7 @@ describe("Dashboard (headless Chromium)", function () {
     expect(shown.length).to.equal(fills.length);
     for (const [i, e] of fills.entries()) {
       const bps = Number((e.args.valueIn * 1_000_000n) / e.args.valueOut) / 100;
-      expect(shown[i]).to.match(new RegExp(`^${e.args.filler.slice(0, 6)}…${e.args.filler.slice(-4)}: [\\d.,]+ WETH \\([\\d,.]+ USDC\\) for [\\d.,]+ (WBTC|USDC) at ${(bps / 100).toFixed(2).replace(".", "\\.")}%$`));
+      expect(shown[i]).to.match(new RegExp(`^${e.args.filler.slice(0, 6)}…${e.args.filler.slice(-4)}: [\\d.,]+ WETH \\([\\d,.]+ USDC\\) for [\\d.,]+ (WBTC|USDC|LINK) at ${(bps / 100).toFixed(2).replace(".", "\\.")}%$`));
     }
     expect(closes.length, "closed once").to.equal(1);
     expect(await text(page, "auction-closed")).to.match(new RegExp(`: ${CLOSE_REASONS[Number(closes[0].args.reason)]}$`));
