@@ -14,6 +14,7 @@ import { refusalRates } from "../sim/refusals.js";
 import { frontierHtml, frontierTable, html, table, theoryNote } from "../sim/report.js";
 import { simulate } from "../sim/simulate.js";
 import { EXECUTION_MODES, restoreAfterDrift } from "../sim/by-size.js";
+import { SWEEP_NAVS, SWEEP_NETWORKS, sweepCell, type SweepCell } from "../sim/sweep.js";
 import { defaultFillers } from "../sim/engine.js";
 
 const integer = (name: string, min: number, max: number) => (value: string) => {
@@ -45,6 +46,8 @@ const program = new Command()
   .option("--refusals", "measure, block by block in the gbm, regimes and crash scenarios, how often the oracle's rules refuse an honest entry or exit (--days per path, 12-second blocks)")
   .option("--management-fee-bps <n>", "the vault's management fee, bps a year (as ManagementFeeBps)", integer("--management-fee-bps", 0, 500), 0)
   .option("--performance-fee-bps <n>", "the vault's performance fee, bps of gains above the high-water mark (as PerformanceFeeBps)", integer("--performance-fee-bps", 0, 3_000), 0)
+  .option("--sweep", "by NAV ($100k to $100M) and network (5, 20, 50 gwei, an L2, pools 10x deeper): the cost of a trigger with a return point against trading back to target, at equal tracking error")
+  .option("--at-tracking-error <bps>", "the tracking error --sweep compares costs at", integer("--at-tracking-error", 1, 10_000), 250)
   .option("--by-size", "time back to target and its cost after governance moves 10% of target, at NAV $1M, $10M and $100M, for slices, auctions and hybrid")
   .option("--auction-premium-bps <n>", "auctions start this far above the oracle's reference (AuctionPremiumBps)", integer("--auction-premium-bps", 0, 1_000), 200)
   .option("--auction-discount-bps <n>", "and fall to this far below it, where fills stop (AuctionMaxDiscountBps)", integer("--auction-discount-bps", 0, 500), 100)
@@ -72,6 +75,8 @@ const o = program.opts<{
   frontier?: boolean;
   refusals?: boolean;
   bySize?: boolean;
+  sweep?: boolean;
+  atTrackingError: number;
   auctionPremiumBps: number;
   auctionDiscountBps: number;
   auctionMinutes: number;
@@ -103,14 +108,29 @@ const settings = {
   fees: o.managementFeeBps + o.performanceFeeBps === 0 ? undefined : { managementBps: o.managementFeeBps, performanceBps: o.performanceFeeBps },
   fillers: fillers ?? undefined,
 };
-if (!o.bySize) console.error(
+if (!o.bySize && !o.sweep) console.error(
   `Simulating ${o.paths} paths of ${o.days} days (${o.scenario}, seed ${o.seed}), a check every ${o.stepHours} h, NAV $${o.nav.toLocaleString("en-US")}; ` +
     (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`) +
     (settings.fees === undefined ? "" : ` Fees: ${o.managementFeeBps} bps a year and ${o.performanceFeeBps} bps of gains above the high-water mark.`),
 );
 mkdirSync(o.out, { recursive: true });
 
-if (o.bySize) {
+if (o.sweep) {
+  const started = Date.now();
+  console.log(
+    `Cost a year (bps of NAV) at ${o.atTrackingError} bps of tracking error, ${o.paths} paths of ${o.days} days (${o.scenario}): ` +
+      `with a return point / trading back to target = share; then the cheapest single policy within it. Gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, $${o.nativePrice}.`,
+  );
+  const table = new Table({ head: ["NAV", ...SWEEP_NETWORKS.map((n) => n.name)], style: { head: [], border: [] } });
+  for (const navUsd of SWEEP_NAVS) {
+    const cells = SWEEP_NETWORKS.map((network) => sweepCell(basket, paths, o.paths, navUsd, network, gas, o.nativePrice, o.atTrackingError));
+    const text = (c: SweepCell) =>
+      c.share === null ? `${c.returnPointBps?.toFixed(1) ?? "-"} / ${c.toTargetBps?.toFixed(1) ?? "-"}` : `${(c.share * 100).toFixed(0)}% (${c.returnPointBps!.toFixed(1)} / ${c.toTargetBps!.toFixed(1)})\n${c.best ?? ""}`;
+    table.push([`$${(navUsd / 1e6).toLocaleString("en-US")}M`, ...cells.map(text)]);
+    console.error(`  $${(navUsd / 1e6).toLocaleString("en-US")}M done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  console.log(table.toString());
+} else if (o.bySize) {
   const table = new Table({ head: ["NAV", "mode", "back under 50 bps", "drift left", "value traded", "cost, bps of the 10% moved", "rebalances", "auctions", "fills"], style: { head: [], border: [] } });
   for (const navUsd of [1e6, 1e7, 1e8]) {
     for (const mode of EXECUTION_MODES) {

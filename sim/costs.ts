@@ -48,19 +48,30 @@ export function gasUsd(gas: number, model: CostModel): number {
 }
 
 /**
- * `gasBase` and `gasPerSwap` fitted (least squares) to the benchmark's rebalance figures, when
- * `npm run bench` has written them; the defaults otherwise.
+ * Gas from the benchmark's committed snapshot (`npm run bench` writes it, CI holds it to the contracts):
+ * `gasBase` and `gasPerSwap` fitted (least squares) to `rebalance()` on the one-hop baskets (a basket of
+ * N tokens trades N - 1 swaps there), and the auction's at 4 tokens (opening; a fill from inventory plus
+ * the two bare swaps a filler through Uniswap makes). The defaults where the snapshot has no figures.
  */
-export function gasFromBenchmark(file = "bench/out/gas.json"): typeof DEFAULT_GAS & { source: string } {
-  if (!existsSync(file)) return { ...DEFAULT_GAS, source: "defaults (no benchmark run)" };
+export function gasFromBenchmark(snapshot = "bench/gas-snapshot.json"): typeof DEFAULT_GAS & { source: string } {
+  if (!existsSync(snapshot)) return { ...DEFAULT_GAS, source: "defaults (no benchmark snapshot)" };
+  const figures = JSON.parse(readFileSync(snapshot, "utf8")) as Record<string, number>;
   // One-hop baskets only, as the simulator trades every token through the base asset in one swap.
-  const rows = (JSON.parse(readFileSync(file, "utf8")) as { action: string; tokens?: string; baseline: string; gas: number | null; note?: string }[]).filter(
-    (r) => r.action === "rebalance()" && r.baseline === "bare swaps" && r.gas !== null && !String(r.tokens ?? "").includes("via"),
-  );
-  const points = rows.map((r) => [Number(/(\d+) swaps/.exec(r.note ?? "")?.[1] ?? NaN), r.gas!] as const).filter(([x]) => Number.isFinite(x));
+  const points = Object.entries(figures)
+    .map(([key, gas]) => [Number(/^rebalance\(\) \| (\d+) tokens$/.exec(key)?.[1] ?? NaN) - 1, gas] as const)
+    .filter(([x]) => Number.isFinite(x));
   if (points.length < 2) return { ...DEFAULT_GAS, source: "defaults (too few benchmark figures)" };
   const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
   const my = points.reduce((s, [, y]) => s + y, 0) / points.length;
   const slope = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return { ...DEFAULT_GAS, gasBase: Math.max(0, Math.round(my - slope * mx)), gasPerSwap: Math.round(slope), source: file };
+  const open = figures["auction open() | 4 tokens"];
+  const fill = figures["auction fill, from inventory | 4 tokens"];
+  const swap = figures["auction fill, from inventory | 4 tokens | baseline: a bare swap"];
+  return {
+    gasBase: Math.max(0, Math.round(my - slope * mx)),
+    gasPerSwap: Math.round(slope),
+    gasAuctionOpen: open ?? DEFAULT_GAS.gasAuctionOpen,
+    gasAuctionFill: fill !== undefined && swap !== undefined ? fill + 2 * swap : DEFAULT_GAS.gasAuctionFill,
+    source: snapshot,
+  };
 }

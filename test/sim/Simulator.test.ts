@@ -16,6 +16,7 @@ import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Ba
 import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, withAuctions, type Context, type Policy } from "../../sim/policies.js";
 import { BLOCK_SECONDS, discountAt, fillLeg, SHIPPED_TERMS } from "../../sim/auctions.js";
 import { EXECUTION_MODES, restoreAfterDrift } from "../../sim/by-size.js";
+import { costAt, sweepCell, SWEEP_NETWORKS } from "../../sim/sweep.js";
 import { contractParameters, governanceParameters, recommend } from "../../sim/recommend.js";
 import { refusalRates, RULES } from "../../sim/refusals.js";
 import { simulate } from "../../sim/simulate.js";
@@ -69,10 +70,17 @@ describe("Simulator", function () {
       expect(gasCostUsd(0, COSTS)).to.equal(0);
       near(gasCostUsd(2, COSTS), 350_000 * 20e-9 * 3000, 1e-9);
       const file = path.join(mkdtempSync(path.join(tmpdir(), "ballast-")), "gas.json");
-      const row = (swaps: number) => ({ action: "rebalance()", baseline: "bare swaps", gas: 50_000 + 150_000 * swaps, note: `${swaps} swaps` });
-      const twoHops = { ...row(15), tokens: "16 (12 via WETH)", gas: 9_999_999 }; // not a one-hop basket: left out
-      writeFileSync(file, JSON.stringify([row(1), row(3), row(7), twoHops, { action: "deposit", baseline: "x", gas: 1 }]));
+      const snapshot: Record<string, number> = { "deposit | 2 tokens": 1, "rebalance() | 16 (12 via WETH) tokens": 9_999_999 }; // not one-hop: left out
+      for (const tokens of [2, 4, 8]) snapshot[`rebalance() | ${tokens} tokens`] = 50_000 + 150_000 * (tokens - 1);
+      writeFileSync(file, JSON.stringify(snapshot));
       expect(gasFromBenchmark(file)).to.deep.equal({ ...DEFAULT_GAS, gasBase: 50_000, gasPerSwap: 150_000, source: file });
+      snapshot["auction open() | 4 tokens"] = 300_000;
+      snapshot["auction fill, from inventory | 4 tokens"] = 310_000;
+      snapshot["auction fill, from inventory | 4 tokens | baseline: a bare swap"] = 120_000;
+      writeFileSync(file, JSON.stringify(snapshot));
+      expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, gasAuctionOpen: 300_000, gasAuctionFill: 550_000, source: file });
+      // The committed snapshot is the default source.
+      expect(gasFromBenchmark().source).to.equal("bench/gas-snapshot.json");
       expect(gasFromBenchmark(path.join(tmpdir(), "no-such-file.json")).source).to.match(/^defaults/);
     });
   });
@@ -316,6 +324,26 @@ describe("Simulator", function () {
       const policy = withAuctions(threshold(500, 1, 100, 125), "hybrid");
       expect(governanceParameters(policy)).to.deep.equal({ ExecutionMode: 1, AuctionPremiumBps: 200, AuctionMaxDiscountBps: 100, AuctionDurationSeconds: 3600 });
       expect(governanceParameters(threshold(500))).to.equal(null);
+    });
+  });
+
+  describe("by size and network", function () {
+    it("reads the cost at a tracking error off the lower convex hull of the policies' figures", function () {
+      const points: [number, number][] = [[100, 50], [200, 20], [250, 40], [300, 15], [400, 5]];
+      // (250, 40) is beaten; (300, 15) lies above the line from (200, 20) to (400, 5).
+      near(costAt(points, 250)!, 20 - 15 * (50 / 200), 1e-12);
+      near(costAt(points, 100)!, 50, 1e-12);
+      near(costAt(points, 1_000)!, 5, 1e-12);
+      expect(costAt(points, 50)).to.equal(null);
+    });
+
+    it("compares a trigger with a return point to trading back to target, at equal tracking error", function () {
+      const cell = sweepCell(DEFAULT_BASKET, { days: 90, stepHours: 2, seed: 3, scenario: "regimes" }, 3, 1e6, SWEEP_NETWORKS[1], COSTS, 3000, 250);
+      expect(cell.network).to.equal("20 gwei");
+      // A return point is one more choice: never dearer at the same tracking error.
+      below(cell.returnPointBps!, cell.toTargetBps! + 1e-9);
+      near(cell.share!, cell.returnPointBps! / cell.toTargetBps!, 1e-12);
+      expect(cell.best).to.match(/^threshold /);
     });
   });
 
