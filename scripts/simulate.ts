@@ -180,6 +180,10 @@ if (o.sweep) {
       if (r.governance.ExecutionMode !== undefined) console.log("  npm run hardhat -- gov propose-auction-house --house <RebalanceAuctions address> --network <network>");
       for (const [name, value] of Object.entries(r.governance)) console.log(`  npm run hardhat -- gov propose-parameter --network <network> --name ${name} --value ${value}`);
     }
+    // The strategy's own parameters, for a vault already deployed: the same figures through the timelock.
+    const strategy = { DriftThresholdBps: r.parameters!.driftThresholdBps, MinDriftBps: r.parameters!.minDriftBps, RebalanceIntervalSeconds: r.parameters!.rebalanceIntervalSeconds, MaxTradeBps: r.parameters!.maxTradeBps, ResidualDriftBps: r.parameters!.residualDriftBps };
+    console.log("On a vault already deployed, the strategy's parameters through the timelock:");
+    for (const [name, value] of Object.entries(strategy)) console.log(`  npm run hardhat -- gov propose-parameter --network <network> --name ${name} --value ${value}`);
     if (r.keeper !== null) console.log(`and run the keeper as: ${r.keeper}`);
   }
   writeFileSync(path.join(o.out, "recommendation.json"), JSON.stringify(r, null, 2) + "\n");

@@ -70,9 +70,20 @@ export interface SweepCell {
   best: string | null;
 }
 
-export function sweepCell(basket: Basket, paths: PathOptions, pathCount: number, navUsd: number, network: Network, gas: Omit<CostModel, "gasPriceGwei" | "nativePriceUsd">, nativePriceUsd: number, trackingBps: number): SweepCell {
+/** One cell of the sweep; `poolBudgets` false lets a rebalance trade past its pools' budgets (not what the vault does: for comparison). */
+export function sweepCell(
+  basket: Basket,
+  paths: PathOptions,
+  pathCount: number,
+  navUsd: number,
+  network: Network,
+  gas: Omit<CostModel, "gasPriceGwei" | "nativePriceUsd">,
+  nativePriceUsd: number,
+  trackingBps: number,
+  poolBudgets = true,
+): SweepCell {
   const deep: Basket = { ...basket, tokens: basket.tokens.map((t) => ({ ...t, depthUsd: t.depthUsd * network.depthScale })) };
-  const settings: Settings = { navUsd, stepHours: paths.stepHours, costs: { ...gas, gasPriceGwei: network.gasPriceGwei, nativePriceUsd } };
+  const settings: Settings = { navUsd, stepHours: paths.stepHours, costs: { ...gas, gasPriceGwei: network.gasPriceGwei, nativePriceUsd }, poolBudgets };
   const r = simulate({ basket: deep, paths, pathCount, settings, policies: sweepPolicies() });
   const point = (p: (typeof r.policies)[number]): [number, number] => [p.trackingErrorBps.mean, p.costBpsPerYear.mean];
   const toTarget = costAt(r.policies.filter((p) => p.params.residualBps === 0).map(point), trackingBps);

@@ -398,6 +398,13 @@ describe("Simulator", function () {
       expect(bad.stderr.trim().split("\n")[0]).to.match(/--paths must be a whole number from 1 to 10000/);
       expect(run("--scenario", "moon").stderr).to.match(/Allowed choices are gbm, regimes, crash/);
       expect(existsSync(path.join(out, "recommendation.json"))).to.equal(false);
+      // --recommend: the parameters block, and the same strategy as gov lines for a deployed vault.
+      const rec = run("--recommend", "--paths", "2", "--days", "20", "--out", mkdtempSync(path.join(tmpdir(), "ballast-sim-")));
+      expect(rec.status, rec.stderr).to.equal(0);
+      expect(rec.stdout).to.match(/"parameters": \{/);
+      for (const name of ["DriftThresholdBps", "MinDriftBps", "RebalanceIntervalSeconds", "MaxTradeBps", "ResidualDriftBps"]) {
+        expect(rec.stdout).to.match(new RegExp(`gov propose-parameter --network <network> --name ${name} --value \\d+`));
+      }
       // --by-size: each size and mode after a 10% move of target, the auctions' terms and fillers said.
       const bySize = run("--by-size", "--filler-fee-bps", "2", "--filler-depth-scale", "10");
       expect(bySize.status, bySize.stderr).to.equal(0);
