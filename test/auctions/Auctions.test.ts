@@ -149,6 +149,43 @@ describe("Dutch auctions", function () {
       expect(await f.vault.driftBps()).to.be.at.most(25n);
     });
 
+    it("rounds every fill for the vault: at the floor, what is paid covers the ask at its lowest reference, by at most a satoshi more; a fill of nothing is refused", async function () {
+      const { f } = await drifted();
+      await auctionsOf(f).open();
+      await expect(f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, 0n)).to.be.revertedWithCustomError(f.auctions, "AuctionNothingToFill");
+      await expect(auctionsOf(f).fill(f.tokens.weth, f.tokens.wbtc, 0n, MaxUint256, "0x")).to.be.revertedWithCustomError(f.auctions, "AuctionNothingToFill");
+      const { auction } = await f.auctions.current();
+      await time().setNextBlockTimestamp(Number(auction.startedAt) + HOUR);
+      await suite.connection.networkHelpers.mine();
+      expect((await f.auctions.current())[1], "at the floor").to.equal(9_900n);
+      let checked = 0;
+      for (let k = 0; k < 36; k++) {
+        // From 10^10 wei to 9 x 10^18 (about $30 to $27,000 of WETH), odd amounts.
+        const amount = 10n ** BigInt(10 + Math.floor(k / 4)) * [1n, 3n, 7n, 9n][k % 4] + BigInt(k * 7_919);
+        const [out, paid] = await f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, amount);
+        const [, wethHigh] = await f.oracle.quoteBounds(f.tokens.weth, out);
+        const ask = (wethHigh * 9_900n + 9_999n) / 10_000n;
+        const [lowWithOneMore] = await f.oracle.quoteBounds(f.tokens.wbtc, paid + 1n);
+        expect(lowWithOneMore, `${amount} wei: the payment covers the ask`).to.be.at.least(ask);
+        if (paid > 2n) {
+          const [lowWithTwoLess] = await f.oracle.quoteBounds(f.tokens.wbtc, paid - 2n);
+          expect(lowWithTwoLess, `${amount} wei: and asks no more than it must`).to.be.lessThan(ask);
+        }
+        checked++;
+      }
+      expect(checked).to.equal(36);
+    });
+
+    it("a listed token with nothing held and no target does not stop the auction", async function () {
+      const { f } = await drifted();
+      const idle = await suite.connection.ethers.deployContract("HookToken");
+      await listNewToken(suite.connection, f, idle, 1n);
+      expect((await f.vault.targets())[1].at(-1)).to.equal(0n);
+      await auctionsOf(f).open();
+      expect(await f.auctions.closable()).to.deep.equal([false, 0n]);
+      await auctionsOf(f).fill(f.tokens.weth, f.tokens.wbtc, 10n ** 18n, MaxUint256, "0x");
+    });
+
     it("dust: a fill worth nothing is refused; a fill worth $0.00003 pays one satoshi ($0.001), rounding for the vault", async function () {
       const { f } = await drifted();
       const auctions = auctionsOf(f);
