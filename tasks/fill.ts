@@ -102,7 +102,7 @@ export async function fillPass(
     }
     const verdict = await openingCostRule(connection, vault, openGas, args.maxCostBps ?? "");
     if (verdict !== null) {
-      log.info(bigintsAsText({ event: "skip-open", ...verdict }));
+      log.info(bigintsAsText({ event: verdict.reason === null ? "open-cost" : "skip-open", ...verdict }));
       if (verdict.reason !== null) return { action: "skipped", reason: verdict.reason };
     }
     if (args.dryRun) return { action: "skipped", reason: "an auction is due; a dry run opens nothing" };
