@@ -38,6 +38,7 @@ const program = new Command()
   .addOption(new Option("--scenario <name>", "market scenario").choices(SCENARIOS as unknown as string[]).default("regimes"))
   .option("--nav <usd>", "vault NAV in USD", positive("--nav"), 1_000_000)
   .option("--gas-price <gwei>", "gas price in gwei", positive("--gas-price"), DEFAULT_COSTS.gasPriceGwei)
+  .addOption(new Option("--gas-gwei <gwei>", "the same as --gas-price").argParser(positive("--gas-gwei")).hideHelp())
   .option("--native-price <usd>", "price of the native coin (gas) in USD", positive("--native-price"), DEFAULT_COSTS.nativePriceUsd)
   .option("--depth-scale <x>", "multiplies every pool's depth", positive("--depth-scale"), 1)
   .option("--no-costs", "make trading free (for comparing with theory)")
@@ -68,6 +69,7 @@ const o = program.opts<{
   scenario: Scenario;
   nav: number;
   gasPrice: number;
+  gasGwei?: number;
   nativePrice: number;
   depthScale: number;
   costs: boolean;
@@ -88,6 +90,7 @@ const o = program.opts<{
   performanceFeeBps: number;
   out: string;
 }>();
+if (o.gasGwei !== undefined) o.gasPrice = o.gasGwei;
 if (24 % o.stepHours !== 0) program.error("error: --step-hours must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)", { exitCode: 1 });
 
 const gas = gasFromBenchmark();

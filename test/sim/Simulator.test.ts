@@ -399,7 +399,8 @@ describe("Simulator", function () {
       expect(run("--scenario", "moon").stderr).to.match(/Allowed choices are gbm, regimes, crash/);
       expect(existsSync(path.join(out, "recommendation.json"))).to.equal(false);
       // --recommend: the parameters block, and the same strategy as gov lines for a deployed vault.
-      const rec = run("--recommend", "--paths", "2", "--days", "20", "--out", mkdtempSync(path.join(tmpdir(), "ballast-sim-")));
+      const rec = run("--recommend", "--nav", "2000000", "--gas-gwei", "7", "--paths", "2", "--days", "20", "--out", mkdtempSync(path.join(tmpdir(), "ballast-sim-")));
+      expect(rec.stderr).to.match(/NAV \$2,000,000; .* 7 gwei/);
       expect(rec.status, rec.stderr).to.equal(0);
       expect(rec.stdout).to.match(/"parameters": \{/);
       for (const name of ["DriftThresholdBps", "MinDriftBps", "RebalanceIntervalSeconds", "MaxTradeBps", "ResidualDriftBps"]) {
