@@ -160,7 +160,7 @@ describe("Dutch auctions", function () {
       expect((await f.auctions.current())[1], "at the floor").to.equal(9_900n);
       let checked = 0;
       for (let k = 0; k < 36; k++) {
-        // From 10^10 wei to 9 x 10^18 (about $30 to $27,000 of WETH), odd amounts.
+        // From 10^10 wei to 9 x 10^18 (about $0.00003 to $27,000 of WETH), odd amounts.
         const amount = 10n ** BigInt(10 + Math.floor(k / 4)) * [1n, 3n, 7n, 9n][k % 4] + BigInt(k * 7_919);
         const [out, paid] = await f.auctions.quoteFill(f.tokens.weth, f.tokens.wbtc, amount);
         const [, wethHigh] = await f.oracle.quoteBounds(f.tokens.weth, out);
