@@ -176,7 +176,14 @@ if (o.sweep) {
     console.log(`No candidate keeps tracking error under ${o.maxTrackingError} bps: raise --max-tracking-error.`);
     process.exitCode = 1;
   } else {
-    console.log(`\nRecommended: ${r.best.name}. For deploy/parameters/<network>.json5:`);
+    const against = r.againstToTarget;
+    console.log(
+      `\nRecommended: ${r.best.name}: ${r.best.costBpsPerYear.mean.toFixed(2)} bps a year at ${r.best.trackingErrorBps.mean.toFixed(0)} bps of tracking error` +
+        (against.share === null
+          ? "."
+          : `, ${(against.share * 100).toFixed(0)}% of what trading back to target costs at the same tracking error (${against.costBpsPerYear!.toFixed(2)}).`),
+    );
+    console.log("For deploy/parameters/<network>.json5:");
     console.log(`"parameters": ${JSON.stringify(r.parameters, null, 2)}`);
     if (r.governance !== null) {
       console.log("then, through governance (the timelock):");

@@ -6,6 +6,7 @@ import type { Basket, PathOptions } from "./market.js";
 import { SHIPPED_TERMS, type AuctionTerms } from "./auctions.js";
 import { buyAndHold, calendar, costAware, hybrid, threshold, volThreshold, withAuctions, type Policy } from "./policies.js";
 import { simulate, type PolicySummary } from "./simulate.js";
+import { costAt } from "./sweep.js";
 
 /** The candidates: policies the contract's parameters (or the keeper's --max-cost-bps) express. */
 export function candidates(terms: AuctionTerms = SHIPPED_TERMS): Policy[] {
@@ -44,6 +45,12 @@ export interface Recommendation {
   /** Parameters set through governance after deployment (the volatility-scaled threshold's). */
   governance: Record<string, number> | null;
   keeper: string | null;
+  /**
+   * The best trading back to target (thresholds with no return point, by slices) costs at the
+   * recommendation's tracking error (bps a year, off their lower convex hull; null: none tracks as
+   * well), and the recommendation's cost as a share of it.
+   */
+  againstToTarget: { costBpsPerYear: number | null; share: number | null };
 }
 
 export function recommend(
@@ -73,7 +80,17 @@ export function recommend(
     .sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.score - b.score);
   const top = ranked[0]?.feasible ? ranked[0] : undefined;
   const policy = top === undefined ? undefined : policies.find((p) => p.name === top.name);
+  const toTarget =
+    top === undefined
+      ? null
+      : costAt(
+          result.policies
+            .filter((p) => p.kind === "threshold" && p.params.residualBps === 0 && !p.name.includes("auction"))
+            .map((p) => [p.trackingErrorBps.mean, p.costBpsPerYear.mean] as [number, number]),
+          top.trackingErrorBps,
+        );
   return {
+    againstToTarget: { costBpsPerYear: toTarget, share: toTarget === null || top === undefined || toTarget === 0 ? null : top.costBpsPerYear / toTarget },
     best: top?.summary ?? null,
     score: top?.score ?? Infinity,
     ranked: ranked.map(({ summary: _s, ...r }) => r),

@@ -375,6 +375,10 @@ describe("Simulator", function () {
       // Every feasible candidate ranked after the best costs at least as much per bps removed.
       const feasible = r.ranked.filter((c) => c.feasible);
       expect(feasible[0].score).to.equal(Math.min(...feasible.map((c) => c.score)));
+      // Against trading back to target at the same tracking error (the goal's measure).
+      const { costBpsPerYear, share } = r.againstToTarget;
+      expect(costBpsPerYear).to.not.equal(null);
+      near(share! * costBpsPerYear!, r.best!.costBpsPerYear.mean, 1e-9);
     });
 
     it("runs small from the command line, writing a table, JSON and a chart; refuses bad options", function () {
@@ -403,6 +407,7 @@ describe("Simulator", function () {
       expect(rec.stderr).to.match(/NAV \$2,000,000; .* 7 gwei/);
       expect(rec.status, rec.stderr).to.equal(0);
       expect(rec.stdout).to.match(/"parameters": \{/);
+      expect(rec.stdout).to.match(/Recommended: .+ bps a year at \d+ bps of tracking error(\.|, \d+% of what trading back to target costs at the same tracking error)/);
       for (const name of ["DriftThresholdBps", "MinDriftBps", "RebalanceIntervalSeconds", "MaxTradeBps", "ResidualDriftBps"]) {
         expect(rec.stdout).to.match(new RegExp(`gov propose-parameter --network <network> --name ${name} --value \\d+`));
       }
