@@ -9,7 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { reversePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
 import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
-import { bigintsAsText, costRule, economicsOf, gasInBase, keeperLogger, runPasses, type PassOutcome } from "./keeper.js";
+import { bigintsAsText, costRule, economicsOf, gasInBase, keeperLogger, runPasses, valueOutOfPlace, type PassOutcome } from "./keeper.js";
 import { CLOSE_REASONS, EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
 
 export interface FillArgs {
@@ -60,15 +60,8 @@ export async function openingCostRule(connection: Connection, vault: Rebalancing
   const cap = Number(maxCostBps);
   const [, , values] = await vault.holdings(NEXT_BLOCK);
   const [, targets] = await vault.targets();
-  const nav = values.reduce((a, b) => a + b, 0n);
-  const residual = (nav * (await vault.parameter(PARAMETERS.indexOf("ResidualDriftBps")))) / 10_000n;
-  let beyond = 0n;
-  for (const [i, v] of values.entries()) {
-    const target = (nav * BigInt(targets[i])) / 10_000n;
-    const gap = v > target ? v - target : target - v;
-    if (gap > residual) beyond += gap - residual;
-  }
-  const valueRestored = beyond / 2n;
+  const returnBps = await vault.parameter(PARAMETERS.indexOf("ResidualDriftBps"));
+  const valueRestored = valueOutOfPlace(values, targets.map(BigInt), returnBps);
   const floorDiscount = (valueRestored * (await vault.parameter(PARAMETERS.indexOf("AuctionMaxDiscountBps")))) / 10_000n;
   const fees = await connection.ethers.provider.getFeeData();
   const gasCost = await gasInBase(connection, vault, openGas * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n), null);

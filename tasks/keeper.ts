@@ -338,13 +338,19 @@ export interface RebalanceEconomics {
   costBps: number | null;
 }
 
-/** The value out of place: half the sum of |value - target share of NAV|, over every token. */
-export function valueOutOfPlace(values: readonly bigint[], targetsBps: readonly bigint[]): bigint {
+/**
+ * The value out of place: half the sum of |value - target share of NAV|, over every token. With
+ * `returnBps`, only what lies beyond the return point (each gap less that share of NAV): what a
+ * rebalance or an auction to the return point may move.
+ */
+export function valueOutOfPlace(values: readonly bigint[], targetsBps: readonly bigint[], returnBps = 0n): bigint {
   const nav = values.reduce((a, v) => a + v, 0n);
+  const allowed = (nav * returnBps) / 10_000n;
   let sum = 0n;
   for (const [i, v] of values.entries()) {
     const gap = v - (nav * targetsBps[i]) / 10_000n;
-    sum += gap < 0n ? -gap : gap;
+    const size = gap < 0n ? -gap : gap;
+    if (size > allowed) sum += size - allowed;
   }
   return sum / 2n;
 }

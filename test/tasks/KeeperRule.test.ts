@@ -15,6 +15,8 @@ describe("The keeper's cost rule", function () {
     expect(valueOutOfPlace([usd(400_000), usd(375_000), usd(200_000), usd(25_000)], bps(4000, 3000, 2000, 1000))).to.equal(usd(75_000));
     // All in the base asset against a 40% target: 60% of NAV is out of place (the vault's 6000 bps drift).
     expect(valueOutOfPlace([usd(1_000_000), 0n, 0n, 0n], bps(4000, 3000, 2000, 1000))).to.equal(usd(600_000));
+    // Beyond a 1% return point: $75k - $10k on each side of the WETH-for-LINK case.
+    expect(valueOutOfPlace([usd(400_000), usd(375_000), usd(200_000), usd(25_000)], bps(4000, 3000, 2000, 1000), 100n)).to.equal(usd(65_000));
   });
 
   it("counts a sale and the purchase it pays for once: moving $75k back restores $75k", function () {
