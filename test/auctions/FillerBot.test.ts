@@ -17,7 +17,8 @@ async function runFill(args: Record<string, unknown>) {
 describe("keeper fill", function () {
   const suite = useBallast({ shared: true });
 
-  it("opens when due, waits out the premium, fills at a profit near the floor, and leaves the basket within its return point", async function () {
+  /** A $1M vault in auctions-only mode, return point 25 bps, targets moved 10 points from WETH to WBTC; carol's fill arguments. */
+  async function drifted() {
     const f = await suite.load();
     const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
     await gov.grantRole(id("AUCTION_ROLE"), await f.auctions.getAddress());
@@ -27,6 +28,11 @@ describe("keeper fill", function () {
     await donateTokens(f, 600_000n);
     await gov.setTargets([...f.basket], [4_000, 2_000, 3_000, 1_000]);
     const args = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), filler: "", from: f.signers.carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+    return { f, args };
+  }
+
+  it("opens when due, waits out the premium, fills at a profit near the floor, and leaves the basket within its return point", async function () {
+    const { f, args } = await drifted();
 
     const first = await runFill(args);
     expect(first.result.success, String(first.result.error)).to.equal(true);
@@ -47,15 +53,7 @@ describe("keeper fill", function () {
   });
 
   it("with --max-cost-bps, opens only when the floor's discount and the opening's gas fit the cap", async function () {
-    const f = await suite.load();
-    const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
-    await gov.grantRole(id("AUCTION_ROLE"), await f.auctions.getAddress());
-    await gov.setParameter(Parameter.ExecutionMode, 2);
-    await gov.setParameter(Parameter.ResidualDriftBps, 25);
-    await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
-    await donateTokens(f, 600_000n);
-    await gov.setTargets([...f.basket], [4_000, 2_000, 3_000, 1_000]);
-    const args = { vault: await f.vault.getAddress(), auctions: await f.auctions.getAddress(), filler: "", from: f.signers.carol.address, marginBps: 10, interval: 0, maxPasses: 0, dryRun: false };
+    const { f, args } = await drifted();
     // The floor is 1% under the reference: an auction may cost 100 bps of the ~$97.5k it restores, and its opening's gas.
     const tight = await runFill({ ...args, maxCostBps: "100" });
     expect(tight.result.success, String(tight.result.error)).to.equal(true);
