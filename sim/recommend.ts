@@ -85,7 +85,7 @@ export function recommend(
       ? null
       : costAt(
           result.policies
-            .filter((p) => p.kind === "threshold" && p.params.residualBps === 0 && !p.name.includes("auction"))
+            .filter((p) => p.kind === "threshold" && p.params.residualBps === 0 && p.execution === undefined)
             .map((p) => [p.trackingErrorBps.mean, p.costBpsPerYear.mean] as [number, number]),
           top.trackingErrorBps,
         );

@@ -20,6 +20,8 @@ export interface PolicySummary {
   name: string;
   kind: Policy["kind"];
   params: Record<string, number>;
+  /** How its rebalances execute (absent: slices only). */
+  execution?: NonNullable<Policy["execution"]>["mode"];
   /** Time-averaged drift, basis points. */
   trackingErrorBps: Stat;
   /** Return-based tracking error against the exact target mix, annualised, basis points. */
@@ -89,6 +91,7 @@ export function simulate(c: SimulationConfig): SimulationResult {
       name: policy.name,
       kind: policy.kind,
       params: policy.params,
+      execution: policy.execution?.mode,
       trackingErrorBps: stat(rs.map((r) => r.avgDriftBps)),
       returnTrackingErrorBps: stat(rs.map((r) => r.returnTrackingErrorBps)),
       turnover: stat(rs.map((r) => r.turnover)),
