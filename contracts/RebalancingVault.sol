@@ -612,13 +612,13 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (_toAssets(shares, nav, supplyV, Math.Rounding.Floor) == 0) return 0;
     }
 
-    /// @dev See RebalanceLogic.basket.
+    /// @dev See BasketConfig.basket.
     function _basket()
         private
         view
         returns (address[] memory, uint256[] memory, uint256[] memory, uint256[] memory, uint256)
     {
-        return RebalanceLogic.basket(_s);
+        return BasketConfig.basket(_s);
     }
 
     /// @dev The base asset the vault holds for the basket (not what it owes to claimants).
@@ -665,7 +665,6 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         _accrueFees(false, 0);
         RebalanceLogic.Outcome memory outcome;
         (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
-        _s.params.lastRebalanceAt = uint64(block.timestamp);
         emit Rebalanced(
             _msgSender(),
             outcome.trigger,

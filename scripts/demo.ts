@@ -17,7 +17,7 @@ import { fillUntilClosed } from "../tasks/fill.js";
 import { KEEPER_DEFAULTS, keeperPass as runKeeperPass } from "../tasks/keeper.js";
 import { changeBps, fmtBps, fmtPrice, sharePriceOf } from "../tasks/lib/context.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
-import { CLOSE_REASONS } from "../tasks/lib/vault-terms.js";
+import { CLOSE_REASONS, TRIGGERS } from "../tasks/lib/vault-terms.js";
 import type { MockV3Aggregator } from "../types/ethers-contracts/index.js";
 
 const HOUR = 3600;
@@ -162,7 +162,6 @@ interface RebalanceRecord {
   navChangeBps: number;
 }
 const rebalances: RebalanceRecord[] = [];
-const TRIGGERS = ["none", "threshold", "calendar"];
 const quiet = pino({ level: "silent" });
 const keeperSettings = { maxBaseFee: null, maxPriorityFee: null, maxCostBps: null, nativePrice: null, markBps: 25, markWhileCharging: false };
 async function keeperPass(label: string) {

@@ -187,13 +187,18 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     const cap = Math.min(auction ? 1 : policy.maxTrade, 1) * nav;
     const caps = budgets.map((b) => BigInt(Math.round(Math.min(cap, auction ? Infinity : b) * 1e6)));
     const deltas = new Array<number>(n).fill(0);
-    for (const trade of planTrades(micro, targetsBps, noPairs, bandBps, residualBps, caps, routeCosts)) {
+    const planned = planTrades(micro, targetsBps, noPairs, bandBps, residualBps, caps, routeCosts);
+    for (const trade of planned.trades) {
       const value = Number(trade.value) / 1e6;
       if (trade.from !== 0) deltas[trade.from] -= value;
       if (trade.to !== 0) deltas[trade.to] += value;
     }
-    return deltas;
+    return { deltas, limited: planned.limited };
   };
+  // The vault's Unfinished trigger: a rebalance its caps cut short carries on while drift stands above its
+  // return point (the keeper calls at the next step, within the window the contract gives it).
+  const landing = Math.max(policy.residual, policy.band);
+  let unfinished = false;
   /**
    * What trading `deltas` would cost and restore (a keeper's estimate before it trades), as the keeper
    * measures them: the cost in fees, impact and gas; the value restored as the fall in the value out
@@ -262,11 +267,14 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         }
         return weight === 0 ? 0 : v / weight;
       },
-      quote: () => priceOf(plan(nav), nav),
+      quote: () => priceOf(plan(nav).deltas, nav),
     };
-    const due = policy.due(context);
+    const carriesOn: boolean = unfinished && drift > landing;
+    const due: boolean = policy.due(context) || carriesOn;
     const execution = policy.execution;
-    const deltas = due && execution?.mode !== "auctions" ? plan(nav) : [];
+    const slices: { deltas: number[]; limited: boolean } =
+      due && execution?.mode !== "auctions" ? plan(nav) : { deltas: [], limited: false };
+    const deltas = slices.deltas;
     const swaps = deltas.filter((d) => d !== 0).length;
     if (swaps > 0) {
       // Sells first, into the base asset; then buys with it, never spending more than it holds.
@@ -290,13 +298,17 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       result.swaps += swaps;
       result.rebalances++;
       lastRebalance = hours;
+      unfinished = slices.limited;
       ({ nav, drift } = revalue(k));
       result.driftsAfterBps.push(drift * 10_000);
+    } else if (carriesOn) {
+      unfinished = false; // nothing left to trade: the contract's window lapses
     }
     // The auction: opened (one at a time) while a trigger still fires after any slices, as open() requires.
     if (due && execution !== undefined && hours >= auctionEndsAt && drift > policy.residual) {
-      const stillDue = swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 });
-      const lots = stillDue ? plan(nav, true) : [];
+      const stillDue =
+        swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 }) || (slices.limited && drift > landing);
+      const lots = stillDue ? plan(nav, true).deltas : [];
       if (lots.some((d) => d !== 0)) {
         let lastFill = 0;
         const open = s.costs === null ? 0 : gasUsd(s.costs.gasAuctionOpen, s.costs);

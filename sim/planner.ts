@@ -16,6 +16,12 @@ const DUST_PPM = 1n;
 const mulDiv = (a: bigint, b: bigint, c: bigint) => (a * b) / c;
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
+/** What RebalancePlanner.plan returns: the trades, and whether a cap stopped the plan short of its return point. */
+export interface Plan {
+  trades: PlannedTrade[];
+  limited: boolean;
+}
+
 /** RebalancePlanner.plan: see the Solidity library for each rule. */
 export function plan(
   values: bigint[],
@@ -25,10 +31,10 @@ export function plan(
   residualBps: bigint,
   caps: bigint[],
   costs: bigint[] = values.map(() => 0n),
-): PlannedTrade[] {
+): Plan {
   const n = values.length;
   const total = values.reduce((a, v) => a + v, 0n);
-  if (total === 0n) return [];
+  if (total === 0n) return { trades: [], limited: false };
   const residual = mulDiv(total, residualBps, BPS);
   const sells = new Array<bigint>(n).fill(0n);
   const buys = new Array<bigint>(n).fill(0n);
@@ -36,6 +42,7 @@ export function plan(
   const overweight = new Array<boolean>(n).fill(false);
   let supply = 0n;
   let demand = 0n;
+  let limited = false;
   for (let i = 0; i < n; i++) {
     const target = mulDiv(total, BigInt(targetsBps[i]), BPS);
     const over = values[i] > target;
@@ -47,8 +54,10 @@ export function plan(
       spare[i] = want;
       continue;
     }
+    const need = windingDown ? gap : gap > residual ? gap - residual : 0n;
+    if (want < need) limited = true;
     if (!windingDown) {
-      const must = min(want, gap > residual ? gap - residual : 0n);
+      const must = min(want, need);
       spare[i] = want - must;
       want = must;
     }
@@ -96,6 +105,8 @@ export function plan(
   };
   if (supply > demand) demand += fill(buys, false, supply - demand);
   else if (demand > supply) supply += fill(sells, true, demand - supply);
+  const unbalanced = supply > demand ? supply - demand : demand - supply;
+  limited ||= unbalanced > BigInt(n);
   if (supply > demand) trim(buys, demand - scale(sells, demand, supply));
   else if (demand > supply) trim(sells, supply - scale(buys, supply, demand));
 
@@ -123,5 +134,5 @@ export function plan(
     unfunded -= cut;
     if (buys[j] - cut > dust) trades.push({ from: 0, to: j, value: buys[j] - cut });
   }
-  return trades;
+  return { trades, limited };
 }

@@ -74,7 +74,11 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   else if (paused) reason = "paused by the guardian";
   else if (now < Number(readyAt)) reason = `cooling down until ${iso(Number(readyAt))} (${inWords(Number(readyAt) - now)} from now)`;
   else if (due && Number(trigger) === 1) reason = `drift ${driftBps} bps reached the threshold of ${threshold} bps`;
-  else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
+  else if (due && Number(trigger) === 3) {
+    // Trigger.Unfinished: a rebalance the caps cut short, carried on while the window after its cooldown lasts.
+    const landing = p.residualDriftBps > p.minDriftBps ? p.residualDriftBps : p.minDriftBps;
+    reason = `the last rebalance was cut short by its caps and drift ${driftBps} bps stands above its return point of ${landing} bps; it carries on until ${iso(Number(readyAt + p.cooldownSeconds))}`;
+  } else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
   else {
     reason = threshold === 0 ? "the threshold trigger is off" : `drift ${driftBps} bps is below the threshold of ${threshold} bps`;
     // A vault that never rebalanced is due by the calendar already (its interval counts from 1970).

@@ -104,7 +104,9 @@ interface IRebalancingVault {
         uint32 durationSeconds;
     }
 
-    /// @notice Parameters packed into one storage slot.
+    /// @notice Parameters packed into one storage slot, with what the last rebalance left: when it ran, and
+    /// whether its caps cut it short of its return point (see Trigger.Unfinished). Both are the vault's to
+    /// write: the constructor ignores them.
     struct Parameters {
         uint16 driftThresholdBps;
         uint16 minDriftBps;
@@ -114,8 +116,9 @@ interface IRebalancingVault {
         uint32 rebalanceIntervalSeconds;
         uint32 cooldownSeconds;
         uint32 pauseSeconds;
-        uint64 lastRebalanceAt;
+        uint40 lastRebalanceAt;
         uint16 residualDriftBps;
+        bool lastRebalanceUnfinished;
     }
 
     /// @notice The fees, in one storage slot: rates (bounded by parameterBounds), when they were last
@@ -157,7 +160,11 @@ interface IRebalancingVault {
         /// Drift reached DriftThresholdBps.
         Threshold,
         /// RebalanceIntervalSeconds passed since the last rebalance, with drift at least MinDriftBps.
-        Calendar
+        Calendar,
+        /// The last rebalance was cut short by its caps (its pools' budgets, MaxTradeBps) and drift still
+        /// stands above its return point (the larger of ResidualDriftBps and MinDriftBps): it carries on,
+        /// from the end of its cooldown for as long again (after that, only the other triggers fire).
+        Unfinished
     }
 
     /// @notice One swap of a rebalance. `expectedOut` is `amountIn` valued at the oracle's reference

@@ -178,6 +178,27 @@ library BasketConfig {
         emit IRebalancingVault.TargetsSet(Valuation.tokens(s), old, Valuation.targets(s));
     }
 
+    /// @notice What the basket holds and how it stands against its targets, for the vault's views: every
+    /// token (base asset first), its holding, its reference value, its weight (basis points of NAV), and
+    /// drift. Reverts with the oracle's own error when it cannot price a holding.
+    function basket(VaultState storage s)
+        external
+        view
+        returns (
+            address[] memory tokens,
+            uint256[] memory balances,
+            uint256[] memory values,
+            uint256[] memory weightsBps,
+            uint256 drift
+        )
+    {
+        uint256 nav;
+        (, balances, values, nav) = Valuation.values(s, true);
+        tokens = Valuation.tokens(s);
+        weightsBps = BasketMath.weightsBps(values, nav);
+        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+    }
+
     /// @notice See {IRebalancingVault-targets}.
     function targets(VaultState storage s) external view returns (address[] memory, uint16[] memory) {
         return (Valuation.tokens(s), Valuation.targets(s));

@@ -106,6 +106,8 @@ library RebalanceLogic {
         IRebalancingVault.Trade[] trades;
         Pool[] pools;
         Candidate[] candidates;
+        /// Whether a cap stopped the plan short of its return point.
+        bool limited;
     }
 
     // ================================================================== entry points
@@ -146,6 +148,8 @@ library RebalanceLogic {
         }
         _checkImpact(plan.pools);
         (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
+        // When it ran, and whether it carries on: one write of the slot the vault reads its parameters from.
+        (s.params.lastRebalanceAt, s.params.lastRebalanceUnfinished) = (uint40(block.timestamp), plan.limited);
         trades = plan.trades;
     }
 
@@ -178,27 +182,6 @@ library RebalanceLogic {
         } catch {
             return false;
         }
-    }
-
-    /// @notice What the basket holds and how it stands against its targets, for the vault's views: every
-    /// token (base asset first), its holding, its reference value, its weight (basis points of NAV), and
-    /// drift. Reverts with the oracle's own error when it cannot price a holding.
-    function basket(VaultState storage s)
-        external
-        view
-        returns (
-            address[] memory tokens,
-            uint256[] memory balances,
-            uint256[] memory values,
-            uint256[] memory weightsBps,
-            uint256 drift
-        )
-    {
-        uint256 nav;
-        (, balances, values, nav) = Valuation.values(s, true);
-        tokens = Valuation.tokens(s);
-        weightsBps = BasketMath.weightsBps(values, nav);
-        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
     }
 
     function _status(VaultState storage s, bool paused)
@@ -257,7 +240,7 @@ library RebalanceLogic {
     }
 
     /// @notice Which trigger fires at `drift` (basis points) under `p`, now, with the threshold trigger
-    /// at `thresholdBps` (0: off). Internal: an enum in an
+    /// at `thresholdBps` (0: off), or after a rebalance its caps cut short. Internal: an enum in an
     /// external library function's ABI is a type name that ABI tools cannot read.
     function firedTrigger(IRebalancingVault.Parameters memory p, uint256 drift, uint256 thresholdBps)
         internal
@@ -268,6 +251,11 @@ library RebalanceLogic {
         if (thresholdBps != 0 && drift >= thresholdBps) return IRebalancingVault.Trigger.Threshold;
         if (p.rebalanceIntervalSeconds != 0 && block.timestamp >= calendarDueAt(p)) {
             return IRebalancingVault.Trigger.Calendar;
+        }
+        // A rebalance cut short carries on to its return point, within a cooldown of when it may: a flag
+        // that outlived its rebalance (drift brought back by the market, then away again) fires once at most.
+        if (p.lastRebalanceUnfinished && drift > Math.max(p.residualDriftBps, p.minDriftBps)) {
+            if (block.timestamp < readyAt(p) + p.cooldownSeconds) return IRebalancingVault.Trigger.Unfinished;
         }
         return IRebalancingVault.Trigger.None;
     }
@@ -311,7 +299,8 @@ library RebalanceLogic {
         uint256[] memory costs;
         plan.candidates = _candidates(s, b, values, targets, masks);
         (plan.pools, caps, costs) = _size(s, factory, b, plan.candidates, nav, p.maxTradeBps);
-        plan.planned = RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.residualDriftBps, caps, costs);
+        (plan.planned, plan.limited) =
+            RebalancePlanner.plan(values, targets, masks, p.minDriftBps, p.residualDriftBps, caps, costs);
         plan.trades = _trades(s, b, plan, p);
     }
 

@@ -49,6 +49,10 @@ library RebalancePlanner {
     /// @param costs What trading each holding costs (its route's fees, in any unit; the base asset's is
     /// ignored: it needs no swap of its own). The side that must move more is balanced from the cheapest
     /// holdings first (ties in basket order).
+    /// @return trades The trades, at most `n - 1`.
+    /// @return limited Whether a cap stopped the plan short of its return point (a holding that must move
+    /// more than its cap, or sides that could not be balanced within the caps): false means every holding
+    /// lands where the residual and the band say.
     function plan(
         uint256[] memory values,
         uint16[] memory targetsBps,
@@ -57,13 +61,13 @@ library RebalancePlanner {
         uint256 residualBps,
         uint256[] memory caps,
         uint256[] memory costs
-    ) internal pure returns (Trade[] memory trades) {
+    ) internal pure returns (Trade[] memory trades, bool limited) {
         uint256 n = values.length;
         uint256 total;
         for (uint256 i; i < n; ++i) {
             total += values[i];
         }
-        if (total == 0) return new Trade[](0);
+        if (total == 0) return (new Trade[](0), false);
 
         Flows memory f =
             _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
@@ -76,9 +80,13 @@ library RebalancePlanner {
         // Whatever still does not balance, the larger side gives up pro rata; the other gives up what
         // the scaling rounded away, so that the two sides match to the unit and the base asset, which
         // funds or absorbs the difference, moves exactly as planned.
+        // Without caps the spare covers the difference but for the targets' rounding (a unit per holding):
+        // the two sides' gaps are equal.
+        uint256 unbalanced = f.supply > f.demand ? f.supply - f.demand : f.demand - f.supply;
+        limited = f.limited || unbalanced > n;
         if (f.supply > f.demand) _trim(f.buys, f.demand - _scale(f.sells, f.demand, f.supply));
         else if (f.demand > f.supply) _trim(f.sells, f.supply - _scale(f.buys, f.supply, f.demand));
-        return _route(f.sells, f.buys, pairMasks, total);
+        return (_route(f.sells, f.buys, pairMasks, total), limited);
     }
 
     /// @dev What each holding must sell or buy (base units), capped: out-of-band holdings to the residual
@@ -91,6 +99,8 @@ library RebalancePlanner {
         bool[] overweight;
         uint256 supply;
         uint256 demand;
+        /// Whether a cap stopped a holding short of where it must go.
+        bool limited;
     }
 
     function _flows(
@@ -121,8 +131,10 @@ library RebalancePlanner {
             // Out of band: stop `residual` short of the target (a holding wound down goes to zero). What the
             // residual leaves is spare: the short side draws on it, so that the holdings across from it (the
             // base asset above all, which mirrors the rest) also end within the residual.
+            uint256 need = windingDown ? gap : gap > residual ? gap - residual : 0;
+            if (want < need) f.limited = true;
             if (!windingDown) {
-                uint256 must = Math.min(want, gap > residual ? gap - residual : 0);
+                uint256 must = Math.min(want, need);
                 f.spare[i] = want - must;
                 want = must;
             }

@@ -13,7 +13,7 @@ contract PlannerHarness {
         uint256 residualBps,
         uint256[] calldata caps,
         uint256[] calldata costs
-    ) external pure returns (RebalancePlanner.Trade[] memory) {
+    ) external pure returns (RebalancePlanner.Trade[] memory trades, bool limited) {
         return RebalancePlanner.plan(values, targetsBps, pairMasks, bandBps, residualBps, caps, costs);
     }
 }

@@ -20,6 +20,7 @@ export const DEFAULT_PARAMETERS = {
   pauseSeconds: 3 * 24 * 3600,
   lastRebalanceAt: 0,
   residualDriftBps: 0,
+  lastRebalanceUnfinished: false,
 };
 
 /**

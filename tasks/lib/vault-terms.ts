@@ -34,7 +34,7 @@ export async function depositQuote(vault: QuotedVault, assets: bigint, slippageB
 }
 
 /** `IRebalancingVault.Trigger`, by number. */
-export const TRIGGERS = ["none", "threshold", "calendar"] as const;
+export const TRIGGERS = ["none", "threshold", "calendar", "unfinished"] as const;
 
 /** The vault's parameters, as `IRebalancingVault.Parameter` numbers them. */
 export const PARAMETERS = [

@@ -66,8 +66,8 @@ contract RebalancePlannerTest is BallastTest {
         return (i != 0 && c.targets[i] == 0) || _gap(c, c.values, i) * BPS >= c.band * c.total;
     }
 
-    function _plan(Case memory c) private pure returns (RebalancePlanner.Trade[] memory) {
-        return RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
+    function _plan(Case memory c) private pure returns (RebalancePlanner.Trade[] memory trades) {
+        (trades,) = RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
     }
 
     /// @dev The planner with every route costing the same: the short side is balanced in basket order.
@@ -78,8 +78,8 @@ contract RebalancePlannerTest is BallastTest {
         uint256 band,
         uint256 residual,
         uint256[] memory caps
-    ) private pure returns (RebalancePlanner.Trade[] memory) {
-        return RebalancePlanner.plan(values, targets, masks, band, residual, caps, new uint256[](values.length));
+    ) private pure returns (RebalancePlanner.Trade[] memory trades) {
+        (trades,) = RebalancePlanner.plan(values, targets, masks, band, residual, caps, new uint256[](values.length));
     }
 
     /// @dev $1M after a crypto rally: USDC 28% against 40%, each of WETH, WBTC and LINK 4% over its target.
@@ -203,6 +203,46 @@ contract RebalancePlannerTest is BallastTest {
         }
     }
 
+    /// @dev Every holding ends within the residual of its target (or within the band, where the plan left
+    /// it alone), give or take rounding. Returns what each holding sold.
+    function _assertLands(Case memory c, RebalancePlanner.Trade[] memory trades) private pure returns (uint256[] memory sold) {
+        uint256[] memory after_;
+        (after_, sold,) = _apply(c, trades);
+        // Rounding: a unit per holding, and the trades of at most DUST_PPM of NAV the planner drops.
+        uint256 slack = N + N * Math.mulDiv(c.total, RebalancePlanner.DUST_PPM, 1_000_000);
+        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
+        for (uint256 i; i < N; ++i) {
+            uint256 bound_ = _outOfBand(c, i) ? residual : Math.max(residual, _gap(c, c.values, i));
+            assertLe(_gap(c, after_, i), bound_ + slack, "every holding ends within the residual (or where the band left it)");
+        }
+    }
+
+    /// @notice A plan the caps did not limit lands where its return point says, whatever the caps; one they
+    /// limited has a holding that must move more than its cap (the vault then carries on in its next call).
+    function testFuzz_aPlanTheCapsDidNotLimitLands(
+        uint96[4] memory raw,
+        uint16[3] memory w,
+        uint8 routes,
+        uint16 band,
+        uint16[3] memory cap
+    ) public pure {
+        Case memory c = _case(raw, w, routes, band, cap);
+        vm.assume(c.total >= 1e12);
+        (RebalancePlanner.Trade[] memory trades, bool limited) =
+            RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
+        if (!limited) {
+            _assertLands(c, trades);
+            return;
+        }
+        // Limited: the gap of some holding other than the base asset is larger than its cap (it must move
+        // more than that, or the other side needed what the cap held back).
+        bool capBinds;
+        for (uint256 i = 1; i < N; ++i) {
+            if (c.caps[i] < _gap(c, c.values, i)) capBinds = true;
+        }
+        assertTrue(capBinds, "a limited plan has a cap that binds");
+    }
+
     /// @notice The return point lands where it says: with no cap binding, every holding, the base asset
     /// included, ends within the residual of its target (or within the band, where the plan leaves it
     /// alone), and the plan moves no more than the side that must move most.
@@ -215,21 +255,17 @@ contract RebalancePlannerTest is BallastTest {
         Case memory c = _case(raw, w, routes, band, [uint16(10_000), 10_000, 10_000]);
         c.caps = _caps(N, type(uint128).max);
         vm.assume(c.total >= 1e12);
-        RebalancePlanner.Trade[] memory trades = _plan(c);
-        (uint256[] memory after_, uint256[] memory sold,) = _apply(c, trades);
-        // Rounding: a unit per holding, and the trades of at most DUST_PPM of NAV the planner drops.
-        uint256 slack = N + N * Math.mulDiv(c.total, RebalancePlanner.DUST_PPM, 1_000_000);
-        uint256 residual = Math.mulDiv(c.total, c.residual, BPS);
-        for (uint256 i; i < N; ++i) {
-            uint256 bound_ = _outOfBand(c, i) ? residual : Math.max(residual, _gap(c, c.values, i));
-            assertLe(_gap(c, after_, i), bound_ + slack, "every holding ends within the residual (or where the band left it)");
-        }
+        (RebalancePlanner.Trade[] memory trades, bool limited) =
+            RebalancePlanner.plan(c.values, c.targets, c.masks, c.band, c.residual, c.caps, c.costs);
+        assertFalse(limited, "no cap binds: the plan is not limited");
+        uint256[] memory sold = _assertLands(c, trades);
         (uint256 supply, uint256 demand) = _mustMove(c);
         uint256 moved;
         for (uint256 i; i < N; ++i) {
             moved += sold[i];
         }
         // Sold value counts each swap once (a sale to the base asset, a purchase with it, or a direct pair).
+        uint256 slack = N + N * Math.mulDiv(c.total, RebalancePlanner.DUST_PPM, 1_000_000);
         assertLe(moved, 2 * Math.max(supply, demand) + slack, "no more is moved than the side that must move most");
     }
 
@@ -372,7 +408,7 @@ contract RebalancePlannerTest is BallastTest {
         (uint256[] memory values, uint16[] memory targets) = _rally();
         uint256[] memory costs = new uint256[](4);
         (costs[1], costs[2], costs[3]) = (3_000, 3_000, 500);
-        RebalancePlanner.Trade[] memory trades =
+        (RebalancePlanner.Trade[] memory trades,) =
             RebalancePlanner.plan(values, targets, new uint256[](4), 100, 250, _caps(4, 1e30), costs);
         assertEq(trades.length, 3);
         (uint256 weth, uint256 wbtc, uint256 link) = (trades[0].value, trades[1].value, trades[2].value);

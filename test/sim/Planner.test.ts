@@ -14,6 +14,7 @@ describe("The simulator's planner is the contract's", function () {
     const rand = uniform(7);
     const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
     let nonEmpty = 0;
+    let capped = 0;
     let paired = 0;
     for (let k = 0; k < 300; k++) {
       const n = int(2, 16);
@@ -38,14 +39,19 @@ describe("The simulator's planner is the contract's", function () {
       const residual = BigInt(rand() < 0.5 ? 0 : int(0, 1_000));
       // Each route's cost (fee tiers in pips along it), with ties: the fill's order.
       const costs = Array.from({ length: n }, () => BigInt([500, 3000, 3500, 10000][int(0, 3)]));
-      const expected = await harness.plan(values, targets, masks, band, residual, caps, costs);
-      const got = plan(values, targets, masks, band, residual, caps, costs);
-      expect(got.map((t) => [t.from, t.to, t.value]), `case ${k}`).to.deep.equal(expected.map((t) => [Number(t.from), Number(t.to), t.value]));
+      const [expected, expectedLimited] = await harness.plan(values, targets, masks, band, residual, caps, costs);
+      const { trades: got, limited } = plan(values, targets, masks, band, residual, caps, costs);
+      expect(got.map((t) => [t.from, t.to, t.value]), `case ${k}`).to.deep.equal(expected.map((t: { from: bigint; to: bigint; value: bigint }) => [Number(t.from), Number(t.to), t.value]));
+      expect(limited, `case ${k}`).to.equal(expectedLimited);
       if (got.length > 0) nonEmpty++;
       if (got.some((t) => t.from !== 0 && t.to !== 0)) paired++;
+      if (limited) capped++;
     }
     // The cases exercised what matters: most plans trade, and some trade pair to pair.
     expect(nonEmpty).to.be.greaterThan(200);
     expect(paired).to.be.greaterThan(20);
+    // Some plans the caps limited, and most not.
+    expect(capped).to.be.greaterThan(20);
+    expect(capped).to.be.lessThan(250);
   });
 });

@@ -45,6 +45,26 @@ describe("Tasks", function () {
   }
 
   describe("vault status", function () {
+    it("says when a rebalance its caps cut short carries on under the threshold, and until when", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.ResidualDriftBps, 200);
+      // Slices an hour apart until drift is under the 5% threshold with the last one cut short.
+      for (let calls = 0; ; calls++) {
+        expect(calls).to.be.lessThan(30);
+        await signedBy(f.vault, f.signers.keeper).rebalance();
+        await time().increase(3600);
+        const [due, trigger] = await f.vault.rebalanceStatus();
+        expect(due).to.equal(true);
+        if (trigger === 3n) break;
+      }
+      const s = JSON.parse((await runTask(["vault", "status"], { vault, json: true })).lines[0]);
+      const p = await f.vault.parameters();
+      expect(s.rebalance.trigger).to.equal("unfinished");
+      expect(s.driftBps).to.be.within(201, 499);
+      const until = new Date(Number((p.lastRebalanceAt + 2n * p.cooldownSeconds) * 1000n)).toISOString().slice(0, 16);
+      expect(s.rebalance.reason).to.include(`the last rebalance was cut short by its caps and drift ${s.driftBps} bps stands above its return point of 200 bps; it carries on until ${until}`);
+    });
+
     it("reports NAV, holdings, drift and why no rebalance is due, as a table and as JSON", async function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(100_000), f.signers.alice.address);
       await time().increase(3600);

@@ -22,7 +22,7 @@ import {
   type Signer,
 } from "../helpers/vault.js";
 
-const Trigger = { None: 0n, Threshold: 1n, Calendar: 2n };
+const Trigger = { None: 0n, Threshold: 1n, Calendar: 2n, Unfinished: 3n };
 const HOUR = 3600;
 
 describe("RebalancingVault: rebalance", function () {
@@ -69,7 +69,7 @@ describe("RebalancingVault: rebalance", function () {
   }
 
   /** Rebalances every cooldown until not due; returns the number of calls. */
-  async function rebalanceUntilSettled(f: BallastFixture, max = 20) {
+  async function rebalanceUntilSettled(f: BallastFixture, max = 40) {
     for (let calls = 0; calls < max; calls++) {
       const [due] = await f.vault.rebalanceStatus();
       if (!due) return calls;
@@ -124,12 +124,14 @@ describe("RebalancingVault: rebalance", function () {
       expect(rebalanced.navAfter).to.be.greaterThan(0n);
     });
 
-    it("keeps slicing, one call per cooldown, until drift is back inside the threshold", async function () {
+    it("keeps slicing, one call per cooldown, past the threshold until it lands at its return point", async function () {
       const f = await deposited();
       const calls = await rebalanceUntilSettled(f);
       // 60% to move from the base asset, 10% of NAV per token per call, WETH needing 30%: 3 calls at least.
       expect(calls).to.be.greaterThanOrEqual(3);
-      expect(await f.vault.driftBps()).to.be.lessThan(500n);
+      // Not just under the 5% threshold: within MinDriftBps (1%, the return point with ResidualDriftBps 0),
+      // give or take the last slices' fees.
+      expect(await f.vault.driftBps()).to.be.lessThanOrEqual(110n);
       const weights = await f.vault.currentWeights();
       weights.forEach((w: bigint, i: number) => expect(Number(w)).to.be.closeTo(TARGETS[i], 500));
       // What a depositor holds lost at most the slippage of what was traded (60% of NAV, twice 1%).
@@ -209,6 +211,73 @@ describe("RebalancingVault: rebalance", function () {
       await expect(gov.setParameter(Parameter.ResidualDriftBps, 2_501))
         .to.be.revertedWithCustomError(f.vault, "VaultParameterOutOfBounds")
         .withArgs(Parameter.ResidualDriftBps, 2_501, 0, 2_500);
+    });
+  });
+
+  describe("a rebalance its caps cut short (Trigger.Unfinished)", function () {
+    /** Rebalances every cooldown until the vault is due by `trigger` alone; returns the drift then. */
+    async function rebalanceUntil(f: BallastFixture, trigger: bigint) {
+      for (let calls = 0; calls < 20; calls++) {
+        await rebalanceBy(f);
+        await time().increase(HOUR);
+        const [due, fired, drift] = await f.vault.rebalanceStatus();
+        if (fired === trigger) return { due, drift };
+        if (!due) throw new Error(`not due, at ${drift} bps`);
+      }
+      throw new Error("never fired");
+    }
+
+    it("carries on under the threshold, each call a slice, until drift is within its return point", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.ResidualDriftBps, 200);
+      const { due, drift } = await rebalanceUntil(f, Trigger.Unfinished);
+      // Under the 5% threshold, above the 2% return point: the budgets stopped the last call short.
+      expect(due).to.equal(true);
+      expect(drift).to.be.lessThan(500n);
+      expect(drift).to.be.greaterThan(200n);
+      expect(await f.vault.rebalanceTrigger()).to.deep.equal([true, f.vault.interface.encodeFunctionData("rebalance")]);
+      const { rebalanced } = parsed(f, await (await rebalanceBy(f)).wait());
+      expect(rebalanced.trigger).to.equal(Trigger.Unfinished);
+      await time().increase(HOUR);
+      await rebalanceUntilSettled(f);
+      const [, fired, settled] = await f.vault.rebalanceStatus();
+      expect(fired).to.equal(Trigger.None);
+      // At the return point, give or take the last slice's fees: not trading on toward the target.
+      expect(settled).to.be.lessThanOrEqual(210n);
+      expect(settled).to.be.greaterThanOrEqual(150n);
+    });
+
+    it("waits out the cooldown, and stops carrying on a cooldown after it could have: then only the threshold or calendar fires", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.ResidualDriftBps, 200);
+      await rebalanceUntil(f, Trigger.Unfinished);
+      const [, , drift] = await f.vault.rebalanceStatus();
+      // Just after the next slice: unfinished, within its cooldown.
+      await rebalanceBy(f);
+      const [dueNow, firedNow] = await f.vault.rebalanceStatus();
+      expect([dueNow, firedNow]).to.deep.equal([false, Trigger.Unfinished]);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultCooldownActive");
+      // A whole cooldown past the end of it: the rebalance is given up.
+      await time().increase(2 * HOUR);
+      const [due, fired, after] = await f.vault.rebalanceStatus();
+      expect([due, fired]).to.deep.equal([false, Trigger.None]);
+      expect(after).to.be.greaterThan(200n);
+      expect(after).to.be.lessThan(drift);
+      await expect(rebalanceBy(f)).to.be.revertedWithCustomError(f.vault, "VaultRebalanceNotDue");
+    });
+
+    it("a rebalance the caps did not limit is finished, whatever drift its fees leave", async function () {
+      const f = await deposited();
+      await setParameter(f, Parameter.MaxTradeBps, 10_000);
+      await setParameter(f, Parameter.ResidualDriftBps, 200);
+      await rebalanceUntilSettled(f);
+      // Raise the return point under where drift stands: nothing was cut short, so nothing carries on.
+      const [, fired, drift] = await f.vault.rebalanceStatus();
+      expect(fired).to.equal(Trigger.None);
+      expect(drift).to.be.greaterThan(100n);
+      await setParameter(f, Parameter.ResidualDriftBps, 100);
+      const [due, firedAfter] = await f.vault.rebalanceStatus();
+      expect([due, firedAfter]).to.deep.equal([false, Trigger.None]);
     });
   });
 

@@ -181,7 +181,7 @@ contract RebalanceBoundsTest is BallastFixture {
                 tokens: basket,
                 targetsBps: targets,
                 swapPaths: swapPaths,
-                parameters: IRebalancingVault.Parameters(500, 100, 100, 1_000, 200, 7 days, 1 hours, 3 days, 0, 0),
+                parameters: IRebalancingVault.Parameters(500, 100, 100, 1_000, 200, 7 days, 1 hours, 3 days, 0, 0, false),
                 depositCap: type(uint256).max
             })
         );
