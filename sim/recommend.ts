@@ -127,7 +127,7 @@ export function governanceParameters(policy: Policy): Record<string, number> | n
 /** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */
 export function contractParameters(policy: Policy, stepHours: number): Record<string, number> {
   // Not the strategy's to choose, but the vault needs them: the shipped files' values.
-  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0, residualDriftBps: 0 };
+  const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0, residualDriftBps: 0, lastRebalanceUnfinished: false };
   const maxTradeBps = Math.round(policy.maxTrade * 10_000);
   switch (policy.kind) {
     case "vol-threshold":

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
+import { DEFAULT_PARAMETERS } from "../../deploy/modules/Ballast.js";
 import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { DEFAULT_COSTS, DEFAULT_GAS, gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
@@ -135,6 +136,8 @@ describe("Simulator", function () {
       expect(contractParameters(calendar(7), 1)).to.include({ driftThresholdBps: 0, rebalanceIntervalSeconds: 604_800, maxTradeBps: 10_000 });
       expect(contractParameters(hybrid(30, 300), 1)).to.include({ driftThresholdBps: 0, minDriftBps: 300, rebalanceIntervalSeconds: 2_592_000 });
       expect(() => contractParameters(volScaled(500), 1)).to.throw(/has no contract parameters/);
+      // Every field of the vault's Parameters struct, and nothing else: the block is pasted as it is.
+      expect(Object.keys(contractParameters(threshold(500), 1)).sort()).to.deep.equal(Object.keys(DEFAULT_PARAMETERS).sort());
     });
   });
 
