@@ -41,7 +41,7 @@ export interface Recommendation {
   /** Cost (basis points of NAV per year) per basis point of tracking error removed, against buy-and-hold. */
   score: number;
   ranked: { name: string; trackingErrorBps: number; costBpsPerYear: number; score: number; feasible: boolean }[];
-  parameters: Record<string, number> | null;
+  parameters: Record<string, number | boolean> | null;
   /** Parameters set through governance after deployment (the volatility-scaled threshold's). */
   governance: Record<string, number> | null;
   keeper: string | null;
@@ -125,7 +125,7 @@ export function governanceParameters(policy: Policy): Record<string, number> | n
 }
 
 /** The vault's parameters (as in deploy/parameters/*.json5) that run `policy`. */
-export function contractParameters(policy: Policy, stepHours: number): Record<string, number> {
+export function contractParameters(policy: Policy, stepHours: number): Record<string, number | boolean> {
   // Not the strategy's to choose, but the vault needs them: the shipped files' values.
   const common = { maxSlippageBps: 100, maxSpotDeviationBps: 200, cooldownSeconds: Math.max(60, stepHours * 3600), pauseSeconds: 259_200, lastRebalanceAt: 0, residualDriftBps: 0, lastRebalanceUnfinished: false };
   const maxTradeBps = Math.round(policy.maxTrade * 10_000);
