@@ -2,9 +2,13 @@
 // opens the auction when due, waits while the price is above what Uniswap pays plus gas and a margin,
 // fills through its UniswapAuctionFiller once it is not, and sends nothing that would revert.
 import { expect } from "chai";
-import { id } from "ethers";
+import { ContractFactory, id } from "ethers";
 
+import { swapRouterArtifact } from "../../deploy/lib/uniswap-artifacts.js";
+import { openingCostRule } from "../../tasks/fill.js";
 import type { PassOutcome } from "../../tasks/keeper.js";
+import { OperatorError } from "../../tasks/lib/context.js";
+import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
 import { signedBy } from "../helpers/assertions.js";
 import { runTask } from "../helpers/tasks.js";
 import { donateTokens, Parameter, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
@@ -64,6 +68,27 @@ describe("keeper fill", function () {
     expect((await f.auctions.current())[0].id, "opened").to.equal(1n);
     const bad = await runFill({ ...args, maxCostBps: "lots" });
     expect(bad.errors[0]).to.match(/--max-cost-bps lots is not a number/);
+  });
+
+  it("with --max-cost-bps, refuses to guess when the oracle cannot value the opening's gas (the router's WETH9 unpriced)", async function () {
+    const { f } = await drifted();
+    // A router on the same factory whose WETH9 is a token the oracle has no route for.
+    const unpriced = await suite.connection.ethers.deployContract("DemoToken", ["Wrapped native (unrouted)", "WNAT", 18]);
+    const [deployer] = await suite.connection.ethers.getSigners();
+    const factory = new ContractFactory(swapRouterArtifact.abi, swapRouterArtifact.bytecode, deployer);
+    const router = await factory.deploy(await f.factory.getAddress(), await unpriced.getAddress());
+    const routerAddress = await router.getAddress();
+    const typed = f.vault as unknown as RebalancingVault;
+    const vault = new Proxy(typed, { get: (target, key, receiver) => (key === "ROUTER" ? async () => routerAddress : Reflect.get(target, key, receiver)) });
+    const refusal = await openingCostRule(suite.connection, vault, 300_000n, "100").then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).to.be.instanceOf(OperatorError);
+    expect((refusal as Error).message).to.match(/cannot value the opening's gas in the base asset \(the oracle does not price the router's WETH9\)/);
+    // The same rule on the vault's own router values the gas and answers.
+    const verdict = await openingCostRule(suite.connection, typed, 300_000n, "100");
+    expect(verdict!.gasCost).to.be.greaterThan(0n);
   });
 
   it("refuses a margin out of range and a filler it does not own, sending nothing", async function () {
