@@ -82,7 +82,7 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @notice Rebalances that stopped above their return point (beyond what their own fees explain) with
     /// the vault no longer due: a plan cut short that the vault would not carry on.
     uint256 public shortLandings;
-    /// @dev Whether the last rebalance stopped above its return point (see `_checkLanding`).
+    /// @dev Whether the last rebalance stopped above its return point (see `_landedShort`).
     bool internal landedShort;
     uint256 public unprivilegedSuccesses;
     /// @notice Exits to the base asset after which another holder's in-kind slice of some token shrank
@@ -433,21 +433,22 @@ contract VaultHandler is CommonBase, StdUtils {
             uint256 navAfter = VAULT.totalAssets();
             if (navAfter + Math.mulDiv(navBefore, slippageBps, BPS) < navBefore) rebalanceLosses++;
             if (!FRZ.blacklisted(address(VAULT)) && VAULT.driftBps() > driftBefore) driftIncreases++;
-            if (!FRZ.blacklisted(address(VAULT))) _checkLanding(navBefore, navAfter);
+            // With FRZ frozen the rebalance leaves it out, and where it lands says nothing of its caps.
+            landedShort = !FRZ.blacklisted(address(VAULT)) && _landedShort(navBefore, navAfter);
             done["rebalance"]++;
         } catch {
             // Refused (a pushed pool, unsettled prices, nothing to trade): nothing moved.
         }
     }
 
-    /// @dev Whether a rebalance landed where its return point says: every holding within max(ResidualDriftBps,
-    /// MinDriftBps) of its target, the base asset included, give or take what its trades paid in fees and
-    /// price impact (at most twice the NAV it lost: each gap moves by the holding's loss and its target's
-    /// share of it) and a basis point of rounding. One that did not was cut short (its pools' budgets,
-    /// MaxTradeBps): see `_checkCarriesOn`.
-    function _checkLanding(uint256 navBefore, uint256 navAfter) private {
+    /// @dev Whether a rebalance stopped short of where its return point says (every holding within
+    /// max(ResidualDriftBps, MinDriftBps) of its target, the base asset included), beyond what its trades
+    /// paid in fees and price impact (at most twice the NAV it lost: each gap moves by the holding's loss
+    /// and its target's share of it) and a basis point of rounding: its caps (the pools' budgets,
+    /// MaxTradeBps) cut it short, and it must carry on (see `_checkCarriesOn`).
+    function _landedShort(uint256 navBefore, uint256 navAfter) private view returns (bool) {
         uint256 lossBps = navAfter >= navBefore ? 0 : Math.mulDiv(navBefore - navAfter, BPS, navAfter, Math.Rounding.Ceil);
-        landedShort = VAULT.driftBps() > _landingBps() + 2 * lossBps + 1;
+        return VAULT.driftBps() > _landingBps() + 2 * lossBps + 1;
     }
 
     /// @dev A rebalance cut short carries on: after its cooldown (and for as long again), while drift stands
