@@ -198,6 +198,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   // The vault's Unfinished trigger: a rebalance its caps cut short carries on while drift stands above its
   // return point (the keeper calls at the next step, within the window the contract gives it).
   const landing = Math.max(policy.residual, policy.band);
+  const carriesOnAt = (limited: boolean, drift: number) => limited && drift > landing;
   let unfinished = false;
   /**
    * What trading `deltas` would cost and restore (a keeper's estimate before it trades), as the keeper
@@ -269,7 +270,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       },
       quote: () => priceOf(plan(nav).deltas, nav),
     };
-    const carriesOn: boolean = unfinished && drift > landing;
+    const carriesOn: boolean = carriesOnAt(unfinished, drift);
     const due: boolean = policy.due(context) || carriesOn;
     const execution = policy.execution;
     const slices: { deltas: number[]; limited: boolean } =
@@ -307,7 +308,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
     // The auction: opened (one at a time) while a trigger still fires after any slices, as open() requires.
     if (due && execution !== undefined && hours >= auctionEndsAt && drift > policy.residual) {
       const stillDue =
-        swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 }) || (slices.limited && drift > landing);
+        swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 }) || carriesOnAt(slices.limited, drift);
       const lots = stillDue ? plan(nav, true).deltas : [];
       if (lots.some((d) => d !== 0)) {
         let lastFill = 0;

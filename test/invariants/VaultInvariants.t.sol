@@ -448,7 +448,7 @@ contract VaultHandler is CommonBase, StdUtils {
     /// MaxTradeBps) cut it short, and it must carry on (see `_checkCarriesOn`).
     function _landedShort(uint256 navBefore, uint256 navAfter) private view returns (bool) {
         uint256 lossBps = navAfter >= navBefore ? 0 : Math.mulDiv(navBefore - navAfter, BPS, navAfter, Math.Rounding.Ceil);
-        return VAULT.driftBps() > _landingBps() + 2 * lossBps + 1;
+        return VAULT.driftBps() > _landingBps(VAULT.parameters()) + 2 * lossBps + 1;
     }
 
     /// @dev A rebalance cut short carries on: after its cooldown (and for as long again), while drift stands
@@ -456,13 +456,12 @@ contract VaultHandler is CommonBase, StdUtils {
     function _checkCarriesOn(uint256 drift, uint256 readyAt) private {
         if (!landedShort || VAULT.paused() || FRZ.blacklisted(address(VAULT))) return;
         if (VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 2) return; // auctions only
-        uint256 cooldown = VAULT.parameters().cooldownSeconds;
-        bool inWindow = block.timestamp >= readyAt && block.timestamp < readyAt + cooldown;
-        if (inWindow && drift > _landingBps()) shortLandings++;
+        IRebalancingVault.Parameters memory p = VAULT.parameters();
+        bool inWindow = block.timestamp >= readyAt && block.timestamp < readyAt + p.cooldownSeconds;
+        if (inWindow && drift > _landingBps(p)) shortLandings++;
     }
 
-    function _landingBps() private view returns (uint256) {
-        IRebalancingVault.Parameters memory p = VAULT.parameters();
+    function _landingBps(IRebalancingVault.Parameters memory p) private pure returns (uint256) {
         return Math.max(p.residualDriftBps, p.minDriftBps);
     }
 
