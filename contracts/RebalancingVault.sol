@@ -18,6 +18,7 @@ import {FeeLogic} from "./libraries/FeeLogic.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
 import {InKindLogic} from "./libraries/InKindLogic.sol";
 import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
+import {RebalanceStatus} from "./libraries/RebalanceStatus.sol";
 import {Valuation} from "./libraries/Valuation.sol";
 import {VaultState} from "./types/VaultState.sol";
 
@@ -211,10 +212,19 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         public
         view
         nonReentrantView
-        returns (bool due, Trigger trigger, uint256 drift, uint256 readyAt, uint256 thresholdBps, uint256 volatilityBps)
+        returns (
+            bool due,
+            Trigger trigger,
+            uint256 drift,
+            uint256 readyAt,
+            uint256 thresholdBps,
+            uint256 volatilityBps,
+            uint256 returnPointBps
+        )
     {
         uint8 fired;
-        (due, fired, drift, readyAt, thresholdBps, volatilityBps) = RebalanceLogic.status(_s, paused());
+        (due, fired, drift, readyAt, thresholdBps, volatilityBps, returnPointBps) =
+            RebalanceStatus.status(_s, paused());
         trigger = Trigger(fired);
     }
 
@@ -225,7 +235,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function rebalanceTrigger() public view nonReentrantView returns (bool canExec, bytes memory execPayload) {
-        if (RebalanceLogic.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
+        if (RebalanceStatus.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
     }
 
     /// @inheritdoc IRebalancingVault

@@ -155,7 +155,7 @@ export async function keeperPass(
       onRetry: (attempt, delayMs, error) => log.warn({ event: "retry", what, attempt, delayMs, error: describeRevert(error, []) }),
     });
   // Every read that decides the pass is of the block the rebalance would land in (see NEXT_BLOCK).
-  const [due, trigger, driftBps, readyAt, thresholdBps, volatilityBps] = await rpc("rebalanceStatus", () => vault.rebalanceStatus(NEXT_BLOCK));
+  const [due, trigger, driftBps, readyAt, thresholdBps, volatilityBps, returnPointBps] = await rpc("rebalanceStatus", () => vault.rebalanceStatus(NEXT_BLOCK));
   const assetDecimals = Number(await rpc("decimals", async () => new Contract(await vault.asset(), ERC20_ABI, connection.ethers.provider).decimals()));
   const price = () => sharePriceOf(vault, assetDecimals).catch(() => null);
   const before = await rpc("sharePrice", price);
@@ -169,6 +169,8 @@ export async function keeperPass(
     // The threshold in force (scaled by volatility when governance turned that on; volatility 0: static).
     thresholdBps,
     volatilityBps,
+    // Where the rebalance stops (derived from the vault's size, gas and routes while ResidualCeilingBps is set).
+    returnPointBps,
     readyAt,
     // The same, for people: null when no cooldown runs.
     coolingDownUntil: readyAt > BigInt(Math.floor(Date.now() / 1000)) ? new Date(Number(readyAt) * 1000).toISOString().replace(".000Z", "Z") : null,

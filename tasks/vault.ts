@@ -30,7 +30,7 @@ import {
   vaultOracles,
   type Connection,
 } from "./lib/context.js";
-import { depositQuote, inWords, NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
+import { depositQuote, inWords, NEXT_BLOCK, PARAMETERS, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
@@ -66,7 +66,10 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   const [canExec] = await vault.rebalanceTrigger();
   // The threshold in force: DriftThresholdBps, or that scaled by the basket's volatility when governance
   // turned the scaling on (volatility 0: off, or not measurable, and the static one applies).
-  const [due, trigger, driftBps, readyAt, effective, volatility] = await vault.rebalanceStatus();
+  // The return point: where a rebalance would stop now (ResidualDriftBps, or derived from the vault's size,
+  // gas and routes while ResidualCeilingBps is set; a rebalance carrying on keeps the one it aimed at).
+  const [due, trigger, driftBps, readyAt, effective, volatility, returnPoint] = await vault.rebalanceStatus();
+  const ceiling = Number(await vault.parameter(PARAMETERS.indexOf("ResidualCeilingBps")));
   const threshold = Number(effective);
   const calendarDueAt = p.rebalanceIntervalSeconds === 0n ? null : Number(p.lastRebalanceAt + p.rebalanceIntervalSeconds);
   let reason: string;
@@ -76,8 +79,7 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   else if (due && Number(trigger) === 1) reason = `drift ${driftBps} bps reached the threshold of ${threshold} bps`;
   else if (due && Number(trigger) === 3) {
     // Trigger.Unfinished: a rebalance the caps cut short, carried on while the window after its cooldown lasts.
-    const landing = p.residualDriftBps > p.minDriftBps ? p.residualDriftBps : p.minDriftBps;
-    reason = `the last rebalance was cut short by its caps and drift ${driftBps} bps stands above its return point of ${landing} bps; it carries on until ${iso(Number(readyAt + p.cooldownSeconds))}`;
+    reason = `the last rebalance was cut short by its caps and drift ${driftBps} bps stands above its return point of ${returnPoint} bps; it carries on until ${iso(Number(readyAt + p.cooldownSeconds))}`;
   } else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
   else {
     reason = threshold === 0 ? "the threshold trigger is off" : `drift ${driftBps} bps is below the threshold of ${threshold} bps`;
@@ -129,10 +131,14 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     /** The threshold in force now, and the basket's realised volatility (bps a year) it was scaled by (0: static). */
     effectiveThresholdBps: threshold,
     volatilityBps: Number(volatility),
+    /** Where a rebalance would stop now (bps of drift), and whether it is derived (ResidualCeilingBps set) or fixed. */
+    returnPointBps: Number(returnPoint),
+    returnPointDerived: ceiling !== 0,
     parameters: {
       driftThresholdBps: threshold,
       minDriftBps: Number(p.minDriftBps),
       residualDriftBps: Number(p.residualDriftBps),
+      residualCeilingBps: ceiling,
       maxSlippageBps: Number(p.maxSlippageBps),
       maxTradeBps: Number(p.maxTradeBps),
       maxSpotDeviationBps: Number(p.maxSpotDeviationBps),
@@ -240,6 +246,10 @@ function printStatus(s: VaultStatus) {
   out.line(prices.toString());
   const scaled = s.volatilityBps === 0 ? "" : `, scaled from ${s.parameters.driftThresholdBps} bps by the basket's volatility of ${s.volatilityBps.toLocaleString("en-US")} bps a year`;
   out.line(`  drift ${s.driftBps} bps (threshold ${s.effectiveThresholdBps} bps${scaled})`);
+  const derived = s.returnPointDerived
+    ? `, derived from the vault's size, gas and routes between ${Math.max(s.parameters.residualDriftBps, s.parameters.minDriftBps)} and ${s.parameters.residualCeilingBps} bps`
+    : "";
+  out.line(`  a rebalance stops at ${s.returnPointBps} bps of drift${derived}`);
   out.line(`  rebalance ${s.rebalance.due ? `DUE (${s.rebalance.trigger})` : "not due"}: ${s.rebalance.reason}`);
   const f = s.fees;
   const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;

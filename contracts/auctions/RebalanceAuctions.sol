@@ -136,7 +136,7 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         if (a.startedAt != 0) revert AuctionAlreadyOpen(a.id);
         if (_param(IRebalancingVault.Parameter.ExecutionMode) == 0) revert AuctionsOff();
         if (VAULT.paused()) revert AuctionVaultPaused();
-        (, IRebalancingVault.Trigger trigger, uint256 drift,, uint256 thresholdBps,) = VAULT.rebalanceStatus();
+        (, IRebalancingVault.Trigger trigger, uint256 drift,, uint256 thresholdBps,,) = VAULT.rebalanceStatus();
         uint256 returnBps = _param(IRebalancingVault.Parameter.ResidualDriftBps);
         if (trigger == IRebalancingVault.Trigger.None || drift <= returnBps) {
             revert AuctionNotDue(drift, thresholdBps, returnBps);

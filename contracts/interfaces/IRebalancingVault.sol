@@ -83,7 +83,11 @@ interface IRebalancingVault {
         /// ever below it.
         AuctionMaxDiscountBps,
         /// How long a Dutch auction's price takes to fall from its opening to its closing price.
-        AuctionDurationSeconds
+        AuctionDurationSeconds,
+        /// The return point's ceiling, in basis points (0: off, the return point is the larger of
+        /// ResidualDriftBps and MinDriftBps). When set, a rebalance stops where its gas against its routes'
+        /// fees says is cheapest (see the ReturnPoint library), between that floor and this ceiling.
+        ResidualCeilingBps
     }
 
     /// @notice How a due rebalance trades.
@@ -151,6 +155,11 @@ interface IRebalancingVault {
         uint32 intervalSeconds;
         uint8 intervals;
         uint8 executionMode;
+        uint16 residualCeilingBps;
+        /// The vault's to write: the return point its last rebalance aimed at, and the gas it used (while
+        /// ResidualCeilingBps is set).
+        uint16 lastReturnPointBps;
+        uint32 lastRebalanceGas;
     }
 
     /// @notice Why a rebalance is due.
@@ -398,7 +407,9 @@ interface IRebalancingVault {
     /// `due` is false while paused, within the cooldown, or while the oracle cannot price a holding.
     /// `thresholdBps` is the drift at which the threshold trigger fires now (0: off), and
     /// `volatilityBps` the basket's realised volatility, a year, it was scaled by (0 when the scaling is
-    /// off or cannot be measured: the static DriftThresholdBps applies).
+    /// off or cannot be measured: the static DriftThresholdBps applies). `returnPointBps` is the drift a
+    /// rebalance would stop at now (the larger of MinDriftBps and the return point: ResidualDriftBps, or
+    /// the derived one while ResidualCeilingBps is set).
     function rebalanceStatus()
         external
         view
@@ -408,7 +419,8 @@ interface IRebalancingVault {
             uint256 driftBps,
             uint256 readyAt,
             uint256 thresholdBps,
-            uint256 volatilityBps
+            uint256 volatilityBps,
+            uint256 returnPointBps
         );
 
     /// @notice The swaps a rebalance would make now, by the oracle's prices. Reverts like `rebalance()`

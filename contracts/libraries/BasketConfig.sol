@@ -241,7 +241,7 @@ library BasketConfig {
         IRebalancingVault.KeeperPay memory k = s.keeperPay;
         IRebalancingVault.TriggerSettings memory v = s.triggers;
         IRebalancingVault.AuctionSettings memory a = s.auctions;
-        uint256[15] memory values = [
+        uint256[16] memory values = [
             uint256(f.managementFeeBps),
             f.performanceFeeBps,
             k.baseFeeCapGwei,
@@ -256,7 +256,8 @@ library BasketConfig {
             v.executionMode,
             a.premiumBps,
             a.maxDiscountBps,
-            a.durationSeconds
+            a.durationSeconds,
+            v.residualCeilingBps
         ];
         return values[index - uint256(IRebalancingVault.Parameter.ManagementFeeBps)];
     }
@@ -288,6 +289,7 @@ library BasketConfig {
         if (parameter == IRebalancingVault.Parameter.AuctionPremiumBps) return (0, 1_000);
         if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) return (0, 500);
         if (parameter == IRebalancingVault.Parameter.AuctionDurationSeconds) return (5 minutes, 1 days);
+        if (parameter == IRebalancingVault.Parameter.ResidualCeilingBps) return (0, 5_000);
         return (0, type(uint256).max); // DepositCap
     }
 
@@ -503,8 +505,8 @@ library BasketConfig {
         }
     }
 
-    /// @dev Fees (the vault accrues at the old rates first), keeper pay, the volatility-scaled threshold and
-    /// the auctions, within bounds checked.
+    /// @dev Fees (the vault accrues at the old rates first), keeper pay, the volatility-scaled threshold,
+    /// the auctions and the return point's ceiling, within bounds checked.
     function _setFeeParameter(VaultState storage s, IRebalancingVault.Parameter parameter, uint256 value) private {
         IRebalancingVault.Fees storage f = s.fees;
         IRebalancingVault.KeeperPay storage k = s.keeperPay;
@@ -538,8 +540,10 @@ library BasketConfig {
             (old, s.auctions.premiumBps) = (s.auctions.premiumBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.AuctionMaxDiscountBps) {
             (old, s.auctions.maxDiscountBps) = (s.auctions.maxDiscountBps, uint16(value));
-        } else {
+        } else if (parameter == IRebalancingVault.Parameter.AuctionDurationSeconds) {
             (old, s.auctions.durationSeconds) = (s.auctions.durationSeconds, uint32(value));
+        } else {
+            (old, v.residualCeilingBps) = (v.residualCeilingBps, uint16(value));
         }
         emit IRebalancingVault.ParameterSet(parameter, old, value);
     }

@@ -16,6 +16,7 @@ import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {BasketMath} from "./BasketMath.sol";
 import {RebalancePlanner} from "./RebalancePlanner.sol";
+import {ReturnPoint} from "./ReturnPoint.sol";
 import {SwapPath} from "./SwapPath.sol";
 import {Transfers} from "./Transfers.sol";
 import {TwapMath} from "./TwapMath.sol";
@@ -121,16 +122,21 @@ library RebalanceLogic {
         external
         returns (IRebalancingVault.Trade[] memory trades, Outcome memory outcome)
     {
+        uint256 gasAtStart = gasleft();
         if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
             revert IRebalancingVault.VaultAuctionsOnly();
         }
         Basket memory b = _basket(s);
         outcome.navBefore = b.nav;
         outcome.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
-        (uint256 thresholdNow,) = effectiveThreshold(s, p);
-        outcome.trigger = firedTrigger(p, outcome.driftBeforeBps, thresholdNow);
-        if (outcome.trigger == IRebalancingVault.Trigger.None) {
-            revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, thresholdNow, calendarDueAt(p));
+        {
+            (uint256 thresholdNow,) = effectiveThreshold(s, p);
+            // The plan aims at the return point (a derived one lies within 16-bit bounds: the cast is exact).
+            p.residualDriftBps = uint16(returnPoint(s, p, thresholdNow, b.nav));
+            outcome.trigger = firedTrigger(p, outcome.driftBeforeBps, thresholdNow);
+            if (outcome.trigger == IRebalancingVault.Trigger.None) {
+                revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, thresholdNow, calendarDueAt(p));
+            }
         }
         uint256 excluded;
         Plan memory plan;
@@ -150,55 +156,38 @@ library RebalanceLogic {
         (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
         // When it ran, and whether it carries on: one write of the slot the vault reads its parameters from.
         (s.params.lastRebalanceAt, s.params.lastRebalanceUnfinished) = (uint40(block.timestamp), plan.limited);
+        // The derived return point's inputs for the next one: where this one aimed, and what it cost.
+        if (s.triggers.residualCeilingBps != 0) {
+            (s.triggers.lastReturnPointBps, s.triggers.lastRebalanceGas) =
+                (p.residualDriftBps, uint32(gasAtStart - gasleft()));
+        }
         trades = plan.trades;
     }
 
     /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe).
     function preview(VaultState storage s, address factory) external view returns (IRebalancingVault.Trade[] memory) {
         IRebalancingVault.Parameters memory p = s.params;
-        Plan memory plan = _plan(s, factory, _basket(s), 0, p);
+        Basket memory b = _basket(s);
+        if (s.triggers.residualCeilingBps != 0) {
+            (uint256 thresholdBps,) = effectiveThreshold(s, p);
+            p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, b.nav));
+        }
+        Plan memory plan = _plan(s, factory, b, 0, p);
         _checkPushed(plan.pools, p.maxSpotDeviationBps);
         return plan.trades;
     }
 
-    /// @notice See {IRebalancingVault-rebalanceStatus}; `trigger` is the `Trigger`'s number (an enum in
-    /// an external library function's ABI is a type name that ABI tools cannot read). Not due, drift 0,
-    /// while the oracle cannot price a holding.
-    function status(VaultState storage s, bool paused)
-        external
-        view
-        returns (bool due, uint8 trigger, uint256 drift, uint256 ready, uint256 thresholdBps, uint256 volatilityBps)
-    {
-        return _status(s, paused);
-    }
-
-    /// @notice See {IRebalancingVault-rebalanceTrigger}: due, and a plan that has trades and passes its
-    /// checks now (a pushed pool or unsettled prices would make the call revert).
-    function executable(VaultState storage s, bool paused) external view returns (bool) {
-        (bool due,,,,,) = _status(s, paused);
-        if (!due) return false;
-        try IRebalancingVault(address(this)).previewRebalance() returns (IRebalancingVault.Trade[] memory trades) {
-            return trades.length != 0;
-        } catch {
-            return false;
-        }
-    }
-
-    function _status(VaultState storage s, bool paused)
-        private
-        view
-        returns (bool due, uint8 trigger, uint256 drift, uint256 ready, uint256 thresholdBps, uint256 volatilityBps)
-    {
-        IRebalancingVault.Parameters memory p = s.params;
-        ready = readyAt(p);
-        (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
-        (bool ok,, uint256[] memory values, uint256 nav) = Valuation.values(s, false);
-        if (!ok) return (false, 0, 0, ready, thresholdBps, volatilityBps);
-        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
-        IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
-        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused
-            && s.triggers.executionMode != uint8(IRebalancingVault.ExecutionMode.Auctions);
-        trigger = uint8(fired);
+    /// @notice The residual a rebalance plans with now: ResidualDriftBps, or, while ResidualCeilingBps is set,
+    /// the return point derived from the vault's size, gas and routes (see ReturnPoint), for a threshold of
+    /// `thresholdBps` and a NAV of `nav`. The trigger and the carry-on read the larger of it and MinDriftBps.
+    function returnPoint(
+        VaultState storage s,
+        IRebalancingVault.Parameters memory p,
+        uint256 thresholdBps,
+        uint256 nav
+    ) internal view returns (uint256) {
+        if (s.triggers.residualCeilingBps == 0) return p.residualDriftBps;
+        return ReturnPoint.current(s, p, thresholdBps, nav);
     }
 
     /// @notice When the cooldown since the last rebalance ends.

@@ -63,6 +63,7 @@ export const PARAMETERS = [
   "AuctionPremiumBps",
   "AuctionMaxDiscountBps",
   "AuctionDurationSeconds",
+  "ResidualCeilingBps",
 ] as const;
 
 /** `IRebalancingVault.ExecutionMode`, by number. */

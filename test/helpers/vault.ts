@@ -74,6 +74,7 @@ export const Parameter = {
   AuctionPremiumBps: 22,
   AuctionMaxDiscountBps: 23,
   AuctionDurationSeconds: 24,
+  ResidualCeilingBps: 25,
 } as const;
 
 /** The vault's contract factory, linked to the libraries the fixture deployed. */
@@ -81,6 +82,7 @@ export async function vaultFactory(connection: Connection, f: BallastFixture) {
   const libraries = {
     BasketConfig: await f.basketConfig.getAddress(),
     RebalanceLogic: await f.rebalanceLogic.getAddress(),
+    RebalanceStatus: await f.rebalanceStatus.getAddress(),
     FeeLogic: await f.feeLogic.getAddress(),
     InKindLogic: await f.inKindLogic.getAddress(),
     AuctionSettlement: await f.auctionSettlement.getAddress(),

@@ -84,6 +84,10 @@ contract VaultHandler is CommonBase, StdUtils {
     uint256 public shortLandings;
     /// @dev Whether the last rebalance stopped above its return point (see `_landedShort`).
     bool internal landedShort;
+    /// @notice Return points (rebalanceStatus's, what a rebalance aims at) outside governance's bounds: the
+    /// fixed one, max(ResidualDriftBps, MinDriftBps), while ResidualCeilingBps is 0; otherwise between that
+    /// floor and the ceiling, held MinDriftBps under the threshold (the floor winning when they cross).
+    uint256 public returnPointsOutOfBounds;
     uint256 public unprivilegedSuccesses;
     /// @notice Exits to the base asset after which another holder's in-kind slice of some token shrank
     /// (in value, to rounding, while a performance fee is on: see `redeemToBase`).
@@ -402,25 +406,41 @@ contract VaultHandler is CommonBase, StdUtils {
         _rebalance();
     }
 
+
     /// @notice The keeper calls again as soon as the cooldown lets it, or up to a cooldown later: how a
     /// rebalance cut into slices goes on.
     function rebalanceWhenReady(uint256 lateBy) external {
-        (,,, uint256 readyAt,,) = VAULT.rebalanceStatus();
+        _rebalanceWhenReady(lateBy, 0);
+    }
+
+    /// @notice The same at a base fee the fuzzer picks (up to 500 gwei), for the rebalance alone: a derived
+    /// return point (ResidualCeilingBps) follows it, and keeper pay repays at it.
+    function rebalanceAtBaseFee(uint256 baseFeeGwei, uint256 lateBy) external {
+        _rebalanceWhenReady(lateBy, _bound(baseFeeGwei, 0, 500));
+    }
+
+    function _rebalanceWhenReady(uint256 lateBy, uint256 baseFeeGwei) private {
+        (,,, uint256 readyAt,,,) = VAULT.rebalanceStatus();
         uint256 cooldown = VAULT.parameters().cooldownSeconds;
         uint256 wait = (readyAt > block.timestamp ? readyAt - block.timestamp : 0) + _bound(lateBy, 0, cooldown - 1);
         if (wait != 0) {
             _wait(wait);
             _followAll();
         }
+        vm.fee(baseFeeGwei * 1 gwei);
         _rebalance();
+        vm.fee(0);
     }
 
     function _rebalance() private {
-        (bool due,, uint256 drift, uint256 readyAt,,) = VAULT.rebalanceStatus();
+        (bool due,, uint256 drift, uint256 readyAt, uint256 thresholdBps,, uint256 aimed) = VAULT.rebalanceStatus();
+        _checkReturnPoint(aimed, thresholdBps);
         if (!due) {
-            _checkCarriesOn(drift, readyAt);
+            _checkCarriesOn(drift, readyAt, aimed);
             return;
         }
+        // Keeper pay (on from the start) is the keeper's, not a loss of the trades: counted back.
+        uint256 paidBefore = IERC20(_tokens[0]).balanceOf(OPERATOR);
         uint256 navBefore = VAULT.totalAssets();
         uint256 driftBefore = VAULT.driftBps();
         uint256 slippageBps = VAULT.parameters().maxSlippageBps;
@@ -430,39 +450,48 @@ contract VaultHandler is CommonBase, StdUtils {
             // and drift at the same prices did not grow. With FRZ frozen the promise is over the tokens
             // the vault can trade (it checks that itself): the frozen holding's weight grows by the fees
             // the others' trades pay, which a deep run found moving the whole basket's drift by 1 bp.
-            uint256 navAfter = VAULT.totalAssets();
+            uint256 navAfter = VAULT.totalAssets() + (IERC20(_tokens[0]).balanceOf(OPERATOR) - paidBefore);
             if (navAfter + Math.mulDiv(navBefore, slippageBps, BPS) < navBefore) rebalanceLosses++;
             if (!FRZ.blacklisted(address(VAULT)) && VAULT.driftBps() > driftBefore) driftIncreases++;
             // With FRZ frozen the rebalance leaves it out, and where it lands says nothing of its caps.
-            landedShort = !FRZ.blacklisted(address(VAULT)) && _landedShort(navBefore, navAfter);
+            landedShort = !FRZ.blacklisted(address(VAULT)) && _landedShort(navBefore, navAfter, aimed);
             done["rebalance"]++;
         } catch {
             // Refused (a pushed pool, unsettled prices, nothing to trade): nothing moved.
         }
     }
 
-    /// @dev Whether a rebalance stopped short of where its return point says (every holding within
-    /// max(ResidualDriftBps, MinDriftBps) of its target, the base asset included), beyond what its trades
+    /// @dev Whether a rebalance stopped short of where its return point says (every holding within `aimed`,
+    /// rebalanceStatus's return point before it, of its target, the base asset included), beyond what its trades
     /// paid in fees and price impact (at most twice the NAV it lost: each gap moves by the holding's loss
     /// and its target's share of it) and a basis point of rounding: its caps (the pools' budgets,
     /// MaxTradeBps) cut it short, and it must carry on (see `_checkCarriesOn`).
-    function _landedShort(uint256 navBefore, uint256 navAfter) private view returns (bool) {
+    function _landedShort(uint256 navBefore, uint256 navAfter, uint256 aimed) private view returns (bool) {
         uint256 lossBps = navAfter >= navBefore ? 0 : Math.mulDiv(navBefore - navAfter, BPS, navAfter, Math.Rounding.Ceil);
-        return VAULT.driftBps() > _landingBps(VAULT.parameters()) + 2 * lossBps + 1;
+        return VAULT.driftBps() > aimed + 2 * lossBps + 1;
     }
 
     /// @dev A rebalance cut short carries on: after its cooldown (and for as long again), while drift stands
     /// above the return point, the vault stays due, so that the keeper's next call moves the next slice.
-    function _checkCarriesOn(uint256 drift, uint256 readyAt) private {
+    function _checkCarriesOn(uint256 drift, uint256 readyAt, uint256 returnPointBps) private {
         if (!landedShort || VAULT.paused() || FRZ.blacklisted(address(VAULT))) return;
         if (VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 2) return; // auctions only
         IRebalancingVault.Parameters memory p = VAULT.parameters();
         bool inWindow = block.timestamp >= readyAt && block.timestamp < readyAt + p.cooldownSeconds;
-        if (inWindow && drift > _landingBps(p)) shortLandings++;
+        if (inWindow && drift > returnPointBps) shortLandings++;
     }
 
-    function _landingBps(IRebalancingVault.Parameters memory p) private pure returns (uint256) {
-        return Math.max(p.residualDriftBps, p.minDriftBps);
+    /// @dev The return point lies within governance's bounds (see `returnPointsOutOfBounds`).
+    function _checkReturnPoint(uint256 returnPointBps, uint256 thresholdBps) private {
+        IRebalancingVault.Parameters memory p = VAULT.parameters();
+        uint256 floorBps = Math.max(p.residualDriftBps, p.minDriftBps);
+        uint256 ceilingBps = VAULT.parameter(IRebalancingVault.Parameter.ResidualCeilingBps);
+        if (ceilingBps == 0) {
+            if (returnPointBps != floorBps) returnPointsOutOfBounds++;
+            return;
+        }
+        ceilingBps = Math.min(ceilingBps, thresholdBps - Math.min(thresholdBps, p.minDriftBps));
+        if (returnPointBps < floorBps || returnPointBps > Math.max(floorBps, ceilingBps)) returnPointsOutOfBounds++;
     }
 
     // ================================================================== Dutch auctions
@@ -1128,7 +1157,7 @@ contract VaultInvariantsTest is BallastFixture {
         vm.stopPrank();
         vm.fee(0);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](36);
+        bytes4[] memory selectors = new bytes4[](37);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -1165,6 +1194,7 @@ contract VaultInvariantsTest is BallastFixture {
         selectors[33] = VaultHandler.fillAuction.selector;
         selectors[34] = VaultHandler.fillAuction.selector;
         selectors[35] = VaultHandler.closeAuction.selector;
+        selectors[36] = VaultHandler.rebalanceAtBaseFee.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -1243,6 +1273,10 @@ contract VaultInvariantsTest is BallastFixture {
         handler.arbitrage(0);
         handler.warp(7_201);
         handler.rebalance();
+        // The return point derived from the vault's gas, size and routes: on, and a rebalance at 30 gwei.
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ResidualCeilingBps), 400);
+        _moveTargets(600);
+        handler.rebalanceAtBaseFee(30, 0);
         // FRZ freezes during an exit: its slice is held for the holder, who claims it once it thaws.
         handler.freeze(true);
         handler.redeemInKind(0, 1e15);
@@ -1291,6 +1325,7 @@ contract VaultInvariantsTest is BallastFixture {
             "unprivileged", "accrueFees", "scheduleFeeChange", "executePending", "delist", "relist", "switchOracle",
             "deposit", "mint"
         ];
+        assertGt(handler.done("rebalance"), 1, "both rebalances");
         for (uint256 i; i < actions.length; ++i) {
             assertGt(handler.done(actions[i]), 0, string(abi.encodePacked(actions[i])));
         }
@@ -1338,6 +1373,36 @@ contract VaultInvariantsTest is BallastFixture {
         assertLe(vault.driftBps(), Math.max(p.residualDriftBps, p.minDriftBps) + 5, "landed at its return point");
     }
 
+    /// @notice The return point derived from the vault's gas, size and routes (ResidualCeilingBps on): a first
+    /// rebalance measures its gas and goes to the floor, slice by slice; the next, at 20 gwei, aims between the
+    /// bounds and its slices carry on to that point and land there.
+    function test_aDerivedReturnPointIsWhereTheRebalanceLands() public {
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ResidualCeilingBps), 400);
+        _sliceToTheEnd(550, 20);
+        assertLe(vault.driftBps(), 105, "no gas measured when it began: the floor (MinDriftBps)");
+        _moveTargets(550);
+        vm.fee(20 gwei);
+        (bool due,,,,,, uint256 aimed) = vault.rebalanceStatus();
+        vm.fee(0);
+        assertTrue(due);
+        assertGt(aimed, 100, "over the floor");
+        assertLt(aimed, 400, "under the ceiling");
+        _sliceToTheEnd(0, 20);
+        invariant_theVaultKeepsItsPromises();
+        assertApproxEqAbs(vault.driftBps(), aimed, 5, "landed at the derived return point");
+    }
+
+    /// @dev Moves `bps` of target (none: 0), then lets the keeper slice at `baseFeeGwei` until nothing is due.
+    function _sliceToTheEnd(uint16 bps, uint256 baseFeeGwei) private {
+        if (bps != 0) _moveTargets(bps);
+        for (uint256 i; i < 20; ++i) {
+            uint256 before = handler.done("rebalance");
+            handler.rebalanceAtBaseFee(baseFeeGwei, 0);
+            if (handler.done("rebalance") == before) return;
+        }
+        revert("never finished");
+    }
+
     /// @notice Found by the deep campaign (seed 0x0310...5332): governance lowered KeeperMaxGasPerDay to 6,700
     /// after the day had repaid 100,000 gas, and the next opening was repaid nothing; the handler compared
     /// the day's total with the new cap and called that an overpayment. It compares what the opening was
@@ -1345,7 +1410,7 @@ contract VaultInvariantsTest is BallastFixture {
     function test_anOpeningAfterTheDaysCapWasLoweredIsRepaidNothing() public {
         handler.deposit(3801023714929884390339820818329579483551488414, 103914618649948, false);
         handler.fillAuction(74, 12040250848867061071965175399556627539810270473556081061332397611538, 3, 603396, 109263408368218156);
-        handler.changeParameter(21265, 6700);
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.KeeperMaxGasPerDay), 6700);
         handler.closeAuction(true);
         IRebalancingVault.KeeperPay memory before = vault.keeperPay();
         assertGt(before.gasPaidToday, before.maxGasPerDay, "the day had repaid more than its new cap");
@@ -1363,7 +1428,7 @@ contract VaultInvariantsTest is BallastFixture {
         handler.delist(25502827752118901358102518384702013832190388768303566);
         handler.deposit(3005, 79793391894691082611171677086873122732285454018652385834333323850681022174333, false);
         handler.rebalance();
-        handler.changeParameter(11896, 7213);
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 7213);
         handler.redeemToBase(48433584730736895629450933, 1395038739059359066783995793439515161965689824366076537266696681146036802399);
         assertEq(handler.done("redeemToBase"), 1, "the exit went through");
         invariant_theVaultKeepsItsPromises();
@@ -1393,7 +1458,7 @@ contract VaultInvariantsTest is BallastFixture {
         handler.switchOracle(false);
         handler.moveAndRoundTrip(18810419045936113470334568449570076119070811925, type(uint256).max - 1, 509451, -69381039846740561315414071212909);
         handler.roundTripAfterMove(type(uint256).max - 2, 7661872013635484476520369973250994937929006290518484221321904288543, 118112401438137745052705817363238, 159251888851393375953313592801950094853228085789675540730603);
-        handler.changeParameter(31079961560577036185621, 7211186);
+        handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 7211186);
         handler.roundTrip(214381956731611374455832145742564, 1054719951451901279920113382);
         handler.roundTrip(19268, 21987);
         handler.moveAndRoundTrip(2222500148332659707106411446735156, 7343365043378880219113924744433793663, 701755921239276152726959128340344, -118934212);
@@ -1521,6 +1586,7 @@ contract VaultInvariantsTest is BallastFixture {
         assertEq(handler.rebalanceLosses(), 0, "a rebalance lost more than its bound");
         assertEq(handler.driftIncreases(), 0, "a rebalance increased drift");
         assertEq(handler.shortLandings(), 0, "a rebalance stopped above its return point and the vault stopped with it");
+        assertEq(handler.returnPointsOutOfBounds(), 0, "a return point outside governance's bounds");
     }
 
     /// @notice No privileged function ever succeeded for an account without its role.

@@ -83,7 +83,7 @@ describe("RebalancingVault: a threshold scaled by volatility", function () {
     await signedBy(f.vault, alice).deposit(USDC(60_000), alice.address);
     const drift = Number(await f.vault.driftBps());
     expect(drift).to.be.within(300, 400);
-    expect((await f.vault.rebalanceStatus()).slice(4)).to.deep.equal([500n, 0n]);
+    expect((await f.vault.rebalanceStatus()).slice(4, 6)).to.deep.equal([500n, 0n]);
     expect((await f.vault.rebalanceStatus())[0]).to.equal(false);
 
     await setParameters(f, [
@@ -95,13 +95,13 @@ describe("RebalancingVault: a threshold scaled by volatility", function () {
     ]);
     // Calm: no volatility, the floor. Drift of 340 is past it: a rebalance is due.
     await time().increase(5 * INTERVAL);
-    expect((await f.vault.rebalanceStatus()).slice(4)).to.deep.equal([200n, 0n]);
+    expect((await f.vault.rebalanceStatus()).slice(4, 6)).to.deep.equal([200n, 0n]);
     let [due, trigger] = await f.vault.rebalanceStatus();
     expect([due, trigger]).to.deep.equal([true, 1n]);
 
     // WETH swings: the basket's volatility is WETH's weighted by its 30% of the non-base targets' 60%.
     const { ticks } = await wiggle(f, 2, 3_000_000n);
-    const [thresholdBps, volatilityBps] = (await f.vault.rebalanceStatus()).slice(4);
+    const [thresholdBps, volatilityBps] = (await f.vault.rebalanceStatus()).slice(4, 6);
     const weth = Number(await f.oracle.volatility(f.tokens.weth, INTERVAL, 4));
     expect(Number(volatilityBps)).to.equal(Math.floor((weth * 3_000) / 6_000));
     expect(weth).to.be.closeTo(Math.round(expectedVolatility(ticks.slice(-5))), Math.floor(weth / 20));
@@ -115,7 +115,7 @@ describe("RebalancingVault: a threshold scaled by volatility", function () {
 
     // A window longer than the pools' history: the static threshold, volatility 0.
     await setParameters(f, [[Parameter.VolIntervalSeconds, 86_400], [Parameter.VolIntervals, 24]]);
-    expect((await f.vault.rebalanceStatus()).slice(4)).to.deep.equal([500n, 0n]);
+    expect((await f.vault.rebalanceStatus()).slice(4, 6)).to.deep.equal([500n, 0n]);
   });
 
   it("costs its manipulator the pools' fees and impact, for a delay bounded by the ceiling", async function () {
@@ -129,10 +129,10 @@ describe("RebalancingVault: a threshold scaled by volatility", function () {
     await signedBy(f.vault, f.signers.alice).deposit(USDC(400_000), f.signers.alice.address);
     await donateTokens(f, 600_000n);
     await time().increase(5 * INTERVAL);
-    const [calm] = (await f.vault.rebalanceStatus()).slice(4);
+    const [calm] = (await f.vault.rebalanceStatus()).slice(4, 6);
     // Holding WETH 4% up for an interval, twice (the most a push inside the oracle's 5% breaker can be).
     const { loss } = await wiggle(f, 2, 4_000_000n);
-    const [pushed, volatility] = (await f.vault.rebalanceStatus()).slice(4);
+    const [pushed, volatility] = (await f.vault.rebalanceStatus()).slice(4, 6);
     console.log(`      pushing WETH about 4% for two ${INTERVAL / 60}-minute stretches: threshold ${calm} -> ${pushed} bps (basket volatility ${volatility} bps a year), for ${usd(-loss)} in pool fees and impact alone (no arbitrageur here; on a real market each push is also arbitraged away)`);
     expect(pushed).to.be.lessThanOrEqual(800n);
     expect(loss).to.be.greaterThan(USDC(3_000));
