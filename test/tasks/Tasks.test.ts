@@ -63,6 +63,24 @@ describe("Tasks", function () {
       expect(s.driftBps).to.be.within(201, 499);
       const until = new Date(Number((p.lastRebalanceAt + 2n * p.cooldownSeconds) * 1000n)).toISOString().slice(0, 16);
       expect(s.rebalance.reason).to.include(`the last rebalance was cut short by its caps and drift ${s.driftBps} bps stands above its return point of 200 bps; it carries on until ${until}`);
+      expect([s.returnPointBps, s.returnPointDerived]).to.deep.equal([200, false]);
+    });
+
+    it("shows the return point the vault derives once governance sets its ceiling, and between which bounds", async function () {
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      await gov.setParameter(Parameter.ResidualCeilingBps, 350);
+      let s = JSON.parse((await runTask(["vault", "status"], { vault, json: true })).lines[0]);
+      // No rebalance measured yet: the floor, MinDriftBps.
+      expect([s.returnPointBps, s.returnPointDerived, s.parameters.residualCeilingBps]).to.deep.equal([100, true, 350]);
+      await signedBy(f.vault, f.signers.keeper).rebalance();
+      await time().increase(3 * 3600);
+      const [, , , , , , onChain] = await f.vault.rebalanceStatus();
+      s = JSON.parse((await runTask(["vault", "status"], { vault, json: true })).lines[0]);
+      expect(s.returnPointBps).to.equal(Number(onChain));
+      expect(s.returnPointBps).to.be.within(100, 350);
+      const table = await runTask(["vault", "status"], { vault });
+      expect(table.text).to.include(`a rebalance stops at ${s.returnPointBps} bps of drift, derived from the vault's size, gas and routes between 100 and 350 bps`);
     });
 
     it("reports NAV, holdings, drift and why no rebalance is due, as a table and as JSON", async function () {
