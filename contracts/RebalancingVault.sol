@@ -18,7 +18,6 @@ import {FeeLogic} from "./libraries/FeeLogic.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
 import {InKindLogic} from "./libraries/InKindLogic.sol";
 import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
-import {RebalanceStatus} from "./libraries/RebalanceStatus.sol";
 import {Valuation} from "./libraries/Valuation.sol";
 import {VaultState} from "./types/VaultState.sol";
 
@@ -224,7 +223,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     {
         uint8 fired;
         (due, fired, drift, readyAt, thresholdBps, volatilityBps, returnPointBps) =
-            RebalanceStatus.status(_s, paused());
+            RebalanceLogic.status(_s, paused());
         trigger = Trigger(fired);
     }
 
@@ -235,7 +234,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function rebalanceTrigger() public view nonReentrantView returns (bool canExec, bytes memory execPayload) {
-        if (RebalanceStatus.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
+        if (RebalanceLogic.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
     }
 
     /// @inheritdoc IRebalancingVault

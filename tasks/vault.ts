@@ -70,6 +70,8 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   // gas and routes while ResidualCeilingBps is set; a rebalance carrying on keeps the one it aimed at).
   const [due, trigger, driftBps, readyAt, effective, volatility, returnPoint] = await vault.rebalanceStatus();
   const ceiling = Number(await vault.parameter(PARAMETERS.indexOf("ResidualCeilingBps")));
+  // Drift after a rebalance: at most the return point, or MinDriftBps (holdings within it do not trade).
+  const landing = Math.max(Number(returnPoint), Number(p.minDriftBps));
   const threshold = Number(effective);
   const calendarDueAt = p.rebalanceIntervalSeconds === 0n ? null : Number(p.lastRebalanceAt + p.rebalanceIntervalSeconds);
   let reason: string;
@@ -79,7 +81,7 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
   else if (due && Number(trigger) === 1) reason = `drift ${driftBps} bps reached the threshold of ${threshold} bps`;
   else if (due && Number(trigger) === 3) {
     // Trigger.Unfinished: a rebalance the caps cut short, carried on while the window after its cooldown lasts.
-    reason = `the last rebalance was cut short by its caps and drift ${driftBps} bps stands above its return point of ${returnPoint} bps; it carries on until ${iso(Number(readyAt + p.cooldownSeconds))}`;
+    reason = `the last rebalance was cut short by its caps and drift ${driftBps} bps stands above its return point of ${landing} bps; it carries on until ${iso(Number(readyAt + p.cooldownSeconds))}`;
   } else if (due) reason = `the calendar interval passed and drift ${driftBps} bps is at least ${p.minDriftBps} bps`;
   else {
     reason = threshold === 0 ? "the threshold trigger is off" : `drift ${driftBps} bps is below the threshold of ${threshold} bps`;
@@ -131,8 +133,8 @@ export async function vaultStatus(connection: Connection, vault: RebalancingVaul
     /** The threshold in force now, and the basket's realised volatility (bps a year) it was scaled by (0: static). */
     effectiveThresholdBps: threshold,
     volatilityBps: Number(volatility),
-    /** Where a rebalance would stop now (bps of drift), and whether it is derived (ResidualCeilingBps set) or fixed. */
-    returnPointBps: Number(returnPoint),
+    /** Where a rebalance would stop now (bps of drift: the return point, or MinDriftBps when larger), and whether the return point is derived (ResidualCeilingBps set) or fixed. */
+    returnPointBps: landing,
     returnPointDerived: ceiling !== 0,
     parameters: {
       driftThresholdBps: threshold,

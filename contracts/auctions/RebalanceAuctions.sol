@@ -136,8 +136,9 @@ contract RebalanceAuctions is ReentrancyGuardTransient {
         if (a.startedAt != 0) revert AuctionAlreadyOpen(a.id);
         if (_param(IRebalancingVault.Parameter.ExecutionMode) == 0) revert AuctionsOff();
         if (VAULT.paused()) revert AuctionVaultPaused();
-        (, IRebalancingVault.Trigger trigger, uint256 drift,, uint256 thresholdBps,,) = VAULT.rebalanceStatus();
-        uint256 returnBps = _param(IRebalancingVault.Parameter.ResidualDriftBps);
+        // The return point the vault's slices plan with now (ResidualDriftBps, or the derived one).
+        (, IRebalancingVault.Trigger trigger, uint256 drift,, uint256 thresholdBps,, uint256 returnBps) =
+            VAULT.rebalanceStatus();
         if (trigger == IRebalancingVault.Trigger.None || drift <= returnBps) {
             revert AuctionNotDue(drift, thresholdBps, returnBps);
         }

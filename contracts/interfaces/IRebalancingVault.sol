@@ -407,9 +407,10 @@ interface IRebalancingVault {
     /// `due` is false while paused, within the cooldown, or while the oracle cannot price a holding.
     /// `thresholdBps` is the drift at which the threshold trigger fires now (0: off), and
     /// `volatilityBps` the basket's realised volatility, a year, it was scaled by (0 when the scaling is
-    /// off or cannot be measured: the static DriftThresholdBps applies). `returnPointBps` is the drift a
-    /// rebalance would stop at now (the larger of MinDriftBps and the return point: ResidualDriftBps, or
-    /// the derived one while ResidualCeilingBps is set).
+    /// off or cannot be measured: the static DriftThresholdBps applies). `returnPointBps` is the return point
+    /// a rebalance would plan with now: ResidualDriftBps, or the one derived while ResidualCeilingBps is set
+    /// (a rebalance carrying on keeps the one it aimed at). It leaves every holding it trades within that of
+    /// its target, and drift at most the larger of it and MinDriftBps.
     function rebalanceStatus()
         external
         view

@@ -177,6 +177,62 @@ library RebalanceLogic {
         return plan.trades;
     }
 
+    /// @notice See {IRebalancingVault-rebalanceStatus}; `trigger` is the `Trigger`'s number (an enum in
+    /// an external library function's ABI is a type name that ABI tools cannot read). Not due, drift 0,
+    /// while the oracle cannot price a holding.
+    function status(VaultState storage s, bool paused)
+        public
+        view
+        returns (
+            bool due,
+            uint8 trigger,
+            uint256 drift,
+            uint256 ready,
+            uint256 thresholdBps,
+            uint256 volatilityBps,
+            uint256 returnPointBps
+        )
+    {
+        IRebalancingVault.Parameters memory p = s.params;
+        ready = readyAt(p);
+        (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
+        bool ok;
+        (ok, drift) = _driftAiming(s, p, thresholdBps);
+        returnPointBps = p.residualDriftBps;
+        if (!ok) return (false, 0, 0, ready, thresholdBps, volatilityBps, returnPointBps);
+        IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
+        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused
+            && s.triggers.executionMode != uint8(IRebalancingVault.ExecutionMode.Auctions);
+        trigger = uint8(fired);
+    }
+
+    /// @notice See {IRebalancingVault-rebalanceTrigger}: due, and a plan that has trades and passes its
+    /// checks now (a pushed pool or unsettled prices would make the call revert).
+    function executable(VaultState storage s, bool paused) external view returns (bool) {
+        (bool due,,,,,,) = status(s, paused);
+        if (!due) return false;
+        try IRebalancingVault(address(this)).previewRebalance() returns (IRebalancingVault.Trade[] memory trades) {
+            return trades.length != 0;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev The basket's drift, with `p`'s residual set to the return point (see `returnPoint`); false, and
+    /// `p` as it was, while the oracle cannot price a holding.
+    function _driftAiming(VaultState storage s, IRebalancingVault.Parameters memory p, uint256 thresholdBps)
+        private
+        view
+        returns (bool ok, uint256 drift)
+    {
+        uint256[] memory values;
+        uint256 nav;
+        (ok,, values, nav) = Valuation.values(s, false);
+        if (!ok) return (false, 0);
+        p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, nav));
+        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+    }
+
     /// @notice The residual a rebalance plans with now: ResidualDriftBps, or, while ResidualCeilingBps is set,
     /// the return point derived from the vault's size, gas and routes (see ReturnPoint), for a threshold of
     /// `thresholdBps` and a NAV of `nav`. The trigger and the carry-on read the larger of it and MinDriftBps.
@@ -187,7 +243,7 @@ library RebalanceLogic {
         uint256 nav
     ) internal view returns (uint256) {
         if (s.triggers.residualCeilingBps == 0) return p.residualDriftBps;
-        return ReturnPoint.current(s, p, thresholdBps, nav);
+        return ReturnPoint.current(s, thresholdBps, nav);
     }
 
     /// @notice When the cooldown since the last rebalance ends.

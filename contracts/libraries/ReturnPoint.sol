@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// The external function below takes memory on purpose: the vault's trading passes its parameters from memory.
-// solhint-disable gas-calldata-parameters
-
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPeripheryImmutableState} from "@uniswap/v3-periphery/contracts/interfaces/IPeripheryImmutableState.sol";
 
@@ -76,12 +73,8 @@ library ReturnPoint {
     /// @notice The return point a rebalance aims at now (see the library's notice), in basis points of NAV,
     /// with the rule on (ResidualCeilingBps set). A rebalance its caps cut short carries on, within its
     /// carry-on window (see Trigger.Unfinished), to the point it aimed at, held within today's bounds.
-    function current(
-        VaultState storage s,
-        IRebalancingVault.Parameters memory p,
-        uint256 thresholdBps,
-        uint256 nav
-    ) external view returns (uint256) {
+    function current(VaultState storage s, uint256 thresholdBps, uint256 nav) external view returns (uint256) {
+        IRebalancingVault.Parameters memory p = s.params;
         uint256 floorBps = Math.max(p.residualDriftBps, p.minDriftBps);
         // A rebalance moves drift by MinDriftBps at least: the ceiling stays that far under the threshold.
         uint256 ceilingBps = thresholdBps - Math.min(thresholdBps, p.minDriftBps);

@@ -99,7 +99,6 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   // Trading derives its return point through ReturnPoint (when ResidualCeilingBps is set).
   const returnPoint = m.library("ReturnPoint");
   const rebalanceLogic = m.library("RebalanceLogic", { libraries: { ReturnPoint: returnPoint } });
-  const rebalanceStatus = m.library("RebalanceStatus", { libraries: { ReturnPoint: returnPoint } });
   const feeLogic = m.library("FeeLogic");
   const inKindLogic = m.library("InKindLogic");
   // The settlement repays openers through keeper pay (FeeLogic).
@@ -120,7 +119,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
       parameters,
       depositCap,
     },
-  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, RebalanceStatus: rebalanceStatus, FeeLogic: feeLogic, InKindLogic: inKindLogic, AuctionSettlement: auctionSettlement } });
+  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic, AuctionSettlement: auctionSettlement } });
 
   const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
   m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
@@ -132,7 +131,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   // ExecutionMode (`gov propose-auctions`), in the open like every change.
   const auctions = m.contract("RebalanceAuctions", [vault]);
 
-  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, rebalanceStatus, feeLogic, inKindLogic, auctionSettlement, vault, ballastRouter, auctions };
+  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, feeLogic, inKindLogic, auctionSettlement, vault, ballastRouter, auctions };
 }
 
 /** Ballast priced by the TWAP oracle alone. */

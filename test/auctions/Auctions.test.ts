@@ -70,6 +70,19 @@ describe("Dutch auctions", function () {
       await expect(auctionsOf(f).open()).to.be.revertedWithCustomError(f.auctions, "AuctionNotDue");
     });
 
+    it("stops where the vault's slices would: at the return point rebalanceStatus gives, derived while ResidualCeilingBps is set", async function () {
+      const { f, vault } = await drifted(2);
+      await expect(auctionsOf(f).open()).to.emit(f.auctions, "AuctionOpened");
+      expect((await f.auctions.current()).auction.returnBps).to.equal(25n);
+      await signedBy(f.auctions, f.signers.guardian).close();
+      // Derived: no rebalance measured (auctions only), so the floor, the larger of ResidualDriftBps and MinDriftBps.
+      await vault.setParameter(Parameter.ResidualCeilingBps, 400);
+      const [, , , , , , returnPoint] = await f.vault.rebalanceStatus();
+      expect(returnPoint).to.equal(100n);
+      await expect(auctionsOf(f).open()).to.emit(f.auctions, "AuctionOpened");
+      expect((await f.auctions.current()).auction.returnBps).to.equal(100n);
+    });
+
     it("prices from the references alone: 2% above at opening, linear to 1% below at the end, never lower", async function () {
       const { f } = await drifted();
       const auctions = auctionsOf(f);

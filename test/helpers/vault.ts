@@ -82,7 +82,6 @@ export async function vaultFactory(connection: Connection, f: BallastFixture) {
   const libraries = {
     BasketConfig: await f.basketConfig.getAddress(),
     RebalanceLogic: await f.rebalanceLogic.getAddress(),
-    RebalanceStatus: await f.rebalanceStatus.getAddress(),
     FeeLogic: await f.feeLogic.getAddress(),
     InKindLogic: await f.inKindLogic.getAddress(),
     AuctionSettlement: await f.auctionSettlement.getAddress(),

@@ -84,9 +84,9 @@ contract VaultHandler is CommonBase, StdUtils {
     uint256 public shortLandings;
     /// @dev Whether the last rebalance stopped above its return point (see `_landedShort`).
     bool internal landedShort;
-    /// @notice Return points (rebalanceStatus's, what a rebalance aims at) outside governance's bounds: the
-    /// fixed one, max(ResidualDriftBps, MinDriftBps), while ResidualCeilingBps is 0; otherwise between that
-    /// floor and the ceiling, held MinDriftBps under the threshold (the floor winning when they cross).
+    /// @notice Return points (rebalanceStatus's, what a rebalance aims at) outside governance's bounds:
+    /// ResidualDriftBps while ResidualCeilingBps is 0; otherwise between max(ResidualDriftBps, MinDriftBps)
+    /// and the ceiling, held MinDriftBps under the threshold (the floor winning when they cross).
     uint256 public returnPointsOutOfBounds;
     uint256 public unprivilegedSuccesses;
     /// @notice Exits to the base asset after which another holder's in-kind slice of some token shrank
@@ -468,7 +468,7 @@ contract VaultHandler is CommonBase, StdUtils {
     /// MaxTradeBps) cut it short, and it must carry on (see `_checkCarriesOn`).
     function _landedShort(uint256 navBefore, uint256 navAfter, uint256 aimed) private view returns (bool) {
         uint256 lossBps = navAfter >= navBefore ? 0 : Math.mulDiv(navBefore - navAfter, BPS, navAfter, Math.Rounding.Ceil);
-        return VAULT.driftBps() > aimed + 2 * lossBps + 1;
+        return VAULT.driftBps() > Math.max(aimed, VAULT.parameters().minDriftBps) + 2 * lossBps + 1;
     }
 
     /// @dev A rebalance cut short carries on: after its cooldown (and for as long again), while drift stands
@@ -478,7 +478,7 @@ contract VaultHandler is CommonBase, StdUtils {
         if (VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 2) return; // auctions only
         IRebalancingVault.Parameters memory p = VAULT.parameters();
         bool inWindow = block.timestamp >= readyAt && block.timestamp < readyAt + p.cooldownSeconds;
-        if (inWindow && drift > returnPointBps) shortLandings++;
+        if (inWindow && drift > Math.max(returnPointBps, p.minDriftBps)) shortLandings++;
     }
 
     /// @dev The return point lies within governance's bounds (see `returnPointsOutOfBounds`).
@@ -487,7 +487,7 @@ contract VaultHandler is CommonBase, StdUtils {
         uint256 floorBps = Math.max(p.residualDriftBps, p.minDriftBps);
         uint256 ceilingBps = VAULT.parameter(IRebalancingVault.Parameter.ResidualCeilingBps);
         if (ceilingBps == 0) {
-            if (returnPointBps != floorBps) returnPointsOutOfBounds++;
+            if (returnPointBps != p.residualDriftBps) returnPointsOutOfBounds++;
             return;
         }
         ceilingBps = Math.min(ceilingBps, thresholdBps - Math.min(thresholdBps, p.minDriftBps));

@@ -95,7 +95,7 @@ contract ReturnPointVaultTest is BallastFixture {
     function test_offItIsTheFixedReturnPoint() public {
         _atTargets();
         (,,, uint256 rp) = _status();
-        assertEq(rp, 100, "MinDriftBps, the larger of it and ResidualDriftBps 0");
+        assertEq(rp, 0, "ResidualDriftBps");
         _set(IRebalancingVault.Parameter.ResidualDriftBps, 250);
         (,,, rp) = _status();
         assertEq(rp, 250);
