@@ -122,13 +122,14 @@ if (o.sweep) {
   const started = Date.now();
   console.log(
     `Cost a year (bps of NAV) at ${o.atTrackingError} bps of tracking error, ${o.paths} paths of ${o.days} days (${o.scenario}): ` +
-      `with a return point / trading back to target = share; then the cheapest single policy within it. Gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, $${o.nativePrice}.`,
+      `with a fixed return point / trading back to target = share; the same with the return point the vault derives; then the cheapest single policy within it. Gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, $${o.nativePrice}.`,
   );
   const table = new Table({ head: ["NAV", ...SWEEP_NETWORKS.map((n) => n.name)], style: { head: [], border: [] } });
   for (const navUsd of SWEEP_NAVS) {
     const cells = SWEEP_NETWORKS.map((network) => sweepCell(basket, paths, o.paths, navUsd, network, gas, o.nativePrice, o.atTrackingError));
+    const derived = (c: SweepCell) => (c.derivedShare === null ? "" : `\nderived ${(c.derivedShare * 100).toFixed(0)}% (${c.derivedBps!.toFixed(1)})`);
     const text = (c: SweepCell) =>
-      c.share === null ? `${c.returnPointBps?.toFixed(1) ?? "-"} / ${c.toTargetBps?.toFixed(1) ?? "-"}` : `${(c.share * 100).toFixed(0)}% (${c.returnPointBps!.toFixed(1)} / ${c.toTargetBps!.toFixed(1)})\n${c.best ?? ""}`;
+      c.share === null ? `${c.returnPointBps?.toFixed(1) ?? "-"} / ${c.toTargetBps?.toFixed(1) ?? "-"}` : `${(c.share * 100).toFixed(0)}% (${c.returnPointBps!.toFixed(1)} / ${c.toTargetBps!.toFixed(1)})${derived(c)}\n${c.best ?? ""}`;
     table.push([`$${(navUsd / 1e6).toLocaleString("en-US")}M`, ...cells.map(text)]);
     console.error(`  $${(navUsd / 1e6).toLocaleString("en-US")}M done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }

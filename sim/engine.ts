@@ -5,6 +5,7 @@
 // first) offers the rest of the plan as a Dutch auction that fillers take as sim/auctions.ts models.
 import { fillLeg, type Fillers } from "./auctions.js";
 import { gasCostUsd, gasUsd, swapCost, type CostModel } from "./costs.js";
+import { returnPointBps } from "./return-point.js";
 import type { Basket, PricePath } from "./market.js";
 import { plan as planTrades } from "./planner.js";
 import type { Context, Policy } from "./policies.js";
@@ -170,9 +171,33 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   targetsBps[0] += 10_000 - targetsBps.reduce((a, b) => a + b, 0);
   const noPairs = t.map(() => 0n);
   const bandBps = BigInt(Math.round(policy.band * 10_000));
-  const residualBps = BigInt(Math.round(policy.residual * 10_000));
+  const fixedResidualBps = BigInt(Math.round(policy.residual * 10_000));
   // Each token's route fees, in pips, as the vault gives them to the planner.
   const routeCosts = basket.tokens.map((token) => BigInt(Math.round(token.fee * 1_000_000)));
+  // The return point the vault derives (ReturnPoint, while ResidualCeilingBps is set): from the gas of the
+  // last rebalance at the gas price, NAV, the routes' fees weighted by target, and the threshold, within
+  // [max(ResidualDriftBps, MinDriftBps), min(ResidualCeilingBps, threshold - MinDriftBps)]; the floor until a
+  // rebalance has been measured; a rebalance carrying on keeps the point it aimed at.
+  const ceilingBps = BigInt(Math.round((policy.residualCeiling ?? 0) * 10_000));
+  const thresholdBps = policy.kind === "threshold" ? BigInt(policy.params.bps) : 0n;
+  const weightedFees = routeCosts.reduce((a, c, i) => (i === 0 ? a : a + c * BigInt(targetsBps[i])), 0n);
+  const tokensWeight = targetsBps.reduce((a, w, i) => (i === 0 ? a : a + BigInt(w)), 0n);
+  const routeCostPips = tokensWeight === 0n ? 0n : weightedFees / tokensWeight;
+  let lastGas = 0;
+  let residualBps = fixedResidualBps;
+  const aim = (nav: number, carrying: boolean) => {
+    if (ceilingBps === 0n) return fixedResidualBps;
+    const floor = fixedResidualBps > bandBps ? fixedResidualBps : bandBps;
+    let ceiling = thresholdBps - (thresholdBps < bandBps ? thresholdBps : bandBps);
+    if (ceilingBps < ceiling) ceiling = ceilingBps;
+    if (carrying) {
+      const kept = residualBps < ceiling ? residualBps : ceiling;
+      return kept > floor ? kept : floor;
+    }
+    if (lastGas === 0) return floor;
+    const fixedCost = s.costs === null ? 0n : BigInt(Math.round(gasUsd(lastGas, s.costs) * 1e6));
+    return returnPointBps(thresholdBps, floor, ceiling, BigInt(Math.round(nav * 1e6)), fixedCost, routeCostPips);
+  };
   // Each token's pool budget per call (see Settings.poolBudgets), in USD.
   const budgets = basket.tokens.map((token) => {
     const budget = (token.depthUsd * token.fee) / 2;
@@ -197,8 +222,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
   };
   // The vault's Unfinished trigger: a rebalance its caps cut short carries on while drift stands above its
   // return point (the keeper calls at the next step, within the window the contract gives it).
-  const landing = Math.max(policy.residual, policy.band);
-  const carriesOnAt = (limited: boolean, drift: number) => limited && drift > landing;
+  const carriesOnAt = (limited: boolean, drift: number) => limited && drift > Math.max(Number(residualBps) / 10_000, policy.band);
   let unfinished = false;
   /**
    * What trading `deltas` would cost and restore (a keeper's estimate before it trades), as the keeper
@@ -270,6 +294,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       },
       quote: () => priceOf(plan(nav).deltas, nav),
     };
+    residualBps = aim(nav, unfinished);
     const carriesOn: boolean = carriesOnAt(unfinished, drift);
     const due: boolean = policy.due(context) || carriesOn;
     const execution = policy.execution;
@@ -294,6 +319,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         traded += v;
       }
       const gas = s.costs === null ? 0 : gasCostUsd(swaps, s.costs);
+      if (s.costs !== null) lastGas = s.costs.gasBase + s.costs.gasPerSwap * swaps; // what the vault measures
       units[0] -= gas; // the vault pays its keeper's gas
       result.costs.gas += gas;
       result.swaps += swaps;
@@ -306,7 +332,7 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
       unfinished = false; // nothing left to trade: the contract's window lapses
     }
     // The auction: opened (one at a time) while a trigger still fires after any slices, as open() requires.
-    if (due && execution !== undefined && hours >= auctionEndsAt && drift > policy.residual) {
+    if (due && execution !== undefined && hours >= auctionEndsAt && drift > Number(residualBps) / 10_000) {
       const stillDue =
         swaps === 0 || policy.due({ ...context, drift, hoursSinceRebalance: 0 }) || carriesOnAt(slices.limited, drift);
       const lots = stillDue ? plan(nav, true).deltas : [];

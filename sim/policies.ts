@@ -30,6 +30,11 @@ export interface Policy {
   band: number;
   /** How far short of its target a trade leaves each token (fraction; the contract's ResidualDriftBps). */
   residual: number;
+  /**
+   * The return point's ceiling (fraction; the contract's ResidualCeilingBps): when set, each rebalance stops
+   * where the vault derives (sim/return-point.ts), between max(residual, band) and it.
+   */
+  residualCeiling?: number;
   due: (c: Context) => boolean;
   /**
    * How a due rebalance executes (the vault's ExecutionMode); absent: slices on Uniswap only. "auctions":
@@ -74,6 +79,18 @@ export const threshold = (bps: number, maxTrade = 1, bandBps = 0, residualBps = 
   band: bandBps / 10_000,
   residual: residualBps / 10_000,
   due: (c) => c.drift >= bps / 10_000,
+});
+
+/**
+ * When drift reaches `bps`, back to the return point the vault derives from its size, its gas and its routes'
+ * fees (ResidualCeilingBps): between `floorBps` (the larger of it and the band) and `ceilingBps` (held the
+ * band under the threshold).
+ */
+export const derivedReturn = (bps: number, maxTrade = 1, bandBps = 0, floorBps = 0, ceilingBps = bps - bandBps): Policy => ({
+  ...threshold(bps, maxTrade, bandBps, floorBps),
+  name: `threshold ${bps / 100}% to derived${floorBps > bandBps ? ` ≥ ${floorBps / 100}%` : ""}${ceilingBps < bps - bandBps ? ` ≤ ${ceilingBps / 100}%` : ""}${maxTrade < 1 ? ` slices ${maxTrade * 100}%` : ""}`,
+  params: { bps, maxTradeBps: maxTrade * 10_000, residualBps: floorBps, ceilingBps },
+  residualCeiling: ceilingBps / 10_000,
 });
 
 /** Every `days` days, if drift is at least `minDriftBps`. */

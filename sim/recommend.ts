@@ -4,7 +4,7 @@
 import type { Settings } from "./engine.js";
 import type { Basket, PathOptions } from "./market.js";
 import { SHIPPED_TERMS, type AuctionTerms } from "./auctions.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, volThreshold, withAuctions, type Policy } from "./policies.js";
+import { buyAndHold, calendar, costAware, derivedReturn, hybrid, threshold, volThreshold, withAuctions, type Policy } from "./policies.js";
 import { simulate, type PolicySummary } from "./simulate.js";
 import { costAt } from "./sweep.js";
 
@@ -16,6 +16,8 @@ export function candidates(terms: AuctionTerms = SHIPPED_TERMS): Policy[] {
     for (const slice of [0.05, 0.1, 0.25, 1]) list.push(threshold(bps, slice, Math.min(100, bps)));
     // Partial rebalances: back to a quarter of the threshold, half of it, three quarters of it.
     for (const part of [0.25, 0.5, 0.75]) list.push(threshold(bps, 1, Math.min(100, bps), Math.round(bps * part)));
+    // Back to the return point the vault derives from its size, gas and routes, free between the band and the threshold.
+    list.push(derivedReturn(bps, 1, Math.min(100, bps)));
   }
   for (const [days, min] of [[1, 100], [7, 100], [7, 300], [30, 100], [30, 300]]) list.push(hybrid(days, min));
   for (const [min, maxCost] of [[100, 50], [100, 100], [300, 50]]) list.push(costAware(min, maxCost));
@@ -85,7 +87,7 @@ export function recommend(
       ? null
       : costAt(
           result.policies
-            .filter((p) => p.kind === "threshold" && p.params.residualBps === 0 && p.execution === undefined)
+            .filter((p) => p.kind === "threshold" && p.params.residualBps === 0 && p.params.ceilingBps === undefined && p.execution === undefined)
             .map((p) => [p.trackingErrorBps.mean, p.costBpsPerYear.mean] as [number, number]),
           top.trackingErrorBps,
         );
@@ -103,6 +105,7 @@ export function recommend(
 /** Parameters governance sets after deployment (the timelock's `gov propose-parameter`) to run `policy`; null: none. */
 export function governanceParameters(policy: Policy): Record<string, number> | null {
   const out: Record<string, number> = {};
+  if (policy.residualCeiling !== undefined) out.ResidualCeilingBps = Math.round(policy.residualCeiling * 10_000);
   if (policy.kind === "vol-threshold") {
     Object.assign(out, {
       VolReferenceBps: policy.params.referenceBps,

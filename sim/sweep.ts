@@ -3,7 +3,7 @@
 import type { CostModel } from "./costs.js";
 import type { Settings } from "./engine.js";
 import type { Basket, PathOptions } from "./market.js";
-import { threshold, type Policy } from "./policies.js";
+import { derivedReturn, threshold, type Policy } from "./policies.js";
 import { simulate } from "./simulate.js";
 
 export const SWEEP_NAVS = [1e5, 1e6, 1e7, 1e8];
@@ -28,7 +28,12 @@ const TRIGGERS = [100, 150, 200, 300, 400, 500, 750, 1000, 1500];
 const PARTS = [0, 0.25, 0.5, 0.75];
 
 export function sweepPolicies(): Policy[] {
-  return TRIGGERS.flatMap((bps) => PARTS.map((part) => threshold(bps, 1, Math.min(100, bps), Math.round(bps * part))));
+  return [
+    ...TRIGGERS.flatMap((bps) => PARTS.map((part) => threshold(bps, 1, Math.min(100, bps), Math.round(bps * part)))),
+    // The return point the vault derives, left free between the band and the threshold: one setting for every
+    // size and network, the trigger alone choosing the tracking error.
+    ...TRIGGERS.map((bps) => derivedReturn(bps, 1, Math.min(100, bps))),
+  ];
 }
 
 /**
@@ -61,11 +66,14 @@ export function costAt(points: [number, number][], te: number): number | null {
 export interface SweepCell {
   navUsd: number;
   network: string;
-  /** Cost a year at the tracking error asked, bps of NAV: trading to target, and with a return point allowed. */
+  /** Cost a year at the tracking error asked, bps of NAV: trading to target, and with a fixed return point allowed. */
   toTargetBps: number | null;
   returnPointBps: number | null;
   /** returnPointBps / toTargetBps. */
   share: number | null;
+  /** The same with the return point the vault derives (ResidualCeilingBps), and its share of toTargetBps. */
+  derivedBps: number | null;
+  derivedShare: number | null;
   /** The cheapest single policy within the tracking error. */
   best: string | null;
 }
@@ -86,15 +94,20 @@ export function sweepCell(
   const settings: Settings = { navUsd, stepHours: paths.stepHours, costs: { ...gas, gasPriceGwei: network.gasPriceGwei, nativePriceUsd }, poolBudgets };
   const r = simulate({ basket: deep, paths, pathCount, settings, policies: sweepPolicies() });
   const point = (p: (typeof r.policies)[number]): [number, number] => [p.trackingErrorBps.mean, p.costBpsPerYear.mean];
-  const toTarget = costAt(r.policies.filter((p) => p.params.residualBps === 0).map(point), trackingBps);
-  const withReturn = costAt(r.policies.map(point), trackingBps);
+  const fixed = r.policies.filter((p) => p.params.ceilingBps === undefined);
+  const toTarget = costAt(fixed.filter((p) => p.params.residualBps === 0).map(point), trackingBps);
+  const withReturn = costAt(fixed.map(point), trackingBps);
+  const derived = costAt(r.policies.filter((p) => p.params.ceilingBps !== undefined).map(point), trackingBps);
   const within = r.policies.filter((p) => p.trackingErrorBps.mean <= trackingBps).sort((a, b) => a.costBpsPerYear.mean - b.costBpsPerYear.mean);
+  const share = (x: number | null) => (toTarget === null || x === null || toTarget === 0 ? null : x / toTarget);
   return {
     navUsd,
     network: network.name,
     toTargetBps: toTarget,
     returnPointBps: withReturn,
-    share: toTarget === null || withReturn === null || toTarget === 0 ? null : withReturn / toTarget,
+    share: share(withReturn),
+    derivedBps: derived,
+    derivedShare: share(derived),
     best: within[0]?.name ?? null,
   };
 }

@@ -6,6 +6,7 @@ import { network } from "hardhat";
 
 import { plan } from "../../sim/planner.js";
 import { uniform } from "../../sim/random.js";
+import { returnPointBps } from "../../sim/return-point.js";
 
 describe("The simulator's planner is the contract's", function () {
   it("plans the same trades as RebalancePlanner on 300 random baskets", async function () {
@@ -53,5 +54,29 @@ describe("The simulator's planner is the contract's", function () {
     // Some plans the caps limited, and most not.
     expect(capped).to.be.greaterThan(20);
     expect(capped).to.be.lessThan(250);
+  });
+
+  it("derives the same return point as ReturnPoint on 500 random vaults", async function () {
+    const { ethers } = await network.create();
+    const harness = await ethers.deployContract("PlannerHarness");
+    const rand = uniform(11);
+    const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+    const big = (digits: number) => BigInt(Math.floor(rand() * 1e9)) * 10n ** BigInt(Math.max(0, digits - 9));
+    const seen = new Set<string>();
+    for (let k = 0; k < 500; k++) {
+      const threshold = BigInt(rand() < 0.05 ? 0 : int(1, 5_000));
+      const floor = BigInt(int(0, 1_000));
+      const ceiling = BigInt(int(0, 5_000));
+      // NAV from dust to $10B at 6 decimals, the fixed cost from nothing to the vault's whole worth.
+      const nav = rand() < 0.03 ? 0n : big(int(1, 16));
+      const fixedCost = rand() < 0.05 ? 0n : big(int(1, 16));
+      const cost = BigInt(rand() < 0.03 ? 0 : int(1, 20_000));
+      const expected = await harness.returnPoint(threshold, floor, ceiling, nav, fixedCost, cost);
+      const got = returnPointBps(threshold, floor, ceiling, nav, fixedCost, cost);
+      expect(got, `case ${k}`).to.equal(expected);
+      seen.add(got === floor ? "floor" : got === ceiling || got === threshold ? "ceiling" : "between");
+    }
+    // Each regime came up: the floor, the ceiling (or the threshold), and the rule between them.
+    expect([...seen].sort()).to.deep.equal(["between", "ceiling", "floor"]);
   });
 });

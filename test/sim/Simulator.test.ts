@@ -14,7 +14,7 @@ import { LOCAL_MARKET_DEFAULTS, LOCAL_MARKET_FEES } from "../../deploy/modules/L
 import { DEFAULT_COSTS, DEFAULT_GAS, gasCostUsd, gasFromBenchmark, swapCost } from "../../sim/costs.js";
 import { runPolicy } from "../../sim/engine.js";
 import { DEFAULT_BASKET, generatePath, stepsOf, theoreticalExcessGrowth, type Basket, type PricePath } from "../../sim/market.js";
-import { buyAndHold, calendar, costAware, hybrid, threshold, volScaled, volThreshold, withAuctions, type Context, type Policy } from "../../sim/policies.js";
+import { buyAndHold, calendar, costAware, derivedReturn, hybrid, threshold, volScaled, volThreshold, withAuctions, type Context, type Policy } from "../../sim/policies.js";
 import { BLOCK_SECONDS, discountAt, fillLeg, SHIPPED_TERMS } from "../../sim/auctions.js";
 import { EXECUTION_MODES, restoreAfterDrift } from "../../sim/by-size.js";
 import { costAt, sweepCell, SWEEP_NETWORKS } from "../../sim/sweep.js";
@@ -206,6 +206,28 @@ describe("Simulator", function () {
       expect(r.policies[0].rebalancesPerYear.mean).to.be.greaterThan(5);
       expect(lands.p90, "every rebalance lands within the return point").to.be.at.most(251);
       expect(lands.median).to.be.at.least(249);
+    });
+
+    it("derives the return point as the vault does: further back for a small vault on dear gas, near the threshold for a large one, and lands there", function () {
+      const run = (navUsd: number, gasPriceGwei: number) =>
+        simulate({
+          basket: DEFAULT_BASKET,
+          paths: { days: 365, stepHours: 1, seed: 1, scenario: "regimes" },
+          pathCount: 4,
+          settings: { navUsd, stepHours: 1, costs: { ...DEFAULT_COSTS, gasPriceGwei } },
+          policies: [derivedReturn(500, 1, 100)],
+        }).policies[0];
+      const small = run(100_000, 50);
+      const medium = run(1_000_000, 20);
+      const l2 = run(1_000_000, 0.05);
+      // The first rebalance has no gas measured and goes to the floor (MinDriftBps, 100); the rest derive.
+      expect(small.driftAfterBps.median, "gas dear against the trade: near the floor").to.be.lessThan(150);
+      expect(medium.driftAfterBps.median).to.be.greaterThan(small.driftAfterBps.median + 50);
+      expect(medium.driftAfterBps.median).to.be.lessThan(l2.driftAfterBps.median - 50);
+      expect(l2.driftAfterBps.p90, "never past the ceiling, held the band under the threshold").to.be.at.most(401);
+      expect(l2.driftAfterBps.median, "gas nearly free: near the ceiling").to.be.greaterThan(350);
+      // Each stop is where the rule put it: $1M at 20 gwei against the default basket's routes.
+      expect(medium.rebalancesPerYear.mean).to.be.greaterThan(5);
     });
 
     it("charges the vault's fees: exp(-rate) a year of management, and its share of a rise above the mark, once", function () {
