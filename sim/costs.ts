@@ -25,6 +25,13 @@ export interface CostModel {
  */
 export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000, gasAuctionOpen: 285_265, gasAuctionFill: 566_118 };
 
+/**
+ * What the derived return point (ResidualCeilingBps on) adds to each rebalance: the oracle's value of the
+ * gas in WETH9 and the routes' fees read from storage, measured on the 4-holding test basket (323,404 gas
+ * against 355,812 with the rule on and the same trades).
+ */
+export const DERIVED_RETURN_POINT_GAS = 32_400;
+
 export const DEFAULT_COSTS: CostModel = { gasPriceGwei: 20, nativePriceUsd: 3000, ...DEFAULT_GAS };
 
 /** The pool fee and the price impact, in USD, of selling (or buying) `valueUsd` of `token` against the base asset. */
