@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPeripheryImmutableState} from "@uniswap/v3-periphery/contracts/interfaces/IPeripheryImmutableState.sol";
 
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
