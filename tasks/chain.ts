@@ -3,6 +3,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { chainOf, connect, OperatorError, out, taskAction } from "./lib/context.js";
+import { iso } from "./lib/vault-terms.js";
 
 /** Hardhat's local chains: the in-process network and `hardhat node`. */
 const LOCAL_CHAIN_ID = 31337n;
@@ -20,6 +21,6 @@ export const advance = taskAction(async (args: AdvanceArgs, hre: HardhatRuntimeE
   if (chainId !== LOCAL_CHAIN_ID) throw new OperatorError(`${label} is not a local chain: its clock cannot be moved`);
   await connection.networkHelpers.time.increase(args.seconds);
   const block = await connection.ethers.provider.getBlock("latest");
-  out.line(`advanced ${args.seconds} s: block ${block!.number} at ${new Date(block!.timestamp * 1000).toISOString().replace(".000Z", "Z")}`);
+  out.line(`advanced ${args.seconds} s: block ${block!.number} at ${iso(block!.timestamp)}`);
   return { block: block!.number, timestamp: block!.timestamp };
 });

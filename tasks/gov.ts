@@ -25,7 +25,7 @@ import { GOV_ACTIONS, type GovTarget } from "./lib/gov-actions.js";
 import { basketOf, describeCall, governedContracts, PARAMETERS, pendingOperations, scheduledCalls, timelockOf, type LogScan } from "./lib/governance.js";
 import { signAndExecute, transactionBuilderBatch } from "./lib/safe.js";
 import { encodePath } from "../deploy/lib/uniswap-path.js";
-import { inWords, NEXT_BLOCK } from "./lib/vault-terms.js";
+import { inWords, iso, NEXT_BLOCK } from "./lib/vault-terms.js";
 
 /** How a governance call is sent: from a key (`from`), made by a Safe (`safe`, its batch file `out`), or printed. */
 interface SendArgs {
@@ -96,7 +96,6 @@ async function simulate(connection: Connection, from: string, to: string, data: 
   }
 }
 
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** Parses `USDC=4000,WETH=3000,...` (symbols or addresses, basis points) against the basket. */
 export async function parseTargets(connection: Connection, vault: RebalancingVault, text: string) {

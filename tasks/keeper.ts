@@ -22,7 +22,7 @@ import {
   taskAction,
   type Connection,
 } from "./lib/context.js";
-import { NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
+import { iso, NEXT_BLOCK, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf } from "./lib/governance.js";
 import { sleep, withRetry } from "./lib/retry.js";
 
@@ -173,7 +173,7 @@ export async function keeperPass(
     returnPointBps,
     readyAt,
     // The same, for people: null when no cooldown runs.
-    coolingDownUntil: readyAt > BigInt(Math.floor(Date.now() / 1000)) ? new Date(Number(readyAt) * 1000).toISOString().replace(".000Z", "Z") : null,
+    coolingDownUntil: readyAt > BigInt(Math.floor(Date.now() / 1000)) ? iso(Number(readyAt)) : null,
     sharePrice: before?.sharePrice ?? null,
     sharePriceChangeBps: before?.sinceDeploymentBps ?? null,
     // Each token's price by each source, and their spread: what the oracle's divergence bound reads.

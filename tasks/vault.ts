@@ -30,10 +30,9 @@ import {
   vaultOracles,
   type Connection,
 } from "./lib/context.js";
-import { depositQuote, inWords, NEXT_BLOCK, PARAMETERS, TRIGGERS } from "./lib/vault-terms.js";
+import { depositQuote, inWords, iso, NEXT_BLOCK, PARAMETERS, TRIGGERS } from "./lib/vault-terms.js";
 import { basketOf, pendingOperations, timelockOf, type LogScan } from "./lib/governance.js";
 
-const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** Everything an operator wants to know about a vault, as plain data. */
 export async function vaultStatus(connection: Connection, vault: RebalancingVault, scan: LogScan = { fromBlock: 0 }) {

@@ -124,6 +124,9 @@ export async function netSharePrice(vault: PricedVault, shareDecimals: number, a
   return (gross * (supply + virtualShares)) / (supply + virtualShares + pending[0] + pending[1]);
 }
 
+/** A Unix time (seconds) as an ISO 8601 UTC instant to the second. */
+export const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+
 /** A duration in words, for people: "7 days", "2 days 3 h", "1 h 30 min", "45 s". */
 export function inWords(seconds: number): string {
   if (seconds <= 0) return "0 s";
