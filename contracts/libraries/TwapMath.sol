@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {IUniswapV3PoolDerivedState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolDerivedState.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 /// @title TwapMath
@@ -74,20 +75,14 @@ library TwapMath {
         returns (int24 tick, uint128 harmonicMeanLiquidity)
     {
         if (windowSeconds == 0) revert TwapUnavailable(address(pool), windowSeconds);
-        uint32[] memory secondsAgos = new uint32[](2);
-        secondsAgos[0] = windowSeconds;
-        int56[] memory tickCumulatives;
-        uint160[] memory liquidityCumulatives;
-        try pool.observe(secondsAgos) returns (int56[] memory ticks, uint160[] memory liquidities) {
-            (tickCumulatives, liquidityCumulatives) = (ticks, liquidities);
-        } catch {
-            revert TwapUnavailable(address(pool), windowSeconds);
-        }
-        tick = _meanTick(tickCumulatives[1] - tickCumulatives[0], windowSeconds);
+        (bool ok, int56 tickCumulativeThen, int56 tickCumulativeNow, uint160 liquidityThen, uint160 liquidityNow) =
+            _observe(pool, windowSeconds);
+        if (!ok) revert TwapUnavailable(address(pool), windowSeconds);
+        tick = _meanTick(tickCumulativeNow - tickCumulativeThen, windowSeconds);
         uint160 secondsPerLiquidityX128;
         // The accumulator is meant to wrap: Uniswap's own consumers subtract it modulo 2^160.
         unchecked {
-            secondsPerLiquidityX128 = liquidityCumulatives[1] - liquidityCumulatives[0];
+            secondsPerLiquidityX128 = liquidityNow - liquidityThen;
         }
         // window / (integral of 1/L dt), in Q128: (window << 128) / delta. A delta of zero cannot occur
         // over a non-empty window (the pool adds at least one per second); it is read as unbounded depth.
@@ -193,6 +188,38 @@ library TwapMath {
     /// @notice `virtualReserve` at a square-root price.
     function virtualReserveAt(uint160 sqrtPriceX96, uint128 liquidity, bool ofToken1) internal pure returns (uint256) {
         return ofToken1 ? Math.mulDiv(liquidity, sqrtPriceX96, 1 << 96) : Math.mulDiv(liquidity, 1 << 96, sqrtPriceX96);
+    }
+
+    /// @dev `pool.observe([secondsAgo, 0])`, decoded in place: the cumulative tick and seconds per liquidity
+    /// `secondsAgo` seconds ago and now. A genuine pool's answer has one layout (two offsets, then each
+    /// array's length and its two words, 256 bytes); anything else, or a failed call, is `ok = false`.
+    /// (Solidity's decoder would build both arrays in memory first: about 2,000 gas a read.)
+    function _observe(IUniswapV3Pool pool, uint32 secondsAgo)
+        private
+        view
+        returns (bool ok, int56 tickThen, int56 tickNow, uint160 liquidityThen, uint160 liquidityNow)
+    {
+        bytes4 selector = IUniswapV3PoolDerivedState.observe.selector;
+        assembly ("memory-safe") {
+            // Scratch beyond the free memory pointer, never kept: observe(uint32[]) with [secondsAgo, 0].
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), 0x20)
+            mstore(add(m, 0x24), 2)
+            mstore(add(m, 0x44), secondsAgo)
+            mstore(add(m, 0x64), 0)
+            ok := staticcall(gas(), pool, m, 0x84, m, 0x100)
+            ok := and(ok, eq(returndatasize(), 0x100))
+            ok := and(ok, and(eq(mload(m), 0x40), eq(mload(add(m, 0x20)), 0xa0)))
+            ok := and(ok, and(eq(mload(add(m, 0x40)), 2), eq(mload(add(m, 0xa0)), 2)))
+            tickThen := mload(add(m, 0x60))
+            tickNow := mload(add(m, 0x80))
+            liquidityThen := mload(add(m, 0xc0))
+            liquidityNow := mload(add(m, 0xe0))
+            // Each word must hold a value of its type, as the decoder would require.
+            ok := and(ok, and(eq(tickThen, signextend(6, tickThen)), eq(tickNow, signextend(6, tickNow))))
+            ok := and(ok, iszero(shr(160, or(liquidityThen, liquidityNow))))
+        }
     }
 
     /// @dev A tick cumulative's mean over `seconds_`, rounded toward negative infinity. Ticks are within

@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {BallastTest} from "../helpers/BallastTest.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
+import {IUniswapV3PoolDerivedState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolDerivedState.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {BasketMath} from "../../contracts/libraries/BasketMath.sol";
@@ -15,6 +17,10 @@ import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
 contract LibraryHarness {
     function hops(bytes memory path) external pure returns (uint256) {
         return SwapPath.hops(path);
+    }
+
+    function consult(IUniswapV3Pool pool, uint32 windowSeconds) external view returns (int24, uint128) {
+        return TwapMath.consult(pool, windowSeconds);
     }
 }
 
@@ -177,6 +183,77 @@ contract TwapMathTest is BallastTest {
         uint256 viaX128 = TwapMath.quoteAtSqrtPrice(sqrtP + 1, 1e18, true);
         assertApproxEqRel(viaX192, viaX128, 1e9);
         assertEq(TickMath.getSqrtRatioAtTick(0), 2 ** 96);
+    }
+
+    IUniswapV3Pool private constant _POOL = IUniswapV3Pool(address(0xB0015));
+    uint32 private constant _WINDOW = 1800;
+
+    function _answer(bytes memory data) private {
+        uint32[] memory secondsAgos = new uint32[](2);
+        secondsAgos[0] = _WINDOW;
+        vm.mockCall(address(_POOL), abi.encodeCall(IUniswapV3PoolDerivedState.observe, (secondsAgos)), data);
+    }
+
+    function _pair56(int56 a, int56 b) private pure returns (int56[] memory x) {
+        x = new int56[](2);
+        (x[0], x[1]) = (a, b);
+    }
+
+    function _pair160(uint160 a, uint160 b) private pure returns (uint160[] memory x) {
+        x = new uint160[](2);
+        (x[0], x[1]) = (a, b);
+    }
+
+    /// consult decodes the pool's answer in place: it must read what Solidity's decoder reads.
+    function testFuzz_consultReadsWhatTheDecoderReads(int56 tickThen, int56 tickNow, uint160 liqThen, uint160 liqNow)
+        public
+    {
+        int256 delta = int256(tickNow) - int256(tickThen);
+        vm.assume(delta / int256(uint256(_WINDOW)) >= TickMath.MIN_TICK && delta / int256(uint256(_WINDOW)) < TickMath.MAX_TICK);
+        vm.assume(delta >= type(int56).min && delta <= type(int56).max);
+        _answer(abi.encode(_pair56(tickThen, tickNow), _pair160(liqThen, liqNow)));
+        (int24 tick, uint128 liquidity) = new LibraryHarness().consult(_POOL, _WINDOW);
+        int256 expected = delta / int256(uint256(_WINDOW));
+        if (delta < 0 && delta % int256(uint256(_WINDOW)) != 0) expected--;
+        assertEq(tick, expected, "mean tick");
+        uint160 perLiquidity;
+        unchecked {
+            perLiquidity = liqNow - liqThen;
+        }
+        uint256 harmonic = perLiquidity == 0 ? type(uint128).max : (uint256(_WINDOW) << 128) / perLiquidity;
+        assertEq(liquidity, Math.min(harmonic, type(uint128).max), "harmonic mean liquidity");
+    }
+
+    /// Any answer but a genuine pool's layout, with values of their types, is refused as unavailable.
+    function test_consultRefusesAnyOtherAnswer() public {
+        LibraryHarness h = new LibraryHarness();
+        bytes memory good = abi.encode(_pair56(-1000, 1000), _pair160(1, 2));
+        bytes[] memory bad = new bytes[](7);
+        bad[0] = "";
+        bad[1] = abi.encode(uint256(1));
+        bad[2] = bytes.concat(good, bytes32(0)); // a word too many
+        bad[3] = abi.encode(new int56[](3), new uint160[](1)); // the lengths
+        bad[4] = abi.encode(uint256(0x60), uint256(0xa0), uint256(2), uint256(0), uint256(0), uint256(2), uint256(1), uint256(2)); // an offset
+        bad[5] = abi.encode(uint256(0x40), uint256(0xa0), uint256(2), uint256(1) << 55, uint256(0), uint256(2), uint256(1), uint256(2)); // not an int56
+        bad[6] = abi.encode(uint256(0x40), uint256(0xa0), uint256(2), uint256(0), uint256(0), uint256(2), uint256(1) << 160, uint256(2)); // not a uint160
+        for (uint256 i; i < bad.length; ++i) {
+            _answer(bad[i]);
+            vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(_POOL), _WINDOW));
+            h.consult(_POOL, _WINDOW);
+        }
+        // A pool that reverts, and an account with no code.
+        uint32[] memory secondsAgos = new uint32[](2);
+        secondsAgos[0] = _WINDOW;
+        vm.mockCallRevert(address(_POOL), abi.encodeCall(IUniswapV3PoolDerivedState.observe, (secondsAgos)), "OLD");
+        vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(_POOL), _WINDOW));
+        h.consult(_POOL, _WINDOW);
+        vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(0xC0DE), _WINDOW));
+        h.consult(IUniswapV3Pool(address(0xC0DE)), _WINDOW);
+        // And the genuine layout is read.
+        vm.clearMockedCalls();
+        _answer(good);
+        (int24 tick,) = h.consult(_POOL, _WINDOW);
+        assertEq(tick, 1);
     }
 }
 
