@@ -188,10 +188,15 @@ contract TwapMathTest is BallastTest {
     IUniswapV3Pool private constant _POOL = IUniswapV3Pool(address(0xB0015));
     uint32 private constant _WINDOW = 1800;
 
-    function _answer(bytes memory data) private {
+    /// The call consult makes: observe([window, 0]).
+    function _observeCall() private pure returns (bytes memory) {
         uint32[] memory secondsAgos = new uint32[](2);
         secondsAgos[0] = _WINDOW;
-        vm.mockCall(address(_POOL), abi.encodeCall(IUniswapV3PoolDerivedState.observe, (secondsAgos)), data);
+        return abi.encodeCall(IUniswapV3PoolDerivedState.observe, (secondsAgos));
+    }
+
+    function _answer(bytes memory data) private {
+        vm.mockCall(address(_POOL), _observeCall(), data);
     }
 
     function _pair56(int56 a, int56 b) private pure returns (int56[] memory x) {
@@ -242,9 +247,7 @@ contract TwapMathTest is BallastTest {
             h.consult(_POOL, _WINDOW);
         }
         // A pool that reverts, and an account with no code.
-        uint32[] memory secondsAgos = new uint32[](2);
-        secondsAgos[0] = _WINDOW;
-        vm.mockCallRevert(address(_POOL), abi.encodeCall(IUniswapV3PoolDerivedState.observe, (secondsAgos)), "OLD");
+        vm.mockCallRevert(address(_POOL), _observeCall(), "OLD");
         vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(_POOL), _WINDOW));
         h.consult(_POOL, _WINDOW);
         vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(0xC0DE), _WINDOW));
