@@ -23,10 +23,12 @@ struct VaultState {
     mapping(address token => mapping(address account => uint256)) claims;
     IRebalancingVault.Parameters params;
     uint256 depositCap;
+    /// @dev One slot: the oracle, the pause and `owingTokens`, which every valuation reads together
+    /// (the guardian, which only its own actions read, in the next).
     IPriceOracle oracle;
-    address guardian;
     uint64 pausedUntil;
     uint32 owingTokens;
+    address guardian;
     IRebalancingVault.Fees fees;
     /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.
     uint256 highWaterMark;
