@@ -51,15 +51,17 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         bool zeroForOne;
     }
 
-    /// @dev A hop as stored. Hop 0 of a route also carries the route's length, its depth floor and how
-    /// far its current price may stand outside its references (its pools' round-trip fees, in ticks), so
-    /// that pricing a token over one pool (the common case) costs one storage read.
+    /// @dev A hop as stored. Hop 0 of a route also carries the route's length, its depth floor, how far
+    /// its current price may stand outside its references (its pools' round-trip fees, in ticks) and the
+    /// averaging window (a copy of `windowSeconds`, which `setWindow` rewrites), so that pricing a token
+    /// over one pool (the common case) costs one storage read, and no read of the oracle's settings.
     struct StoredHop {
         IUniswapV3Pool pool;
         bool zeroForOne;
         uint8 hops;
-        uint64 minDepth;
+        uint32 minDepth;
         uint16 toleranceTicks;
+        uint32 windowSeconds;
     }
 
     /// @dev What a reading of a route computes: the average alone (`quote`), the two references
@@ -103,7 +105,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     /// pushed) within this block further than arbitrage explains. It prices again from the next block,
     /// which opens where the market stands.
     error OracleMovedInBlock(address token, uint256 distanceBps, uint256 toleranceBps);
-    /// @notice A depth floor above what a route stores (2^64 - 1 whole base units).
+    /// @notice A depth floor above what a route stores (2^32 - 1 whole base units).
     error OracleMinDepthTooLarge(uint256 minDepth);
     /// @notice A pool of the token's route held less depth over the window (its harmonic-mean in-range
     /// liquidity, as one side's virtual reserve valued in base units) than the route's floor: too thin
@@ -197,6 +199,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             for (uint256 h; h < hops; ++h) {
                 _checkCardinality(_routes[token][h].pool);
             }
+            _routes[token][0].windowSeconds = newWindowSeconds;
             _read(token, 1, Reading.Average);
         }
     }
@@ -330,7 +333,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         uint128[] memory liquidity = new uint128[](n);
         StoredHop[] memory hops = new StoredHop[](n);
         Walk memory w = Walk([int256(0), 0, 0], [amount, amount, amount]);
-        uint32 window = _windowSeconds;
+        uint32 window = first.windowSeconds;
         for (uint256 i; i < n; ++i) {
             hops[i] = i == 0 ? first : stored[i];
             (prices[i], liquidity[i]) = _walk(hops[i], window, reading, w);
@@ -346,7 +349,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         returns (uint256, uint256, uint256)
     {
         Walk memory w = Walk([int256(0), 0, 0], [amount, amount, amount]);
-        (uint160 price, uint128 liquidity) = _walk(h, _windowSeconds, reading, w);
+        (uint160 price, uint128 liquidity) = _walk(h, h.windowSeconds, reading, w);
         if (h.minDepth != 0) {
             uint256 depth = TwapMath.virtualReserveAt(price, liquidity, h.zeroForOne);
             uint256 minDepth = uint256(h.minDepth) * _BASE_UNIT;
@@ -452,7 +455,7 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         uint256 n = path.hops();
         if (path.first() != token || path.last() != BASE) revert OracleRouteEnds(token, path.first(), path.last());
         if (n > type(uint8).max) revert OracleRouteTooLong(n);
-        if (minDepth > type(uint64).max) revert OracleMinDepthTooLarge(minDepth);
+        if (minDepth > type(uint32).max) revert OracleMinDepthTooLarge(minDepth);
         _deleteRoute(token);
         mapping(uint256 => StoredHop) storage hops = _routes[token];
         uint256 toleranceTicks;
@@ -464,13 +467,13 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
             // A fee of f pips lets arbitrage leave the pool up to f / 100 ticks (basis points) on either side
             // of the wider market: the current price may stand a round trip of that outside the references.
             toleranceTicks += 2 * Math.ceilDiv(fee, 100);
-            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, 0, 0, 0);
+            hops[i] = StoredHop(IUniswapV3Pool(pool), tokenIn < tokenOut, 0, 0, 0, 0);
         }
-        // Checked above: n fits 8 bits and minDepth 64 bits; a tolerance past 16 bits (no real fee comes
-        // near) is held at the most they store.
+        // Checked above: n fits 8 bits and minDepth 32 bits (4.2 billion whole base units); a tolerance past
+        // 16 bits (no real fee comes near) is held at the most they store.
         // forge-lint: disable-next-line(unsafe-typecast)
-        (hops[0].hops, hops[0].minDepth, hops[0].toleranceTicks) =
-            (uint8(n), uint64(minDepth), uint16(Math.min(toleranceTicks, type(uint16).max)));
+        (hops[0].hops, hops[0].minDepth, hops[0].toleranceTicks, hops[0].windowSeconds) =
+            (uint8(n), uint32(minDepth), uint16(Math.min(toleranceTicks, type(uint16).max)), _windowSeconds);
         emit RouteSet(token, _paths[token], path, minDepth);
         _paths[token] = path;
         _routed.add(token);

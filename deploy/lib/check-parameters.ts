@@ -137,7 +137,7 @@ export async function checkBallastParameters(provider: Provider, p: BallastParam
     problems.push(`oracleTokens (${oracleTokens.length}), oracleRoutes (${oracleRoutes.length}) and oracleMinDepths (${minDepths.length}) must have the same length`);
   }
   minDepths.forEach((d, i) => {
-    if (!Number.isInteger(d) || d < 0 || d >= 2 ** 80) problems.push(`oracleMinDepths[${i}] must be a whole number of base units from 0, not ${String((p.oracleMinDepths as unknown[])[i])}`);
+    if (!Number.isInteger(d) || d < 0 || d >= 2 ** 32) problems.push(`oracleMinDepths[${i}] must be a whole number of base units from 0 to 2^32 - 1 (what the oracle stores), not ${String((p.oracleMinDepths as unknown[])[i])}`);
   });
   for (const t of tokens.slice(1)) {
     if (t !== null && !oracleTokens.includes(t)) problems.push(`the oracle has no route for ${t}`);

@@ -153,8 +153,8 @@ describe("UniswapV3TwapOracle", function () {
         .to.be.revertedWithCustomError(f.oracle, "OraclePoolMissing")
         .withArgs(weth, usdc, 10000);
       await expect(gov.setRoute(weth, "0x00", 0)).to.be.revertedWithCustomError(f.oracle, "SwapPathMalformed");
-      // A depth floor is stored in 64 bits of whole base units: more is refused, not truncated to a lower floor.
-      const tooDeep = 2n ** 64n;
+      // A depth floor is stored in 32 bits of whole base units: more is refused, not truncated to a lower floor.
+      const tooDeep = 2n ** 32n;
       await expect(gov.setRoute(weth, encodePath([weth, usdc], [LOCAL_MARKET_FEES.usdcWeth]), tooDeep))
         .to.be.revertedWithCustomError(f.oracle, "OracleMinDepthTooLarge")
         .withArgs(tooDeep);
@@ -237,6 +237,34 @@ describe("UniswapV3TwapOracle", function () {
         await expect(gov.setWindow(bad)).to.be.revertedWithCustomError(f.oracle, "OracleWindowOutOfBounds").withArgs(bad);
       }
       await expect(signedBy(f.oracle, f.signers.alice).setWindow(900)).to.be.revertedWithCustomError(f.oracle, "OwnableUnauthorizedAccount");
+    });
+
+    it("prices over the new window once it is set: routes set before it (one pool and two) and after it alike", async function () {
+      const f = await load();
+      const gov = await governed(f);
+      const viaWbtc = encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [3000, 3000]);
+      await gov.setRoute(f.tokens.weth, viaWbtc, 0);
+      // WBTC and WETH move, then 1,000 s pass: a 1,800 s average and a 2,388 s one differ.
+      await time().increase(600);
+      await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.wbtc, 3000, USDC(2_000_000));
+      await time().increase(1_000);
+      const before = [await f.oracle.quote(f.tokens.wbtc, 10n ** 8n), await f.oracle.quote(f.tokens.weth, 10n ** 18n)];
+      await gov.setWindow(2388);
+      const linkPath = (await f.oracle.route(f.tokens.link))[1];
+      await gov.setRoute(f.tokens.link, linkPath, 0);
+      // The same routes read by an oracle built with the new window from the start.
+      const tokens = [f.tokens.wbtc, f.tokens.weth, f.tokens.link];
+      const paths = [(await f.oracle.route(f.tokens.wbtc))[1], viaWbtc, linkPath];
+      const fresh = await suite.connection.ethers.deployContract("UniswapV3TwapOracle", [
+        f.tokens.usdc, await f.factory.getAddress(), BLOCK_TIME, 2388, 500, f.signers.deployer.address, tokens, paths, [0, 0, 0],
+      ]);
+      const units = [10n ** 8n, 10n ** 18n, 10n ** 18n];
+      for (const [i, token] of tokens.entries()) {
+        expect(await f.oracle.quote(token, units[i]), token).to.equal(await fresh.quote(token, units[i]));
+        expect(await f.oracle.quoteDetailed(token, units[i]), token).to.deep.equal(await fresh.quoteDetailed(token, units[i]));
+      }
+      expect(await f.oracle.quote(f.tokens.wbtc, 10n ** 8n), "the old window's average no more").to.not.equal(before[0]);
+      expect(await f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.not.equal(before[1]);
     });
 
     it("changes the window only when every routed token answers over it: an hour on forty minutes of history is refused", async function () {
