@@ -328,7 +328,7 @@ if (SIZES.includes(16)) {
 const SIZE_LIMIT = 24_576;
 const MIN_VAULT_HEADROOM = 2_048;
 const sizes: Record<string, number> = {};
-for (const name of ["RebalancingVault", "RebalanceLogic", "ReturnPoint", "BasketConfig", "FeeLogic", "InKindLogic", "AuctionSettlement", "RebalanceAuctions", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
+for (const name of ["RebalancingVault", "RebalanceLogic", "ReturnPoint", "BasketConfig", "FeeLogic", "InKindLogic", "AuctionSettlement", "ValuationLogic", "RebalanceAuctions", "UniswapV3TwapOracle", "CompositeOracle", "BallastRouter"]) {
   sizes[name] = ((await hre.artifacts.readArtifact(name)).deployedBytecode.length - 2) / 2;
 }
 

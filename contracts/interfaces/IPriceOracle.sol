@@ -26,6 +26,16 @@ interface IPriceOracle {
     /// priced for entries and exits then. Agreement is measured on prices, never on the rounded value of `amount`.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high);
 
+    /// @notice The sums, over `tokens`, of `quoteBounds(tokens[i], amounts[i])`'s lowest and highest values:
+    /// what a basket is worth at the lowest and highest bounds of each holding, in one call. Reverts as the
+    /// first of those `quoteBounds` that refuses would (the caller learns which by asking each), and when
+    /// the arrays differ in length. An amount of zero is worth zero and its token is not read: a holding of
+    /// nothing cannot stop the sum.
+    function quoteBoundsSum(address[] calldata tokens, uint256[] calldata amounts)
+        external
+        view
+        returns (uint256 low, uint256 high);
+
     /// @notice Whether one of `token`'s references is independent of every pool (a price feed), so that
     /// no trade, however long held, can raise the lowest of `quoteBounds` above it. The vault charges a
     /// performance fee only on gains measured where every listed token is anchored so.

@@ -2,11 +2,11 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
+import {ValuationLogic} from "./ValuationLogic.sol";
 
 /// @title Valuation
 /// @notice The one way the vault and its libraries read what the basket holds and what it is worth.
@@ -59,52 +59,30 @@ library Valuation {
         ok = true;
     }
 
-    /// @notice A holding worth at most this many basis points of the rest of NAV cannot stop entries and
-    /// exits: while the oracle refuses its bounds, it counts at the higher of its primary reference and the
-    /// market's current price for entries and at nothing for exits (see `bounds`).
-    uint256 internal constant DUST_BPS = 1;
-
-    /// @notice NAV at the lowest and at the highest of the oracle's bounds of each holding (one oracle read
-    /// per held token): what exits are paid at, and what entries pay. When the oracle refuses a holding's
-    /// bounds: with `strict`, re-raises its error; without, returns `ok = false`; unless every holding it
-    /// refuses is dust (worth, at its primary reference, at most DUST_BPS of the rest of NAV at its lowest
-    /// bounds), which then counts at the higher of that value and the current price for entries and at
-    /// nothing for exits, so that no donation of dust (of a token whose prices disagree) can stop them and no
-    /// round trip through them gains on the dust. (The threshold reads the primary reference alone: a push
-    /// of the current price cannot make dust stop them either.)
-    function bounds(VaultState storage s, bool strict) internal view returns (bool ok, uint256 low, uint256 high) {
+    /// @notice NAV at the lowest and at the highest of the oracle's bounds of each holding, in one oracle call
+    /// for the basket (`quoteBoundsSum`, which reads a pool that several routes share once): what exits are
+    /// paid at, and what entries pay. When the oracle refuses a holding's bounds: with `strict`, re-raises
+    /// its error; without, returns `ok = false`; unless every holding it refuses is dust (worth, at its
+    /// primary reference, at most `ValuationLogic.DUST_BPS` of the rest of NAV at its lowest bounds), which
+    /// then counts at the higher of that value and the current price for entries and at nothing for exits,
+    /// so that no donation of dust (of a token whose prices disagree) can stop them and no round trip
+    /// through them gains on the dust. (The threshold reads the primary reference alone: a push of the
+    /// current price cannot make dust stop them either.) Holdings of nothing are not priced.
+    function bounds(VaultState storage s, bool strict) internal view returns (bool, uint256, uint256) {
         uint256 n = s.holdings.length;
-        IPriceOracle oracle = s.oracle;
-        bytes memory refused;
-        uint256 dust;
+        address[] memory listed = new address[](n);
+        uint256[] memory amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            uint256 balance = held(s, h);
-            if (i == 0 || balance == 0) {
-                (low, high) = (low + balance, high + balance);
-                continue;
-            }
-            try oracle.quoteBounds(h.token, balance) returns (uint256 lowest, uint256 highest) {
-                (low, high) = (low + lowest, high + highest);
-            } catch (bytes memory reason) {
-                if (refused.length == 0) refused = reason;
-                // Not even its primary reference answers: no value to bound it by.
-                try oracle.quote(h.token, balance) returns (uint256 value) {
-                    dust += value;
-                    // Entries pay the current price where it stands higher: an entrant after a real rise
-                    // would otherwise buy the dust at its lagging reference and take it out at the market.
-                    high += Math.max(value, oracle.quoteSpot(h.token, balance));
-                } catch {
-                    _failed(strict, refused);
-                    return (false, 0, 0);
-                }
-            }
+            address token = s.holdings[i].token;
+            (listed[i], amounts[i]) = (token, heldOf(s, token));
         }
-        if (refused.length != 0 && dust > Math.mulDiv(low, DUST_BPS, 10_000)) {
-            _failed(strict, refused);
-            return (false, 0, 0);
+        IPriceOracle oracle = s.oracle;
+        try oracle.quoteBoundsSum(listed, amounts) returns (uint256 low, uint256 high) {
+            return (true, low, high);
+        } catch {
+            // Refused: each on its own, to learn which, and whether they are dust.
+            return ValuationLogic.boundsEach(address(oracle), strict, listed, amounts);
         }
-        return (true, low, high);
     }
 
     /// @notice Every holding, its reference value and its lowest and highest values across the oracle's

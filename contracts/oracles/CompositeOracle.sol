@@ -102,6 +102,8 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     error CompositeBaseToken();
     /// @notice A zero address where a contract is needed.
     error CompositeZeroAddress();
+    /// @notice `quoteBoundsSum` was given `tokens` tokens and `amounts` amounts.
+    error CompositeLengthMismatch(uint256 tokens, uint256 amounts);
 
     /// @notice `token`'s feed set, or replaced.
     event FeedSet(address indexed token, address feed, uint32 heartbeat, bool inEth, bool twap, Source primary);
@@ -329,27 +331,31 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     /// measured there, never on `amount`'s rounded value, and the bounds scaled to `amount`.
     function quoteBounds(address token, uint256 amount) external view returns (uint256 low, uint256 high) {
         if (token == BASE) return (amount, amount);
-        (uint256 basePrice, uint8 baseDecimals) = _basePrice();
-        if (address(_baseFeed.feed) != address(0)) {
-            uint256 distance = FeedMath.pegDistanceBps(basePrice, baseDecimals);
-            // The price came from a positive int256 (_read refuses the rest): it converts back exactly.
-            if (distance > _maxDepegBps) revert CompositeBaseOffPeg(int256(basePrice), distance, _maxDepegBps);
+        (uint256 basePrice, uint8 baseDecimals) = _checkedBasePrice();
+        return _quoteBounds(token, amount, basePrice, baseDecimals);
+    }
+
+    /// @inheritdoc IPriceOracle
+    /// @dev The base asset's feed is read (and its peg checked) once for the whole basket.
+    function quoteBoundsSum(address[] calldata tokens, uint256[] calldata amounts)
+        external
+        view
+        returns (uint256 low, uint256 high)
+    {
+        uint256 n = tokens.length;
+        if (amounts.length != n) revert CompositeLengthMismatch(n, amounts.length);
+        uint256 basePrice; // read (and its peg checked) at the first holding that needs it: 0 until then
+        uint8 baseDecimals;
+        for (uint256 i; i < n; ++i) {
+            (address token, uint256 amount) = (tokens[i], amounts[i]);
+            if (token == BASE || amount == 0) {
+                (low, high) = (low + amount, high + amount);
+                continue;
+            }
+            if (basePrice == 0) (basePrice, baseDecimals) = _checkedBasePrice();
+            (uint256 lowest, uint256 highest) = _quoteBounds(token, amount, basePrice, baseDecimals);
+            (low, high) = (low + lowest, high + highest);
         }
-        Feed memory f = _feeds[token];
-        if (address(f.feed) == address(0)) return TWAP.quoteBounds(token, amount);
-        uint256 probe = 10 ** (uint256(f.tokenDecimals) + _PROBE_DECIMALS);
-        uint256 value = _feedValue(token, f, probe, basePrice, baseDecimals);
-        (low, high) = (value, value);
-        if (f.twap) {
-            // The pools' prices in this block beside the feed; their lagging average only cross-checks (the
-            // TWAP oracle refuses while it disagrees with the opening price): the feed, which no push moves,
-            // bounds what a push can do, and a real move counts at once for exits, entries and the fee alike.
-            (uint256 twapLow, uint256 twapHigh) = IFreshBounds(address(TWAP)).quoteFreshBounds(token, probe);
-            (low, high) = (Math.min(low, twapLow), Math.max(high, twapHigh));
-        }
-        uint256 spread = FeedMath.spreadBps(low, high);
-        if (spread > _maxDivergenceBps) revert CompositePricesDiverge(token, spread, _maxDivergenceBps);
-        return (Math.mulDiv(low, amount, probe), Math.mulDiv(high, amount, probe));
     }
 
     /// @inheritdoc IPriceOracle
@@ -394,6 +400,39 @@ contract CompositeOracle is IPriceOracle, Ownable2Step {
     }
 
     // ================================================================== internal
+
+    /// @dev The base asset's price in ETH or USD (see `_basePrice`), refused while its feed stands off its peg.
+    function _checkedBasePrice() private view returns (uint256 basePrice, uint8 baseDecimals) {
+        (basePrice, baseDecimals) = _basePrice();
+        if (address(_baseFeed.feed) != address(0)) {
+            uint256 distance = FeedMath.pegDistanceBps(basePrice, baseDecimals);
+            // The price came from a positive int256 (_read refuses the rest): it converts back exactly.
+            if (distance > _maxDepegBps) revert CompositeBaseOffPeg(int256(basePrice), distance, _maxDepegBps);
+        }
+    }
+
+    /// @dev `quoteBounds` of a token other than the base asset, at the base asset's checked price.
+    function _quoteBounds(address token, uint256 amount, uint256 basePrice, uint8 baseDecimals)
+        private
+        view
+        returns (uint256 low, uint256 high)
+    {
+        Feed memory f = _feeds[token];
+        if (address(f.feed) == address(0)) return TWAP.quoteBounds(token, amount);
+        uint256 probe = 10 ** (uint256(f.tokenDecimals) + _PROBE_DECIMALS);
+        uint256 value = _feedValue(token, f, probe, basePrice, baseDecimals);
+        (low, high) = (value, value);
+        if (f.twap) {
+            // The pools' prices in this block beside the feed; their lagging average only cross-checks (the
+            // TWAP oracle refuses while it disagrees with the opening price): the feed, which no push moves,
+            // bounds what a push can do, and a real move counts at once for exits, entries and the fee alike.
+            (uint256 twapLow, uint256 twapHigh) = IFreshBounds(address(TWAP)).quoteFreshBounds(token, probe);
+            (low, high) = (Math.min(low, twapLow), Math.max(high, twapHigh));
+        }
+        uint256 spread = FeedMath.spreadBps(low, high);
+        if (spread > _maxDivergenceBps) revert CompositePricesDiverge(token, spread, _maxDivergenceBps);
+        return (Math.mulDiv(low, amount, probe), Math.mulDiv(high, amount, probe));
+    }
 
     /// @dev `amount` of `token` at its feed, in base units priced at `basePrice`.
     function _feedValue(address token, Feed memory f, uint256 amount, uint256 basePrice, uint8 baseDecimals)

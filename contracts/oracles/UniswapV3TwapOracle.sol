@@ -259,6 +259,32 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev A pool that several routes share (a token's WETH pool's partner, the base asset's WETH pool) is
+    /// read and converted at once for all of them: the same block, the same figures.
+    function quoteBoundsSum(address[] calldata tokens, uint256[] calldata amounts)
+        external
+        view
+        returns (uint256 low, uint256 high)
+    {
+        uint256 n = tokens.length;
+        if (amounts.length != n) revert OracleLengthMismatch(n, amounts.length);
+        // The pools read so far, for the routes after them: room for two a token, the slots past `seen`
+        // never read.
+        PoolReading[] memory readings = _room(2 * n);
+        uint256 seen;
+        for (uint256 i; i < n; ++i) {
+            address token = tokens[i];
+            uint256 lowest = amounts[i];
+            uint256 highest = lowest;
+            if (token != BASE && lowest != 0) {
+                (lowest, highest, seen) = _boundsSharing(token, lowest, readings, seen);
+            }
+            low += lowest;
+            high += highest;
+        }
+    }
+
+    /// @inheritdoc IPriceOracle
     function quoteDetailed(address token, uint256 amount)
         external
         view
@@ -342,6 +368,36 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         return _result(token, w, first.toleranceTicks, reading);
     }
 
+    /// @dev `_read`'s bounds of `token`, within a call that has read the first `seen` of `readings` (a pool
+    /// read there already is not read again, and one read now is kept while there is room): also returns
+    /// how many are kept now.
+    function _boundsSharing(address token, uint256 amount, PoolReading[] memory readings, uint256 seen)
+        private
+        view
+        returns (uint256 low, uint256 high, uint256)
+    {
+        StoredHop memory first = _routes[token][0];
+        if (first.hops == 0) revert OracleNoRoute(token);
+        if (first.hops == 1) {
+            (, low, high) = _readOnePool(token, first, amount, Reading.Bounds);
+            return (low, high, seen);
+        }
+        Walk memory w = Walk([int256(0), 0, 0], [amount, amount, amount]);
+        // Each pool's square-root price at its average tick (computed once: it converts the amount and
+        // values the pool's depth), and its average liquidity, as `_read` walks them.
+        StoredHop[] memory hops = new StoredHop[](first.hops);
+        uint160[] memory prices = new uint160[](hops.length);
+        uint128[] memory liquidity = new uint128[](hops.length);
+        mapping(uint256 => StoredHop) storage stored = _routes[token];
+        for (uint256 i; i < hops.length; ++i) {
+            hops[i] = i == 0 ? first : stored[i];
+            (prices[i], liquidity[i], seen) = _walkSharing(hops[i], first.windowSeconds, w, readings, seen);
+        }
+        if (first.minDepth != 0) _checkDepth(token, hops, prices, liquidity, uint256(first.minDepth) * _BASE_UNIT);
+        (, low, high) = _result(token, w, first.toleranceTicks, Reading.Bounds);
+        return (low, high, seen);
+    }
+
     /// @dev `_read` for a route of one pool (the common case), without the arrays a longer one needs.
     function _readOnePool(address token, StoredHop memory h, uint256 amount, Reading reading)
         private
@@ -380,6 +436,65 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         uint256[3] values;
     }
 
+    /// @dev What one reading of a pool found: its average tick and liquidity over the window and the
+    /// square-root price at that tick, the tick it opened the block at and the square-root price there, and
+    /// its current tick and square-root price.
+    struct PoolReading {
+        IUniswapV3Pool pool;
+        int24 tick;
+        int24 openTick;
+        int24 spotTick;
+        uint128 liquidity;
+        uint160 price;
+        uint160 openPrice;
+        uint160 spotPrice;
+    }
+
+    /// @dev `capacity` slots for readings, none allocated: the array holds pointers, and a caller reads only
+    /// the slots it has filled.
+    function _room(uint256 capacity) private pure returns (PoolReading[] memory readings) {
+        assembly ("memory-safe") {
+            readings := mload(0x40)
+            mstore(readings, capacity)
+            mstore(0x40, add(readings, mul(add(capacity, 1), 0x20)))
+        }
+    }
+
+    /// @dev `pool`'s reading from the first `seen` of `readings` when there, else read now and kept while
+    /// there is room. Returns it and how many are kept now.
+    function _reading(IUniswapV3Pool pool, uint32 window, PoolReading[] memory readings, uint256 seen)
+        private
+        view
+        returns (PoolReading memory r, uint256)
+    {
+        for (uint256 i; i < seen; ++i) {
+            if (readings[i].pool == pool) return (readings[i], seen);
+        }
+        r.pool = pool;
+        (r.tick, r.liquidity) = TwapMath.consult(pool, window);
+        r.price = TickMath.getSqrtRatioAtTick(r.tick);
+        (r.openTick, r.spotTick, r.spotPrice) = TwapMath.openAndSpot(pool);
+        r.openPrice = TickMath.getSqrtRatioAtTick(r.openTick);
+        if (seen < readings.length) readings[seen++] = r;
+        return (r, seen);
+    }
+
+    /// @dev `_walk` of a full reading, at `h`'s pool's reading from `_reading`. Returns the square-root
+    /// price at its average tick, its average liquidity, and how many readings are kept now.
+    function _walkSharing(StoredHop memory h, uint32 window, Walk memory w, PoolReading[] memory readings, uint256 seen)
+        private
+        view
+        returns (uint160, uint128, uint256)
+    {
+        PoolReading memory r;
+        (r, seen) = _reading(h.pool, window, readings, seen);
+        w.values[0] = TwapMath.quoteAtSqrtPrice(r.price, w.values[0], h.zeroForOne);
+        w.values[1] = TwapMath.quoteAtSqrtPrice(r.openPrice, w.values[1], h.zeroForOne);
+        w.values[2] = TwapMath.quoteAtSqrtPrice(r.spotPrice, w.values[2], h.zeroForOne);
+        _addTicks(h, w, r.tick, r.openTick, r.spotTick);
+        return (r.price, r.liquidity, seen);
+    }
+
     /// @dev One hop of `w`: reads the pool (its average; unless `reading` is the average alone, its opening
     /// and current price too) and converts. Returns the square-root price at its average tick and its
     /// average liquidity.
@@ -396,6 +511,11 @@ contract UniswapV3TwapOracle is IPriceOracle, Ownable2Step {
         (int24 openTick, int24 spotTick, uint160 spotPrice) = TwapMath.openAndSpot(h.pool);
         w.values[1] = TwapMath.quoteAtTick(openTick, w.values[1], h.zeroForOne);
         w.values[2] = TwapMath.quoteAtSqrtPrice(spotPrice, w.values[2], h.zeroForOne);
+        _addTicks(h, w, tick, openTick, spotTick);
+    }
+
+    /// @dev Adds a hop's ticks to the route's, each signed by the way the route walks the hop.
+    function _addTicks(StoredHop memory h, Walk memory w, int24 tick, int24 openTick, int24 spotTick) private pure {
         int256 sign = h.zeroForOne ? int256(1) : int256(-1);
         w.ticks[0] += sign * tick;
         w.ticks[1] += sign * openTick;

@@ -95,11 +95,14 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
       ])
     : oracle;
 
-  const basketConfig = m.library("BasketConfig");
+  // What values the basket when the oracle refuses a holding (see Valuation.bounds): the vault, its
+  // configuration and its fees all value it.
+  const valuationLogic = m.library("ValuationLogic");
+  const basketConfig = m.library("BasketConfig", { libraries: { ValuationLogic: valuationLogic } });
   // Trading derives its return point through ReturnPoint (when ResidualCeilingBps is set).
   const returnPoint = m.library("ReturnPoint");
   const rebalanceLogic = m.library("RebalanceLogic", { libraries: { ReturnPoint: returnPoint } });
-  const feeLogic = m.library("FeeLogic");
+  const feeLogic = m.library("FeeLogic", { libraries: { ValuationLogic: valuationLogic } });
   const inKindLogic = m.library("InKindLogic");
   // The settlement repays openers through keeper pay (FeeLogic).
   const auctionSettlement = m.library("AuctionSettlement", { libraries: { FeeLogic: feeLogic } });
@@ -119,7 +122,9 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
       parameters,
       depositCap,
     },
-  ], { libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic, AuctionSettlement: auctionSettlement } });
+  ], {
+    libraries: { BasketConfig: basketConfig, RebalanceLogic: rebalanceLogic, FeeLogic: feeLogic, InKindLogic: inKindLogic, AuctionSettlement: auctionSettlement, ValuationLogic: valuationLogic },
+  });
 
   const grantCancel = m.call(timelock, "grantRole", [cancellerRole, vault], { id: "grantVaultCancel" });
   m.call(timelock, "renounceRole", [adminRole, deployer], { id: "renounceTimelockAdmin", after: [grantCancel] });
@@ -131,7 +136,7 @@ export function ballastFutures(m: IgnitionModuleBuilder, options: { feeds: boole
   // ExecutionMode (`gov propose-auctions`), in the open like every change.
   const auctions = m.contract("RebalanceAuctions", [vault]);
 
-  return { timelock, oracle, priceOracle, basketConfig, rebalanceLogic, feeLogic, inKindLogic, auctionSettlement, vault, ballastRouter, auctions };
+  return { timelock, oracle, priceOracle, valuationLogic, basketConfig, rebalanceLogic, feeLogic, inKindLogic, auctionSettlement, vault, ballastRouter, auctions };
 }
 
 /** Ballast priced by the TWAP oracle alone. */

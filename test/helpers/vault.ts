@@ -85,6 +85,7 @@ export async function vaultFactory(connection: Connection, f: BallastFixture) {
     FeeLogic: await f.feeLogic.getAddress(),
     InKindLogic: await f.inKindLogic.getAddress(),
     AuctionSettlement: await f.auctionSettlement.getAddress(),
+    ValuationLogic: await f.valuationLogic.getAddress(),
   };
   return connection.ethers.getContractFactory("RebalancingVault", { libraries });
 }

@@ -181,6 +181,32 @@ describe("CompositeOracle: Chainlink feeds beside the TWAP", function () {
       expect((await composite.quoteBounds(f.tokens.weth, 10n ** 18n))[0]).to.be.greaterThan(0n);
     });
 
+    it("sums a basket's bounds in one call as each holding's quoteBounds, refusing as they refuse", async function () {
+      const x = await fedEverywhere();
+      const { f, composite } = x;
+      // WETH's feed 2% above its pools (its bounds span both); LINK without a feed (the TWAP oracle's alone).
+      await x.ethUsd.updateAnswer(3_060n * 10n ** 8n);
+      await composite.removeFeed(f.tokens.link);
+      await composite.setBaseFeed(await x.usdcUsd.getAddress(), 86_400, 100);
+      const tokens = [f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link];
+      const amounts = [USDC(777), 2n * 10n ** 18n, 3n * 10n ** 7n, 10n ** 20n];
+      let [low, high] = [amounts[0], amounts[0]];
+      for (let i = 1; i < tokens.length; i++) {
+        const [l, h] = await composite.quoteBounds(tokens[i], amounts[i]);
+        [low, high] = [low + l, high + h];
+      }
+      expect(high - low, "2% of 2 WETH").to.be.greaterThan(USDC(100));
+      expect(await composite.quoteBoundsSum(tokens, amounts)).to.deep.equal([low, high]);
+      // USDC off its peg: each holding but the base refuses, and so does the sum; of the base and holdings
+      // of nothing alone, it does not.
+      await x.usdcUsd.updateAnswer(985n * 10n ** 5n);
+      await expect(composite.quoteBoundsSum(tokens, amounts))
+        .to.be.revertedWithCustomError(composite, "CompositeBaseOffPeg")
+        .withArgs(985n * 10n ** 5n, 150, 100);
+      expect(await composite.quoteBoundsSum(tokens, [5n, 0n, 0n, 0n])).to.deep.equal([5n, 5n]);
+      await expect(composite.quoteBoundsSum(tokens, [1n])).to.be.revertedWithCustomError(composite, "CompositeLengthMismatch").withArgs(4, 1);
+    });
+
     it("on an L2, refuses feeds while the sequencer is down and for the grace period after it comes back", async function () {
       const x = await load(true);
       const { f, composite } = x;

@@ -141,6 +141,74 @@ describe("UniswapV3TwapOracle", function () {
     });
   });
 
+  describe("a basket's bounds in one call (quoteBoundsSum)", function () {
+    /** WBTC through WETH and WETH through WBTC: two routes that share the WBTC/WETH pool, each walking it the other way. */
+    async function crossed(f: BallastFixture) {
+      const gov = await governed(f);
+      await gov.setRoute(f.tokens.wbtc, encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]), 1_000_000);
+      await gov.setRoute(f.tokens.weth, encodePath([f.tokens.weth, f.tokens.wbtc, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWbtc]), 1_000_000);
+      return gov;
+    }
+    const sum = (bounds: bigint[][]) => bounds.reduce(([l, h], [bl, bh]) => [l + bl, h + bh], [0n, 0n]);
+
+    it("is each holding's quoteBounds summed: the base at its amount, two routes through one pool (walked each way), within a pushed block too", async function () {
+      const f = await load();
+      await crossed(f);
+      // A real move of WETH, one block old: the opening price stands apart from the average.
+      await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(600_000));
+      await time().increase(BLOCK_TIME);
+      const tokens = [f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link];
+      const amounts = [USDC(12_345), 3n * 10n ** 18n, 7n * 10n ** 7n, 10n ** 21n];
+      const each = [[amounts[0], amounts[0]]];
+      for (let i = 1; i < tokens.length; i++) each.push([...(await f.oracle.quoteBounds(tokens[i], amounts[i]))]);
+      expect(each[1][1], "WETH's bounds stand apart").to.be.greaterThan(each[1][0]);
+      expect(await f.oracle.quoteBoundsSum(tokens, amounts)).to.deep.equal(sum(each));
+      expect(await f.oracle.quoteBoundsSum([...tokens].reverse(), [...amounts].reverse()), "in any order").to.deep.equal(sum(each));
+      // Within the block of a push of the shared pool (within the routes' fees), in the same transaction:
+      // the sum moves as each holding's own bounds move.
+      const attacker = await deployAttacker(suite.connection, f, f.signers.attacker);
+      const run = async (target: string, data: string) => {
+        const state = await suite.connection.networkHelpers.takeSnapshot();
+        await signedBy(attacker, f.signers.attacker).run([
+          await call(attacker, "pushBy", [await f.wbtcWethPool.getAddress(), 40]),
+          await call(attacker, "record", [target, data]),
+        ]);
+        const recorded = AbiCoder.defaultAbiCoder().decode(["uint256", "uint256"], await attacker.recorded());
+        await state.restore();
+        return [recorded[0] as bigint, recorded[1] as bigint];
+      };
+      const oracle = await f.oracle.getAddress();
+      const pushed = [[amounts[0], amounts[0]]];
+      for (let i = 1; i < tokens.length; i++) pushed.push(await run(oracle, f.oracle.interface.encodeFunctionData("quoteBounds", [tokens[i], amounts[i]])));
+      expect(pushed[2], "the push moved WBTC's bounds").to.not.deep.equal(each[2]);
+      expect(await run(oracle, f.oracle.interface.encodeFunctionData("quoteBoundsSum", [tokens, amounts]))).to.deep.equal(sum(pushed));
+    });
+
+    it("leaves a holding of nothing unread; refuses as the first holding refused would, and arrays of two lengths", async function () {
+      const f = await load();
+      const gov = await crossed(f);
+      await gov.removeRoute(f.tokens.link);
+      const one = 10n ** 18n;
+      const [low, high] = await f.oracle.quoteBounds(f.tokens.weth, one);
+      // LINK has no route now: held at zero, it is not read and cannot stop the sum.
+      expect(await f.oracle.quoteBoundsSum([f.tokens.usdc, f.tokens.link, f.tokens.weth], [5n, 0n, one])).to.deep.equal([low + 5n, high + 5n]);
+      await expect(f.oracle.quoteBoundsSum([f.tokens.weth, f.tokens.link], [one, 1n]))
+        .to.be.revertedWithCustomError(f.oracle, "OracleNoRoute")
+        .withArgs(f.tokens.link);
+      // References apart (a move of about 14%, one block old): the same error quoteBounds gives.
+      await marketSwap(suite.connection, f, f.signers.carol, f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth, USDC(4_000_000));
+      await time().increase(BLOCK_TIME);
+      const single = await f.oracle.quoteBounds(f.tokens.wbtc, 10n ** 8n).catch((e: { data?: string }) => e.data);
+      const batched = await f.oracle.quoteBoundsSum([f.tokens.usdc, f.tokens.wbtc], [1n, 10n ** 8n]).catch((e: { data?: string }) => e.data);
+      expect(single).to.be.a("string").and.include(f.oracle.interface.getError("OraclePricesDiverge")!.selector);
+      expect(batched).to.equal(single);
+      await expect(f.oracle.quoteBoundsSum([f.tokens.usdc, f.tokens.weth], [1n]))
+        .to.be.revertedWithCustomError(f.oracle, "OracleLengthMismatch")
+        .withArgs(2n, 1n);
+      expect(await f.oracle.quoteBoundsSum([], [])).to.deep.equal([0n, 0n]);
+    });
+  });
+
   describe("what a route needs", function () {
     it("refuses routes that do not lead from the token to the base, through pools that exist", async function () {
       const f = await load();

@@ -39,6 +39,21 @@ describe("RebalancingVault: depositors", function () {
       expect(await f.vault.convertToAssets(shares)).to.be.lessThanOrEqual(preview);
     });
 
+    it("prices entries and exits through an oracle without quoteBoundsSum as through one with it, holding by holding", async function () {
+      const f = await load();
+      const { alice } = f.signers;
+      const vault = signedBy(f.vault, alice);
+      await vault.deposit(USDC(1_000), alice.address);
+      await donateBasket(f, 2_000n);
+      const shares = (await f.vault.balanceOf(alice.address)) / 3n;
+      const previews = async () => [await f.vault.previewDeposit(USDC(500)), await f.vault.previewRedeem(shares), await f.vault.maxWithdraw(alice.address)];
+      const batched = await previews();
+      const legacy = await suite.connection.ethers.deployContract("LegacyOracle", [await f.oracle.getAddress()]);
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setOracle(await legacy.getAddress());
+      expect(await previews()).to.deep.equal(batched);
+      await expect(vault.deposit(USDC(500), alice.address)).to.emit(f.vault, "Deposit").withArgs(alice.address, alice.address, USDC(500), batched[0]);
+    });
+
     it("rejects zero amounts", async function () {
       const f = await load();
       const vault = signedBy(f.vault, f.signers.alice);
