@@ -1247,6 +1247,7 @@ contract VaultInvariantsTest is BallastFixture {
         _feesChargeOnlyWhatTheirRulesSay();
         _noDustHaltsEntriesOrExits();
         _auctionsKeepTheirTerms();
+        _oneCallValuesTheBasketAsItsHoldings();
     }
 
     /// @notice The handler is not vacuous: on this market each of its actions goes through, and the
@@ -1537,6 +1538,34 @@ contract VaultInvariantsTest is BallastFixture {
             }
         }
         assertEq(handler.inKindFailures(), 0, "an in-kind exit failed during the run");
+    }
+
+    /// @notice The vault's oracle, whichever governance switched to, values the basket in one call
+    /// (`quoteBoundsSum`, what entries and exits are priced at) as it values each holding on its own: the
+    /// same bounds, or a refusal exactly while a holding of something is refused.
+    function _oneCallValuesTheBasketAsItsHoldings() private view {
+        (address[] memory basket,) = vault.targets();
+        IPriceOracle o = vault.oracle();
+        uint256[] memory held = new uint256[](basket.length);
+        (uint256 low, uint256 high, bool refused) = (0, 0, false);
+        for (uint256 t; t < basket.length; ++t) {
+            uint256 balance = IERC20(basket[t]).balanceOf(address(vault));
+            uint256 owed = vault.owed(basket[t]);
+            held[t] = balance > owed ? balance - owed : 0;
+            if (held[t] == 0) continue;
+            try o.quoteBounds(basket[t], held[t]) returns (uint256 l, uint256 h) {
+                (low, high) = (low + l, high + h);
+            } catch {
+                refused = true;
+            }
+        }
+        try o.quoteBoundsSum(basket, held) returns (uint256 l, uint256 h) {
+            assertFalse(refused, "the sum answered while a holding was refused");
+            assertEq(l, low, "the sum's low is not the holdings' lows summed");
+            assertEq(h, high, "the sum's high is not the holdings' highs summed");
+        } catch {
+            assertTrue(refused, "the sum refused while every holding answered");
+        }
     }
 
     /// @notice Previews are what the calls do, and every max* amount is accepted by its call.
