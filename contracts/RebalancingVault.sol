@@ -632,7 +632,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @dev The base asset the vault holds for the basket (not what it owes to claimants).
     function _idle() private view returns (uint256) {
-        return Valuation.held(_s, _s.holdings[0]);
+        return Valuation.heldOf(_s, asset());
     }
 
     /// @dev Transfers in, then mints. Credits only what arrived: a base asset that takes a fee on

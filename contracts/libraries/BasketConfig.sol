@@ -143,6 +143,7 @@ library BasketConfig {
         _checkSwapPath(s, token, path, factory);
         emit IRebalancingVault.SwapPathSet(token, s.swapPaths[token], path);
         s.swapPaths[token] = path;
+        s.holdings[_indexOf(s, token)].directFee = _directFee(path);
     }
 
     /// @notice See {IRebalancingVault-setPairPath}.
@@ -421,12 +422,18 @@ library BasketConfig {
             _checkSwapPath(s, token, path, factory);
             s.swapPaths[token] = path;
         }
-        s.holdings.push(Holding(token, 0, 0, decimals));
+        s.holdings.push(Holding(token, 0, 0, decimals, _directFee(path)));
         s.indexPlusOne[token] = s.holdings.length;
         // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
         // calls it, within that call. One approval at listing saves one per swap.
         IERC20(token).forceApprove(router, type(uint256).max);
         emit IRebalancingVault.TokenAdded(token, path);
+    }
+
+    /// @dev The fee tier of `path`'s pool when it is one hop (to the base asset, as every swap path ends), else
+    /// 0: what `Holding.directFee` keeps beside the stored path (none for the base asset).
+    function _directFee(bytes memory path) private pure returns (uint24 fee) {
+        if (path.length != 0 && path.hops() == 1) (, fee,) = path.hop(0);
     }
 
     /// @dev Removes the holding at `index` (not the base asset): its routes, its path, its approval.

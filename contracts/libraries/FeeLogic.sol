@@ -5,7 +5,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
-import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {FeeMath} from "./FeeMath.sol";
 import {Transfers} from "./Transfers.sol";
@@ -122,9 +121,9 @@ library FeeLogic {
         } catch {
             return;
         }
-        Holding memory base = s.holdings[0];
-        amount = Math.min(amount, Valuation.held(s, base));
-        if (amount == 0 || !Transfers.tryTransfer(base.token, keeper, amount)) return;
+        address base = s.holdings[0].token;
+        amount = Math.min(amount, Valuation.heldOf(s, base));
+        if (amount == 0 || !Transfers.tryTransfer(base, keeper, amount)) return;
         // Bounded by maxGasPerDay, a uint32.
         // forge-lint: disable-next-line(unsafe-typecast)
         (s.keeperPay.day, s.keeperPay.gasPaidToday) = (today, uint32(paidToday + gas));
@@ -151,13 +150,13 @@ library FeeLogic {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            uint256 balance = Valuation.held(s, h);
+            address token = s.holdings[i].token;
+            uint256 balance = Valuation.heldOf(s, token);
             if (i == 0 || balance == 0) {
                 nav += balance;
                 continue;
             }
-            try oracle.quoteDetailed(h.token, balance) returns (uint256 average, uint256 low, uint256) {
+            try oracle.quoteDetailed(token, balance) returns (uint256 average, uint256 low, uint256) {
                 nav += Math.min(average, low);
             } catch {
                 return (false, 0);

@@ -6,7 +6,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
-import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {Transfers} from "./Transfers.sol";
 import {Valuation} from "./Valuation.sol";
@@ -76,9 +75,9 @@ library InKindLogic {
         tokens = new address[](n);
         amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            tokens[i] = h.token;
-            amounts[i] = Math.mulDiv(Valuation.held(s, h), shares, supply);
+            address token = s.holdings[i].token;
+            tokens[i] = token;
+            amounts[i] = Math.mulDiv(Valuation.heldOf(s, token), shares, supply);
         }
     }
 }

@@ -480,7 +480,7 @@ library RebalanceLogic {
         for (uint256 i = 1; i < n; ++i) {
             if (values[i] == 0 && targets[i] == 0) continue;
             address token = b.holdings[i].token;
-            candidates[count++] = Candidate(s.swapPaths[token], i, 0, new uint256[](0));
+            candidates[count++] = Candidate(Valuation.swapPath(s, b.holdings[i]), i, 0, new uint256[](0));
             for (uint256 j = i + 1; j < n; ++j) {
                 if ((masks[i] >> j) & 1 == 0) continue;
                 candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, new uint256[](0));
@@ -546,7 +546,7 @@ library RebalanceLogic {
         uint128 liquidity = IUniswapV3Pool(path.pools[h]).liquidity();
         uint256 value = _convert(path, h + 1, TwapMath.virtualReserveAt(price, liquidity, path.zeroForOne[h]));
         // A direct route ends at a token: on to the base asset along that token's swap path.
-        if (c.to != 0) value = _convert(_read(factory, s.swapPaths[b.holdings[c.to].token]), 0, value);
+        if (c.to != 0) value = _convert(_read(factory, Valuation.swapPath(s, b.holdings[c.to])), 0, value);
         pool = Pool({
             pool: path.pools[h],
             fee: fee,
@@ -690,12 +690,12 @@ library RebalanceLogic {
     /// began: the hard bound behind the sizing.
     function _checkImpact(Pool[] memory pools) private view {
         for (uint256 q; q < pools.length; ++q) {
-            if (!pools[q].traded) continue;
-            uint160 now_ = TwapMath.spotSqrtPriceX96(IUniswapV3Pool(pools[q].pool));
-            uint256 move = _moveBps(pools[q].sqrtPriceX96, now_);
+            Pool memory pool = pools[q];
+            if (!pool.traded) continue;
+            uint256 move = _moveBps(pool.sqrtPriceX96, TwapMath.spotSqrtPriceX96(IUniswapV3Pool(pool.pool)));
             // Fee in pips to a round trip in basis points: 2 * fee / 100.
-            uint256 maxBps = Math.ceilDiv(2 * uint256(pools[q].fee) * BasketMath.BPS, _PIPS);
-            if (move > maxBps) revert IRebalancingVault.VaultPriceImpact(pools[q].pool, move, maxBps);
+            uint256 maxBps = Math.ceilDiv(2 * uint256(pool.fee) * BasketMath.BPS, _PIPS);
+            if (move > maxBps) revert IRebalancingVault.VaultPriceImpact(pool.pool, move, maxBps);
         }
     }
 

@@ -9,6 +9,7 @@ import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {BasketMath} from "./BasketMath.sol";
 import {SwapPath} from "./SwapPath.sol";
+import {Valuation} from "./Valuation.sol";
 
 /// @title ReturnPoint
 /// @notice Where a rebalance stops, derived from what the vault is and what its trades cost, within
@@ -110,7 +111,7 @@ library ReturnPoint {
         for (uint256 i = 1; i < n; ++i) {
             Holding memory h = s.holdings[i];
             if (h.targetBps == 0) continue;
-            bytes memory path = s.swapPaths[h.token];
+            bytes memory path = Valuation.swapPath(s, h);
             uint256 fees;
             for (uint256 j; j < path.hops(); ++j) {
                 (, uint24 fee,) = path.hop(j);

@@ -28,6 +28,12 @@ library Valuation {
         balance = balance > owed ? balance - owed : 0;
     }
 
+    /// @notice `h`'s swap path to the base asset: built from its pool's fee when one hop (no
+    /// storage read), read from `swapPaths` when longer.
+    function swapPath(VaultState storage s, Holding memory h) internal view returns (bytes memory) {
+        return h.directFee != 0 ? abi.encodePacked(h.token, h.directFee, s.holdings[0].token) : s.swapPaths[h.token];
+    }
+
     /// @notice Every holding and its reference value in base units, in basket order, and their sum (NAV).
     /// When the oracle cannot price a holding: with `strict`, re-raises its error; without, returns
     /// `ok = false`.
@@ -41,13 +47,13 @@ library Valuation {
         vals = new uint256[](n);
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            uint256 balance = held(s, h);
+            address token = s.holdings[i].token;
+            uint256 balance = heldOf(s, token);
             balances[i] = balance;
             if (i == 0 || balance == 0) {
                 vals[i] = balance; // the base asset is worth its amount
             } else {
-                try oracle.quote(h.token, balance) returns (uint256 v) {
+                try oracle.quote(token, balance) returns (uint256 v) {
                     vals[i] = v;
                 } catch (bytes memory reason) {
                     _failed(strict, reason);
@@ -106,13 +112,13 @@ library Valuation {
         highs = new uint256[](n);
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            uint256 balance = held(s, h);
+            address token = s.holdings[i].token;
+            uint256 balance = heldOf(s, token);
             balances[i] = balance;
             if (i == 0 || balance == 0) {
                 (vals[i], lows[i], highs[i]) = (balance, balance, balance);
             } else {
-                (vals[i], lows[i], highs[i]) = oracle.quoteDetailed(h.token, balance);
+                (vals[i], lows[i], highs[i]) = oracle.quoteDetailed(token, balance);
             }
             total += vals[i];
         }
@@ -124,9 +130,9 @@ library Valuation {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < n; ++i) {
-            Holding memory h = s.holdings[i];
-            uint256 balance = held(s, h);
-            total += i == 0 || balance == 0 ? balance : oracle.quote(h.token, balance);
+            address token = s.holdings[i].token;
+            uint256 balance = heldOf(s, token);
+            total += i == 0 || balance == 0 ? balance : oracle.quote(token, balance);
         }
     }
 

@@ -182,6 +182,13 @@ describe("RebalancingVault: rebalance", function () {
       expect(plan.find((t: { tokenOut: string }) => t.tokenOut === f.tokens.wbtc)?.path).to.equal(
         encodePath([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc], [LOCAL_MARKET_FEES.usdcWeth, LOCAL_MARKET_FEES.wbtcWeth]),
       );
+      // Back to its own pool: the vault trades along the path set last (a one-hop path is kept as its
+      // pool's fee beside the holding, and must follow every change).
+      await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, f.paths[1]);
+      expect(await f.vault.swapPath(f.tokens.wbtc)).to.equal(f.paths[1]);
+      expect((await f.vault.previewRebalance()).find((t: { tokenOut: string }) => t.tokenOut === f.tokens.wbtc)?.path).to.equal(
+        encodePath([f.tokens.usdc, f.tokens.wbtc], [LOCAL_MARKET_FEES.usdcWbtc]),
+      );
     });
   });
 
