@@ -20,6 +20,7 @@ import {DemoToken} from "../../contracts/local/DemoToken.sol";
 import {FreezableToken} from "../../contracts/mocks/FreezableToken.sol";
 import {BallastRouter} from "../../contracts/periphery/BallastRouter.sol";
 import {FeeMath} from "../../contracts/libraries/FeeMath.sol";
+import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
 import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
 import {CompositeOracle} from "../../contracts/oracles/CompositeOracle.sol";
 import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
@@ -120,6 +121,10 @@ contract VaultHandler is CommonBase, StdUtils {
     bytes public lastFillRefusal;
     /// @notice The vault's Dutch auctions (granted AUCTION_ROLE, hybrid mode at the start).
     RebalanceAuctions public auctions;
+    /// @dev WETH's two swap paths governance switches between: its own pool, and a second USDC/WETH pool
+    /// (another fee tier).
+    address private wethToken;
+    bytes[2] private wethPaths;
     /// @notice The highest share price at the exit reference seen at a priced entry, exit or accrual while
     /// the performance fee did not charge: the mark must never be below it.
     uint256 public peakSeen;
@@ -163,6 +168,12 @@ contract VaultHandler is CommonBase, StdUtils {
     function setAuctions(RebalanceAuctions auctions_) external {
         require(address(auctions) == address(0), "set once");
         auctions = auctions_;
+    }
+
+    /// @notice Set once, after construction: WETH and the two swap paths `changeSwapPath` switches between.
+    function setWethPaths(address weth, bytes memory own, bytes memory other) external {
+        require(wethToken == address(0), "set once");
+        (wethToken, wethPaths[0], wethPaths[1]) = (weth, own, other);
     }
 
     // ================================================================== holders
@@ -716,6 +727,14 @@ contract VaultHandler is CommonBase, StdUtils {
         }
     }
 
+    /// @notice Governance moves WETH's swap path between its own pool and a second one of another fee tier:
+    /// the vault trades along the path set last (the one-hop path it keeps beside the holding follows).
+    function changeSwapPath(bool other) external {
+        bytes memory path = wethPaths[other ? 1 : 0];
+        _govern(abi.encodeCall(IRebalancingVault.setSwapPath, (wethToken, path)), uint256(keccak256(path)));
+        done["changeSwapPath"]++;
+    }
+
     /// @notice Governance moves the vault between the composite oracle (feeds beside the pools) and the
     /// pools alone.
     function switchOracle(bool toComposite) external {
@@ -1143,6 +1162,11 @@ contract VaultInvariantsTest is BallastFixture {
         // Dutch auctions, hybrid from the start: the fuzzer's parameter changes move the mode and the terms.
         RebalanceAuctions house = new RebalanceAuctions(IRebalancingVault(address(vault)));
         handler.setAuctions(house);
+        // A second USDC/WETH pool, of the 0.3% tier (the first is 0.05%), for governance to route WETH through.
+        IUniswapV3Pool other = _newPool(address(weth), uint256(20_000_000e18) / 3_000, 3_000);
+        _nextBlock(BLOCK);
+        liquidity.addFullRange(other, 1e6);
+        handler.setWethPaths(address(weth), paths[0], abi.encodePacked(address(weth), uint24(3_000), address(usdc)));
         vm.startPrank(address(timelock));
         vault.grantRole(keccak256("AUCTION_ROLE"), address(house));
         vault.setParameter(IRebalancingVault.Parameter.ExecutionMode, 1);
@@ -1157,7 +1181,7 @@ contract VaultInvariantsTest is BallastFixture {
         vm.stopPrank();
         vm.fee(0);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](37);
+        bytes4[] memory selectors = new bytes4[](38);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -1195,6 +1219,7 @@ contract VaultInvariantsTest is BallastFixture {
         selectors[34] = VaultHandler.fillAuction.selector;
         selectors[35] = VaultHandler.closeAuction.selector;
         selectors[36] = VaultHandler.rebalanceAtBaseFee.selector;
+        selectors[37] = VaultHandler.changeSwapPath.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -1248,6 +1273,7 @@ contract VaultInvariantsTest is BallastFixture {
         _noDustHaltsEntriesOrExits();
         _auctionsKeepTheirTerms();
         _oneCallValuesTheBasketAsItsHoldings();
+        _everyTradeGoesAlongItsRoute();
     }
 
     /// @notice The handler is not vacuous: on this market each of its actions goes through, and the
@@ -1307,6 +1333,8 @@ contract VaultInvariantsTest is BallastFixture {
         handler.relist();
         handler.switchOracle(false);
         handler.switchOracle(true);
+        handler.changeSwapPath(true);
+        handler.changeSwapPath(false);
         handler.unprivileged(3);
         // An auction of a due rebalance: targets moved 10 points, opened, filled near its floor, closed.
         handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 2);
@@ -1319,12 +1347,12 @@ contract VaultInvariantsTest is BallastFixture {
         assertGt(handler.done("openAuction"), 0, "openAuction");
         assertGt(handler.done("fillAuction"), 0, vm.toString(handler.lastFillRefusal()));
         assertGt(handler.done("closeAuction"), 0, "closeAuction");
-        bytes32[31] memory actions = [
+        bytes32[32] memory actions = [
             bytes32("deposit"), "mint", "withdraw", "redeem", "redeemInKind", "redeemToBase", "claim", "roundTrip",
             "roundTripAfterMove", "moveAndRoundTrip", "depositAfterMoveAndHold", "rebalance", "changeTargets",
             "changeParameter", "pause", "push", "arbitrage", "revalue", "warp", "donate", "dustDonation", "freeze",
             "unprivileged", "accrueFees", "scheduleFeeChange", "executePending", "delist", "relist", "switchOracle",
-            "deposit", "mint"
+            "changeSwapPath", "deposit", "mint"
         ];
         assertGt(handler.done("rebalance"), 1, "both rebalances");
         for (uint256 i; i < actions.length; ++i) {
@@ -1565,6 +1593,25 @@ contract VaultInvariantsTest is BallastFixture {
             assertEq(h, high, "the sum's high is not the holdings' highs summed");
         } catch {
             assertTrue(refused, "the sum refused while every holding answered");
+        }
+    }
+
+    /// @notice Every trade the vault would make now runs along the route governance stored for it: a token's
+    /// swap path to the base asset (walked backwards to buy), or the direct route between two tokens.
+    function _everyTradeGoesAlongItsRoute() private view {
+        IRebalancingVault.Trade[] memory trades;
+        try vault.previewRebalance() returns (IRebalancingVault.Trade[] memory planned) {
+            trades = planned;
+        } catch {
+            return; // nothing to trade now (a pushed pool, a price the oracle refuses)
+        }
+        address base = vault.asset();
+        for (uint256 k; k < trades.length; ++k) {
+            IRebalancingVault.Trade memory t = trades[k];
+            bytes memory route = t.tokenOut == base
+                ? vault.swapPath(t.tokenIn)
+                : t.tokenIn == base ? SwapPath.reverse(vault.swapPath(t.tokenOut)) : vault.pairPath(t.tokenIn, t.tokenOut);
+            assertEq(t.path, route, "a trade runs off the route stored for it");
         }
     }
 
