@@ -39,16 +39,18 @@ library BasketMath {
     function drift(uint256[] memory values, uint16[] memory targetsBps, uint256 total, uint256 unit)
         internal
         pure
-        returns (uint256 maxDrift)
+        returns (uint256)
     {
         if (total == 0) return 0;
+        uint256 widest;
         for (uint256 i; i < values.length; ++i) {
             // Compare value * BPS with target * total to avoid rounding each weight first.
             uint256 scaled = values[i] * BPS;
             uint256 target = uint256(targetsBps[i]) * total;
             uint256 gap = scaled > target ? scaled - target : target - scaled;
-            uint256 d = Math.mulDiv(gap, unit, total * BPS);
-            if (d > maxDrift) maxDrift = d;
+            if (gap > widest) widest = gap;
         }
+        // Rounding down keeps the order of the gaps: the widest gap scaled is the largest scaled gap.
+        return Math.mulDiv(widest, unit, total * BPS);
     }
 }

@@ -48,6 +48,33 @@ contract BasketMathTest is BallastTest {
         assertApproxEqAbs(d, gap, 1, "drift is the largest weight gap");
     }
 
+    /// Drift is the largest of each holding's gap scaled to `unit`ths of NAV and rounded down: computed here
+    /// holding by holding, as the definition reads, for baskets of up to 16 and both units the vault uses.
+    function testFuzz_driftIsTheLargestRoundedGap(uint64[16] memory raw, uint16[16] memory rawTargets, uint8 size, bool fine)
+        public
+        pure
+    {
+        uint256 n = bound(size, 1, 16);
+        uint256[] memory values = new uint256[](n);
+        uint16[] memory targets = new uint16[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            (values[i], targets[i]) = (raw[i], uint16(bound(rawTargets[i], 0, 10_000)));
+            total += values[i];
+        }
+        uint256 unit = fine ? 1e18 : 10_000;
+        uint256 expected;
+        if (total != 0) {
+            for (uint256 i; i < n; ++i) {
+                uint256 scaled = values[i] * 10_000;
+                uint256 target = uint256(targets[i]) * total;
+                uint256 gap = scaled > target ? scaled - target : target - scaled;
+                expected = Math.max(expected, Math.mulDiv(gap, unit, total * 10_000));
+            }
+        }
+        assertEq(BasketMath.drift(values, targets, total, unit), expected);
+    }
+
     function testFuzz_weightsSumToAtMost10000(uint64 a, uint64 b, uint64 c) public pure {
         uint256[] memory values = new uint256[](3);
         (values[0], values[1], values[2]) = (a, b, c);
