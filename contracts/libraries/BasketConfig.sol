@@ -194,10 +194,11 @@ library BasketConfig {
         )
     {
         uint256 nav;
-        (, balances, values, nav) = Valuation.values(s, true);
+        uint16[] memory targetsBps;
+        (, balances, values, nav, targetsBps) = Valuation.values(s, true);
         tokens = Valuation.tokens(s);
         weightsBps = BasketMath.weightsBps(values, nav);
-        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+        drift = BasketMath.driftBps(values, targetsBps, nav);
     }
 
     /// @notice See {IRebalancingVault-targets}.
@@ -398,7 +399,7 @@ library BasketConfig {
     /// cannot be valued.
     function _maxDust(VaultState storage s) private view returns (uint256) {
         uint256 unit = 10 ** s.holdings[0].decimals;
-        (bool ok,,, uint256 nav) = Valuation.values(s, false);
+        (bool ok,,, uint256 nav,) = Valuation.values(s, false);
         return ok ? Math.max(unit, Math.mulDiv(nav, REMOVAL_DUST_BPS, BasketMath.BPS)) : unit;
     }
 

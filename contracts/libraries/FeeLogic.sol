@@ -149,9 +149,10 @@ library FeeLogic {
     function _lowestUnrefused(VaultState storage s) private view returns (bool, uint256 nav) {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
             address token = s.holdings[i].token;
-            uint256 balance = Valuation.heldOf(s, token);
+            uint256 balance = Valuation.heldOf(s, token, owing);
             if (i == 0 || balance == 0) {
                 nav += balance;
                 continue;

@@ -74,10 +74,11 @@ library InKindLogic {
         uint256 n = s.holdings.length;
         tokens = new address[](n);
         amounts = new uint256[](n);
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
             address token = s.holdings[i].token;
             tokens[i] = token;
-            amounts[i] = Math.mulDiv(Valuation.heldOf(s, token), shares, supply);
+            amounts[i] = Math.mulDiv(Valuation.heldOf(s, token, owing), shares, supply);
         }
     }
 }

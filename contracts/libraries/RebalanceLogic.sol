@@ -227,10 +227,11 @@ library RebalanceLogic {
     {
         uint256[] memory values;
         uint256 nav;
-        (ok,, values, nav) = Valuation.values(s, false);
+        uint16[] memory targets;
+        (ok,, values, nav, targets) = Valuation.values(s, false);
         if (!ok) return (false, 0);
         p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, nav));
-        drift = BasketMath.driftBps(values, Valuation.targets(s), nav);
+        drift = BasketMath.driftBps(values, targets, nav);
     }
 
     /// @notice The residual a rebalance plans with now: ResidualDriftBps, or, while ResidualCeilingBps is set,

@@ -20,9 +20,15 @@ library Valuation {
     }
 
     /// @notice `held`, for any token, listed or not.
-    function heldOf(VaultState storage s, address token) internal view returns (uint256 balance) {
+    function heldOf(VaultState storage s, address token) internal view returns (uint256) {
+        return heldOf(s, token, s.owingTokens != 0);
+    }
+
+    /// @notice `heldOf`, told whether the vault owes anything at all (`owing`: `owingTokens` is not zero),
+    /// which a loop over the basket reads once.
+    function heldOf(VaultState storage s, address token, bool owing) internal view returns (uint256 balance) {
         balance = IERC20(token).balanceOf(address(this));
-        if (s.owingTokens == 0) return balance;
+        if (!owing) return balance;
         uint256 owed = s.owed[token];
         // A token that rebased down below what is owed leaves nothing for the basket.
         balance = balance > owed ? balance - owed : 0;
@@ -34,21 +40,25 @@ library Valuation {
         return h.directFee != 0 ? abi.encodePacked(h.token, h.directFee, s.holdings[0].token) : s.swapPaths[h.token];
     }
 
-    /// @notice Every holding and its reference value in base units, in basket order, and their sum (NAV).
-    /// When the oracle cannot price a holding: with `strict`, re-raises its error; without, returns
-    /// `ok = false`.
+    /// @notice Every holding and its reference value in base units, in basket order, their sum (NAV), and
+    /// the targets (read in the same pass, for the drift). When the oracle cannot price a holding: with
+    /// `strict`, re-raises its error; without, returns `ok = false`.
     function values(VaultState storage s, bool strict)
         internal
         view
-        returns (bool ok, uint256[] memory balances, uint256[] memory vals, uint256 total)
+        returns (bool ok, uint256[] memory balances, uint256[] memory vals, uint256 total, uint16[] memory targetsBps)
     {
         uint256 n = s.holdings.length;
         balances = new uint256[](n);
         vals = new uint256[](n);
+        targetsBps = new uint16[](n);
         IPriceOracle oracle = s.oracle;
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
-            address token = s.holdings[i].token;
-            uint256 balance = heldOf(s, token);
+            Holding storage h = s.holdings[i];
+            address token = h.token;
+            targetsBps[i] = h.targetBps;
+            uint256 balance = heldOf(s, token, owing);
             balances[i] = balance;
             if (i == 0 || balance == 0) {
                 vals[i] = balance; // the base asset is worth its amount
@@ -57,7 +67,7 @@ library Valuation {
                     vals[i] = v;
                 } catch (bytes memory reason) {
                     _failed(strict, reason);
-                    return (false, balances, vals, 0);
+                    return (false, balances, vals, 0, targetsBps);
                 }
             }
             total += vals[i];
@@ -78,9 +88,10 @@ library Valuation {
         uint256 n = s.holdings.length;
         address[] memory listed = new address[](n);
         uint256[] memory amounts = new uint256[](n);
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
             address token = s.holdings[i].token;
-            (listed[i], amounts[i]) = (token, heldOf(s, token));
+            (listed[i], amounts[i]) = (token, heldOf(s, token, owing));
         }
         IPriceOracle oracle = s.oracle;
         try oracle.quoteBoundsSum(listed, amounts) returns (uint256 low, uint256 high) {
@@ -111,9 +122,10 @@ library Valuation {
         lows = new uint256[](n);
         highs = new uint256[](n);
         IPriceOracle oracle = s.oracle;
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
             address token = s.holdings[i].token;
-            uint256 balance = heldOf(s, token);
+            uint256 balance = heldOf(s, token, owing);
             balances[i] = balance;
             if (i == 0 || balance == 0) {
                 (vals[i], lows[i], highs[i]) = (balance, balance, balance);
@@ -129,9 +141,10 @@ library Valuation {
     function nav(VaultState storage s) internal view returns (uint256 total) {
         uint256 n = s.holdings.length;
         IPriceOracle oracle = s.oracle;
+        bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
             address token = s.holdings[i].token;
-            uint256 balance = heldOf(s, token);
+            uint256 balance = heldOf(s, token, owing);
             total += i == 0 || balance == 0 ? balance : oracle.quote(token, balance);
         }
     }
