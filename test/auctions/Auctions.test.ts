@@ -609,6 +609,9 @@ describe("Dutch auctions", function () {
       // Opening and letting expire, again and again, from the start of a UTC day: paid from the day's budget, then nothing.
       const budget = paid!.gas * 2n + paid!.gas / 2n;
       await vault.setParameter(Parameter.KeeperMaxGasPerDay, budget);
+      // The keeper's opening runs out first: the next UTC day may begin sooner than an auction's hour (the
+      // local chain starts at the wall clock's time of day).
+      await time().increase(HOUR + 1);
       const day = Math.floor((await time().latest()) / 86_400) + 1;
       await time().increaseTo(day * 86_400 + 60);
       await auctionsOf(f).close();
