@@ -100,13 +100,44 @@ abstract contract BallastFixture is BallastTest {
     /// @dev A `token`/USDC pool of fee tier `fee`, $20M a side (`tokenAmount` of the token), growing to 200
     /// observations (from its next write on).
     function _newPool(address token, uint256 tokenAmount, uint24 fee) internal returns (IUniswapV3Pool pool) {
-        uint256 usdcAmount = 20_000_000e6;
-        pool = IUniswapV3Pool(factory.createPool(address(usdc), token, fee));
-        (uint256 amount0, uint256 amount1) =
-            address(usdc) < token ? (usdcAmount, tokenAmount) : (tokenAmount, usdcAmount);
+        return _newPairPool(address(usdc), 20_000_000e6, token, tokenAmount, fee);
+    }
+
+    /// @dev A `tokenA`/`tokenB` pool of fee tier `fee`, full range, holding `amountA` and `amountB` (priced at
+    /// their ratio), growing to 200 observations (from its next write on).
+    function _newPairPool(address tokenA, uint256 amountA, address tokenB, uint256 amountB, uint24 fee)
+        internal
+        returns (IUniswapV3Pool pool)
+    {
+        pool = IUniswapV3Pool(factory.createPool(tokenA, tokenB, fee));
+        (uint256 amount0, uint256 amount1) = tokenA < tokenB ? (amountA, amountB) : (amountB, amountA);
         pool.initialize(uint160(Math.sqrt(Math.mulDiv(amount1, 1 << 192, amount0))));
         pool.increaseObservationCardinalityNext(200);
         liquidity.addFullRange(pool, uint128(Math.sqrt(amount0 * amount1)));
+    }
+
+    /// @dev Grows `pool` (from `_newPairPool`) to its observations in a later block, then lets a window of
+    /// history accrue.
+    function _grow(IUniswapV3Pool pool) internal {
+        _nextBlock(BLOCK);
+        liquidity.addFullRange(pool, 1e6); // a later block: the pool grows to its observations
+        _nextBlock(WINDOW + 60);
+    }
+
+    /// @dev Swaps `pool` to `tick` (a real swap through the router, from this contract), minting what it takes.
+    function _swapTo(IUniswapV3Pool pool, int24 tick) internal {
+        (uint160 current,,,,,,) = pool.slot0();
+        uint160 target = TickMath.getSqrtRatioAtTick(tick);
+        if (target == current) return;
+        bool zeroForOne = target < current;
+        address tokenIn = zeroForOne ? pool.token0() : pool.token1();
+        DemoToken(tokenIn).mint(address(this), 1e36);
+        DemoToken(tokenIn).approve(address(router), 1e36);
+        router.exactInputSingle(
+            ISwapRouter.ExactInputSingleParams(
+                tokenIn, zeroForOne ? pool.token1() : pool.token0(), pool.fee(), address(this), block.timestamp, 1e36, 0, target
+            )
+        );
     }
 
     /// @dev Grows `pool` (a `token`/USDC pool of fee tier `fee`, from `_newPool`) to its observations, lets a
@@ -116,9 +147,7 @@ abstract contract BallastFixture is BallastTest {
         internal
         returns (bytes memory path)
     {
-        _nextBlock(BLOCK);
-        liquidity.addFullRange(pool, 1e6); // a later block: the pool grows to its observations
-        _nextBlock(WINDOW + 60);
+        _grow(pool);
         path = abi.encodePacked(token, fee, address(usdc));
         vm.startPrank(address(timelock));
         oracle.setRoute(token, path, minDepth);

@@ -1572,14 +1572,10 @@ contract VaultInvariantsTest is BallastFixture {
     /// (`quoteBoundsSum`, what entries and exits are priced at) as it values each holding on its own: the
     /// same bounds, or a refusal exactly while a holding of something is refused.
     function _oneCallValuesTheBasketAsItsHoldings() private view {
-        (address[] memory basket,) = vault.targets();
+        (address[] memory basket, uint256[] memory held) = _holdingsWithoutValues();
         IPriceOracle o = vault.oracle();
-        uint256[] memory held = new uint256[](basket.length);
         (uint256 low, uint256 high, bool refused) = (0, 0, false);
         for (uint256 t; t < basket.length; ++t) {
-            uint256 balance = IERC20(basket[t]).balanceOf(address(vault));
-            uint256 owed = vault.owed(basket[t]);
-            held[t] = balance > owed ? balance - owed : 0;
             if (held[t] == 0) continue;
             try o.quoteBounds(basket[t], held[t]) returns (uint256 l, uint256 h) {
                 (low, high) = (low + l, high + h);

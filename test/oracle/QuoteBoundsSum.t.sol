@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
-import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
-import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
-import {DemoToken} from "../../contracts/local/DemoToken.sol";
 import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
 import {BallastFixture} from "../helpers/BallastFixture.sol";
 
@@ -22,16 +18,8 @@ contract QuoteBoundsSumTest is BallastFixture {
     function setUp() public {
         _deployMarket();
         // WETH/WBTC at 0.03 WBTC per WETH, $20M a side, growing to 200 observations; a window of history.
-        cross = IUniswapV3Pool(factory.createPool(address(weth), address(wbtc), 3_000));
-        (uint256 amount0, uint256 amount1) = address(weth) < address(wbtc)
-            ? (uint256(20_000_000e18) / 3_000, uint256(200e8))
-            : (uint256(200e8), uint256(20_000_000e18) / 3_000);
-        cross.initialize(uint160(Math.sqrt(Math.mulDiv(amount1, 1 << 192, amount0))));
-        cross.increaseObservationCardinalityNext(200);
-        liquidity.addFullRange(cross, uint128(Math.sqrt(amount0 * amount1)));
-        _nextBlock(BLOCK);
-        liquidity.addFullRange(cross, 1e6);
-        _nextBlock(WINDOW + 60);
+        cross = _newPairPool(address(weth), uint256(20_000_000e18) / 3_000, address(wbtc), 200e8, 3_000);
+        _grow(cross);
         address[] memory routed = new address[](3);
         bytes[] memory routes = new bytes[](3);
         uint80[] memory floors = new uint80[](3);
@@ -95,28 +83,5 @@ contract QuoteBoundsSumTest is BallastFixture {
             assertEq(sumLow, low, "low");
             assertEq(sumHigh, high, "high");
         }
-    }
-
-    /// @dev Swaps `pool` to `tick`, minting what it takes.
-    function _swapTo(IUniswapV3Pool pool, int24 tick) private {
-        (uint160 current,,,,,,) = pool.slot0();
-        uint160 target = TickMath.getSqrtRatioAtTick(tick);
-        if (target == current) return;
-        bool zeroForOne = target < current;
-        address tokenIn = zeroForOne ? pool.token0() : pool.token1();
-        DemoToken(tokenIn).mint(address(this), 1e36);
-        DemoToken(tokenIn).approve(address(router), 1e36);
-        router.exactInputSingle(
-            ISwapRouter.ExactInputSingleParams({
-                tokenIn: tokenIn,
-                tokenOut: zeroForOne ? pool.token1() : pool.token0(),
-                fee: pool.fee(),
-                recipient: address(this),
-                deadline: block.timestamp,
-                amountIn: 1e36,
-                amountOutMinimum: 0,
-                sqrtPriceLimitX96: target
-            })
-        );
     }
 }

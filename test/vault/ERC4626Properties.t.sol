@@ -3,12 +3,8 @@ pragma solidity 0.8.28;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
-import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
-import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
-import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {IRebalancingVault} from "../../contracts/interfaces/IRebalancingVault.sol";
-import {DemoToken} from "../../contracts/local/DemoToken.sol";
 import {BallastFixture} from "../helpers/BallastFixture.sol";
 
 /// @notice ERC-4626 conformance of a vault that holds a real basket, priced by the genuine pools'
@@ -17,7 +13,6 @@ import {BallastFixture} from "../helpers/BallastFixture.sol";
 contract ERC4626PropertiesTest is BallastFixture {
     address private alice = makeAddr("alice");
     address private bob = makeAddr("bob");
-    address private market = makeAddr("market");
 
     function setUp() public {
         _deployMarket();
@@ -43,22 +38,8 @@ contract ERC4626PropertiesTest is BallastFixture {
     /// average lags, the opening price has followed) to two windows (both have followed).
     function _move(int256 bps, uint256 seconds_) private {
         bps = bound(bps, int256(-400), int256(400));
-        IUniswapV3Pool pool = pools[0];
-        (uint160 current, int24 tick,,,,,) = pool.slot0();
-        uint160 target = TickMath.getSqrtRatioAtTick(int24(int256(tick) + bps));
-        if (target != current) {
-            bool zeroForOne = target < current;
-            address tokenIn = zeroForOne ? pool.token0() : pool.token1();
-            DemoToken(tokenIn).mint(market, 1e36);
-            vm.startPrank(market);
-            DemoToken(tokenIn).approve(address(router), type(uint256).max);
-            router.exactInputSingle(
-                ISwapRouter.ExactInputSingleParams(
-                    tokenIn, zeroForOne ? pool.token1() : pool.token0(), pool.fee(), market, block.timestamp, 1e36, 0, target
-                )
-            );
-            vm.stopPrank();
-        }
+        (, int24 tick,,,,,) = pools[0].slot0();
+        _swapTo(pools[0], int24(int256(tick) + bps));
         _nextBlock(bound(seconds_, BLOCK, 2 * WINDOW));
     }
 

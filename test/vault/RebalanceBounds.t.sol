@@ -127,16 +127,8 @@ contract RebalanceBoundsTest is BallastFixture {
     /// exits still pay everything else and hold the base asset's slice for its holder.
     function test_aFrozenBaseAssetStopsRebalancing() public {
         // A vault over FRZ (the freezable token) holding WETH, priced through a WETH/FRZ pool.
-        IUniswapV3Pool pool = IUniswapV3Pool(factory.createPool(address(frz), address(weth), 3_000));
-        (uint256 amount0, uint256 amount1) = address(frz) < address(weth)
-            ? (uint256(20_000_000e6), uint256(20_000_000e18) / 3_000)
-            : (uint256(20_000_000e18) / 3_000, uint256(20_000_000e6));
-        pool.initialize(uint160(Math.sqrt(Math.mulDiv(amount1, 1 << 192, amount0))));
-        pool.increaseObservationCardinalityNext(200);
-        liquidity.addFullRange(pool, uint128(Math.sqrt(amount0 * amount1)));
-        _nextBlock(BLOCK);
-        liquidity.addFullRange(pool, 1e6);
-        _nextBlock(WINDOW + 60);
+        IUniswapV3Pool pool = _newPairPool(address(frz), 20_000_000e6, address(weth), uint256(20_000_000e18) / 3_000, 3_000);
+        _grow(pool);
         bytes memory route = abi.encodePacked(address(weth), uint24(3_000), address(frz));
         RebalancingVault frozenBase = _vaultOver(route);
         frz.mint(bob, 100_000e6);
