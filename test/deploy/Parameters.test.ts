@@ -201,6 +201,11 @@ describe("Deploy parameters", function () {
         "maxDivergenceBps is 9000, outside its bounds [50, 5000]",
       ]);
       expect(await check({ oracleMinDepths: [0, 0] })).to.deep.equal(["oracleTokens (3), oracleRoutes (3) and oracleMinDepths (2) must have the same length"]);
+      // The oracle stores a floor in 32 bits: more is refused here, before the deployment reverts on it.
+      expect(await check({ oracleMinDepths: [2 ** 32, 0, -1] })).to.deep.equal([
+        "oracleMinDepths[0] must be a whole number of base units from 0 to 2^32 - 1 (what the oracle stores), not 4294967296",
+        "oracleMinDepths[2] must be a whole number of base units from 0 to 2^32 - 1 (what the oracle stores), not -1",
+      ]);
     });
 
     it("refuses a route whose pools hold less depth than its floor, and notes each pool's depth and the slice it allows", async function () {
