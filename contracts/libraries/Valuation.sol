@@ -66,7 +66,7 @@ library Valuation {
                 try oracle.quote(token, balance) returns (uint256 v) {
                     vals[i] = v;
                 } catch (bytes memory reason) {
-                    _failed(strict, reason);
+                    ValuationLogic.reraiseIfStrict(strict, reason);
                     return (false, balances, vals, 0, targetsBps);
                 }
             }
@@ -164,14 +164,6 @@ library Valuation {
         t = new uint16[](n);
         for (uint256 i; i < n; ++i) {
             t[i] = s.holdings[i].targetBps;
-        }
-    }
-
-    function _failed(bool strict, bytes memory reason) private pure {
-        if (strict) {
-            assembly ("memory-safe") {
-                revert(add(reason, 32), mload(reason))
-            }
         }
     }
 }

@@ -40,20 +40,22 @@ library ValuationLogic {
                     // would otherwise buy the dust at its lagging reference and take it out at the market.
                     high += Math.max(value, IPriceOracle(oracle).quoteSpot(tokens[i], amounts[i]));
                 } catch {
-                    _failed(strict, refused);
+                    reraiseIfStrict(strict, refused);
                     return (false, 0, 0);
                 }
             }
         }
         // (Every holding may answer on its own, from an oracle without the sum: then they count as they answered.)
         if (refused.length != 0 && dust > Math.mulDiv(low, DUST_BPS, 10_000)) {
-            _failed(strict, refused);
+            reraiseIfStrict(strict, refused);
             return (false, 0, 0);
         }
         return (true, low, high);
     }
 
-    function _failed(bool strict, bytes memory reason) private pure {
+    /// @notice Re-raises an oracle's error `reason` as it was when `strict`; returns otherwise (the caller
+    /// then answers that the valuation failed). Shared with `Valuation`.
+    function reraiseIfStrict(bool strict, bytes memory reason) internal pure {
         if (strict) {
             assembly ("memory-safe") {
                 revert(add(reason, 32), mload(reason))
