@@ -28,22 +28,41 @@
 // BALLAST_BENCH_CHECK=1 (`npm run bench:check`, in CI) it rewrites nothing and exits 1 when any figure differs from the
 // snapshot: a change in gas must come with its updated snapshot. It also prints the contracts' runtime
 // sizes (in the snapshot too) and exits 1 when the vault keeps less than 2 KB of headroom under EIP-170.
+// With BALLAST_BENCH_PROFILE=1 (`npm run bench:profile`, baskets of 2 and 4 tokens) it also traces the
+// rebalance and the not-due check and prints where their gas goes, per contract and by kind (accounts
+// touched, storage read and written, events, computation), against what each goal leaves over the
+// baseline; a profiling run rewrites nothing.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import Table from "cli-table3";
-import { id as ethersId, MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { id as ethersId, MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type TransactionResponse } from "ethers";
 import hre, { network } from "hardhat";
 
 import { deployLocalBallast, fundLocal, LOCAL_PARAMETERS, LOCAL_TWAP_WINDOW_SECONDS } from "../deploy/lib/local-ballast.js";
 import { decodePath, reversePath } from "../deploy/lib/uniswap-path.js";
 import { PARAMETERS } from "../tasks/lib/governance.js";
+import { type CostRow, profileTrace, sumRows, totalOf, type TraceStep } from "./lib/trace-profile.js";
 
 const SIZES = (process.env.BALLAST_BENCH_SIZES ?? "2,4,8,16").split(",").map(Number);
 const CHECK = process.env.BALLAST_BENCH_CHECK === "1";
+const PROFILE = process.env.BALLAST_BENCH_PROFILE === "1";
 const USD = (n: bigint) => n * 10n ** 6n;
 const DEPOSIT = USD(1_000_000n);
 /** The size of the depositor actions measured: $10k. */
 const ACTION = USD(10_000n);
+
+const HONEST_REBALANCE_BASELINE = "bare swaps + bare reads of both prices";
+
+/** A traced transaction: where its gas went, per contract and by kind (BALLAST_BENCH_PROFILE=1). */
+interface Profile {
+  action: string;
+  tokens: string;
+  baseline: string;
+  gas: number;
+  baselineGas: number;
+  rows: Map<string, CostRow>;
+}
+const profiles: Profile[] = [];
 
 interface Row {
   action: string;
@@ -255,11 +274,15 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   row("checkUpkeep() (a view)", checkGas, "bare reads of both prices", referenceReads);
   // The check a keeper makes most often: drift under the threshold, nothing due. It values the basket for
   // the drift and stops there. (Here governance raised the threshold to 50% and turned the calendar off.)
-  const idleCheckGas = await fromState(async () => {
+  const notDue = async () => {
     const asGov = b.vault.connect(asTimelock) as typeof b.vault;
     await asGov.setParameter(PARAMETERS.indexOf("DriftThresholdBps"), 5_000);
     await asGov.setParameter(PARAMETERS.indexOf("RebalanceIntervalSeconds"), 0);
-    return Number(await probe.gasOf(vaultAddress, b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"])));
+  };
+  const checkCall = b.vault.interface.encodeFunctionData("checkUpkeep", ["0x"]);
+  const idleCheckGas = await fromState(async () => {
+    await notDue();
+    return Number(await probe.gasOf(vaultAddress, checkCall));
   });
   row("checkUpkeep(), not due (a view)", idleCheckGas, "bare reads of both prices", referenceReads, "drift under the threshold");
   const rebalanceGas = await fromState(() => gasOf(vault.rebalance()));
@@ -267,7 +290,41 @@ async function measure(basketSize: number, extraTokensVia: "usdc" | "weth" = "us
   row("rebalance()", rebalanceGas, "bare swaps + bare reads", bareSwaps + bareReads, `${plan.length} swaps`);
   // The honest baseline: the same swaps, plus both references of every token and the price every pool
   // opened the block at, read bare.
-  row("rebalance()", rebalanceGas, "bare swaps + bare reads of both prices", bareSwaps + referenceReads, `${plan.length} swaps`);
+  row("rebalance()", rebalanceGas, HONEST_REBALANCE_BASELINE, bareSwaps + referenceReads, `${plan.length} swaps`);
+
+  if (PROFILE) {
+    // The same two transactions again, traced: the rebalance, and the not-due check made through the
+    // probe (only the probe's call counts, as in its figure).
+    const names = new Map<string, string>([
+      [vaultAddress, "RebalancingVault"],
+      [await b.oracle.getAddress(), "UniswapV3TwapOracle"],
+      [router, "SwapRouter"],
+      ...b.basket.map((token): [string, string] => [token, "tokens"]),
+      ...pools.map((pool): [string, string] => [pool, "Uniswap pools"]),
+    ]);
+    const libraries = { RebalanceLogic: b.rebalanceLogic, ValuationLogic: b.valuationLogic, FeeLogic: b.feeLogic, BasketConfig: b.basketConfig };
+    for (const [name, library] of Object.entries(libraries)) names.set(await library.getAddress(), name);
+    const lowerNames = new Map([...names].map(([address, name]) => [address.toLowerCase(), name]));
+    const traced = async (sent: Promise<TransactionResponse>) => {
+      const tx = await sent;
+      await tx.wait();
+      const trace = (await connection.provider.request({
+        method: "debug_traceTransaction",
+        params: [tx.hash, { disableStack: false, disableMemory: true, disableStorage: true }],
+      })) as { structLogs: TraceStep[] };
+      return { from: tx.from, steps: trace.structLogs };
+    };
+    await fromState(async () => {
+      const { from, steps } = await traced(vault.rebalance());
+      profiles.push({ action: "rebalance()", tokens: label, baseline: HONEST_REBALANCE_BASELINE, gas: rebalanceGas, baselineGas: bareSwaps + referenceReads, rows: profileTrace(steps, vaultAddress, lowerNames, [from]) });
+    });
+    await fromState(async () => {
+      await notDue();
+      const probeAddress = await probe.getAddress();
+      const { from, steps } = await traced(trader.sendTransaction({ to: probeAddress, data: probe.interface.encodeFunctionData("gasOf", [vaultAddress, checkCall]) }));
+      profiles.push({ action: "checkUpkeep(), not due (a view)", tokens: label, baseline: "bare reads of both prices", gas: idleCheckGas, baselineGas: referenceReads, rows: profileTrace(steps, probeAddress, lowerNames, [from], 2) });
+    });
+  }
 
   // The volatility-scaled threshold: each check and each rebalance reads every listed token's pools at
   // five points (four stretches of five minutes, within the pools' history since the move, so measured:
@@ -345,7 +402,7 @@ console.log(table.toString());
 
 // The goals of the gas work, against the honest baselines: which figures meet them and which fall short.
 const GOALS: { action: string; baseline: string; goal: (tokens: string) => number; note?: string }[] = [
-  { action: "rebalance()", baseline: "bare swaps + bare reads of both prices", goal: (tokens) => (tokens === "2" ? 1.25 : 1.1) },
+  { action: "rebalance()", baseline: HONEST_REBALANCE_BASELINE, goal: (tokens) => (tokens === "2" ? 1.25 : 1.1) },
   { action: "deposit", baseline: "OZ ERC4626 + bare reads of both prices", goal: () => 1.5 },
   { action: "redeem (within idle base)", baseline: "OZ ERC4626 + bare reads of both prices", goal: () => 1.5 },
   { action: "checkUpkeep(), not due (a view)", baseline: "bare reads of both prices", goal: () => 1.5 },
@@ -364,6 +421,41 @@ for (const g of GOALS) {
 }
 console.log(`Against the gas goals (${short} figure${short === 1 ? "" : "s"} short of them):`);
 console.log(goalTable.toString());
+
+// Where the traced figures' gas goes (BALLAST_BENCH_PROFILE=1). The vault's side is the vault, its
+// libraries and its oracle: everything the baseline does not run. Its state (accounts first touched,
+// slots first read, writes, events) is what the design reads and records; the rest is its code.
+const VAULT_SIDE = ["RebalancingVault", "RebalanceLogic", "ValuationLogic", "FeeLogic", "BasketConfig", "UniswapV3TwapOracle"];
+const stateOf = (row: CostRow) => row.accounts + row.coldReads + row.writes + row.events;
+for (const p of profiles) {
+  const goal = GOALS.find((g) => g.action === p.action && g.baseline === p.baseline)?.goal(p.tokens);
+  const names = [...p.rows.keys()].sort((a, b) => (VAULT_SIDE.indexOf(a) + 1 || 99) - (VAULT_SIDE.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  const profileTable = new Table({ head: ["contract", "accounts", "cold reads", "warm reads", "writes", "events", "computation", "total"], style: { head: [], border: [] } });
+  const line = (name: string, r: CostRow) => [name, fmt(r.accounts), fmt(r.coldReads), fmt(r.warmReads), fmt(r.writes), fmt(r.events), fmt(r.computation), fmt(totalOf(r))];
+  for (const name of names) profileTable.push(line(name, p.rows.get(name) as CostRow));
+  const vaultSide = sumRows(names.filter((n) => VAULT_SIDE.includes(n)).map((n) => p.rows.get(n) as CostRow));
+  profileTable.push(line("the vault's side", vaultSide));
+  const traced = totalOf(sumRows([...p.rows.values()]));
+  console.log(`Where the gas of ${p.action} goes, ${p.tokens} tokens: ${fmt(p.gas)} measured, ${fmt(traced)} traced (the rest: a transaction's 21,000 and calldata less refunds, or the probe's call around a view).`);
+  console.log(profileTable.toString());
+  const over = p.gas - p.baselineGas;
+  // What the rest of the transaction (swaps, token and pool reads) costs beyond the baseline's same work:
+  // negative when one transaction saves what the baseline's separate ones pay again.
+  const rest = over - totalOf(vaultSide);
+  console.log(
+    `  Over the baseline (${p.baseline}, ${fmt(p.baselineGas)}): ${fmt(over)}: the vault's side ${fmt(totalOf(vaultSide))} ` +
+      `(state ${fmt(stateOf(vaultSide))}, warm reads ${fmt(vaultSide.warmReads)}, computation ${fmt(vaultSide.computation)}), ` +
+      `and the rest of the transaction ${fmt(rest)} against the baseline's same work.`,
+  );
+  if (goal !== undefined) {
+    const budget = Math.floor(p.baselineGas * (goal - 1)) - rest;
+    const forCode = budget - stateOf(vaultSide) - vaultSide.warmReads;
+    console.log(
+      `  The goal (<= ${goal.toFixed(2)}x) leaves the vault's side ${fmt(budget)}: after its state and warm reads, ` +
+        (forCode < 0 ? `${fmt(-forCode)} short before any computation.` : `${fmt(forCode)} for computation (${((forCode / vaultSide.computation) * 100).toFixed(0)}% of today's).`),
+    );
+  }
+}
 
 const sizeTable = new Table({ head: ["contract", "runtime bytes", `headroom to ${fmt(SIZE_LIMIT)}`], style: { head: [], border: [] } });
 for (const [name, size] of Object.entries(sizes)) sizeTable.push([name, fmt(size), fmt(SIZE_LIMIT - size)]);
@@ -389,13 +481,15 @@ const gone = Object.keys(previous).filter((k) => snapshot[k] === undefined).map(
 const differences = [...changes, ...gone];
 console.log(differences.length === 0 ? `No change against ${SNAPSHOT}.` : `Changes against ${SNAPSHOT}:\n${differences.join("\n")}`);
 mkdirSync("bench/out", { recursive: true });
-writeFileSync("bench/out/gas.json", JSON.stringify(rows.map((r) => ({ ...r, ratio: ratioOf(r) })), null, 2) + "\n");
+if (!PROFILE) writeFileSync("bench/out/gas.json", JSON.stringify(rows.map((r) => ({ ...r, ratio: ratioOf(r) })), null, 2) + "\n");
 const tooBig = Object.entries(sizes).filter(([name, size]) => size > SIZE_LIMIT - (name === "RebalancingVault" ? MIN_VAULT_HEADROOM : 0));
 if (tooBig.length > 0) {
   console.error(`error: ${tooBig.map(([n, b]) => `${n} is ${fmt(b)} bytes`).join(", ")}: the limit is ${fmt(SIZE_LIMIT)}, and the vault keeps ${fmt(MIN_VAULT_HEADROOM)} of headroom`);
   process.exitCode = 1;
 }
-if (CHECK) {
+if (PROFILE) {
+  console.log("A profiling run rewrites nothing.");
+} else if (CHECK) {
   if (differences.length > 0) {
     console.error(`error: gas differs from ${SNAPSHOT} (above): run \`npm run bench\` and commit the updated snapshot with the change`);
     process.exit(1);
