@@ -42,6 +42,28 @@ contract PoolLiquidity is IUniswapV3MintCallback {
 /// ($100,000, 8 decimals) and FRZ ($1, 6 decimals, a token that can blacklist the vault), each with its
 /// own full-range pool against USDC, $20M a side, keeping 200 observations. A real TimelockController
 /// governs; the oracle prices over 30 minutes at 12-second blocks.
+/// @dev What moves a pool's price to a tick through the router: the fixture's tests and the invariant
+/// handler both push pools with it.
+library PoolMoves {
+    /// @dev The router swap, paid to the caller, that takes `pool` to `tick` (selling up to 1e36 of the token
+    /// it sells, stopped at the tick's price); `moves` is false when the pool already stands there.
+    function swapToTick(IUniswapV3Pool pool, int24 tick)
+        internal
+        view
+        returns (bool moves, ISwapRouter.ExactInputSingleParams memory swap)
+    {
+        (uint160 current,,,,,,) = pool.slot0();
+        uint160 target = TickMath.getSqrtRatioAtTick(tick);
+        if (target == current) return (false, swap);
+        (address tokenIn, address tokenOut) =
+            target < current ? (pool.token0(), pool.token1()) : (pool.token1(), pool.token0());
+        swap = ISwapRouter.ExactInputSingleParams(
+            tokenIn, tokenOut, pool.fee(), address(this), block.timestamp, 1e36, 0, target
+        );
+        moves = true;
+    }
+}
+
 abstract contract BallastFixture is BallastTest {
     uint32 internal constant WINDOW = 1800;
     uint32 internal constant BLOCK = 12;
@@ -126,18 +148,11 @@ abstract contract BallastFixture is BallastTest {
 
     /// @dev Swaps `pool` to `tick` (a real swap through the router, from this contract), minting what it takes.
     function _swapTo(IUniswapV3Pool pool, int24 tick) internal {
-        (uint160 current,,,,,,) = pool.slot0();
-        uint160 target = TickMath.getSqrtRatioAtTick(tick);
-        if (target == current) return;
-        bool zeroForOne = target < current;
-        address tokenIn = zeroForOne ? pool.token0() : pool.token1();
-        DemoToken(tokenIn).mint(address(this), 1e36);
-        DemoToken(tokenIn).approve(address(router), 1e36);
-        router.exactInputSingle(
-            ISwapRouter.ExactInputSingleParams(
-                tokenIn, zeroForOne ? pool.token1() : pool.token0(), pool.fee(), address(this), block.timestamp, 1e36, 0, target
-            )
-        );
+        (bool moves, ISwapRouter.ExactInputSingleParams memory swap) = PoolMoves.swapToTick(pool, tick);
+        if (!moves) return;
+        DemoToken(swap.tokenIn).mint(address(this), swap.amountIn);
+        DemoToken(swap.tokenIn).approve(address(router), swap.amountIn);
+        router.exactInputSingle(swap);
     }
 
     /// @dev Grows `pool` (a `token`/USDC pool of fee tier `fee`, from `_newPool`) to its observations, lets a

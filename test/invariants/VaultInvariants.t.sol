@@ -24,7 +24,7 @@ import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
 import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
 import {CompositeOracle} from "../../contracts/oracles/CompositeOracle.sol";
 import {UniswapV3TwapOracle} from "../../contracts/oracles/UniswapV3TwapOracle.sol";
-import {BallastFixture} from "../helpers/BallastFixture.sol";
+import {BallastFixture, PoolMoves} from "../helpers/BallastFixture.sol";
 
 /// @notice The actions the invariant fuzzer takes against a vault on the genuine Uniswap market, priced by
 /// a CompositeOracle (a feed beside every pool, the feeds following where the market values each token) or
@@ -978,24 +978,10 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @dev Swaps through `pool` until its tick is `tick` (within Uniswap's bounds).
     function _swapTo(IUniswapV3Pool pool, int256 tickWanted) private {
         int24 tick = int24(_bound(tickWanted, int256(TickMath.MIN_TICK + 1), int256(TickMath.MAX_TICK - 1)));
-        (uint160 current,,,,,,) = pool.slot0();
-        uint160 target = TickMath.getSqrtRatioAtTick(tick);
-        if (target == current) return;
-        bool zeroForOne = target < current;
-        address tokenIn = zeroForOne ? pool.token0() : pool.token1();
-        DemoToken(tokenIn).mint(address(this), 1e36);
-        try ROUTER.exactInputSingle(
-            ISwapRouter.ExactInputSingleParams({
-                tokenIn: tokenIn,
-                tokenOut: zeroForOne ? pool.token1() : pool.token0(),
-                fee: pool.fee(),
-                recipient: address(this),
-                deadline: block.timestamp,
-                amountIn: 1e36,
-                amountOutMinimum: 0,
-                sqrtPriceLimitX96: target
-            })
-        ) {} catch {}
+        (bool moves, ISwapRouter.ExactInputSingleParams memory swap) = PoolMoves.swapToTick(pool, tick);
+        if (!moves) return;
+        DemoToken(swap.tokenIn).mint(address(this), swap.amountIn);
+        try ROUTER.exactInputSingle(swap) {} catch {}
     }
 
     /// @dev Schedules `data` on the vault through the timelock, waits out the delay, executes it.
