@@ -192,8 +192,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     // ================================================================== keepers
 
     /// @inheritdoc IRebalancingVault
-    function rebalance() external returns (Trade[] memory trades) {
-        return _rebalance();
+    function rebalance() external returns (Trade[] memory) {
+        _return(_rebalance());
     }
 
     /// @inheritdoc IRebalancingVault
@@ -229,7 +229,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function previewRebalance() external view nonReentrantView returns (Trade[] memory) {
-        return RebalanceLogic.preview(_s, FACTORY);
+        _return(RebalanceLogic.preview(_s, FACTORY));
     }
 
     /// @inheritdoc IRebalancingVault
@@ -660,12 +660,20 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (paused()) revert VaultPaused(_s.pausedUntil);
     }
 
+    /// @dev Ends the call returning `data`, already ABI-encoded (the trades the logic library encoded):
+    /// copied out once rather than decoded and encoded again.
+    function _return(bytes memory data) private pure {
+        assembly ("memory-safe") {
+            return(add(data, 32), mload(data))
+        }
+    }
+
     function _checkGuardian() private view {
         address guardian_ = _s.guardian;
         if (guardian_ == address(0) || _msgSender() != guardian_) revert VaultNotGuardian(_msgSender());
     }
 
-    function _rebalance() private nonReentrant whenNotPaused returns (Trade[] memory trades) {
+    function _rebalance() private nonReentrant whenNotPaused returns (bytes memory trades) {
         uint256 gasAtStart = gasleft();
         if (!hasRole(KEEPER_ROLE, address(0))) _checkRole(KEEPER_ROLE);
         Parameters memory p = _s.params;
@@ -681,7 +689,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
             outcome.navAfter,
             outcome.driftBeforeBps,
             outcome.driftAfterBps,
-            trades.length
+            outcome.tradeCount
         );
         // Keeper pay (off by default) repays a rebalance that reduced drift; one that reverts or does
         // nothing pays nothing, since it never gets here.

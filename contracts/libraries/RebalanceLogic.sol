@@ -54,6 +54,7 @@ library RebalanceLogic {
         uint256 navAfter;
         uint256 driftBeforeBps;
         uint256 driftAfterBps;
+        uint256 tradeCount;
     }
 
     /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values (the
@@ -117,10 +118,11 @@ library RebalanceLogic {
     /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any price
     /// check, so that a keeper hears "not due" first), plans, leaves out tokens the vault cannot
     /// transfer, checks the traded pools, swaps, and checks the outcome.
-    /// @return trades The swaps made, as executed.
+    /// @return trades The swaps made, as executed: the ABI encoding of a `Trade[]`, which the vault returns
+    /// as it is rather than decoding and encoding it again.
     function run(VaultState storage s, address router, address factory, IRebalancingVault.Parameters memory p)
         external
-        returns (IRebalancingVault.Trade[] memory trades, Outcome memory outcome)
+        returns (bytes memory trades, Outcome memory outcome)
     {
         uint256 gasAtStart = gasleft();
         if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
@@ -161,11 +163,13 @@ library RebalanceLogic {
             (s.triggers.lastReturnPointBps, s.triggers.lastRebalanceGas) =
                 (p.residualDriftBps, uint32(gasAtStart - gasleft()));
         }
-        trades = plan.trades;
+        outcome.tradeCount = plan.trades.length;
+        trades = abi.encode(plan.trades);
     }
 
-    /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe).
-    function preview(VaultState storage s, address factory) external view returns (IRebalancingVault.Trade[] memory) {
+    /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe), ABI-encoded as
+    /// a `Trade[]` (see `run`).
+    function preview(VaultState storage s, address factory) external view returns (bytes memory) {
         IRebalancingVault.Parameters memory p = s.params;
         Basket memory b = _basket(s);
         if (s.triggers.residualCeilingBps != 0) {
@@ -174,7 +178,7 @@ library RebalanceLogic {
         }
         Plan memory plan = _plan(s, factory, b, 0, p);
         _checkPushed(plan.pools, p.maxSpotDeviationBps);
-        return plan.trades;
+        return abi.encode(plan.trades);
     }
 
     /// @notice See {IRebalancingVault-rebalanceStatus}; `trigger` is the `Trigger`'s number (an enum in
@@ -211,11 +215,12 @@ library RebalanceLogic {
     function executable(VaultState storage s, bool paused) external view returns (bool) {
         (bool due,,,,,,) = status(s, paused);
         if (!due) return false;
-        try IRebalancingVault(address(this)).previewRebalance() returns (IRebalancingVault.Trade[] memory trades) {
-            return trades.length != 0;
-        } catch {
-            return false;
-        }
+        // A preview that reverts plans nothing. Its return is `(offset, length, ...)`: only the length is read.
+        (bool ok, bytes memory trades) =
+            address(this).staticcall(abi.encodeCall(IRebalancingVault.previewRebalance, ()));
+        if (!ok || trades.length < 64) return false;
+        (, uint256 count) = abi.decode(trades, (uint256, uint256));
+        return count != 0;
     }
 
     /// @dev The basket's drift, with `p`'s residual set to the return point (see `returnPoint`); false, and

@@ -166,6 +166,35 @@ describe("RebalancingVault: rebalance", function () {
       expect(trades.length).to.equal(plan.length);
     });
 
+    it("returns the swaps it made, as its events record them, and previewRebalance the same plan", async function () {
+      const f = await deposited();
+      const gov = await timelockSigner(suite.connection, f);
+      // Two hops for WBTC, so that paths of different lengths sit side by side in the returned array.
+      const viaWeth = encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]);
+      await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, viaWeth);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [4_000, 3_000, 2_000, 1_000]);
+      const at = (await time().latest()) + 12;
+      await time().setNextBlockTimestamp(at);
+      const keeper = signedBy(f.vault, f.signers.keeper);
+      const returned = await keeper.rebalance.staticCall({ blockTag: "pending" });
+      const preview = await f.vault.previewRebalance({ blockTag: "pending" });
+      const { trades, rebalanced } = parsed(f, await (await keeper.rebalance()).wait());
+      expect(trades.length).to.be.greaterThan(1);
+      expect(returned.length).to.equal(trades.length);
+      expect(rebalanced.trades).to.equal(BigInt(trades.length));
+      const fields = ["tokenIn", "tokenOut", "amountIn", "amountOut", "expectedOut", "minAmountOut", "path"] as const;
+      for (const [k, t] of trades.entries()) {
+        for (const field of fields) expect(returned[k][field]).to.equal(t[field], `trade ${k}: ${field}`);
+        expect(returned[k].value).to.be.greaterThan(0n);
+        // The preview plans the same swaps; it does not swap, so reports no output.
+        for (const field of ["tokenIn", "tokenOut", "amountIn", "minAmountOut", "value", "path"] as const) {
+          expect(preview[k][field]).to.equal(returned[k][field], `preview ${k}: ${field}`);
+        }
+        expect(preview[k].amountOut).to.equal(0n);
+      }
+      expect(returned.some((t: { path: string }) => t.path.length === 2 + 2 * 66)).to.equal(true, "a two-hop path among them");
+    });
+
     it("trades along a multi-hop swap path, walked backwards to buy", async function () {
       const f = await deposited();
       const gov = await timelockSigner(suite.connection, f);
