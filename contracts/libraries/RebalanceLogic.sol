@@ -45,7 +45,6 @@ library RebalanceLogic {
     /// refuses (VaultPriceImpact) a rebalance that moved one by the whole round trip: room for
     /// liquidity that thins as the price crosses ticks.
     uint256 private constant _SIZING_SHARE_OF_FEE = 2;
-    uint256 private constant _Q96 = 1 << 96;
 
     /// @notice A rebalance's figures, for the vault's Rebalanced event.
     struct Outcome {
@@ -685,7 +684,7 @@ library RebalanceLogic {
             int24 openTick = TwapMath.openTickFrom(
                 IUniswapV3Pool(pool.pool), pool.tick, pool.observationIndex, pool.observationCardinality
             );
-            uint256 deviation = _moveBps(TickMath.getSqrtRatioAtTick(openTick), pool.sqrtPriceX96);
+            uint256 deviation = TwapMath.moveBps(TickMath.getSqrtRatioAtTick(openTick), pool.sqrtPriceX96);
             if (deviation > maxDeviationBps) {
                 revert IRebalancingVault.VaultSpotDeviation(pool.pool, deviation, maxDeviationBps);
             }
@@ -698,19 +697,11 @@ library RebalanceLogic {
         for (uint256 q; q < pools.length; ++q) {
             Pool memory pool = pools[q];
             if (!pool.traded) continue;
-            uint256 move = _moveBps(pool.sqrtPriceX96, TwapMath.spotSqrtPriceX96(IUniswapV3Pool(pool.pool)));
+            uint256 move = TwapMath.moveBps(pool.sqrtPriceX96, TwapMath.spotSqrtPriceX96(IUniswapV3Pool(pool.pool)));
             // Fee in pips to a round trip in basis points: 2 * fee / 100.
             uint256 maxBps = Math.ceilDiv(2 * uint256(pool.fee) * BasketMath.BPS, _PIPS);
             if (move > maxBps) revert IRebalancingVault.VaultPriceImpact(pool.pool, move, maxBps);
         }
-    }
-
-    /// @dev How far apart two square-root prices put the price, in basis points of the lower, rounded up.
-    function _moveBps(uint160 a, uint160 b) private pure returns (uint256) {
-        (uint160 low, uint160 high) = a < b ? (a, b) : (b, a);
-        uint256 ratioX96 = Math.mulDiv(high, _Q96, low, Math.Rounding.Ceil);
-        uint256 priceRatioX96 = Math.mulDiv(ratioX96, ratioX96, _Q96, Math.Rounding.Ceil);
-        return Math.mulDiv(priceRatioX96 - _Q96, BasketMath.BPS, _Q96, Math.Rounding.Ceil);
     }
 
     /// @dev Checks a rebalance's outcome: re-values the basket at the prices it started from (each

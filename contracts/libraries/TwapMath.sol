@@ -124,6 +124,15 @@ library TwapMath {
         return Math.mulDiv(sqrtRatioX96, sqrtRatioX96 * 10_000, 1 << 192) - 10_000;
     }
 
+    /// @notice How far apart two square-root prices put the price, in basis points of the lower, rounded
+    /// up (never under the true distance): (high^2 - low^2) / low^2 = (high - low)(high + low) / low^2.
+    function moveBps(uint160 a, uint160 b) internal pure returns (uint256) {
+        (uint256 low, uint256 high) = a < b ? (uint256(a), uint256(b)) : (uint256(b), uint256(a));
+        return Math.mulDiv(
+            Math.mulDiv(high - low, high + low, low, Math.Rounding.Ceil), 10_000, low, Math.Rounding.Ceil
+        );
+    }
+
     /// @notice The most ticks two prices can stand apart while they stand at most `bps` apart, exactly
     /// (`ticksToBps`, rounding down, can read one tick more as `bps` too), for `bps` below 10^23 (the
     /// square root of anything the product below can hold stays under MAX_SQRT_RATIO).

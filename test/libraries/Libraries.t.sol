@@ -149,6 +149,29 @@ contract TwapMathTest is BallastTest {
         assertGt(bpsUp, bps, "one tick more is beyond it");
     }
 
+    /// @dev The vault's push and impact checks read how far a pool moved with `moveBps`: never under the
+    /// true distance (a check errs toward refusing), and at most two basis points over it.
+    function testFuzz_moveBpsBoundsTheTrueDistanceFromAbove(uint160 a, uint256 spread, bool swap) public pure {
+        uint256 low = bound(a, TickMath.MIN_SQRT_RATIO, TickMath.MAX_SQRT_RATIO);
+        uint256 high = bound(spread, low, Math.min(low << 20, TickMath.MAX_SQRT_RATIO));
+        uint256 moved =
+            swap ? TwapMath.moveBps(uint160(high), uint160(low)) : TwapMath.moveBps(uint160(low), uint160(high));
+        // The true distance, times the lower square root: (high^2 - low^2) * 10,000 / low.
+        uint256 scaledUp = Math.mulDiv((high - low) * 10_000, high + low, low, Math.Rounding.Ceil);
+        uint256 scaledDown = Math.mulDiv((high - low) * 10_000, high + low, low);
+        assertGe(moved * low, scaledUp, "never under the true distance");
+        assertLe((moved - Math.min(moved, 2)) * low, scaledDown, "at most two basis points over");
+    }
+
+    function test_moveBpsOfKnownMoves() public pure {
+        uint160 one = uint160(1 << 96);
+        assertEq(TwapMath.moveBps(one, one), 0, "no move");
+        assertEq(TwapMath.moveBps(one, 2 * one), 30_000, "twice the square root: four times the price");
+        assertEq(TwapMath.moveBps(2 * one, one), 30_000, "either order");
+        // A hundred ticks: 1.0001^100 - 1 = 100.5 bps, rounded up.
+        assertEq(TwapMath.moveBps(one, TickMath.getSqrtRatioAtTick(100)), 101);
+    }
+
     function test_ticksToBpsSaturatesBeyondTheLastTick() public pure {
         uint256 maxTick = uint256(int256(TickMath.MAX_TICK));
         assertEq(TwapMath.ticksToBps(maxTick + 1), type(uint256).max);
