@@ -385,9 +385,11 @@ library RebalanceLogic {
         returns (Candidate memory c)
     {
         (uint256 low, uint256 high) = pt.from < pt.to ? (pt.from, pt.to) : (pt.to, pt.from);
-        for (uint256 k; k < candidates.length; ++k) {
-            c = candidates[k];
-            if (low == 0 ? c.from == high && c.to == 0 : c.from == low && c.to == high) return c;
+        if (low == 0) return candidates[high - 1];
+        // The direct routes follow the swap paths.
+        for (uint256 k = candidates.length; k > 0;) {
+            c = candidates[--k];
+            if (c.from == low && c.to == high) return c;
         }
     }
 
@@ -438,13 +440,16 @@ library RebalanceLogic {
         caps = new uint256[](n);
         costs = new uint256[](n);
         uint256 capacity;
+        // A path's length over a hop's is its hops (20 + 23 h bytes), and 0 for an empty candidate (a token
+        // with neither value nor target), which has no pools.
         for (uint256 k; k < candidates.length; ++k) {
-            capacity += candidates[k].path.hops();
+            capacity += candidates[k].path.length / SwapPath.HOP;
         }
         pools = new Pool[](capacity);
         uint256 count;
         for (uint256 k; k < candidates.length; ++k) {
-            count = _addPools(s, factory, b, pools, count, candidates[k]);
+            Candidate memory c = candidates[k];
+            if (c.path.length != 0) count = _addPools(s, factory, b, pools, count, c);
         }
         assembly ("memory-safe") {
             mstore(pools, count)
@@ -466,8 +471,9 @@ library RebalanceLogic {
         }
     }
 
-    /// @dev The paths the plan may use: the swap path of every token that holds value or has a target,
-    /// and every direct route between two such tokens.
+    /// @dev The paths the plan may use: the swap path of every token that holds value or has a target, at
+    /// the token's index less one (an empty candidate for a token that does neither), then every direct
+    /// route between two such tokens.
     function _candidates(
         VaultState storage s,
         Basket memory b,
@@ -476,16 +482,16 @@ library RebalanceLogic {
         uint256[] memory masks
     ) private view returns (Candidate[] memory candidates) {
         uint256 n = values.length;
-        uint256 count;
+        uint256 count = n - 1;
         for (uint256 i = 1; i < n; ++i) {
-            if (values[i] != 0 || targets[i] != 0) count += 1 + _bitsAbove(masks[i], i);
+            if (values[i] != 0 || targets[i] != 0) count += _bitsAbove(masks[i], i);
         }
         candidates = new Candidate[](count);
-        count = 0;
+        count = n - 1;
         for (uint256 i = 1; i < n; ++i) {
             if (values[i] == 0 && targets[i] == 0) continue;
             address token = b.holdings[i].token;
-            candidates[count++] = Candidate(Valuation.swapPath(s, b.holdings[i]), i, 0, new uint256[](0));
+            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i]), i, 0, new uint256[](0));
             for (uint256 j = i + 1; j < n; ++j) {
                 if ((masks[i] >> j) & 1 == 0) continue;
                 candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, new uint256[](0));

@@ -4,7 +4,7 @@ import { Contract, MaxUint256, ZeroAddress, type ContractTransactionResponse } f
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
 import { uniswapPoolArtifact } from "../../deploy/lib/uniswap-artifacts.js";
-import { encodePath } from "../../deploy/lib/uniswap-path.js";
+import { encodePath, reversePath } from "../../deploy/lib/uniswap-path.js";
 import { inOneBlock } from "../helpers/attack.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
@@ -193,6 +193,22 @@ describe("RebalancingVault: rebalance", function () {
         expect(preview[k].amountOut).to.equal(0n);
       }
       expect(returned.some((t: { path: string }) => t.path.length === 2 + 2 * 66)).to.equal(true, "a two-hop path among them");
+    });
+
+    it("buys the one token with a target when the tokens listed before it hold nothing and have none", async function () {
+      const f = await deposited();
+      const gov = await timelockSigner(suite.connection, f);
+      // WETH and WBTC: no value and no target, so no candidate path; LINK, listed last, is bought.
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [6_000, 0, 0, 4_000]);
+      const plan = await f.vault.previewRebalance();
+      expect(plan.length).to.be.greaterThan(0);
+      const linkPath = await f.vault.swapPath(f.tokens.link);
+      for (const t of plan) {
+        expect([t.tokenIn, t.tokenOut]).to.deep.equal([f.tokens.usdc, f.tokens.link]);
+        expect(t.path).to.equal(reversePath(linkPath), "LINK's own path, walked backwards");
+      }
+      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      expect(trades.map((t) => t.tokenOut)).to.deep.equal(plan.map((t: { tokenOut: string }) => t.tokenOut));
     });
 
     it("trades along a multi-hop swap path, walked backwards to buy", async function () {
