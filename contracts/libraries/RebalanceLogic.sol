@@ -573,7 +573,8 @@ library RebalanceLogic {
 
     /// @dev Every pool of `path`, the direction the path walks it, and what its `slot0` says now.
     function _read(address factory, bytes memory path) private view returns (PathState memory state) {
-        uint256 hops = path.hops();
+        // Its hops: the vault only stores well-formed paths (BasketConfig checks them), 20 + 23 h bytes long.
+        uint256 hops = path.length / SwapPath.HOP;
         state = PathState(
             new address[](hops),
             new bool[](hops),
