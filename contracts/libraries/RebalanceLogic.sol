@@ -325,9 +325,13 @@ library RebalanceLogic {
     // ================================================================== planning
 
     function _basket(VaultState storage s) private view returns (Basket memory b) {
-        (b.balances, b.values, b.lows, b.highs, b.nav) = Valuation.detailed(s);
         b.holdings = s.holdings;
-        b.targets = Valuation.targets(s);
+        (b.balances, b.values, b.lows, b.highs, b.nav) = Valuation.detailed(s, b.holdings);
+        uint256 n = b.holdings.length;
+        b.targets = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            b.targets[i] = b.holdings[i].targetBps;
+        }
     }
 
     /// @dev The trades that bring the basket (without the `excluded` holdings, bit per index) toward its

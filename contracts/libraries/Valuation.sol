@@ -102,10 +102,11 @@ library Valuation {
         }
     }
 
-    /// @notice Every holding, its reference value and its lowest and highest values across the oracle's
-    /// references (one oracle read per held token), in basket order, and NAV at the reference values.
-    /// Reverts with the oracle's own error when it cannot price a holding.
-    function detailed(VaultState storage s)
+    /// @notice Every holding of `holdings` (the basket, read from storage by the caller), its reference value
+    /// and its lowest and highest values across the oracle's references (one oracle read per held token),
+    /// in basket order, and NAV at the reference values. Reverts with the oracle's own error when it
+    /// cannot price a holding.
+    function detailed(VaultState storage s, Holding[] memory holdings)
         internal
         view
         returns (
@@ -116,7 +117,7 @@ library Valuation {
             uint256 total
         )
     {
-        uint256 n = s.holdings.length;
+        uint256 n = holdings.length;
         balances = new uint256[](n);
         vals = new uint256[](n);
         lows = new uint256[](n);
@@ -124,7 +125,7 @@ library Valuation {
         IPriceOracle oracle = s.oracle;
         bool owing = s.owingTokens != 0;
         for (uint256 i; i < n; ++i) {
-            address token = s.holdings[i].token;
+            address token = holdings[i].token;
             uint256 balance = heldOf(s, token, owing);
             balances[i] = balance;
             if (i == 0 || balance == 0) {
