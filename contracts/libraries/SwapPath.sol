@@ -22,8 +22,15 @@ library SwapPath {
 
     /// @notice Number of hops (pools) on a well-formed `path`; reverts on a malformed one.
     function hops(bytes memory path) internal pure returns (uint256 n) {
-        if (!isWellFormed(path)) revert SwapPathMalformed(path.length);
-        n = (path.length - ADDR) / HOP;
+        uint256 length = path.length;
+        // A well-formed path is ADDR + n * HOP bytes, and ADDR < HOP: its length over HOP is n, rounded down.
+        n = length / HOP;
+        uint256 wellFormed;
+        unchecked {
+            // At most length + ADDR: no overflow.
+            wellFormed = ADDR + n * HOP;
+        }
+        if (n == 0 || length != wellFormed) revert SwapPathMalformed(length);
     }
 
     /// @notice The `i`-th hop's input token, fee and output token.

@@ -127,6 +127,24 @@ contract SwapPathTest is BallastTest {
         vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(length)));
         h.hops(new bytes(length));
     }
+
+    /// @dev `hops` counts without `isWellFormed` (cheaper), and must take exactly the lengths it takes:
+    /// every length up to twelve hops.
+    function test_hopsTakesExactlyTheWellFormedLengths() public view {
+        uint256 taken;
+        for (uint256 length; length <= 20 + 12 * 23; ++length) {
+            bytes memory path = new bytes(length);
+            (bool ok, bytes memory answer) = address(h).staticcall(abi.encodeCall(h.hops, (path)));
+            assertEq(ok, SwapPath.isWellFormed(path), "takes a length iff it is well formed");
+            if (ok) {
+                assertEq(abi.decode(answer, (uint256)), (length - 20) / 23);
+                ++taken;
+            } else {
+                assertEq(answer, abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, length));
+            }
+        }
+        assertEq(taken, 12, "one to twelve hops");
+    }
 }
 
 contract TwapMathTest is BallastTest {
