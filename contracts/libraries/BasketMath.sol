@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Panic} from "@openzeppelin/contracts/utils/Panic.sol";
 
 /// @title BasketMath
 /// @notice Weights and drift of a basket whose holdings are valued in one unit.
@@ -43,12 +44,21 @@ library BasketMath {
     {
         if (total == 0) return 0;
         uint256 widest;
+        // The products below overflow exactly when a value exceeds maxValue or a target maxTarget: checked
+        // by hand, once per holding, with the panic checked arithmetic raises (the compiler's own check
+        // costs several times as much in this loop, which every rebalance runs four times).
+        uint256 maxValue = type(uint256).max / BPS;
+        uint256 maxTarget = type(uint256).max / total;
         for (uint256 i; i < values.length; ++i) {
-            // Compare value * BPS with target * total to avoid rounding each weight first.
-            uint256 scaled = values[i] * BPS;
-            uint256 target = uint256(targetsBps[i]) * total;
-            uint256 gap = scaled > target ? scaled - target : target - scaled;
-            if (gap > widest) widest = gap;
+            uint256 value = values[i];
+            uint256 target = targetsBps[i];
+            if (value > maxValue || target > maxTarget) Panic.panic(Panic.UNDER_OVERFLOW);
+            unchecked {
+                // Compare value * BPS with target * total to avoid rounding each weight first.
+                (uint256 scaled, uint256 aimed) = (value * BPS, target * total);
+                uint256 gap = scaled > aimed ? scaled - aimed : aimed - scaled;
+                if (gap > widest) widest = gap;
+            }
         }
         // Rounding down keeps the order of the gaps: the widest gap scaled is the largest scaled gap.
         return Math.mulDiv(widest, unit, total * BPS);

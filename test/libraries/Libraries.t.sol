@@ -19,6 +19,10 @@ contract LibraryHarness {
         return SwapPath.hops(path);
     }
 
+    function drift(uint256[] memory values, uint16[] memory targets, uint256 total) external pure returns (uint256) {
+        return BasketMath.drift(values, targets, total, 1e18);
+    }
+
     function consult(IUniswapV3Pool pool, uint32 windowSeconds) external view returns (int24, uint128) {
         return TwapMath.consult(pool, windowSeconds);
     }
@@ -46,6 +50,25 @@ contract BasketMathTest is BallastTest {
         assertLe(d, 10_000, "drift is at most 100%");
         uint256 gap = w > 5000 ? 2 * uint256(w) - 10_000 : 10_000 - 2 * uint256(w);
         assertApproxEqAbs(d, gap, 1, "drift is the largest weight gap");
+    }
+
+    /// The drift loop checks its products by hand: a value or a target whose product overflows panics as
+    /// checked arithmetic would (0x11), and one just within does not.
+    function test_driftPanicsOnAnOverflowingProduct() public {
+        LibraryHarness harness = new LibraryHarness();
+        uint256[] memory values = new uint256[](2);
+        uint16[] memory targets = new uint16[](2);
+        (targets[0], targets[1]) = (5_000, 5_000);
+        uint256 maxValue = type(uint256).max / 10_000;
+        (values[0], values[1]) = (maxValue, 0);
+        harness.drift(values, targets, maxValue);
+        (values[0], values[1]) = (maxValue + 1, 0);
+        vm.expectRevert(abi.encodeWithSignature("Panic(uint256)", 0x11));
+        harness.drift(values, targets, maxValue + 1);
+        // A target whose product with the total overflows: 5,000 * total past 2^256.
+        (values[0], values[1]) = (1, 0);
+        vm.expectRevert(abi.encodeWithSignature("Panic(uint256)", 0x11));
+        harness.drift(values, targets, type(uint256).max / 4_999);
     }
 
     /// Drift is the largest of each holding's gap scaled to `unit`ths of NAV and rounded down: computed here
