@@ -33,12 +33,18 @@ library SwapPath {
         if (n == 0 || length != wellFormed) revert SwapPathMalformed(length);
     }
 
-    /// @notice The `i`-th hop's input token, fee and output token.
+    /// @notice The `i`-th hop's input token, fee and output token; SwapPathMalformed for a hop the path does
+    /// not hold.
     function hop(bytes memory path, uint256 i) internal pure returns (address tokenIn, uint24 fee, address tokenOut) {
-        uint256 offset = i * HOP;
-        tokenIn = _address(path, offset);
-        fee = uint24(_uint(path, offset + ADDR, FEE));
-        tokenOut = _address(path, offset + HOP);
+        uint256 offset;
+        unchecked {
+            // Well within range when `i` is one of the path's hops (checked below, against its length).
+            offset = i * HOP;
+            if (i >= path.length / HOP || offset + HOP + ADDR > path.length) revert SwapPathMalformed(path.length);
+            tokenIn = _address(path, offset);
+            fee = uint24(_uint(path, offset + ADDR, FEE));
+            tokenOut = _address(path, offset + HOP);
+        }
     }
 
     /// @notice The pool of `factory` for two tokens and a fee (CREATE2, as the factory deploys it).

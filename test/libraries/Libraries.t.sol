@@ -19,6 +19,10 @@ contract LibraryHarness {
         return SwapPath.hops(path);
     }
 
+    function hop(bytes memory path, uint256 i) external pure returns (address, uint24, address) {
+        return SwapPath.hop(path, i);
+    }
+
     function drift(uint256[] memory values, uint16[] memory targets, uint256 total) external pure returns (uint256) {
         return BasketMath.drift(values, targets, total, 1e18);
     }
@@ -149,6 +153,19 @@ contract SwapPathTest is BallastTest {
         vm.assume(length < 43 || (uint256(length) - 20) % 23 != 0);
         vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(length)));
         h.hops(new bytes(length));
+    }
+
+    /// @dev A hop past the path's end (or of a path cut short) is refused, not read from beyond it.
+    function testFuzz_hopOutOfRangeIsRefused(uint256 i, address a, uint24 f1, address b, uint24 f2, address c) public {
+        bytes memory path = abi.encodePacked(a, f1, b, f2, c);
+        i = bound(i, 2, type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(66)));
+        h.hop(path, i);
+        (address tokenIn, uint24 fee, address tokenOut) = h.hop(path, 1);
+        assertEq(abi.encode(tokenIn, fee, tokenOut), abi.encode(b, f2, c));
+        bytes memory cut = abi.encodePacked(a, f1, b, f2);
+        vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(46)));
+        h.hop(cut, 1);
     }
 
     /// @dev `hops` counts without `isWellFormed` (cheaper), and must take exactly the lengths it takes:
