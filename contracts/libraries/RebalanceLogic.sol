@@ -492,10 +492,11 @@ library RebalanceLogic {
         }
         candidates = new Candidate[](count);
         count = n - 1;
+        address base = b.holdings[0].token;
         for (uint256 i = 1; i < n; ++i) {
             if (values[i] == 0 && targets[i] == 0) continue;
             address token = b.holdings[i].token;
-            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i]), i, 0, new uint256[](0));
+            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i], base), i, 0, new uint256[](0));
             for (uint256 j = i + 1; j < n; ++j) {
                 if ((masks[i] >> j) & 1 == 0) continue;
                 candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, new uint256[](0));
@@ -561,7 +562,9 @@ library RebalanceLogic {
         uint128 liquidity = IUniswapV3Pool(path.pools[h]).liquidity();
         uint256 value = _convert(path, h + 1, TwapMath.virtualReserveAt(price, liquidity, path.zeroForOne[h]));
         // A direct route ends at a token: on to the base asset along that token's swap path.
-        if (c.to != 0) value = _convert(_read(factory, Valuation.swapPath(s, b.holdings[c.to])), 0, value);
+        if (c.to != 0) {
+            value = _convert(_read(factory, Valuation.swapPath(s, b.holdings[c.to], b.holdings[0].token)), 0, value);
+        }
         pool = Pool({
             pool: path.pools[h],
             fee: fee,

@@ -106,14 +106,16 @@ library ReturnPoint {
     /// a rebalance trades pays (the base asset takes the other side of every trade, and needs no swap).
     function _routeCostPips(VaultState storage s) private view returns (uint256) {
         uint256 n = s.holdings.length;
+        address base = s.holdings[0].token;
         uint256 weighted;
         uint256 weight;
         for (uint256 i = 1; i < n; ++i) {
             Holding memory h = s.holdings[i];
             if (h.targetBps == 0) continue;
-            bytes memory path = Valuation.swapPath(s, h);
+            bytes memory path = Valuation.swapPath(s, h, base);
             uint256 fees;
-            for (uint256 j; j < path.hops(); ++j) {
+            uint256 hops = path.hops();
+            for (uint256 j; j < hops; ++j) {
                 (, uint24 fee,) = path.hop(j);
                 fees += fee;
             }

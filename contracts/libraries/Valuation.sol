@@ -34,10 +34,10 @@ library Valuation {
         balance = balance > owed ? balance - owed : 0;
     }
 
-    /// @notice `h`'s swap path to the base asset: built from its pool's fee when one hop (no
-    /// storage read), read from `swapPaths` when longer.
-    function swapPath(VaultState storage s, Holding memory h) internal view returns (bytes memory) {
-        return h.directFee != 0 ? abi.encodePacked(h.token, h.directFee, s.holdings[0].token) : s.swapPaths[h.token];
+    /// @notice `h`'s swap path to the base asset `base` (the basket's first token, which the caller has at
+    /// hand): built from its pool's fee when one hop (no storage read), read from `swapPaths` when longer.
+    function swapPath(VaultState storage s, Holding memory h, address base) internal view returns (bytes memory) {
+        return h.directFee != 0 ? abi.encodePacked(h.token, h.directFee, base) : s.swapPaths[h.token];
     }
 
     /// @notice Every holding and its reference value in base units, in basket order, their sum (NAV), and
