@@ -594,8 +594,8 @@ library RebalanceLogic {
             (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
             state.pools[h] = SwapPath.pool(factory, tokenIn, tokenOut, fee);
             state.zeroForOne[h] = tokenIn < tokenOut;
-            (state.prices[h], state.ticks[h], state.indexes[h], state.cardinalities[h],,,) =
-                IUniswapV3Pool(state.pools[h]).slot0();
+            (state.prices[h], state.ticks[h], state.indexes[h], state.cardinalities[h]) =
+                TwapMath.slot0(IUniswapV3Pool(state.pools[h]));
         }
     }
 

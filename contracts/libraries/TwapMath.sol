@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedMath} from "@openzeppelin/contracts/utils/math/SignedMath.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {IUniswapV3PoolDerivedState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolDerivedState.sol";
+import {IUniswapV3PoolState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolState.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 /// @title TwapMath
@@ -110,8 +111,37 @@ library TwapMath {
     {
         uint16 index;
         uint16 cardinality;
-        (sqrtPriceX96, spotTick, index, cardinality,,,) = pool.slot0();
+        (sqrtPriceX96, spotTick, index, cardinality) = slot0(pool);
         openTick = openTickFrom(pool, spotTick, index, cardinality);
+    }
+
+    /// @notice What `pool.slot0()` says of its price: the square-root price, the tick, the newest
+    /// observation's index and how many observations it keeps. Decoded in place, the four words read
+    /// each checked as Solidity's decoder checks them (which would check all seven, at several times
+    /// the cost); reverts as the call would, with the pool's error or, for an answer no pool gives
+    /// (too short, or a word out of its type's range), without data.
+    function slot0(IUniswapV3Pool pool)
+        internal
+        view
+        returns (uint160 sqrtPriceX96, int24 tick, uint16 index, uint16 cardinality)
+    {
+        bytes4 selector = IUniswapV3PoolState.slot0.selector;
+        assembly ("memory-safe") {
+            // Scratch beyond the free memory pointer, never kept.
+            let m := mload(0x40)
+            mstore(m, selector)
+            if iszero(staticcall(gas(), pool, m, 0x04, m, 0x80)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            sqrtPriceX96 := mload(m)
+            tick := mload(add(m, 0x20))
+            index := mload(add(m, 0x40))
+            cardinality := mload(add(m, 0x60))
+            let valid := iszero(lt(returndatasize(), 0xe0))
+            valid := and(valid, and(iszero(shr(160, sqrtPriceX96)), eq(tick, signextend(2, tick))))
+            if iszero(and(valid, iszero(shr(16, or(index, cardinality))))) { revert(0, 0) }
+        }
     }
 
     /// @notice How far apart two prices `ticks` apart stand, in basis points of the lower, rounded down:
@@ -161,7 +191,7 @@ library TwapMath {
 
     /// @notice The current square-root price of `pool`.
     function spotSqrtPriceX96(IUniswapV3Pool pool) internal view returns (uint160 sqrtPriceX96) {
-        (sqrtPriceX96,,,,,,) = pool.slot0();
+        (sqrtPriceX96,,,) = slot0(pool);
     }
 
     /// @notice Converts `amountIn` of the pool token `zeroForOne` names as input into the other token

@@ -12,6 +12,7 @@ import {FeeMath} from "../../contracts/libraries/FeeMath.sol";
 import {FeedMath} from "../../contracts/libraries/FeedMath.sol";
 import {SwapPath} from "../../contracts/libraries/SwapPath.sol";
 import {TwapMath} from "../../contracts/libraries/TwapMath.sol";
+import {IUniswapV3PoolState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolState.sol";
 
 /// @dev External wrappers so that reverts of internal library functions can be expected.
 contract LibraryHarness {
@@ -21,6 +22,10 @@ contract LibraryHarness {
 
     function hop(bytes memory path, uint256 i) external pure returns (address, uint24, address) {
         return SwapPath.hop(path, i);
+    }
+
+    function slot0(IUniswapV3Pool pool) external view returns (uint160, int24, uint16, uint16) {
+        return TwapMath.slot0(pool);
     }
 
     function drift(uint256[] memory values, uint16[] memory targets, uint256 total) external pure returns (uint256) {
@@ -338,6 +343,35 @@ contract TwapMathTest is BallastTest {
     }
 
     /// Any answer but a genuine pool's layout, with values of their types, is refused as unavailable.
+    /// slot0 is decoded in place: what Solidity's decoder reads of a pool's answer, the pool's own error
+    /// when it reverts, and a revert without data for an answer no pool gives.
+    function testFuzz_slot0ReadsWhatTheDecoderReads(uint160 price, int24 tick, uint16 index, uint16 cardinality)
+        public
+    {
+        LibraryHarness h = new LibraryHarness();
+        bytes memory call = abi.encodeCall(IUniswapV3PoolState.slot0, ());
+        bytes memory good = abi.encode(price, tick, index, cardinality, uint16(7), uint8(0), true);
+        vm.mockCall(address(_POOL), call, good);
+        (uint160 p, int24 t, uint16 i, uint16 c) = h.slot0(_POOL);
+        assertEq(abi.encode(p, t, i, c), abi.encode(price, tick, index, cardinality));
+        bytes[] memory bad = new bytes[](5);
+        bad[0] = "";
+        bad[1] = abi.encode(price, tick, index, cardinality); // four words of seven
+        bad[2] = abi.encode(uint256(price) | (1 << 160), tick, index, cardinality, uint16(7), uint8(0), true);
+        bad[3] = abi.encode(price, int256(type(int24).max) + 1, index, cardinality, uint16(7), uint8(0), true);
+        bad[4] = abi.encode(price, tick, index, uint256(1) << 16, uint16(7), uint8(0), true);
+        for (uint256 k; k < bad.length; ++k) {
+            vm.mockCall(address(_POOL), call, bad[k]);
+            vm.expectRevert(bytes(""));
+            h.slot0(_POOL);
+        }
+        vm.mockCallRevert(address(_POOL), call, "LOK");
+        vm.expectRevert(bytes("LOK"));
+        h.slot0(_POOL);
+        vm.expectRevert(bytes(""));
+        h.slot0(IUniswapV3Pool(address(0xC0DE)));
+    }
+
     function test_consultRefusesAnyOtherAnswer() public {
         LibraryHarness h = new LibraryHarness();
         bytes memory good = abi.encode(_pair56(-1000, 1000), _pair160(1, 2));
