@@ -181,10 +181,10 @@ library TwapMath {
         view
         returns (int24)
     {
-        (uint32 newestTime, int56 newestCumulative,,) = pool.observations(index);
+        (uint32 newestTime, int56 newestCumulative,) = _observation(pool, index);
         if (newestTime != uint32(block.timestamp)) return tick;
-        (uint32 previousTime, int56 previousCumulative,, bool initialized) =
-            pool.observations((index + cardinality - 1) % cardinality);
+        (uint32 previousTime, int56 previousCumulative, bool initialized) =
+            _observation(pool, (index + cardinality - 1) % cardinality);
         if (!initialized || previousTime >= newestTime) revert TwapUnavailable(address(pool), 1);
         return _meanTick(newestCumulative - previousCumulative, newestTime - previousTime);
     }
@@ -227,6 +227,32 @@ library TwapMath {
     /// @notice `virtualReserve` at a square-root price.
     function virtualReserveAt(uint160 sqrtPriceX96, uint128 liquidity, bool ofToken1) internal pure returns (uint256) {
         return ofToken1 ? Math.mulDiv(liquidity, sqrtPriceX96, 1 << 96) : Math.mulDiv(liquidity, 1 << 96, sqrtPriceX96);
+    }
+
+    /// @dev `pool.observations(index)`'s time, tick cumulative and whether it is written, decoded in place
+    /// as `slot0` is (the words read checked as the decoder checks them; the pool's error, or no data).
+    function _observation(IUniswapV3Pool pool, uint256 index)
+        private
+        view
+        returns (uint32 time, int56 cumulative, bool initialized)
+    {
+        bytes4 selector = IUniswapV3PoolState.observations.selector;
+        assembly ("memory-safe") {
+            // Scratch beyond the free memory pointer, never kept.
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), index)
+            if iszero(staticcall(gas(), pool, m, 0x24, m, 0x80)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            time := mload(m)
+            cumulative := mload(add(m, 0x20))
+            initialized := mload(add(m, 0x60))
+            let valid := and(iszero(lt(returndatasize(), 0x80)), iszero(shr(32, time)))
+            valid := and(valid, and(eq(cumulative, signextend(6, cumulative)), lt(initialized, 2)))
+            if iszero(and(valid, iszero(shr(160, mload(add(m, 0x40)))))) { revert(0, 0) }
+        }
     }
 
     /// @dev `pool.observe([secondsAgo, 0])`, decoded in place: the cumulative tick and seconds per liquidity

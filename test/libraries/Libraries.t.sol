@@ -24,6 +24,14 @@ contract LibraryHarness {
         return SwapPath.hop(path, i);
     }
 
+    function openTickFrom(IUniswapV3Pool pool, int24 tick, uint16 index, uint16 cardinality)
+        external
+        view
+        returns (int24)
+    {
+        return TwapMath.openTickFrom(pool, tick, index, cardinality);
+    }
+
     function slot0(IUniswapV3Pool pool) external view returns (uint160, int24, uint16, uint16) {
         return TwapMath.slot0(pool);
     }
@@ -370,6 +378,45 @@ contract TwapMathTest is BallastTest {
         h.slot0(_POOL);
         vm.expectRevert(bytes(""));
         h.slot0(IUniswapV3Pool(address(0xC0DE)));
+    }
+
+    /// openTickFrom reads observations in place: the tick since the previous observation when the newest
+    /// was written this block, the current one otherwise; the pool's error, or no data for a bad answer.
+    function testFuzz_openTickReadsTheObservationsInPlace(int24 meanTick, uint32 elapsed, int48 start) public {
+        meanTick = int24(bound(meanTick, -887_272, 887_272));
+        elapsed = uint32(bound(elapsed, 1, 1 days));
+        vm.warp(2 days);
+        LibraryHarness h = new LibraryHarness();
+        int56 later = int56(start) + int56(meanTick) * int56(uint56(elapsed));
+        _observationIs(5, uint32(block.timestamp), later, true);
+        _observationIs(4, uint32(block.timestamp) - elapsed, start, true);
+        assertEq(h.openTickFrom(_POOL, 7, 5, 10), meanTick, "written this block: the tick since the previous");
+        _observationIs(5, uint32(block.timestamp) - 1, later, true);
+        assertEq(h.openTickFrom(_POOL, 7, 5, 10), 7, "not written this block: the current tick");
+        // Index 0 of ten: the previous is index 9, which was never written.
+        _observationIs(0, uint32(block.timestamp), later, true);
+        _observationIs(9, 0, 0, false);
+        vm.expectRevert(abi.encodeWithSelector(TwapMath.TwapUnavailable.selector, address(_POOL), 1));
+        h.openTickFrom(_POOL, 7, 0, 10);
+        // Answers no pool gives: too short, and a time beyond 32 bits.
+        bytes memory call5 = abi.encodeCall(IUniswapV3PoolState.observations, (5));
+        vm.mockCall(address(_POOL), call5, abi.encode(uint32(block.timestamp), later, uint160(0)));
+        vm.expectRevert(bytes(""));
+        h.openTickFrom(_POOL, 7, 5, 10);
+        vm.mockCall(address(_POOL), call5, abi.encode(uint256(1) << 32, later, uint160(0), true));
+        vm.expectRevert(bytes(""));
+        h.openTickFrom(_POOL, 7, 5, 10);
+        vm.mockCallRevert(address(_POOL), call5, "OLD");
+        vm.expectRevert(bytes("OLD"));
+        h.openTickFrom(_POOL, 7, 5, 10);
+    }
+
+    function _observationIs(uint256 index, uint32 time, int56 cumulative, bool initialized) private {
+        vm.mockCall(
+            address(_POOL),
+            abi.encodeCall(IUniswapV3PoolState.observations, (index)),
+            abi.encode(time, cumulative, uint160(0), initialized)
+        );
     }
 
     function test_consultRefusesAnyOtherAnswer() public {
