@@ -493,13 +493,15 @@ library RebalanceLogic {
         candidates = new Candidate[](count);
         count = n - 1;
         address base = b.holdings[0].token;
+        // Each candidate's pools are set when sizing reads its path: empty until then, one empty array for all.
+        uint256[] memory none;
         for (uint256 i = 1; i < n; ++i) {
             if (values[i] == 0 && targets[i] == 0) continue;
             address token = b.holdings[i].token;
-            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i], base), i, 0, new uint256[](0));
+            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i], base), i, 0, none);
             for (uint256 j = i + 1; j < n; ++j) {
                 if ((masks[i] >> j) & 1 == 0) continue;
-                candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, new uint256[](0));
+                candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, none);
             }
         }
     }
