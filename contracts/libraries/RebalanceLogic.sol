@@ -512,14 +512,15 @@ library RebalanceLogic {
         }
     }
 
-    /// @dev A path's pools, the direction it walks each, and what their `slot0` says now.
-    struct PathState {
-        address[] pools;
-        bool[] zeroForOne;
-        uint160[] prices;
-        int24[] ticks;
-        uint16[] indexes;
-        uint16[] cardinalities;
+    /// @dev A hop of a path: its pool and fee, the direction the path walks it, and what its `slot0` says now.
+    struct Hop {
+        address pool;
+        uint24 fee;
+        bool zeroForOne;
+        uint160 sqrtPriceX96;
+        int24 tick;
+        uint16 observationIndex;
+        uint16 observationCardinality;
     }
 
     /// @dev Adds the pools of `c`'s path to `pools[0..count)` (or counts one more path through those
@@ -532,11 +533,11 @@ library RebalanceLogic {
         uint256 count,
         Candidate memory c
     ) private view returns (uint256) {
-        PathState memory path = _read(factory, c.path);
-        uint256 hops = path.pools.length;
+        Hop[] memory path = _read(factory, c.path);
+        uint256 hops = path.length;
         c.pools = new uint256[](hops);
         for (uint256 h; h < hops; ++h) {
-            address pool = path.pools[h];
+            address pool = path[h].pool;
             uint256 q;
             while (q < count && pools[q].pool != pool) ++q;
             c.pools[h] = q;
@@ -556,55 +557,49 @@ library RebalanceLogic {
         address factory,
         Basket memory b,
         Candidate memory c,
-        PathState memory path,
+        Hop[] memory path,
         uint256 h
     ) private view returns (Pool memory pool) {
-        (, uint24 fee,) = c.path.hop(h);
-        uint160 price = path.prices[h];
-        uint128 liquidity = IUniswapV3Pool(path.pools[h]).liquidity();
-        uint256 value = _convert(path, h + 1, TwapMath.virtualReserveAt(price, liquidity, path.zeroForOne[h]));
+        Hop memory hop = path[h];
+        uint128 liquidity = IUniswapV3Pool(hop.pool).liquidity();
+        uint256 value = _convert(path, h + 1, TwapMath.virtualReserveAt(hop.sqrtPriceX96, liquidity, hop.zeroForOne));
         // A direct route ends at a token: on to the base asset along that token's swap path.
         if (c.to != 0) {
             value = _convert(_read(factory, Valuation.swapPath(s, b.holdings[c.to], b.holdings[0].token)), 0, value);
         }
         pool = Pool({
-            pool: path.pools[h],
-            fee: fee,
+            pool: hop.pool,
+            fee: hop.fee,
             paths: 1,
-            budget: Math.mulDiv(value, fee, _PIPS * _SIZING_SHARE_OF_FEE),
-            sqrtPriceX96: price,
-            tick: path.ticks[h],
-            observationIndex: path.indexes[h],
-            observationCardinality: path.cardinalities[h],
+            budget: Math.mulDiv(value, hop.fee, _PIPS * _SIZING_SHARE_OF_FEE),
+            sqrtPriceX96: hop.sqrtPriceX96,
+            tick: hop.tick,
+            observationIndex: hop.observationIndex,
+            observationCardinality: hop.observationCardinality,
             traded: false
         });
     }
 
-    /// @dev Every pool of `path`, the direction the path walks it, and what its `slot0` says now.
-    function _read(address factory, bytes memory path) private view returns (PathState memory state) {
+    /// @dev Every hop of `path`: its pool, the direction the path walks it, and what its `slot0` says now.
+    function _read(address factory, bytes memory path) private view returns (Hop[] memory hops) {
         // Its hops: the vault only stores well-formed paths (BasketConfig checks them), 20 + 23 h bytes long.
-        uint256 hops = path.length / SwapPath.HOP;
-        state = PathState(
-            new address[](hops),
-            new bool[](hops),
-            new uint160[](hops),
-            new int24[](hops),
-            new uint16[](hops),
-            new uint16[](hops)
-        );
-        for (uint256 h; h < hops; ++h) {
-            (address tokenIn, uint24 fee, address tokenOut) = path.hop(h);
-            state.pools[h] = SwapPath.pool(factory, tokenIn, tokenOut, fee);
-            state.zeroForOne[h] = tokenIn < tokenOut;
-            (state.prices[h], state.ticks[h], state.indexes[h], state.cardinalities[h]) =
-                TwapMath.slot0(IUniswapV3Pool(state.pools[h]));
+        hops = new Hop[](path.length / SwapPath.HOP);
+        for (uint256 h; h < hops.length; ++h) {
+            Hop memory hop = hops[h];
+            address tokenIn;
+            address tokenOut;
+            (tokenIn, hop.fee, tokenOut) = path.hop(h);
+            hop.pool = SwapPath.pool(factory, tokenIn, tokenOut, hop.fee);
+            hop.zeroForOne = tokenIn < tokenOut;
+            (hop.sqrtPriceX96, hop.tick, hop.observationIndex, hop.observationCardinality) =
+                TwapMath.slot0(IUniswapV3Pool(hop.pool));
         }
     }
 
     /// @dev `amount` converted along a path's hops `from` to the end at their prices.
-    function _convert(PathState memory path, uint256 from, uint256 amount) private pure returns (uint256) {
-        for (uint256 h = from; h < path.prices.length; ++h) {
-            amount = TwapMath.quoteAtSqrtPrice(path.prices[h], amount, path.zeroForOne[h]);
+    function _convert(Hop[] memory path, uint256 from, uint256 amount) private pure returns (uint256) {
+        for (uint256 h = from; h < path.length; ++h) {
+            amount = TwapMath.quoteAtSqrtPrice(path[h].sqrtPriceX96, amount, path[h].zeroForOne);
         }
         return amount;
     }
