@@ -41,6 +41,14 @@ describe("RebalancingVault: rebalance", function () {
     return f;
   }
 
+  /** Governance routes WBTC to the base asset through WETH (two hops); returns the timelock's signer. */
+  async function routeWbtcThroughWeth(f: BallastFixture) {
+    const gov = await timelockSigner(suite.connection, f);
+    const viaWeth = encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]);
+    await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, viaWeth);
+    return gov;
+  }
+
   async function rebalanceBy(f: BallastFixture, who = f.signers.keeper) {
     return signedBy(f.vault, who).rebalance();
   }
@@ -168,10 +176,8 @@ describe("RebalancingVault: rebalance", function () {
 
     it("returns the swaps it made, as its events record them, and previewRebalance the same plan", async function () {
       const f = await deposited();
-      const gov = await timelockSigner(suite.connection, f);
       // Two hops for WBTC, so that paths of different lengths sit side by side in the returned array.
-      const viaWeth = encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]);
-      await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, viaWeth);
+      const gov = await routeWbtcThroughWeth(f);
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [4_000, 3_000, 2_000, 1_000]);
       const at = (await time().latest()) + 12;
       await time().setNextBlockTimestamp(at);
@@ -213,9 +219,7 @@ describe("RebalancingVault: rebalance", function () {
 
     it("trades along a multi-hop swap path, walked backwards to buy", async function () {
       const f = await deposited();
-      const gov = await timelockSigner(suite.connection, f);
-      const viaWeth = encodePath([f.tokens.wbtc, f.tokens.weth, f.tokens.usdc], [LOCAL_MARKET_FEES.wbtcWeth, LOCAL_MARKET_FEES.usdcWeth]);
-      await signedBy(f.vault, gov).setSwapPath(f.tokens.wbtc, viaWeth);
+      const gov = await routeWbtcThroughWeth(f);
       // Two pools' fees and impact: buy WBTC alone, in 5% slices, to stay within the 1% bound.
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
       await setParameter(f, Parameter.MaxTradeBps, 500);
