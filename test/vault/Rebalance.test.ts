@@ -425,6 +425,11 @@ describe("RebalancingVault: rebalance", function () {
         .withArgs(alice.address, role);
       await govern(suite.connection, f, f.vault, f.vault.interface.encodeFunctionData("grantRole", [role, ZeroAddress]));
       await expect(rebalanceBy(f, alice)).to.emit(f.vault, "Rebalanced");
+      // Closed again: the caller's own grant is read first, the open grant only when it has none.
+      await govern(suite.connection, f, f.vault, f.vault.interface.encodeFunctionData("revokeRole", [role, ZeroAddress]));
+      await expect(rebalanceBy(f, alice))
+        .to.be.revertedWithCustomError(f.vault, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, role);
     });
 
     it("performUpkeep ignores its argument and checks everything again", async function () {
