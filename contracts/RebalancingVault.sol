@@ -565,15 +565,15 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// moves, to follow the price.
     function _accrueFees(bool priced, uint256 low) private returns (bool, uint256 supply) {
         supply = totalSupply();
-        Fees memory f = _s.fees;
-        if (f.managementFeeBps == 0 && f.performanceFeeBps == 0) {
+        (uint256 managementFeeBps, uint256 performanceFeeBps) = (_s.fees.managementFeeBps, _s.fees.performanceFeeBps);
+        if (managementFeeBps == 0 && performanceFeeBps == 0) {
             if (priced) {
                 uint256 price = FeeMath.sharePrice(low, supply + _VIRTUAL_SHARES);
                 if (price > _s.highWaterMark) _s.highWaterMark = price;
             }
             return (priced, supply);
         }
-        if (!priced && f.performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
+        if (!priced && performanceFeeBps != 0) (priced, low,) = Valuation.bounds(_s, false);
         (address recipient, uint256 shares) = FeeLogic.accrue(_s, supply, _VIRTUAL_SHARES, priced, low);
         if (shares != 0) _mint(recipient, shares);
         return (priced, supply + shares);
@@ -682,7 +682,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         Parameters memory p = _s.params;
         uint256 readyAt = RebalanceLogic.readyAt(p);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
-        _accrueFees(false, 0);
+        // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
+        if (_s.fees.managementFeeBps != 0 || _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
         RebalanceLogic.Outcome memory outcome;
         (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
         emit Rebalanced(

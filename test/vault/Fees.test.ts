@@ -125,6 +125,32 @@ describe("RebalancingVault: fees", function () {
       expect(Number(supply) / Number(supply + monthly)).to.be.greaterThanOrEqual(Math.exp(-0.02) - 1e-15);
     });
 
+    it("is minted before a rebalance trades, on the supply before it; with both fees off a rebalance mints none", async function () {
+      const f = await load();
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      const names = (receipt: ContractTransactionReceipt) =>
+        receipt.logs.map((l) => f.vault.interface.parseLog(l)?.name).filter((n) => n !== undefined);
+      const rebalance = async () => (await (await signedBy(f.vault, f.signers.keeper).rebalance()).wait())!;
+
+      await time().increase(30 * DAY);
+      const off = await rebalance();
+      expect(names(off)).to.include("Rebalanced").and.not.include("FeesAccrued");
+
+      await start.restore();
+      await setParameter(f, Parameter.ManagementFeeBps, 200);
+      await time().increase(30 * DAY);
+      const supply = await f.vault.totalSupply();
+      const on = await rebalance();
+      const fee = accrued(f, on)!;
+      expect(fee.management).to.be.greaterThan(0n);
+      // 30 days at 2%: the supply grows by exp(0.02 * 30 / 365) - 1, to rounding.
+      near(Number(fee.management) / Number(supply), Math.expm1((0.02 * 30 * DAY) / YEAR), 1e-6);
+      expect(await f.vault.totalSupply()).to.equal(supply + fee.management);
+      const order = names(on);
+      expect(order.indexOf("FeesAccrued")).to.be.lessThan(order.indexOf("RebalanceTrade"));
+    });
+
     it("counts a long idle period in full, without overflow: 20 years at 5% leaves holders 1/e", async function () {
       const { f } = await withFees(500, 0);
       const supply = await f.vault.totalSupply();
