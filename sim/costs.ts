@@ -19,9 +19,10 @@ export interface CostModel {
 }
 
 /**
- * Gas when no benchmark has run: `rebalance()` a fit of the figures in docs/gas.md; the auction's from
- * bench/gas-snapshot.json at 4 tokens (open() 285,265; a fill from inventory 314,132 plus two bare swaps
- * of 125,993).
+ * Gas when no benchmark snapshot exists: an earlier release's figures, kept as they were since the
+ * simulator's tests run on them (`rebalance()` a fit of that release's benchmark; the auction's at 4
+ * tokens: open() 285,265; a fill from inventory 314,132 plus two bare swaps of 125,993). The simulator
+ * reads today's from the snapshot (`gasFromBenchmark`).
  */
 export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000, gasAuctionOpen: 285_265, gasAuctionFill: 566_118 };
 
