@@ -134,8 +134,10 @@ describe("RebalancingVault: fees", function () {
       const rebalance = async () => (await (await signedBy(f.vault, f.signers.keeper).rebalance()).wait())!;
 
       await time().increase(30 * DAY);
+      const supplyOff = await f.vault.totalSupply();
       const off = await rebalance();
       expect(names(off)).to.include("Rebalanced").and.not.include("FeesAccrued");
+      expect(await f.vault.totalSupply()).to.equal(supplyOff);
 
       await start.restore();
       await setParameter(f, Parameter.ManagementFeeBps, 200);
