@@ -45,6 +45,10 @@ library RebalanceLogic {
     /// refuses (VaultPriceImpact) a rebalance that moved one by the whole round trip: room for
     /// liquidity that thins as the price crosses ticks.
     uint256 private constant _SIZING_SHARE_OF_FEE = 2;
+    /// @dev Drift is compared in 1e18ths of NAV and reported in basis points, 1e14 of those: the first
+    /// rounded down and divided by this is exactly the second (a floor of a floor is the floor of the
+    /// product), so each basket's drift is computed once.
+    uint256 private constant _FINE_PER_BPS = 1e14;
 
     /// @notice A rebalance's figures, for the vault's Rebalanced event.
     struct Outcome {
@@ -129,7 +133,8 @@ library RebalanceLogic {
         }
         Basket memory b = _basket(s);
         outcome.navBefore = b.nav;
-        outcome.driftBeforeBps = BasketMath.driftBps(b.values, b.targets, b.nav);
+        uint256 driftBefore = BasketMath.drift(b.values, b.targets, b.nav, 1e18);
+        outcome.driftBeforeBps = driftBefore / _FINE_PER_BPS;
         {
             (uint256 thresholdNow,) = effectiveThreshold(s, p);
             // The plan aims at the return point (a derived one lies within 16-bit bounds: the cast is exact).
@@ -154,7 +159,7 @@ library RebalanceLogic {
             traded += _swap(s, plan.trades[k], router, b.holdings[0]);
         }
         _checkImpact(plan.pools);
-        (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps);
+        (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps, driftBefore);
         // When it ran, and whether it carries on: one write of the slot the vault reads its parameters from.
         (s.params.lastRebalanceAt, s.params.lastRebalanceUnfinished) = (uint40(block.timestamp), plan.limited);
         // The derived return point's inputs for the next one: where this one aimed, and what it cost.
@@ -718,14 +723,17 @@ library RebalanceLogic {
     /// @dev Checks a rebalance's outcome: re-values the basket at the prices it started from (each
     /// holding scaled by its new balance; a token held only now is read from the oracle), then requires
     /// that drift of the traded basket (without the `excluded` holdings) decreased, compared in 1e18ths
-    /// of NAV (finer than basis points), and that NAV did not fall by more than `maxSlippageBps` of the
-    /// value `traded`. Each swap's minimum output already bounds its loss; this catches what swaps cannot
-    /// see, such as a token delivering less than the pool sent.
-    function _outcome(VaultState storage s, Basket memory b, uint256 excluded, uint256 traded, uint256 maxSlippageBps)
-        private
-        view
-        returns (uint256 navAfter, uint256 driftAfterBps)
-    {
+    /// of NAV (finer than basis points; `driftBefore` is the whole basket's before), and that NAV did not
+    /// fall by more than `maxSlippageBps` of the value `traded`. Each swap's minimum output already bounds
+    /// its loss; this catches what swaps cannot see, such as a token delivering less than the pool sent.
+    function _outcome(
+        VaultState storage s,
+        Basket memory b,
+        uint256 excluded,
+        uint256 traded,
+        uint256 maxSlippageBps,
+        uint256 driftBefore
+    ) private view returns (uint256 navAfter, uint256 driftAfterBps) {
         uint256 n = b.holdings.length;
         Basket memory a = Basket(b.holdings, new uint256[](n), new uint256[](n), b.lows, b.highs, b.targets, 0);
         for (uint256 i; i < n; ++i) {
@@ -740,21 +748,26 @@ library RebalanceLogic {
             }
             a.nav += a.values[i];
         }
-        _checkDriftReduced(b, a, excluded);
+        uint256 driftAfter = BasketMath.drift(a.values, b.targets, a.nav, 1e18);
+        driftAfterBps = driftAfter / _FINE_PER_BPS;
+        if (excluded != 0) (driftBefore, driftAfter) = _driftsWithout(b, a, excluded);
+        if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
         uint256 maxLoss = Math.mulDiv(traded, maxSlippageBps, BasketMath.BPS);
         if (a.nav + maxLoss < b.nav) revert IRebalancingVault.VaultRebalanceLoss(b.nav - a.nav, maxLoss);
         navAfter = a.nav;
-        driftAfterBps = BasketMath.driftBps(a.values, b.targets, a.nav);
     }
 
-    /// @dev Drift of the traded basket (without the `excluded` holdings), before against after.
-    function _checkDriftReduced(Basket memory before, Basket memory after_, uint256 excluded) private pure {
+    /// @dev Drift before and after, in 1e18ths, of the basket without the `excluded` holdings.
+    function _driftsWithout(Basket memory before, Basket memory after_, uint256 excluded)
+        private
+        pure
+        returns (uint256 driftBefore, uint256 driftAfter)
+    {
         (uint256[] memory valuesBefore, uint16[] memory targets, uint256 navBefore) =
             _withoutExcluded(before, excluded);
         (uint256[] memory valuesAfter,, uint256 navAfter) = _withoutExcluded(after_, excluded);
-        uint256 driftBefore = BasketMath.drift(valuesBefore, targets, navBefore, 1e18);
-        uint256 driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
-        if (driftAfter >= driftBefore) revert IRebalancingVault.VaultDriftNotReduced(driftBefore, driftAfter);
+        driftBefore = BasketMath.drift(valuesBefore, targets, navBefore, 1e18);
+        driftAfter = BasketMath.drift(valuesAfter, targets, navAfter, 1e18);
     }
 
     // ================================================================== execution
