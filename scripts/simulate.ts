@@ -97,7 +97,7 @@ const gas = gasFromBenchmark();
 const basket = { ...DEFAULT_BASKET, tokens: DEFAULT_BASKET.tokens.map((t) => ({ ...t, depthUsd: t.depthUsd * o.depthScale })) };
 const paths = { days: o.days, stepHours: o.stepHours, seed: o.seed, scenario: o.scenario };
 if (o.fillerFeeBps !== undefined && !(Number(o.fillerFeeBps) >= 0 && Number(o.fillerFeeBps) <= 1_000)) program.error("error: --filler-fee-bps must be a number from 0 to 1000", { exitCode: 1 });
-const costs = o.costs ? { gasPriceGwei: o.gasPrice, nativePriceUsd: o.nativePrice, gasBase: gas.gasBase, gasPerSwap: gas.gasPerSwap, gasAuctionOpen: gas.gasAuctionOpen, gasAuctionFill: gas.gasAuctionFill } : null;
+const costs = o.costs ? { gasPriceGwei: o.gasPrice, nativePriceUsd: o.nativePrice, gasBase: gas.gasBase, gasPerSwap: gas.gasPerSwap, gasAuctionOpen: gas.gasAuctionOpen, gasAuctionFill: gas.gasAuctionFill, gasDerivedReturnPoint: gas.gasDerivedReturnPoint } : null;
 const terms = { premium: o.auctionPremiumBps / 10_000, maxDiscount: o.auctionDiscountBps / 10_000, durationHours: o.auctionMinutes / 60 };
 const fillers = defaultFillers(costs, {
   venueFee: o.fillerFeeBps === undefined ? null : Number(o.fillerFeeBps) / 10_000,
@@ -113,7 +113,7 @@ const settings = {
 };
 if (!o.bySize && !o.sweep) console.error(
   `Simulating ${o.paths} paths of ${o.days} days (${o.scenario}, seed ${o.seed}), a check every ${o.stepHours} h, NAV $${o.nav.toLocaleString("en-US")}; ` +
-    (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`) +
+    (settings.costs === null ? "no costs." : `gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap (+${gas.gasDerivedReturnPoint.toLocaleString("en-US")} with the derived return point) from ${gas.source}, ${o.gasPrice} gwei, $${o.nativePrice}.`) +
     (settings.fees === undefined ? "" : ` Fees: ${o.managementFeeBps} bps a year and ${o.performanceFeeBps} bps of gains above the high-water mark.`),
 );
 mkdirSync(o.out, { recursive: true });

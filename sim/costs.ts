@@ -16,22 +16,21 @@ export interface CostModel {
   gasAuctionOpen: number;
   /** Gas of one fill through Uniswap (the filler pays it): a fill from inventory and the two swaps that source it. */
   gasAuctionFill: number;
+  /**
+   * What the derived return point (ResidualCeilingBps on) adds to each rebalance: the oracle's value of the
+   * last rebalance's gas in WETH9, the routes' fees, and its record of both.
+   */
+  gasDerivedReturnPoint: number;
 }
 
 /**
  * Gas when no benchmark snapshot exists: an earlier release's figures, kept as they were since the
  * simulator's tests run on them (`rebalance()` a fit of that release's benchmark; the auction's at 4
- * tokens: open() 285,265; a fill from inventory 314,132 plus two bare swaps of 125,993). The simulator
- * reads today's from the snapshot (`gasFromBenchmark`).
+ * tokens: open() 285,265; a fill from inventory 314,132 plus two bare swaps of 125,993; the derived return
+ * point on the 4-token basket, 355,812 against 323,404 with the same trades). The simulator reads today's
+ * from the snapshot (`gasFromBenchmark`).
  */
-export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000, gasAuctionOpen: 285_265, gasAuctionFill: 566_118 };
-
-/**
- * What the derived return point (ResidualCeilingBps on) adds to each rebalance: the oracle's value of the
- * gas in WETH9 and the routes' fees read from storage, measured on the 4-holding test basket (323,404 gas
- * against 355,812 with the rule on and the same trades).
- */
-export const DERIVED_RETURN_POINT_GAS = 32_400;
+export const DEFAULT_GAS = { gasBase: 74_000, gasPerSwap: 183_000, gasAuctionOpen: 285_265, gasAuctionFill: 566_118, gasDerivedReturnPoint: 32_400 };
 
 export const DEFAULT_COSTS: CostModel = { gasPriceGwei: 20, nativePriceUsd: 3000, ...DEFAULT_GAS };
 
@@ -58,8 +57,9 @@ export function gasUsd(gas: number, model: CostModel): number {
 /**
  * Gas from the benchmark's committed snapshot (`npm run bench` writes it, CI holds it to the contracts):
  * `gasBase` and `gasPerSwap` fitted (least squares) to `rebalance()` on the one-hop baskets (a basket of
- * N tokens trades N - 1 swaps there), and the auction's at 4 tokens (opening; a fill from inventory plus
- * the two bare swaps a filler through Uniswap makes). The defaults where the snapshot has no figures.
+ * N tokens trades N - 1 swaps there), and at 4 tokens, as the simulator's basket: the auction's (opening; a
+ * fill from inventory plus the two bare swaps a filler through Uniswap makes) and what the derived return
+ * point adds to a rebalance. The defaults where the snapshot has no figures.
  */
 export function gasFromBenchmark(snapshot = "bench/gas-snapshot.json"): typeof DEFAULT_GAS & { source: string } {
   if (!existsSync(snapshot)) return { ...DEFAULT_GAS, source: "defaults (no benchmark snapshot)" };
@@ -75,11 +75,14 @@ export function gasFromBenchmark(snapshot = "bench/gas-snapshot.json"): typeof D
   const open = figures["auction open() | 4 tokens"];
   const fill = figures["auction fill, from inventory | 4 tokens"];
   const swap = figures["auction fill, from inventory | 4 tokens | baseline: a bare swap"];
+  const derived = figures["rebalance(), derived return point | 4 tokens"];
+  const fixed = figures["rebalance(), derived return point | 4 tokens | baseline: rebalance(), fixed return point"];
   return {
     gasBase: Math.max(0, Math.round(my - slope * mx)),
     gasPerSwap: Math.round(slope),
     gasAuctionOpen: open ?? DEFAULT_GAS.gasAuctionOpen,
     gasAuctionFill: fill !== undefined && swap !== undefined ? fill + 2 * swap : DEFAULT_GAS.gasAuctionFill,
+    gasDerivedReturnPoint: derived !== undefined && fixed !== undefined ? derived - fixed : DEFAULT_GAS.gasDerivedReturnPoint,
     source: snapshot,
   };
 }

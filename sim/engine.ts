@@ -4,7 +4,7 @@
 // pool's fee, the price impact and the gas. A policy that executes by auction (or hybrid: slices
 // first) offers the rest of the plan as a Dutch auction that fillers take as sim/auctions.ts models.
 import { fillLeg, type Fillers } from "./auctions.js";
-import { DERIVED_RETURN_POINT_GAS, gasCostUsd, gasUsd, swapCost, type CostModel } from "./costs.js";
+import { gasCostUsd, gasUsd, swapCost, type CostModel } from "./costs.js";
 import { returnPointBps } from "./return-point.js";
 import type { Basket, PricePath } from "./market.js";
 import { plan as planTrades } from "./planner.js";
@@ -319,9 +319,9 @@ export function runPolicy(basket: Basket, path: PricePath, policy: Policy, s: Se
         traded += v;
       }
       // The derived return point's own reads cost gas on every call it is on.
-      const ruleGas = s.costs === null || ceilingBps === 0n ? 0 : gasUsd(DERIVED_RETURN_POINT_GAS, s.costs);
+      const ruleGas = s.costs === null || ceilingBps === 0n ? 0 : gasUsd(s.costs.gasDerivedReturnPoint, s.costs);
       const gas = s.costs === null ? 0 : gasCostUsd(swaps, s.costs) + ruleGas;
-      if (s.costs !== null) lastGas = s.costs.gasBase + s.costs.gasPerSwap * swaps + (ceilingBps === 0n ? 0 : DERIVED_RETURN_POINT_GAS); // what the vault measures
+      if (s.costs !== null) lastGas = s.costs.gasBase + s.costs.gasPerSwap * swaps + (ceilingBps === 0n ? 0 : s.costs.gasDerivedReturnPoint); // what the vault measures
       units[0] -= gas; // the vault pays its keeper's gas
       result.costs.gas += gas;
       result.swaps += swaps;

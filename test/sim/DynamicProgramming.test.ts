@@ -56,7 +56,7 @@ describe("The two-asset optimum, by dynamic programming", function () {
     const policies = [];
     for (const t of [400, 500, 600, 700, 800]) for (const r of [0, 150, 200, 250, 300, 350]) policies.push(threshold(t, 1, 0, r));
     // $20 of gas per one-swap rebalance on $1M: 200,000 gas at 20 gwei and $5,000.
-    const costs = { gasPriceGwei: 20, nativePriceUsd: 5_000, gasBase: 0, gasPerSwap: 200_000, gasAuctionOpen: 0, gasAuctionFill: 0 };
+    const costs = { gasPriceGwei: 20, nativePriceUsd: 5_000, gasBase: 0, gasPerSwap: 200_000, gasAuctionOpen: 0, gasAuctionFill: 0, gasDerivedReturnPoint: 0 };
     const r = simulate({ basket, paths: { days: 365, stepHours: 4, seed: 7, scenario: "gbm" }, pathCount: 40, settings: { navUsd: 1e6, stepHours: 4, costs }, policies });
     const scored = r.policies.map((x) => ({ t: x.params.bps / 10_000, r: x.params.residualBps / 10_000, loss: x.costBpsPerYear.mean + problem.lambda * x.trackingErrorBps.mean }));
     const best = scored.reduce((a, b) => (b.loss < a.loss ? b : a));

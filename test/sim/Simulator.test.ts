@@ -33,7 +33,7 @@ function below(actual: number, bound: number) {
 }
 
 /** 20 gwei, $3,000 a coin; round figures of gas. */
-const COSTS = { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000, gasAuctionOpen: 280_000, gasAuctionFill: 560_000 };
+const COSTS = { gasPriceGwei: 20, nativePriceUsd: 3000, gasBase: 70_000, gasPerSwap: 140_000, gasAuctionOpen: 280_000, gasAuctionFill: 560_000, gasDerivedReturnPoint: 30_000 };
 
 /** Hours into the shipped auction at which the discount reaches `d`. */
 const discountHours = (d: number) => (d + 0.02) / 0.03;
@@ -79,7 +79,11 @@ describe("Simulator", function () {
       snapshot["auction fill, from inventory | 4 tokens"] = 310_000;
       snapshot["auction fill, from inventory | 4 tokens | baseline: a bare swap"] = 120_000;
       writeFileSync(file, JSON.stringify(snapshot));
-      expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, gasAuctionOpen: 300_000, gasAuctionFill: 550_000, source: file });
+      expect(gasFromBenchmark(file)).to.deep.equal({ ...DEFAULT_GAS, gasBase: 50_000, gasPerSwap: 150_000, gasAuctionOpen: 300_000, gasAuctionFill: 550_000, source: file });
+      snapshot["rebalance(), derived return point | 4 tokens"] = 480_000;
+      snapshot["rebalance(), derived return point | 4 tokens | baseline: rebalance(), fixed return point"] = 455_000;
+      writeFileSync(file, JSON.stringify(snapshot));
+      expect(gasFromBenchmark(file)).to.deep.equal({ gasBase: 50_000, gasPerSwap: 150_000, gasAuctionOpen: 300_000, gasAuctionFill: 550_000, gasDerivedReturnPoint: 25_000, source: file });
       // The committed snapshot is the default source.
       expect(gasFromBenchmark().source).to.equal("bench/gas-snapshot.json");
       expect(gasFromBenchmark(path.join(tmpdir(), "no-such-file.json")).source).to.match(/^defaults/);
