@@ -122,7 +122,7 @@ if (o.sweep) {
   const started = Date.now();
   console.log(
     `Cost a year (bps of NAV) at ${o.atTrackingError} bps of tracking error, ${o.paths} paths of ${o.days} days (${o.scenario}): ` +
-      `with a fixed return point / trading back to target = share; the same with the return point the vault derives; then the cheapest single policy within it. Gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap from ${gas.source}, $${o.nativePrice}.`,
+      `with a fixed return point / trading back to target = share; the same with the return point the vault derives; then the cheapest single policy within it. Gas ${gas.gasBase.toLocaleString("en-US")} + ${gas.gasPerSwap.toLocaleString("en-US")}/swap (+${gas.gasDerivedReturnPoint.toLocaleString("en-US")} with the derived return point) from ${gas.source}, $${o.nativePrice}.`,
   );
   const table = new Table({ head: ["NAV", ...SWEEP_NETWORKS.map((n) => n.name)], style: { head: [], border: [] } });
   for (const navUsd of SWEEP_NAVS) {
