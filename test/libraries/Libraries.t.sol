@@ -94,14 +94,8 @@ contract BasketMathTest is BallastTest {
         public
         pure
     {
-        uint256 n = bound(size, 1, 16);
-        uint256[] memory values = new uint256[](n);
-        uint16[] memory targets = new uint16[](n);
-        uint256 total;
-        for (uint256 i; i < n; ++i) {
-            (values[i], targets[i]) = (raw[i], uint16(bound(rawTargets[i], 0, 10_000)));
-            total += values[i];
-        }
+        (uint256[] memory values, uint16[] memory targets, uint256 total) = _fuzzedBasket(raw, rawTargets, size);
+        uint256 n = values.length;
         uint256 unit = fine ? 1e18 : 10_000;
         uint256 expected;
         if (total != 0) {
@@ -118,22 +112,30 @@ contract BasketMathTest is BallastTest {
     /// A rebalance computes each basket's drift once, in 1e18ths, and reports it in basis points as that
     /// divided by 1e14: exactly the drift computed in basis points, for any basket and any total.
     function testFuzz_driftInBpsIsTheFineDriftDividedBy1e14(
-        uint128[16] memory raw,
+        uint64[16] memory raw,
         uint16[16] memory rawTargets,
         uint8 size,
         uint128 rawTotal
     ) public pure {
-        uint256 n = bound(size, 1, 16);
-        uint256[] memory values = new uint256[](n);
-        uint16[] memory targets = new uint16[](n);
-        uint256 sum;
-        for (uint256 i; i < n; ++i) {
-            (values[i], targets[i]) = (raw[i], uint16(bound(rawTargets[i], 0, 10_000)));
-            sum += values[i];
-        }
+        (uint256[] memory values, uint16[] memory targets, uint256 sum) = _fuzzedBasket(raw, rawTargets, size);
         // The NAV the rebalance passes is the values' sum; the identity holds for any other total too.
         uint256 total = rawTotal % 2 == 0 ? sum : rawTotal;
         assertEq(BasketMath.drift(values, targets, total, 1e18) / 1e14, BasketMath.driftBps(values, targets, total));
+    }
+
+    /// A basket of 1 to 16 holdings from fuzzed values and targets (each at most 10,000), and its total.
+    function _fuzzedBasket(uint64[16] memory raw, uint16[16] memory rawTargets, uint8 size)
+        private
+        pure
+        returns (uint256[] memory values, uint16[] memory targets, uint256 total)
+    {
+        uint256 n = bound(size, 1, 16);
+        values = new uint256[](n);
+        targets = new uint16[](n);
+        for (uint256 i; i < n; ++i) {
+            (values[i], targets[i]) = (raw[i], uint16(bound(rawTargets[i], 0, 10_000)));
+            total += values[i];
+        }
     }
 
     function testFuzz_weightsSumToAtMost10000(uint64 a, uint64 b, uint64 c) public pure {
