@@ -2,7 +2,7 @@
 // signers for every role, and helpers to act as governance through the timelock.
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { id, MaxUint256, ZeroHash, type BaseContract } from "ethers";
+import { id, MaxUint256, ZeroHash, type BaseContract, type ContractTransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -161,6 +161,15 @@ export async function marketSwap(
     amountOutMinimum: 0n,
     sqrtPriceLimitX96: 0n,
   });
+}
+
+/** A rebalance's swaps (its `RebalanceTrade` events' arguments) and its `Rebalanced` event's arguments. */
+export function rebalanceEvents(f: BallastFixture, receipt: ContractTransactionReceipt | null) {
+  const logs = receipt!.logs.map((l) => f.vault.interface.parseLog(l)).filter((l) => l !== null);
+  return {
+    trades: logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args),
+    rebalanced: logs.find((l) => l.name === "Rebalanced")!.args,
+  };
 }
 
 /** The timelock as a signer, for tests of governance's bad input (the real flow is in Governance.test.ts). */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Contract, MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
+import { Contract, MaxUint256, ZeroAddress } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
@@ -12,6 +12,7 @@ import {
   govern,
   listNewToken,
   marketSwap,
+  rebalanceEvents,
   TARGETS,
   timelockSigner,
   TWAP_WINDOW,
@@ -51,14 +52,6 @@ describe("RebalancingVault: rebalance", function () {
 
   async function rebalanceBy(f: BallastFixture, who = f.signers.keeper) {
     return signedBy(f.vault, who).rebalance();
-  }
-
-  function parsed(f: BallastFixture, receipt: Awaited<ReturnType<ContractTransactionResponse["wait"]>>) {
-    const logs = receipt!.logs.map((l) => f.vault.interface.parseLog(l)).filter((l) => l !== null);
-    return {
-      trades: logs.filter((l) => l.name === "RebalanceTrade").map((l) => l.args),
-      rebalanced: logs.find((l) => l.name === "Rebalanced")!.args,
-    };
   }
 
   /** A back-run: `who` sells all it holds of `token` for USDC in the pool of fee tier `fee`. */
@@ -111,7 +104,7 @@ describe("RebalancingVault: rebalance", function () {
       expect(driftBefore).to.equal(6_000n);
 
       const receipt = await (await rebalanceBy(f)).wait();
-      const { trades, rebalanced } = parsed(f, receipt);
+      const { trades, rebalanced } = rebalanceEvents(f, receipt);
       expect(trades).to.have.length(3, "one buy per token, nothing for the base asset");
       const cap = (navBefore * 1_000n) / 10_000n;
       for (const t of trades) {
@@ -169,7 +162,7 @@ describe("RebalancingVault: rebalance", function () {
       const direct = plan.filter((t) => t.tokenIn === f.tokens.wbtc && t.tokenOut === f.tokens.weth);
       expect(direct).to.have.length(1, "WBTC sold straight for WETH");
       expect(plan.some((t) => t.tokenIn === f.tokens.usdc && t.tokenOut === f.tokens.weth)).to.equal(false, "not through USDC");
-      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(trades.map((t) => [t.tokenIn, t.tokenOut])).to.deep.include([f.tokens.wbtc, f.tokens.weth]);
       expect(trades.length).to.equal(plan.length);
     });
@@ -184,7 +177,7 @@ describe("RebalancingVault: rebalance", function () {
       const keeper = signedBy(f.vault, f.signers.keeper);
       const returned = await keeper.rebalance.staticCall({ blockTag: "pending" });
       const preview = await f.vault.previewRebalance({ blockTag: "pending" });
-      const { trades, rebalanced } = parsed(f, await (await keeper.rebalance()).wait());
+      const { trades, rebalanced } = rebalanceEvents(f, await (await keeper.rebalance()).wait());
       expect(trades.length).to.be.greaterThan(1);
       expect(returned.length).to.equal(trades.length);
       expect(rebalanced.trades).to.equal(BigInt(trades.length));
@@ -213,7 +206,7 @@ describe("RebalancingVault: rebalance", function () {
         expect([t.tokenIn, t.tokenOut]).to.deep.equal([f.tokens.usdc, f.tokens.link]);
         expect(t.path).to.equal(reversePath(linkPath), "LINK's own path, walked backwards");
       }
-      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(trades.map((t) => t.tokenOut)).to.deep.equal(plan.map((t: { tokenOut: string }) => t.tokenOut));
     });
 
@@ -223,7 +216,7 @@ describe("RebalancingVault: rebalance", function () {
       // Two pools' fees and impact: buy WBTC alone, in 5% slices, to stay within the 1% bound.
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
       await setParameter(f, Parameter.MaxTradeBps, 500);
-      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       const wbtcBuy = trades.find((t) => t.tokenOut === f.tokens.wbtc)!;
       expect(wbtcBuy.tokenIn).to.equal(f.tokens.usdc);
       expect(wbtcBuy.amountOut * 10_000n).to.be.greaterThanOrEqual(wbtcBuy.expectedOut * 9_900n);
@@ -292,7 +285,7 @@ describe("RebalancingVault: rebalance", function () {
       expect(drift).to.be.lessThan(500n);
       expect(drift).to.be.greaterThan(200n);
       expect(await f.vault.rebalanceTrigger()).to.deep.equal([true, f.vault.interface.encodeFunctionData("rebalance")]);
-      const { rebalanced } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { rebalanced } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(rebalanced.trigger).to.equal(Trigger.Unfinished);
       await time().increase(HOUR);
       await rebalanceUntilSettled(f);
@@ -395,7 +388,7 @@ describe("RebalancingVault: rebalance", function () {
       await time().increase(7 * 24 * 3600);
       const [due, trigger] = await f.vault.rebalanceStatus();
       expect([due, trigger]).to.deep.equal([true, Trigger.Calendar]);
-      const { rebalanced } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { rebalanced } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(rebalanced.trigger).to.equal(Trigger.Calendar);
       expect(rebalanced.driftAfterBps).to.be.lessThan(drift);
 
@@ -502,7 +495,7 @@ describe("RebalancingVault: rebalance", function () {
       const usdcBefore = await f.usdc.balanceOf(attacker.address);
       // Front-run with a push of about 0.3%, then the keeper's rebalance, then the back-run.
       await marketSwap(suite.connection, f, attacker, f.tokens.usdc, f.tokens.wbtc, LOCAL_MARKET_FEES.usdcWbtc, USDC(90_000));
-      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(trades).to.have.length(1);
       expect(trades[0].amountOut * 10_000n).to.be.greaterThanOrEqual(trades[0].expectedOut * 9_900n, "within the slippage bound");
       await sellAllForUsdc(f, attacker, f.wbtc, LOCAL_MARKET_FEES.usdcWbtc);
@@ -521,7 +514,7 @@ describe("RebalancingVault: rebalance", function () {
       await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, thinAddress], [9_000, 0, 0, 0, 1_000]);
       const pool = new Contract(await f.factory.getPool(f.tokens.usdc, thinAddress, 3000), uniswapPoolArtifact.abi, suite.connection.ethers.provider);
       const [sqrtBefore] = await pool.slot0();
-      const { trades } = parsed(f, await (await rebalanceBy(f)).wait());
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
       expect(trades).to.have.length(1);
       expect(trades[0].amountIn, "a slice of the pool's depth, not 10% of NAV").to.be.lessThan(USDC(100));
       const [sqrtAfter] = await pool.slot0();
