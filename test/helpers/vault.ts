@@ -207,6 +207,20 @@ export async function listNewToken(
 }
 
 /**
+ * Lists FOT, a $1 token of 6 decimals that burns a fee of every transfer, with its own $60M pool (seeded while
+ * its fee is off: Uniswap V3 pools refuse liquidity that arrives short), and puts `holding` of it in the vault.
+ * The fee and the targets are the caller's to set.
+ */
+export async function listFeeOnTransferToken(connection: Connection, f: BallastFixture, holding: bigint) {
+  const fot = await connection.ethers.deployContract("FeeOnTransferToken");
+  const fotAddress = await fot.getAddress();
+  await fot.setFeeBps(0);
+  await listNewToken(connection, f, fot, 1n, 6, 60_000_000n);
+  if (holding > 0n) await fot.mint(await f.vault.getAddress(), holding);
+  return { fot, fotAddress };
+}
+
+/**
  * Lists FRZ, a $1 token of 6 decimals that can blacklist accounts, with its own $60M pool, and sets
  * the targets to USDC 40%, WETH 25%, WBTC 15%, LINK 10%, FRZ 10% (through the timelock).
  */

@@ -7,6 +7,7 @@ import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import { signedBy } from "../helpers/assertions.js";
 import {
   donateBasket,
+  listFeeOnTransferToken,
   listFreezableToken,
   Parameter,
   rebalanceEvents,
@@ -186,6 +187,31 @@ describe("RebalancingVault: frozen tokens", function () {
       expect(rebalanced.driftBeforeBps).to.equal(driftBefore);
       expect(rebalanced.driftAfterBps).to.be.greaterThanOrEqual(driftBefore);
       expect(await frz.balanceOf(vault)).to.equal(USDC(200_000), "FRZ did not move");
+    });
+
+    it("refuses, with VaultDriftNotReduced, a rebalance that takes the traded basket further off while a token is frozen", async function () {
+      const { f, frz, frzAddress, vault, gov } = await frozenVault();
+      // FOT, $1M of it: the vault is worth $3M. FRZ (frozen, 6.7%) is to go; without it, FOT stands
+      // at 36% of the rest against a 30% target, and USDC at 29% against 37%: a sale of FOT, sized to its pool.
+      const { fot, fotAddress } = await listFeeOnTransferToken(suite.connection, f, USDC(1_000_000));
+      const tokens = [...f.basket, frzAddress, fotAddress];
+      await signedBy(f.vault, gov).setTargets(tokens, [3_667, 1_667, 1_000, 666, 0, 3_000]);
+      await signedBy(f.vault, gov).setParameter(Parameter.MaxTradeBps, 10_000);
+      await frz.setBlacklisted(vault, true);
+      // Each transfer now also burns six times the amount from the sender: the sale leaves FOT further
+      // under its target than it stood over.
+      await fot.setFeeBps(60_000);
+      await fot.setSenderPays(true);
+      const plan = await f.vault.previewRebalance();
+      expect(plan.some((t: { tokenIn: string }) => t.tokenIn === fotAddress), "the plan sells FOT").to.equal(true);
+      expect(await f.vault.driftBps(), "the whole basket's drift: USDC's 10% gap").to.be.closeTo(1_000n, 1n);
+      const [, held] = await f.vault.holdings();
+      // The drift compared is the traded basket's, without FRZ: USDC's gap there, 36.67% - 28.57%.
+      const withoutFrz = (drift: bigint) => drift / 10n ** 14n >= 809n && drift / 10n ** 14n <= 811n;
+      await expect(signedBy(f.vault, f.signers.keeper).rebalance())
+        .to.be.revertedWithCustomError(f.vault, "VaultDriftNotReduced")
+        .withArgs(withoutFrz, (after: bigint) => after > 810n * 10n ** 14n);
+      expect((await f.vault.holdings())[1], "nothing moved").to.deep.equal(held);
     });
 
     it("says there is nothing to trade when every out-of-band token is frozen", async function () {

@@ -10,6 +10,7 @@ import { signedBy } from "../helpers/assertions.js";
 import {
   donateTokens,
   govern,
+  listFeeOnTransferToken,
   listNewToken,
   marketSwap,
   rebalanceEvents,
@@ -81,16 +82,11 @@ describe("RebalancingVault: rebalance", function () {
   }
 
   /**
-   * Lists a fee-on-transfer token at $1 with its own $60M pool (seeded while its fee is off: Uniswap
-   * V3 pools refuse liquidity that arrives short), puts `holding` of it in the vault, and sets the
-   * targets of USDC, WETH, WBTC, LINK and it to `targetsBps`, acting as the timelock.
+   * Lists a fee-on-transfer token (see `listFeeOnTransferToken`) with `holding` of it in the vault, and sets
+   * the targets of USDC, WETH, WBTC, LINK and it to `targetsBps`, acting as the timelock.
    */
   async function listFeeToken(f: BallastFixture, holding: bigint, targetsBps: number[]) {
-    const fot = await suite.connection.ethers.deployContract("FeeOnTransferToken");
-    const fotAddress = await fot.getAddress();
-    await fot.setFeeBps(0);
-    await listNewToken(suite.connection, f, fot, 1n, 6, 60_000_000n);
-    if (holding > 0n) await fot.mint(await f.vault.getAddress(), holding);
+    const { fot, fotAddress } = await listFeeOnTransferToken(suite.connection, f, holding);
     const gov = await timelockSigner(suite.connection, f);
     await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress], targetsBps);
     return { fot, fotAddress };
