@@ -679,13 +679,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (!hasRole(KEEPER_ROLE, _msgSender()) && !hasRole(KEEPER_ROLE, address(0))) {
             revert AccessControlUnauthorizedAccount(_msgSender(), KEEPER_ROLE);
         }
-        Parameters memory p = _s.params;
-        uint256 readyAt = RebalanceLogic.readyAt(p);
+        uint256 readyAt = RebalanceLogic.readyAt(_s.params.lastRebalanceAt, _s.params.cooldownSeconds);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
         if (_s.fees.managementFeeBps != 0 || _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
         RebalanceLogic.Outcome memory outcome;
-        (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY, p);
+        (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY);
         emit Rebalanced(
             _msgSender(),
             outcome.trigger,

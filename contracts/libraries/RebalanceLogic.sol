@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// The external functions below take memory on purpose: the vault passes its parameters from storage,
-// and the planner works on memory.
-// solhint-disable gas-calldata-parameters
-
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
@@ -123,11 +119,12 @@ library RebalanceLogic {
     /// transfer, checks the traded pools, swaps, and checks the outcome.
     /// @return trades The swaps made, as executed: the ABI encoding of a `Trade[]`, which the vault returns
     /// as it is rather than decoding and encoding it again.
-    function run(VaultState storage s, address router, address factory, IRebalancingVault.Parameters memory p)
+    function run(VaultState storage s, address router, address factory)
         external
         returns (bytes memory trades, Outcome memory outcome)
     {
         uint256 gasAtStart = gasleft();
+        IRebalancingVault.Parameters memory p = s.params;
         if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
             revert IRebalancingVault.VaultAuctionsOnly();
         }
@@ -202,7 +199,7 @@ library RebalanceLogic {
         )
     {
         IRebalancingVault.Parameters memory p = s.params;
-        ready = readyAt(p);
+        ready = readyAt(p.lastRebalanceAt, p.cooldownSeconds);
         (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
         bool ok;
         (ok, drift) = _driftAiming(s, p, thresholdBps);
@@ -256,9 +253,10 @@ library RebalanceLogic {
         return ReturnPoint.current(s, thresholdBps, nav);
     }
 
-    /// @notice When the cooldown since the last rebalance ends.
-    function readyAt(IRebalancingVault.Parameters memory p) internal pure returns (uint256) {
-        return uint256(p.lastRebalanceAt) + p.cooldownSeconds;
+    /// @notice When the cooldown since the last rebalance ends (taking the two parameters it needs, so that
+    /// the vault reads only them).
+    function readyAt(uint256 lastRebalanceAt, uint256 cooldownSeconds) internal pure returns (uint256) {
+        return lastRebalanceAt + cooldownSeconds;
     }
 
     /// @notice The threshold (see `threshold`) scaled by the basket's realised volatility against the
@@ -310,7 +308,8 @@ library RebalanceLogic {
         // A rebalance cut short carries on to its return point, within a cooldown of when it may: a flag
         // that outlived its rebalance (drift brought back by the market, then away again) fires once at most.
         if (p.lastRebalanceUnfinished && drift > Math.max(p.residualDriftBps, p.minDriftBps)) {
-            if (block.timestamp < readyAt(p) + p.cooldownSeconds) return IRebalancingVault.Trigger.Unfinished;
+            uint256 carriesOnUntil = readyAt(p.lastRebalanceAt, p.cooldownSeconds) + p.cooldownSeconds;
+            if (block.timestamp < carriesOnUntil) return IRebalancingVault.Trigger.Unfinished;
         }
         return IRebalancingVault.Trigger.None;
     }
