@@ -82,6 +82,13 @@ export const KEEPER_DEFAULTS: KeeperArgs = {
 /** Consecutive failed passes after which a looping keeper gives up (and exits non-zero). */
 export const MAX_CONSECUTIVE_FAILURES = 5;
 
+/**
+ * The gas the vault's keeper pay must find left to pay (FeeLogic.KEEPER_PAY_GAS). A gas estimate is the
+ * lowest limit at which the rebalance succeeds, and at that limit the vault skips the payment: while
+ * keeper pay is on, the pass sends this on top of its margin.
+ */
+export const KEEPER_PAY_GAS = 150_000n;
+
 export type PassOutcome =
   | { action: "not-due"; reason: string; marked?: boolean }
   | { action: "skipped"; reason: string }
@@ -239,7 +246,9 @@ export async function keeperPass(
   }
 
   // Sent once: a retry after a send could pay twice for one rebalance.
-  const tx = await asKeeper.rebalance({ gasLimit: (gasEstimate * 12n) / 10n, maxFeePerGas, maxPriorityFeePerGas: priorityFee });
+  const paying = (await rpc("keeperPay", () => vault.keeperPay())).baseFeeCapGwei !== 0n;
+  const gasLimit = (gasEstimate * 12n) / 10n + (paying ? KEEPER_PAY_GAS : 0n);
+  const tx = await asKeeper.rebalance({ gasLimit, maxFeePerGas, maxPriorityFeePerGas: priorityFee });
   log.info({ event: "sent", hash: tx.hash, ...plan });
   const receipt = await rpc("receipt", () => tx.wait(1, 10 * 60_000).catch((error: unknown) => {
     if ((error as { code?: string }).code === "CALL_EXCEPTION") throw new Error(`rebalance ${tx.hash} reverted on chain`);

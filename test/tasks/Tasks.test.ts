@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { id, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
 import { pino } from "pino";
 
-import { MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
+import { KEEPER_PAY_GAS, MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
 import { OperatorError } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
 import { runTask } from "../helpers/tasks.js";
@@ -416,6 +416,11 @@ describe("Tasks", function () {
       expect(BigInt(paid.amount)).to.be.greaterThan(0n);
       expect((await f.usdc.balanceOf(f.signers.keeper.address)) - before).to.equal(BigInt(paid.amount));
       expect(Number(paid.gas)).to.be.greaterThan(300_000);
+      // The estimate is made where the payment is skipped: the pass sends the gas the payment needs on top.
+      expect(KEEPER_PAY_GAS).to.equal(await f.feeLogic.KEEPER_PAY_GAS());
+      const sent = events(run).find((x) => x.event === "sent")!;
+      const tx = await suite.connection.ethers.provider.getTransaction(sent.hash as string);
+      expect(tx!.gasLimit).to.equal((BigInt(sent.gasEstimate as string) * 12n) / 10n + KEEPER_PAY_GAS);
     });
 
     it("never sends what a static call says would revert: a pool pushed off the oracle is skipped", async function () {
