@@ -3,13 +3,13 @@
 // the basket holds over its target for one under), asks whether selling what the vault gives on Uniswap
 // V3 would pay what the auction asks plus gas and a margin; it fills through an UniswapAuctionFiller
 // (no inventory needed) when a static call of that fill succeeds. One JSON line per event.
-import { type Interface } from "ethers";
+import { type Interface, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { reversePath } from "../deploy/lib/uniswap-path.js";
 import type { RebalanceAuctions, RebalancingVault, UniswapAuctionFiller } from "../types/ethers-contracts/index.js";
 import { chainOf, connect, describeRevert, errorInterfaces, OperatorError, recordedAddress, resolveSigner, resolveVault, taskAction, type Connection } from "./lib/context.js";
-import { bigintsAsText, costRule, economicsOf, gasInBase, keeperLogger, runPasses, valueOutOfPlace, type PassOutcome } from "./keeper.js";
+import { bigintsAsText, costRule, economicsOf, gasInBase, gasLimitFor, keeperLogger, runPasses, valueOutOfPlace, type PassOutcome } from "./keeper.js";
 import { CLOSE_REASONS, EXECUTION_MODES, NEXT_BLOCK, PARAMETERS } from "./lib/vault-terms.js";
 
 export interface FillArgs {
@@ -41,11 +41,12 @@ export async function pathBetween(vault: RebalancingVault, base: string, out: st
   return outPath + inPath.slice(2 + 40);
 }
 
-async function resolveAuctions(hre: HardhatRuntimeEnvironment, connection: Connection, address: string) {
+/** The auction house, acting as `signer`: the bot opens and closes auctions as the account it fills from. */
+async function resolveAuctions(hre: HardhatRuntimeEnvironment, connection: Connection, address: string, signer: Signer) {
   const { chainId, label } = await chainOf(connection);
   const at = address !== "" ? address : recordedAddress(hre, chainId, "Ballast#RebalanceAuctions");
   if (at === undefined) throw new OperatorError(`no --auctions given and no RebalanceAuctions deployment recorded on ${label}: pass --auctions <address>`);
-  return (await connection.ethers.getContractAt("RebalanceAuctions", at)) as unknown as RebalanceAuctions;
+  return (await connection.ethers.getContractAt("RebalanceAuctions", at, signer)) as unknown as RebalanceAuctions;
 }
 
 /**
@@ -99,7 +100,7 @@ export async function fillPass(
       if (verdict.reason !== null) return { action: "skipped", reason: verdict.reason };
     }
     if (args.dryRun) return { action: "skipped", reason: "an auction is due; a dry run opens nothing" };
-    const tx = await auctions.open();
+    const tx = await auctions.open({ gasLimit: await gasLimitFor(vault, openGas) });
     await tx.wait();
     [auction] = await auctions.current();
     log.info(bigintsAsText({ event: "opened", id: auction.id, mode: EXECUTION_MODES[mode], driftBps: status.drift, hash: tx.hash }));
@@ -214,8 +215,8 @@ export const fill = taskAction(async (args: FillArgs, hre: HardhatRuntimeEnviron
   if (maxCost !== "" && !(Number(maxCost) >= 0)) throw new OperatorError(`--max-cost-bps ${maxCost} is not a number of basis points`);
   const connection = await connect(hre);
   const vault = await resolveVault(hre, connection, args.vault);
-  const auctions = await resolveAuctions(hre, connection, args.auctions);
   const signer = await resolveSigner(connection, args.from);
+  const auctions = await resolveAuctions(hre, connection, args.auctions, signer);
   const log = keeperLogger();
   let filler: UniswapAuctionFiller;
   if (args.filler !== "") {

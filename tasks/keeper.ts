@@ -89,6 +89,12 @@ export const MAX_CONSECUTIVE_FAILURES = 5;
  */
 export const KEEPER_PAY_GAS = 150_000n;
 
+/** The gas limit a pass sends with: its estimate plus 20%, and KEEPER_PAY_GAS on top while keeper pay is on. */
+export async function gasLimitFor(vault: RebalancingVault, estimate: bigint) {
+  const paying = (await vault.keeperPay()).baseFeeCapGwei !== 0n;
+  return (estimate * 12n) / 10n + (paying ? KEEPER_PAY_GAS : 0n);
+}
+
 export type PassOutcome =
   | { action: "not-due"; reason: string; marked?: boolean }
   | { action: "skipped"; reason: string }
@@ -246,8 +252,7 @@ export async function keeperPass(
   }
 
   // Sent once: a retry after a send could pay twice for one rebalance.
-  const paying = (await rpc("keeperPay", () => vault.keeperPay())).baseFeeCapGwei !== 0n;
-  const gasLimit = (gasEstimate * 12n) / 10n + (paying ? KEEPER_PAY_GAS : 0n);
+  const gasLimit = await rpc("keeperPay", () => gasLimitFor(vault, gasEstimate));
   const tx = await asKeeper.rebalance({ gasLimit, maxFeePerGas, maxPriorityFeePerGas: priorityFee });
   log.info({ event: "sent", hash: tx.hash, ...plan });
   const receipt = await rpc("receipt", () => tx.wait(1, 10 * 60_000).catch((error: unknown) => {

@@ -10,7 +10,7 @@ import type { PassOutcome } from "../../tasks/keeper.js";
 import { OperatorError } from "../../tasks/lib/context.js";
 import type { RebalancingVault } from "../../types/ethers-contracts/index.js";
 import { signedBy } from "../helpers/assertions.js";
-import { runTask } from "../helpers/tasks.js";
+import { logEvents, runTask } from "../helpers/tasks.js";
 import { donateTokens, Parameter, timelockSigner, USDC, useBallast } from "../helpers/vault.js";
 
 async function runFill(args: Record<string, unknown>) {
@@ -54,6 +54,27 @@ describe("keeper fill", function () {
     const third = await runFill(args);
     expect((third.outcomes[0] as { reason: string }).reason).to.match(/closed/);
     expect((await f.auctions.current())[0].startedAt).to.equal(0n);
+  });
+
+  it("opens with the gas keeper pay needs on top of its estimate, where governance turned keeper pay on, and is paid", async function () {
+    const { f, args } = await drifted();
+    const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+    for (const [p, v] of [[Parameter.KeeperBaseFeeCapGwei, 100], [Parameter.KeeperTipBps, 1_000], [Parameter.KeeperMaxGas, 5_000_000], [Parameter.KeeperMaxGasPerDay, 20_000_000]]) {
+      await gov.setParameter(p, v);
+    }
+    await gov.grantRole(await f.vault.KEEPER_ROLE(), f.signers.carol.address);
+    const before = await f.usdc.balanceOf(f.signers.carol.address);
+    const run = await runFill(args);
+    expect(run.result.success, String(run.result.error)).to.equal(true);
+    const opened = logEvents(run).find((l) => l.event === "opened")!;
+    const receipt = await suite.connection.ethers.provider.getTransactionReceipt(opened.hash as string);
+    const paid = receipt!.logs.map((l) => f.vault.interface.parseLog(l)).find((l) => l?.name === "KeeperPaid");
+    // Sent as the bot's own account (the one paid), with the gas the payment needs on top of the estimate.
+    const tx = await suite.connection.ethers.provider.getTransaction(opened.hash as string);
+    expect(tx!.from).to.equal(f.signers.carol.address);
+    expect(paid, "the opener was paid").to.not.equal(undefined);
+    expect(paid!.args.keeper).to.equal(f.signers.carol.address);
+    expect((await f.usdc.balanceOf(f.signers.carol.address)) - before).to.equal(paid!.args.amount);
   });
 
   it("with --max-cost-bps, opens only when the floor's discount and the opening's gas fit the cap", async function () {

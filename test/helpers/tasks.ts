@@ -22,3 +22,6 @@ export async function runTask(id: string[], args: Record<string, unknown>) {
     Object.assign(out, saved);
   }
 }
+
+/** What a keeper task logged: one JSON object per line. */
+export const logEvents = (run: { lines: string[] }) => run.lines.map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { KEEPER_PAY_GAS, MAX_CONSECUTIVE_FAILURES, runPasses, type PassOutcome } from "../../tasks/keeper.js";
 import { OperatorError } from "../../tasks/lib/context.js";
 import { signedBy } from "../helpers/assertions.js";
-import { runTask } from "../helpers/tasks.js";
+import { logEvents, runTask } from "../helpers/tasks.js";
 import { deployLocalSafe } from "../../deploy/lib/local-ballast.js";
 import { encodePath } from "../../deploy/lib/uniswap-path.js";
 import type { VaultStatus } from "../../tasks/vault.js";
@@ -332,13 +332,12 @@ describe("Tasks", function () {
 
   describe("keeper run", function () {
     const keeperArgs = (extra: Record<string, unknown> = {}) => ({ vault, from: f.signers.keeper.address, retryDelayMs: 0, ...extra });
-    const events = (run: Awaited<ReturnType<typeof runTask>>) => run.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
     it("sends nothing when no rebalance is due, and logs one JSON line per event", async function () {
       await sendsNothing(f.signers.keeper.address, async () => {
         const run = await runTask(["keeper", "run"], keeperArgs());
         expect(run.result.success).to.equal(true);
-        const e = events(run);
+        const e = logEvents(run);
         expect(e.map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
         expect(e[1]).to.include({ due: false, level: "info" });
         expect(e[1].time).to.be.a("string");
@@ -349,11 +348,11 @@ describe("Tasks", function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       await sendsNothing(f.signers.keeper.address, async () => {
         const run = await runTask(["keeper", "run"], keeperArgs({ dryRun: true }));
-        const check = events(run).find((x) => x.event === "check")!;
+        const check = logEvents(run).find((x) => x.event === "check")!;
         const prices = check.prices as { symbol: string; twap: string; open: string; feed: string | null; spreadBps: number }[];
         expect(prices.map((p) => p.symbol)).to.deep.equal(["WETH", "WBTC", "LINK"]);
         expect(prices.every((p) => BigInt(p.twap) > 0n && BigInt(p.open) > 0n && p.feed === null && p.spreadBps < 10)).to.equal(true);
-        const dry = events(run).find((x) => x.event === "dry-run")!;
+        const dry = logEvents(run).find((x) => x.event === "dry-run")!;
         expect(dry.trades).to.equal(3);
         expect(Number(dry.gasEstimate)).to.be.greaterThan(200_000);
         expect((dry.planned as unknown[]).length).to.equal(3);
@@ -380,13 +379,13 @@ describe("Tasks", function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2", maxCostBps: "200" }));
       expect(run.result.success, run.errors.join()).to.equal(true);
-      const done = events(run).find((x) => x.event === "rebalanced")!;
+      const done = logEvents(run).find((x) => x.event === "rebalanced")!;
       expect(done.driftBeforeBps).to.equal("6000");
       // $195k bought (slices sized to the pools): USDC is still about 80.5% of NAV against its 40%.
       expect(Number(done.driftAfterBps)).to.be.within(4050, 4080);
       expect(await f.vault.driftBps()).to.equal(BigInt(done.driftAfterBps as string));
       // The gas was valued through the oracle's WETH price: the pass priced itself.
-      const sent = events(run).find((x) => x.event === "sent")!;
+      const sent = logEvents(run).find((x) => x.event === "sent")!;
       expect(Number(sent.gasCost)).to.be.greaterThan(0);
       expect(Number(sent.poolFees)).to.be.closeTo(15_000e6 * 0.0005 + 180_000e6 * 0.003, 10e6);
       // Its cost at the oracle is what NAV lost across it, to within the gas the vault does not pay.
@@ -394,7 +393,7 @@ describe("Tasks", function () {
       expect(navLoss).to.be.closeTo(Number(sent.poolFees) + Number(sent.priceImpact), 2e6);
       expect(Math.abs((done.navChangeBps as number) + (navLoss / Number(done.navBefore)) * 10_000)).to.be.below(0.01);
       // The share price, to the basis point, in the check before and across the rebalance.
-      const check = events(run).find((x) => x.event === "check")!;
+      const check = logEvents(run).find((x) => x.event === "check")!;
       expect(check.sharePrice).to.equal("1.0");
       expect(Math.abs((done.sharePriceChangeBps as number) - (done.navChangeBps as number))).to.be.below(0.02);
       // For people: NAV in dollars, each swap in named token amounts.
@@ -412,13 +411,13 @@ describe("Tasks", function () {
       const before = await f.usdc.balanceOf(f.signers.keeper.address);
       const run = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "100", maxPriorityFeeGwei: "2" }));
       expect(run.result.success, run.errors.join()).to.equal(true);
-      const paid = events(run).find((x) => x.event === "rebalanced")!.keeperPaid as { gas: string; baseFee: string; amount: string };
+      const paid = logEvents(run).find((x) => x.event === "rebalanced")!.keeperPaid as { gas: string; baseFee: string; amount: string };
       expect(BigInt(paid.amount)).to.be.greaterThan(0n);
       expect((await f.usdc.balanceOf(f.signers.keeper.address)) - before).to.equal(BigInt(paid.amount));
       expect(Number(paid.gas)).to.be.greaterThan(300_000);
       // The estimate is made where the payment is skipped: the pass sends the gas the payment needs on top.
       expect(KEEPER_PAY_GAS).to.equal(await f.feeLogic.KEEPER_PAY_GAS());
-      const sent = events(run).find((x) => x.event === "sent")!;
+      const sent = logEvents(run).find((x) => x.event === "sent")!;
       const tx = await suite.connection.ethers.provider.getTransaction(sent.hash as string);
       expect(tx!.gasLimit).to.equal((BigInt(sent.gasEstimate as string) * 12n) / 10n + KEEPER_PAY_GAS);
     });
@@ -432,7 +431,7 @@ describe("Tasks", function () {
       await sendsNothing(f.signers.keeper.address, async () => {
         const run = await runTask(["keeper", "run"], keeperArgs());
         expect(run.result.success).to.equal(true);
-        const skip = events(run).find((x) => x.event === "skip")!;
+        const skip = logEvents(run).find((x) => x.event === "skip")!;
         expect(skip.reason).to.match(/a static call of rebalance\(\) reverts: VaultPricesUnsettled\(/);
       });
     });
@@ -441,10 +440,10 @@ describe("Tasks", function () {
       await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
       await sendsNothing(f.signers.keeper.address, async () => {
         const capped = await runTask(["keeper", "run"], keeperArgs({ maxBaseFeeGwei: "0.000000001" }));
-        expect(events(capped).find((x) => x.event === "skip")!.reason).to.match(/base fee .* is above --max-base-fee-gwei/);
+        expect(logEvents(capped).find((x) => x.event === "skip")!.reason).to.match(/base fee .* is above --max-base-fee-gwei/);
         // The first slices cost some 40 bps of what they restore (0.3% pools, their impact, gas): a 10 bps cap skips them.
         const dear = await runTask(["keeper", "run"], keeperArgs({ maxCostBps: "10" }));
-        const skip = events(dear).find((x) => x.event === "skip")!;
+        const skip = logEvents(dear).find((x) => x.event === "skip")!;
         expect(skip.reason).to.match(/^cost \d+(\.\d+)? bps of the value restored is above --max-cost-bps 10$/);
         expect(skip.costBps).to.be.within(30, 60);
       });
@@ -460,7 +459,7 @@ describe("Tasks", function () {
         expectFailure(await runTask(["keeper", "run"], keeperArgs({ dryRun: true, maxCostBps: "100" })), /cannot value gas in the base asset \(the oracle does not price the router's WETH9\): pass --native-price/);
         const run = await runTask(["keeper", "run"], keeperArgs({ dryRun: true, maxCostBps: "100", nativePrice: "3000" }));
         expect(run.result.success, run.errors.join()).to.equal(true);
-        const dry = events(run).find((x) => x.event === "dry-run")!;
+        const dry = logEvents(run).find((x) => x.event === "dry-run")!;
         // Gas at $3,000 an ether: the estimate times the fees per gas, in USDC units.
         const wei = BigInt(dry.gasEstimate as string) * (BigInt(dry.baseFee as string) + BigInt(dry.priorityFee as string));
         expect(BigInt(dry.gasCost as string)).to.equal((wei * 3_000_000_000n) / 10n ** 18n);
@@ -469,7 +468,7 @@ describe("Tasks", function () {
 
     it("loops every --interval seconds for --max-passes passes", async function () {
       const run = await runTask(["keeper", "run"], keeperArgs({ interval: 1, maxPasses: 2 }));
-      expect(events(run).filter((x) => x.event === "check")).to.have.length(2);
+      expect(logEvents(run).filter((x) => x.event === "check")).to.have.length(2);
     });
 
     it("follows the fee's high-water mark: calls accrueFees() when the share price stands --mark-bps above it; --dry-run only logs it; off leaves it", async function () {
@@ -480,14 +479,14 @@ describe("Tasks", function () {
       await donateBasket(f, 10_000n);
       const [, mark] = await f.vault.fees();
       await sendsNothing(f.signers.keeper.address, async () => {
-        expect(events(await runTask(["keeper", "run"], keeperArgs({ markBps: "off" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
-        expect(events(await runTask(["keeper", "run"], keeperArgs({ markBps: "150" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
-        const dry = events(await runTask(["keeper", "run"], keeperArgs({ dryRun: true })));
+        expect(logEvents(await runTask(["keeper", "run"], keeperArgs({ markBps: "off" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        expect(logEvents(await runTask(["keeper", "run"], keeperArgs({ markBps: "150" }))).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        const dry = logEvents(await runTask(["keeper", "run"], keeperArgs({ dryRun: true })));
         expect(dry.find((x) => x.event === "mark-due")!.lagBps).to.be.within(95, 100);
       });
       expect((await f.vault.fees())[1]).to.equal(mark);
       const run = await runTask(["keeper", "run"], keeperArgs());
-      const marked = events(run).find((x) => x.event === "marked")!;
+      const marked = logEvents(run).find((x) => x.event === "marked")!;
       expect(BigInt(marked.markBefore as string)).to.equal(mark);
       const [, after] = await f.vault.fees();
       expect(BigInt(marked.markAfter as string)).to.equal(after);
@@ -496,15 +495,15 @@ describe("Tasks", function () {
       expect(Number(marked.gasUsed)).to.be.greaterThan(0);
       // At the mark now: the next pass sends nothing.
       await sendsNothing(f.signers.keeper.address, async () => {
-        expect(events(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        expect(logEvents(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
       });
       // With the performance fee on, each call would charge it at the high: only with --mark-while-charging.
       await signedBy(f.vault, await timelockSigner(suite.connection, f)).setParameter(Parameter.PerformanceFeeBps, 1_000);
       await donateBasket(f, 10_000n);
       await sendsNothing(f.signers.keeper.address, async () => {
-        expect(events(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
+        expect(logEvents(await runTask(["keeper", "run"], keeperArgs())).map((x) => x.event)).to.deep.equal(["start", "check", "stop"]);
       });
-      const charging = events(await runTask(["keeper", "run"], keeperArgs({ markWhileCharging: true })));
+      const charging = logEvents(await runTask(["keeper", "run"], keeperArgs({ markWhileCharging: true })));
       expect(charging.find((x) => x.event === "marked")!.lagBps).to.be.within(60, 100);
       expectFailure(await runTask(["keeper", "run"], keeperArgs({ markBps: "-1" })), /--mark-bps must be a whole number of basis points or "off"/);
     });
