@@ -683,20 +683,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
         if (_s.fees.managementFeeBps != 0 || _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
-        RebalanceLogic.Outcome memory outcome;
-        (trades, outcome) = RebalanceLogic.run(_s, ROUTER, FACTORY);
-        emit Rebalanced(
-            _msgSender(),
-            outcome.trigger,
-            outcome.navBefore,
-            outcome.navAfter,
-            outcome.driftBeforeBps,
-            outcome.driftAfterBps,
-            outcome.tradeCount
-        );
+        bool reduced;
+        (trades, reduced) = RebalanceLogic.run(_s, ROUTER, FACTORY);
         // Keeper pay (off by default) repays a rebalance that reduced drift; one that reverts or does
         // nothing pays nothing, since it never gets here.
-        if (_s.keeperPay.baseFeeCapGwei != 0 && outcome.driftAfterBps < outcome.driftBeforeBps) {
+        if (_s.keeperPay.baseFeeCapGwei != 0 && reduced) {
             FeeLogic.payKeeper(_s, gasAtStart - gasleft(), WETH9, _msgSender());
         }
     }

@@ -46,14 +46,13 @@ library RebalanceLogic {
     /// product), so each basket's drift is computed once.
     uint256 private constant _FINE_PER_BPS = 1e14;
 
-    /// @notice A rebalance's figures, for the vault's Rebalanced event.
+    /// @dev A rebalance's figures, for its Rebalanced event.
     struct Outcome {
         IRebalancingVault.Trigger trigger;
         uint256 navBefore;
         uint256 navAfter;
         uint256 driftBeforeBps;
         uint256 driftAfterBps;
-        uint256 tradeCount;
     }
 
     /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values (the
@@ -116,15 +115,18 @@ library RebalanceLogic {
     /// @notice A whole rebalance, run by the vault in its own context: values the basket (one oracle
     /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any price
     /// check, so that a keeper hears "not due" first), plans, leaves out tokens the vault cannot
-    /// transfer, checks the traded pools, swaps, and checks the outcome.
+    /// transfer, checks the traded pools, swaps, checks the outcome, and emits Rebalanced (in the vault's
+    /// name, for its caller).
     /// @return trades The swaps made, as executed: the ABI encoding of a `Trade[]`, which the vault returns
     /// as it is rather than decoding and encoding it again.
+    /// @return reduced Whether drift fell, in basis points (what keeper pay repays).
     function run(VaultState storage s, address router, address factory)
         external
-        returns (bytes memory trades, Outcome memory outcome)
+        returns (bytes memory trades, bool reduced)
     {
         uint256 gasAtStart = gasleft();
         IRebalancingVault.Parameters memory p = s.params;
+        Outcome memory outcome;
         if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
             revert IRebalancingVault.VaultAuctionsOnly();
         }
@@ -151,12 +153,15 @@ library RebalanceLogic {
         }
         if (plan.trades.length == 0) revert IRebalancingVault.VaultNothingToTrade();
         _checkPushed(plan.pools, p.maxSpotDeviationBps);
-        uint256 traded;
-        for (uint256 k; k < plan.trades.length; ++k) {
-            traded += _swap(s, plan.trades[k], router, b.holdings[0]);
+        {
+            uint256 traded;
+            for (uint256 k; k < plan.trades.length; ++k) {
+                traded += _swap(s, plan.trades[k], router, b.holdings[0]);
+            }
+            _checkImpact(plan.pools);
+            (outcome.navAfter, outcome.driftAfterBps) =
+                _outcome(s, b, excluded, traded, p.maxSlippageBps, driftBefore);
         }
-        _checkImpact(plan.pools);
-        (outcome.navAfter, outcome.driftAfterBps) = _outcome(s, b, excluded, traded, p.maxSlippageBps, driftBefore);
         // When it ran, and whether it carries on: one write of the slot the vault reads its parameters from.
         (s.params.lastRebalanceAt, s.params.lastRebalanceUnfinished) = (uint40(block.timestamp), plan.limited);
         // The derived return point's inputs for the next one: where this one aimed, and what it cost.
@@ -164,8 +169,23 @@ library RebalanceLogic {
             (s.triggers.lastReturnPointBps, s.triggers.lastRebalanceGas) =
                 (p.residualDriftBps, uint32(gasAtStart - gasleft()));
         }
-        outcome.tradeCount = plan.trades.length;
+        reduced = _report(outcome, plan.trades.length);
         trades = abi.encode(plan.trades);
+    }
+
+    /// @dev Emits Rebalanced, in the vault's name (this runs in its context) for its caller; returns whether
+    /// drift fell, in basis points.
+    function _report(Outcome memory outcome, uint256 tradeCount) private returns (bool) {
+        emit IRebalancingVault.Rebalanced(
+            msg.sender,
+            outcome.trigger,
+            outcome.navBefore,
+            outcome.navAfter,
+            outcome.driftBeforeBps,
+            outcome.driftAfterBps,
+            tradeCount
+        );
+        return outcome.driftAfterBps < outcome.driftBeforeBps;
     }
 
     /// @notice The swaps a rebalance would make now (no trigger check, no freeze probe), ABI-encoded as
