@@ -682,7 +682,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         uint256 readyAt = RebalanceLogic.readyAt(_s.params.lastRebalanceAt, _s.params.cooldownSeconds);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
-        if (_s.fees.managementFeeBps != 0 || _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
+        if (_s.fees.managementFeeBps | _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
         bool reduced;
         (trades, reduced) = RebalanceLogic.run(_s, ROUTER, FACTORY);
         // Keeper pay (off by default) repays a rebalance that reduced drift; one that reverts or does
