@@ -683,13 +683,14 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
         if (_s.fees.managementFeeBps | _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
+        // Keeper pay (off by default) is priced before the trades (see FeeLogic.wethValue).
+        uint256 wethValue;
+        if (_s.keeperPay.baseFeeCapGwei != 0) wethValue = FeeLogic.wethValue(_s, WETH9);
         bool reduced;
         (trades, reduced) = RebalanceLogic.run(_s, ROUTER, FACTORY);
-        // Keeper pay (off by default) repays a rebalance that reduced drift; one that reverts or does
-        // nothing pays nothing, since it never gets here.
-        if (_s.keeperPay.baseFeeCapGwei != 0 && reduced) {
-            FeeLogic.payKeeper(_s, gasAtStart - gasleft(), WETH9, _msgSender());
-        }
+        // Keeper pay repays a rebalance that reduced drift; one that reverts or does nothing pays nothing,
+        // since it never gets here.
+        if (wethValue != 0 && reduced) FeeLogic.payKeeper(_s, gasAtStart - gasleft(), wethValue, _msgSender());
     }
 
 }

@@ -23,7 +23,9 @@ library AuctionSettlement {
         (address tokenOut, uint256 amountOut, address tokenIn, uint256 amountIn, address filler, bytes memory data) =
             abi.decode(order, (address, uint256, address, uint256, address, bytes));
         // No tokens: the house repays `filler` for opening an auction, `amountOut` gas under keeper pay's caps.
-        if (tokenOut == address(0) && tokenIn == address(0)) return FeeLogic.payKeeper(s, amountOut, weth, filler);
+        if (tokenOut == address(0) && tokenIn == address(0)) {
+            return FeeLogic.payKeeper(s, amountOut, FeeLogic.wethValue(s, weth), filler);
+        }
         if (
             tokenOut == tokenIn || s.indexPlusOne[tokenOut] == 0 || s.indexPlusOne[tokenIn] == 0 || amountOut == 0
                 || amountOut > Valuation.heldOf(s, tokenOut)

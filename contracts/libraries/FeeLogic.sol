@@ -26,8 +26,8 @@ import {Valuation} from "./Valuation.sol";
 /// priced pays its own share of the fee pending, at the lowest figure the oracle reads without refusing,
 /// and leaves everyone else's to be charged when the vault can price.
 library FeeLogic {
-    /// @notice Gas that paying a keeper needs at most (the oracle's quote of WETH, the transfer, the
-    /// day's record): with less left, the keeper is not paid.
+    /// @notice Gas that paying a keeper needs at most (the transfer, the day's record; and, for an auction's
+    /// opener, the oracle's quote of WETH): with less left, the keeper is not paid.
     uint256 public constant KEEPER_PAY_GAS = 150_000;
 
     /// @notice Records an accrual until now and returns whom to mint how many shares. `supply` is the real
@@ -99,13 +99,25 @@ library FeeLogic {
         return Math.mulDiv(shares, fee, supplyV + fee);
     }
 
+    /// @notice What one WETH (`weth`, 1e18 wei, what gas is paid in) is worth in base units at the oracle: the
+    /// price keeper pay values gas at; 0 when the oracle cannot price it. A rebalance reads it before it
+    /// trades, so that its own swaps neither touch the price its keeper is paid at nor make the read search
+    /// the pool observations they write (a read after them costs about 20,000 gas more).
+    function wethValue(VaultState storage s, address weth) public view returns (uint256) {
+        try s.oracle.quote(weth, 1 ether) returns (uint256 value) {
+            return value;
+        } catch {
+            return 0;
+        }
+    }
+
     /// @notice Repays `keeper` for a rebalance that used `gasUsed` gas: the gas (capped per rebalance
     /// and by what is left of today's cap) at the lesser of the block's base fee and the cap, plus the
-    /// tip, valued by the oracle as `weth` (what gas is paid in) and paid in the base asset from the idle
-    /// balance, as far as it goes. Nothing when the day's cap is spent, the oracle cannot price `weth` or
-    /// less than KEEPER_PAY_GAS is left; a keeper that cannot receive it is not paid. Either way the
-    /// rebalance stands.
-    function payKeeper(VaultState storage s, uint256 gasUsed, address weth, address keeper) external {
+    /// tip, valued at `value` base units a WETH (see `wethValue`) and paid in the base asset from the
+    /// idle balance, as far as it goes. Nothing when the day's cap is spent, `value` is 0 (the oracle could
+    /// not price WETH) or less than KEEPER_PAY_GAS is left; a keeper that cannot receive it is not paid.
+    /// Either way the rebalance stands.
+    function payKeeper(VaultState storage s, uint256 gasUsed, uint256 value, address keeper) external {
         // A keeper that sent too little gas to be paid is not paid, rather than lose the rebalance (a gas
         // estimate made at a zero base fee does not take this path).
         if (gasleft() < KEEPER_PAY_GAS) return;
@@ -114,15 +126,8 @@ library FeeLogic {
         uint256 paidToday = k.day == today ? k.gasPaidToday : 0;
         uint256 gas = FeeMath.keeperGas(gasUsed, k.maxGas, k.maxGasPerDay, paidToday);
         (uint256 amountWei, uint256 baseFee) = FeeMath.keeperWei(gas, block.basefee, k.baseFeeCapGwei, k.tipBps);
-        if (amountWei == 0) return;
-        uint256 amount;
-        try s.oracle.quote(weth, amountWei) returns (uint256 value) {
-            amount = value;
-        } catch {
-            return;
-        }
         address base = s.holdings[0].token;
-        amount = Math.min(amount, Valuation.heldOf(s, base));
+        uint256 amount = Math.min(Math.mulDiv(amountWei, value, 1 ether), Valuation.heldOf(s, base));
         if (amount == 0 || !Transfers.tryTransfer(base, keeper, amount)) return;
         // Bounded by maxGasPerDay, a uint32.
         // forge-lint: disable-next-line(unsafe-typecast)

@@ -776,8 +776,11 @@ describe("RebalancingVault: fees", function () {
       // Most of the gas the transaction used, never more (the transaction's own overhead is not repaid).
       expect(paid!.gas).to.be.lessThan(receipt.gasUsed);
       expect(paid!.gas).to.be.greaterThan((receipt.gasUsed * 9n) / 10n);
+      // At the oracle's value of one WETH, read before the rebalance traded (in its block, the average its
+      // own swaps cannot move).
       const wei = (paid!.gas * 20n * GWEI * 12_000n) / 10_000n;
-      expect(paid!.amount).to.equal(await f.oracle.quote(f.tokens.weth, wei, { blockTag: receipt.blockNumber }));
+      const oneWeth = await f.oracle.quote(f.tokens.weth, 10n ** 18n, { blockTag: receipt.blockNumber });
+      expect(paid!.amount).to.equal((wei * oneWeth) / 10n ** 18n);
       expect((await f.usdc.balanceOf(carol.address)) - before).to.equal(paid!.amount);
       // What the keeper spent on gas (at the base fee) against what it got, in dollars.
       const spent = await f.oracle.quote(f.tokens.weth, receipt.gasUsed * receipt.gasPrice, { blockTag: receipt.blockNumber });
@@ -789,6 +792,20 @@ describe("RebalancingVault: fees", function () {
       const f = await paying();
       const { paid, receipt } = await rebalanceAt(f, f.signers.carol, 0n);
       expect(receipt.status).to.equal(1);
+      expect(paid).to.equal(null);
+      expect((await f.vault.keeperPay()).gasPaidToday).to.equal(0n);
+    });
+
+    it("pays nothing when the oracle cannot price WETH, what gas is paid in: the rebalance stands", async function () {
+      const f = await paying();
+      // WETH out of the basket (target 0, none held) and unrouted at the oracle: the basket is priced, gas is not.
+      const gov = await timelockSigner(suite.connection, f);
+      await signedBy(f.vault, gov).setTargets([...f.basket], [4_000, 0, 4_000, 2_000]);
+      await signedBy(f.oracle, gov).removeRoute(f.tokens.weth);
+      await expect(f.oracle.quote(f.tokens.weth, 10n ** 18n)).to.be.revertedWithCustomError(f.oracle, "OracleNoRoute");
+      const { paid, receipt } = await rebalanceAt(f, f.signers.carol, 20n);
+      expect(receipt.status).to.equal(1);
+      expect(receipt.logs.map((l: Log) => f.vault.interface.parseLog(l)?.name)).to.include("Rebalanced");
       expect(paid).to.equal(null);
       expect((await f.vault.keeperPay()).gasPaidToday).to.equal(0n);
     });
