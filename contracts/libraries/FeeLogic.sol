@@ -126,6 +126,7 @@ library FeeLogic {
         uint256 paidToday = k.day == today ? k.gasPaidToday : 0;
         uint256 gas = FeeMath.keeperGas(gasUsed, k.maxGas, k.maxGasPerDay, paidToday);
         (uint256 amountWei, uint256 baseFee) = FeeMath.keeperWei(gas, block.basefee, k.baseFeeCapGwei, k.tipBps);
+        if (amountWei == 0) return;
         address base = s.holdings[0].token;
         uint256 amount = Math.min(Math.mulDiv(amountWei, value, 1 ether), Valuation.heldOf(s, base));
         if (amount == 0 || !Transfers.tryTransfer(base, keeper, amount)) return;
