@@ -388,6 +388,9 @@ describe("Tasks", function () {
       const sent = logEvents(run).find((x) => x.event === "sent")!;
       expect(Number(sent.gasCost)).to.be.greaterThan(0);
       expect(Number(sent.poolFees)).to.be.closeTo(15_000e6 * 0.0005 + 180_000e6 * 0.003, 10e6);
+      // Keeper pay off: the estimate plus 20%, nothing on top.
+      const tx = await suite.connection.ethers.provider.getTransaction(sent.hash as string);
+      expect(tx!.gasLimit).to.equal((BigInt(sent.gasEstimate as string) * 12n) / 10n);
       // Its cost at the oracle is what NAV lost across it, to within the gas the vault does not pay.
       const navLoss = Number(done.navBefore) - Number(done.navAfter);
       expect(navLoss).to.be.closeTo(Number(sent.poolFees) + Number(sent.priceImpact), 2e6);
