@@ -17,6 +17,7 @@ import {AuctionSettlement} from "./libraries/AuctionSettlement.sol";
 import {FeeLogic} from "./libraries/FeeLogic.sol";
 import {FeeMath} from "./libraries/FeeMath.sol";
 import {InKindLogic} from "./libraries/InKindLogic.sol";
+import {PoolSwap} from "./libraries/PoolSwap.sol";
 import {RebalanceLogic} from "./libraries/RebalanceLogic.sol";
 import {Valuation} from "./libraries/Valuation.sol";
 import {VaultState} from "./types/VaultState.sol";
@@ -53,6 +54,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     uint8 private constant _DECIMALS_OFFSET = 6;
     uint256 private constant _VIRTUAL_SHARES = 10 ** _DECIMALS_OFFSET;
 
+    /// @notice The Uniswap V3 SwapRouter of the deployment the vault trades on: where its factory and WETH9
+    /// come from, and what periphery (BallastRouter, auction fillers) swaps through. The vault itself swaps
+    /// on the pools directly (see PoolSwap) and approves no router.
     address public immutable ROUTER;
     address public immutable FACTORY;
     /// @notice What gas is paid in, valued by the oracle to repay keepers (the router's WETH9).
@@ -201,6 +205,12 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         _rebalance();
     }
 
+    /// @notice Pays the Uniswap V3 pool a rebalance is swapping on, from within that swap; reverts for any
+    /// other caller (see PoolSwap).
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data) external {
+        PoolSwap.pay(amount0Delta, amount1Delta, data);
+    }
+
     /// @inheritdoc IRebalancingVault
     function settleAuction(bytes calldata order) external onlyRole(_AUCTION_ROLE) nonReentrant whenNotPaused {
         AuctionSettlement.settle(_s, order, WETH9);
@@ -247,17 +257,17 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function addToken(address token, bytes calldata path) external onlyRole(GOVERNOR_ROLE) nonReentrant {
-        BasketConfig.addToken(_s, token, path, FACTORY, ROUTER);
+        BasketConfig.addToken(_s, token, path, FACTORY);
     }
 
     /// @inheritdoc IRebalancingVault
     function removeToken(address token) external onlyRole(GOVERNOR_ROLE) nonReentrant {
-        BasketConfig.removeToken(_s, token, ROUTER);
+        BasketConfig.removeToken(_s, token);
     }
 
     /// @inheritdoc IRebalancingVault
     function writeOffToken(address token) external onlyRole(GOVERNOR_ROLE) nonReentrant {
-        BasketConfig.writeOffToken(_s, token, ROUTER);
+        BasketConfig.writeOffToken(_s, token);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -687,7 +697,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         uint256 wethValue;
         if (_s.keeperPay.baseFeeCapGwei != 0) wethValue = FeeLogic.wethValue(_s, WETH9);
         bool reduced;
-        (trades, reduced) = RebalanceLogic.run(_s, ROUTER, FACTORY);
+        (trades, reduced) = RebalanceLogic.run(_s, FACTORY);
         // Keeper pay repays a rebalance that reduced drift; one that reverts or does nothing pays nothing,
         // since it never gets here.
         if (wethValue != 0 && reduced) FeeLogic.payKeeper(_s, gasAtStart - gasleft(), wethValue, _msgSender());

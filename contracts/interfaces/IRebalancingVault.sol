@@ -274,7 +274,8 @@ interface IRebalancingVault {
     /// @notice The base asset cannot be transferred by the vault: nothing can be traded.
     error VaultTokenFrozen(address token);
     /// @notice A swap failed, typically because it would have paid less than `minAmountOut` (too
-    /// little liquidity, or a price pushed against the vault). `reason` is the router's revert data.
+    /// little liquidity, or a price pushed against the vault). `reason` is a pool's revert data, and empty
+    /// when the pools swapped but paid less than `minAmountOut`.
     error VaultSwapFailed(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, bytes reason);
     /// @notice After trading, drift (in 1e18ths of NAV) did not decrease.
     error VaultDriftNotReduced(uint256 driftBeforeWad, uint256 driftAfterWad);

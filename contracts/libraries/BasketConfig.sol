@@ -61,14 +61,14 @@ library BasketConfig {
         uint256 n = config.tokens.length;
         if (config.targetsBps.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.targetsBps.length);
         if (config.swapPaths.length != n) revert IRebalancingVault.VaultLengthMismatch(n, config.swapPaths.length);
-        _addHolding(s, base, "", factory, config.router);
+        _addHolding(s, base, "", factory);
         bool hasBase;
         for (uint256 i; i < n; ++i) {
             if (config.tokens[i] == base) {
                 if (hasBase) revert IRebalancingVault.VaultDuplicateToken(base);
                 hasBase = true;
             } else {
-                _addHolding(s, config.tokens[i], config.swapPaths[i], factory, config.router);
+                _addHolding(s, config.tokens[i], config.swapPaths[i], factory);
             }
         }
         if (!hasBase) revert IRebalancingVault.VaultBaseNotInBasket(base);
@@ -93,27 +93,27 @@ library BasketConfig {
     // ================================================================== the basket
 
     /// @notice See {IRebalancingVault-addToken}.
-    function addToken(VaultState storage s, address token, bytes memory path, address factory, address router)
+    function addToken(VaultState storage s, address token, bytes memory path, address factory)
         external
     {
-        uint8 decimals = _addHolding(s, token, path, factory, router);
+        uint8 decimals = _addHolding(s, token, path, factory);
         // The oracle must be able to value the token before anyone can hold it.
         s.oracle.quote(token, 10 ** decimals);
     }
 
     /// @notice See {IRebalancingVault-removeToken}.
-    function removeToken(VaultState storage s, address token, address router) external {
+    function removeToken(VaultState storage s, address token) external {
         (uint256 index, Holding memory h) = _zeroTarget(s, token);
         uint256 balance = Valuation.held(s, h);
         uint256 value = balance == 0 ? 0 : s.oracle.quote(token, balance);
         uint256 maxDust = _maxDust(s);
         if (value > maxDust) revert IRebalancingVault.VaultHoldingNotDust(token, value, maxDust);
-        _delist(s, index, router);
+        _delist(s, index);
         emit IRebalancingVault.TokenRemoved(token, balance);
     }
 
     /// @notice See {IRebalancingVault-writeOffToken}.
-    function writeOffToken(VaultState storage s, address token, address router) external {
+    function writeOffToken(VaultState storage s, address token) external {
         (uint256 index, Holding memory h) = _zeroTarget(s, token);
         uint256 balance = Valuation.held(s, h);
         uint256 value;
@@ -123,7 +123,7 @@ library BasketConfig {
                 value = v;
             } catch {}
         }
-        _delist(s, index, router);
+        _delist(s, index);
         emit IRebalancingVault.TokenWrittenOff(token, balance, value);
     }
 
@@ -404,7 +404,7 @@ library BasketConfig {
     }
 
     /// @dev Adds `token` to the basket with a target of zero. Returns its decimals.
-    function _addHolding(VaultState storage s, address token, bytes memory path, address factory, address router)
+    function _addHolding(VaultState storage s, address token, bytes memory path, address factory)
         private
         returns (uint8 decimals)
     {
@@ -425,9 +425,6 @@ library BasketConfig {
         }
         s.holdings.push(Holding(token, 0, 0, decimals, _directFee(path)));
         s.indexPlusOne[token] = s.holdings.length;
-        // The router is the genuine, immutable SwapRouter: it pulls tokens only from the account that
-        // calls it, within that call. One approval at listing saves one per swap.
-        IERC20(token).forceApprove(router, type(uint256).max);
         emit IRebalancingVault.TokenAdded(token, path);
     }
 
@@ -437,8 +434,8 @@ library BasketConfig {
         if (path.length != 0 && path.hops() == 1) (, fee,) = path.hop(0);
     }
 
-    /// @dev Removes the holding at `index` (not the base asset): its routes, its path, its approval.
-    function _delist(VaultState storage s, uint256 index, address router) private {
+    /// @dev Removes the holding at `index` (not the base asset): its routes and its path.
+    function _delist(VaultState storage s, uint256 index) private {
         address token = s.holdings[index].token;
         uint256 last = s.holdings.length - 1;
         for (uint256 j = 1; j <= last; ++j) {
@@ -453,8 +450,6 @@ library BasketConfig {
         delete s.swapPaths[token];
         // The moved holding changed index: every route bit that named it must follow.
         _rebuildPairMasks(s);
-        // A token that froze the vault may refuse even this; the router is trusted either way.
-        try IERC20(token).approve(router, 0) {} catch {}
     }
 
     /// @dev A path must run from `token` to the base asset through pools that exist.

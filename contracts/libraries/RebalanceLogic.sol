@@ -4,13 +4,13 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
-import {ISwapRouter} from "@uniswap/v3-periphery/contracts/interfaces/ISwapRouter.sol";
 import {TickMath} from "uniswap-v3-core-08/contracts/libraries/TickMath.sol";
 
 import {IRebalancingVault} from "../interfaces/IRebalancingVault.sol";
 import {Holding} from "../types/Holding.sol";
 import {VaultState} from "../types/VaultState.sol";
 import {BasketMath} from "./BasketMath.sol";
+import {PoolSwap} from "./PoolSwap.sol";
 import {RebalancePlanner} from "./RebalancePlanner.sol";
 import {ReturnPoint} from "./ReturnPoint.sol";
 import {SwapPath} from "./SwapPath.sol";
@@ -23,9 +23,9 @@ import {Valuation} from "./Valuation.sol";
 /// no pool moves by more than half its round-trip fee (a sandwich around the rebalance then costs its
 /// maker more in fees than the move pays), prices each swap's minimum output from the oracle reference
 /// that protects the vault, refuses to trade into a pool pushed within the block, leaves out a token the
-/// vault cannot transfer, swaps through the Uniswap V3 SwapRouter, and checks the outcome. An external
-/// library, run by the vault with DELEGATECALL (in the vault's context, on its storage and balances),
-/// so that the vault stays within the contract size limit.
+/// vault cannot transfer, swaps on the Uniswap V3 pools themselves (PoolSwap: no router), and checks the
+/// outcome. An external library, run by the vault with DELEGATECALL (in the vault's context, on its
+/// storage and balances), so that the vault stays within the contract size limit.
 library RebalanceLogic {
     using SwapPath for bytes;
 
@@ -120,7 +120,7 @@ library RebalanceLogic {
     /// @return trades The swaps made, as executed: the ABI encoding of a `Trade[]`, which the vault returns
     /// as it is rather than decoding and encoding it again.
     /// @return reduced Whether drift fell, in basis points (what keeper pay repays).
-    function run(VaultState storage s, address router, address factory)
+    function run(VaultState storage s, address factory)
         external
         returns (bytes memory trades, bool reduced)
     {
@@ -156,7 +156,7 @@ library RebalanceLogic {
         {
             uint256 traded;
             for (uint256 k; k < plan.trades.length; ++k) {
-                traded += _swap(s, plan.trades[k], router, b.holdings[0]);
+                traded += _swap(s, plan.trades[k], factory, b.holdings[0]);
             }
             _checkImpact(plan.pools);
             (outcome.navAfter, outcome.driftAfterBps) =
@@ -791,10 +791,10 @@ library RebalanceLogic {
 
     // ================================================================== execution
 
-    /// @dev One swap through the router; returns the oracle value (base units) it traded. Buys come
+    /// @dev One trade, hop by hop along its path; returns the oracle value (base units) it traded. Buys come
     /// after sells and spend at most the base asset held, which the sells may have left a little short
     /// of their oracle value; their minimum output shrinks in proportion.
-    function _swap(VaultState storage s, IRebalancingVault.Trade memory trade, address router, Holding memory base)
+    function _swap(VaultState storage s, IRebalancingVault.Trade memory trade, address factory, Holding memory base)
         private
         returns (uint256 value)
     {
@@ -810,20 +810,19 @@ library RebalanceLogic {
         if (trade.amountIn == 0) return 0;
         IERC20 tokenOut = IERC20(trade.tokenOut);
         uint256 before = tokenOut.balanceOf(address(this));
-        try ISwapRouter(router).exactInput(
-            ISwapRouter.ExactInputParams({
-                path: trade.path,
-                recipient: address(this),
-                deadline: block.timestamp,
-                amountIn: trade.amountIn,
-                amountOutMinimum: trade.minAmountOut
-            })
-        ) {} catch (bytes memory reason) {
+        // Hop by hop on the path's pools (see PoolSwap): no router, no standing approval.
+        uint256 amount = trade.amountIn;
+        uint256 hops = trade.path.length / SwapPath.HOP;
+        for (uint256 h; h < hops; ++h) {
+            amount = _hop(trade, factory, h, amount, h + 1 == hops);
+        }
+        // What the pools sent short of the minimum: the price moved against the vault, or too little depth.
+        if (amount < trade.minAmountOut) {
             revert IRebalancingVault.VaultSwapFailed(
-                trade.tokenIn, trade.tokenOut, trade.amountIn, trade.minAmountOut, reason
+                trade.tokenIn, trade.tokenOut, trade.amountIn, trade.minAmountOut, ""
             );
         }
-        // Measured, not taken from the router: a token may deliver less than the pool sent.
+        // Measured, not taken from the pool: a token may deliver less than the pool sent.
         trade.amountOut = tokenOut.balanceOf(address(this)) - before;
         if (trade.amountOut < trade.minAmountOut) {
             revert IRebalancingVault.VaultTransferMismatch(trade.tokenOut, trade.minAmountOut, trade.amountOut);
@@ -838,5 +837,23 @@ library RebalanceLogic {
             trade.path
         );
         return trade.value;
+    }
+
+    /// @dev Swaps `amountIn` on hop `h` of `trade`'s path; returns what the pool sent on the last hop, and
+    /// on any other what arrived (the next pool is paid that: a token may deliver less than the pool sent).
+    function _hop(IRebalancingVault.Trade memory trade, address factory, uint256 h, uint256 amountIn, bool last)
+        private
+        returns (uint256)
+    {
+        (address tokenIn, uint24 fee, address tokenOut) = trade.path.hop(h);
+        uint256 held = last ? 0 : IERC20(tokenOut).balanceOf(address(this));
+        (bool ok, uint256 amountOut, bytes memory reason) =
+            PoolSwap.swap(SwapPath.pool(factory, tokenIn, tokenOut, fee), tokenIn, tokenOut, amountIn);
+        if (!ok) {
+            revert IRebalancingVault.VaultSwapFailed(
+                trade.tokenIn, trade.tokenOut, trade.amountIn, trade.minAmountOut, reason
+            );
+        }
+        return last ? amountOut : IERC20(tokenOut).balanceOf(address(this)) - held;
     }
 }

@@ -1,6 +1,6 @@
 // The scenarios against Ethereum mainnet's state at a pinned block, when MAINNET_RPC_URL is set:
 // Ballast deployed with deploy/parameters/mainnet.json5 (USDC base; WETH, WBTC, LINK priced by the
-// real pools' TWAPs and traded through the real SwapRouter), holders funded by writing their token
+// real pools' TWAPs and traded on them), holders funded by writing their token
 // balances. Without the variable the suite is skipped, with one line saying so.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -100,7 +100,7 @@ export function scenarios(world: () => World) {
     expect(await vault.totalAssets()).to.equal(USDC(1_000_000n));
   });
 
-  it("the keeper buys the basket through the router, each swap within the slippage bound, until drift is inside the band", async function () {
+  it("the keeper buys the basket on the pools, each swap within the slippage bound, until drift is inside the band", async function () {
     const { vault } = w();
     const receipts = await rebalanceUntilSettled();
     expect(receipts.length).to.be.greaterThan(0);

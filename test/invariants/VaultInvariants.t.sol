@@ -926,9 +926,11 @@ contract VaultHandler is CommonBase, StdUtils {
         done["freeze"]++;
     }
 
-    /// @notice An account without any role tries what only governance, the guardian or the keeper may.
+    /// @notice An account without any role tries what only governance, the guardian or the keeper may; or,
+    /// outside a rebalance's swap, asks the vault's swap callback to pay it (as itself, or as a pool the
+    /// vault trades on).
     function unprivileged(uint256 which) external {
-        which = _bound(which, 0, 9);
+        which = _bound(which, 0, 11);
         bytes memory data;
         if (which == 0) data = abi.encodeCall(IRebalancingVault.setParameter, (IRebalancingVault.Parameter.MaxSlippageBps, 500));
         else if (which == 1) data = abi.encodeCall(IRebalancingVault.pause, ());
@@ -939,8 +941,9 @@ contract VaultHandler is CommonBase, StdUtils {
         else if (which == 6) data = abi.encodeCall(IRebalancingVault.writeOffToken, (_tokens[1]));
         else if (which == 7) data = abi.encodeCall(IRebalancingVault.setOracle, (ORACLE));
         else if (which == 8) data = abi.encodeWithSignature("grantRole(bytes32,address)", VAULT.GOVERNOR_ROLE(), OUTSIDER);
-        else data = abi.encodeCall(IRebalancingVault.cancel, (address(TIMELOCK), address(VAULT), 0, "", bytes32(0), bytes32(0)));
-        vm.prank(OUTSIDER);
+        else if (which == 9) data = abi.encodeCall(IRebalancingVault.cancel, (address(TIMELOCK), address(VAULT), 0, "", bytes32(0), bytes32(0)));
+        else data = abi.encodeCall(VAULT.uniswapV3SwapCallback, (1e6, 1e6, abi.encode(_tokens[0])));
+        vm.prank(which == 11 ? address(_pools[0]) : OUTSIDER);
         // Calling arbitrary vault functions is this handler's purpose.
         // solhint-disable-next-line avoid-low-level-calls
         (bool ok,) = address(VAULT).call(data);
@@ -1322,6 +1325,9 @@ contract VaultInvariantsTest is BallastFixture {
         handler.changeSwapPath(true);
         handler.changeSwapPath(false);
         handler.unprivileged(3);
+        // The swap callback, asked to pay outside a swap: by an outsider, and by a pool the vault trades on.
+        handler.unprivileged(10);
+        handler.unprivileged(11);
         // An auction of a due rebalance: targets moved 10 points, opened, filled near its floor, closed.
         handler.changeParameter(uint256(IRebalancingVault.Parameter.ExecutionMode), 2);
         (uint256 heavy, uint256 light) = _moveTargets(1_000);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Contract, MaxUint256, ZeroAddress } from "ethers";
+import { AbiCoder, Contract, MaxUint256, ZeroAddress } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
@@ -227,6 +227,89 @@ describe("RebalancingVault: rebalance", function () {
       expect((await f.vault.previewRebalance()).find((t: { tokenOut: string }) => t.tokenOut === f.tokens.wbtc)?.path).to.equal(
         encodePath([f.tokens.usdc, f.tokens.wbtc], [LOCAL_MARKET_FEES.usdcWbtc]),
       );
+    });
+  });
+
+  // Old design: the vault swapped through SwapRouter, on a standing approval of every listed token.
+  describe("paying the pools it swaps on (no router)", function () {
+    /** Every listed token's allowance from the vault to `spender`. */
+    async function allowances(f: BallastFixture, spender: string) {
+      const vault = await f.vault.getAddress();
+      const tokens = [f.usdc, f.weth, f.wbtc, f.link];
+      return Promise.all(tokens.map((t) => t.allowance(vault, spender)));
+    }
+
+    it("approves no router, and pays each pool of a two-hop trade exactly what it swapped", async function () {
+      const f = await deposited();
+      const gov = await routeWbtcThroughWeth(f);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link], [8_000, 0, 2_000, 0]);
+      const router = await f.router.getAddress();
+      expect(await allowances(f, router)).to.deep.equal([0n, 0n, 0n, 0n]);
+      const usdcWeth = await f.factory.getPool(f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth);
+      const wethWbtc = await f.factory.getPool(f.tokens.weth, f.tokens.wbtc, LOCAL_MARKET_FEES.wbtcWeth);
+      const [usdcIn, wethIn] = [await f.usdc.balanceOf(usdcWeth), await f.weth.balanceOf(wethWbtc)];
+      const vault = await f.vault.getAddress();
+      const [vaultUsdc, vaultWeth] = [await f.usdc.balanceOf(vault), await f.weth.balanceOf(vault)];
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
+      expect(trades).to.have.length(1);
+      const [buy] = trades;
+      expect([buy.tokenIn, buy.tokenOut]).to.deep.equal([f.tokens.usdc, f.tokens.wbtc]);
+      expect(buy.amountOut).to.be.greaterThanOrEqual(buy.minAmountOut);
+      // The first pool was paid the trade's USDC; the WETH it sent went on to the second pool, all of it.
+      expect((await f.usdc.balanceOf(usdcWeth)) - usdcIn).to.equal(buy.amountIn);
+      expect(vaultUsdc - (await f.usdc.balanceOf(vault))).to.equal(buy.amountIn);
+      expect(await f.weth.balanceOf(vault)).to.equal(vaultWeth, "the WETH between the hops passed through");
+      expect((await f.weth.balanceOf(wethWbtc)) - wethIn).to.be.greaterThan(0n);
+      expect(await allowances(f, router)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("refuses its swap callback to anyone but the pool it is swapping on, the pool itself outside the swap", async function () {
+      const f = await deposited();
+      const { attacker } = f.signers;
+      const vault = await f.vault.getAddress();
+      const pay = (token: string) => [USDC(1_000), USDC(1_000), AbiCoder.defaultAbiCoder().encode(["address"], [token])] as const;
+      await expect(signedBy(f.vault, attacker).uniswapV3SwapCallback(...pay(f.tokens.usdc)))
+        .to.be.revertedWithCustomError(f.vault, "PoolSwapUnexpectedCallback")
+        .withArgs(attacker.address);
+      // The pool a rebalance trades on, calling on its own between rebalances.
+      const pool = await f.factory.getPool(f.tokens.usdc, f.tokens.weth, LOCAL_MARKET_FEES.usdcWeth);
+      await suite.connection.networkHelpers.impersonateAccount(pool);
+      await suite.connection.networkHelpers.setBalance(pool, 10n ** 18n);
+      const asPool = await suite.connection.ethers.getSigner(pool);
+      const poolUsdc = await f.usdc.balanceOf(pool);
+      await expect(signedBy(f.vault, asPool).uniswapV3SwapCallback(...pay(f.tokens.usdc)))
+        .to.be.revertedWithCustomError(f.vault, "PoolSwapUnexpectedCallback")
+        .withArgs(pool);
+      expect(await f.usdc.balanceOf(pool)).to.equal(poolUsdc);
+      expect(await f.usdc.balanceOf(vault)).to.equal(USDC(1_000_000));
+    });
+
+    it("refuses its swap callback to a token's transfer hook inside the swap, and the swap goes on", async function () {
+      const f = await deposited();
+      const hook = await suite.connection.ethers.deployContract("HookToken");
+      const hookAddress = await hook.getAddress();
+      await listNewToken(suite.connection, f, hook, 1n);
+      const gov = await timelockSigner(suite.connection, f);
+      await signedBy(f.vault, gov).setTargets([f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, hookAddress], [9_000, 0, 0, 0, 1_000]);
+      // When the pool sends the vault its HOOK (within the swap, before the pool asks to be paid), the hook
+      // asks the vault to pay it a million USDC.
+      const pool = await f.factory.getPool(f.tokens.usdc, hookAddress, 3000);
+      const vault = await f.vault.getAddress();
+      const callback = f.vault.interface.encodeFunctionData("uniswapV3SwapCallback", [
+        USDC(1_000_000), USDC(1_000_000), AbiCoder.defaultAbiCoder().encode(["address"], [f.tokens.usdc]),
+      ]);
+      await hook.arm(pool, vault, callback);
+      const poolUsdc = await f.usdc.balanceOf(pool);
+      const { trades } = rebalanceEvents(f, await (await rebalanceBy(f)).wait());
+      expect(await hook.armed(), "the hook fired inside the swap").to.equal(false);
+      expect(await hook.lastCallSucceeded()).to.equal(false);
+      expect(await hook.lastReturnData()).to.equal(
+        f.vault.interface.encodeErrorResult("PoolSwapUnexpectedCallback", [hookAddress]),
+      );
+      expect(await f.usdc.balanceOf(hookAddress)).to.equal(0n);
+      const buy = trades.find((t) => t.tokenOut === hookAddress)!;
+      expect((await f.usdc.balanceOf(pool)) - poolUsdc).to.equal(buy.amountIn, "the pool was paid once");
+      expect(await hook.balanceOf(vault)).to.equal(buy.amountOut);
     });
   });
 
@@ -611,7 +694,7 @@ describe("RebalancingVault: rebalance", function () {
       expect(await f.vault.pairPath(weth, wbtc)).to.equal("0x");
     });
 
-    it("forgets a removed token's pair routes and its router approval", async function () {
+    it("forgets a removed token's pair routes", async function () {
       const f = await load();
       const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
       const { usdc, weth, wbtc, link } = f.tokens;
@@ -619,7 +702,7 @@ describe("RebalancingVault: rebalance", function () {
       await gov.setTargets([usdc, weth, wbtc, link], [4000, 3000, 0, 3000]);
       await gov.removeToken(wbtc);
       expect(await f.vault.pairPath(weth, wbtc)).to.equal("0x");
-      expect(await f.wbtc.allowance(await f.vault.getAddress(), await f.router.getAddress())).to.equal(0n);
+      expect(await f.vault.pairPath(wbtc, weth)).to.equal("0x");
     });
   });
 });
