@@ -54,9 +54,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     uint8 private constant _DECIMALS_OFFSET = 6;
     uint256 private constant _VIRTUAL_SHARES = 10 ** _DECIMALS_OFFSET;
 
-    /// @notice The Uniswap V3 SwapRouter of the deployment the vault trades on: where its factory and WETH9
-    /// come from, and what periphery (BallastRouter, auction fillers) swaps through. The vault itself swaps
-    /// on the pools directly (see PoolSwap) and approves no router.
+    /// @dev See IRebalancingVault.ROUTER: the vault swaps on the pools directly (PoolSwap).
     address public immutable ROUTER;
     address public immutable FACTORY;
     /// @notice What gas is paid in, valued by the oracle to repay keepers (the router's WETH9).

@@ -576,7 +576,9 @@ interface IRebalancingVault {
     /// @notice When the current pause ends (0 or a past time: not paused).
     function pausedUntil() external view returns (uint256);
 
-    /// @notice The Uniswap V3 SwapRouter every swap path is checked against and traded through.
+    /// @notice The Uniswap V3 SwapRouter of the deployment the vault trades on: its factory (every swap path
+    /// is checked against it) and WETH9 come from it, and periphery (BallastRouter, auction fillers) swaps
+    /// through it. The vault itself swaps on the pools directly and approves no router.
     // solhint-disable-next-line func-name-mixedcase
     function ROUTER() external view returns (address);
 
