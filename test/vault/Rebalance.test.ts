@@ -1,6 +1,6 @@
 import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { AbiCoder, Contract, MaxUint256, ZeroAddress } from "ethers";
+import { AbiCoder, Contract, Interface, MaxUint256, ZeroAddress } from "ethers";
 
 import { LOCAL_MARKET_FEES } from "../../deploy/modules/LocalMarket.js";
 import { fundLocal } from "../../deploy/lib/local-ballast.js";
@@ -262,6 +262,24 @@ describe("RebalancingVault: rebalance", function () {
       expect(await f.weth.balanceOf(vault)).to.equal(vaultWeth, "the WETH between the hops passed through");
       expect((await f.weth.balanceOf(wethWbtc)) - wethIn).to.be.greaterThan(0n);
       expect(await allowances(f, router)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("relays a pool's refusal: selling a token that arrives short fails with VaultSwapFailed and the pool's reason", async function () {
+      const f = await deposited();
+      // $100k of FOT held, target 0: the vault sells it. Paid in FOT, the pool receives 1% less than it is owed.
+      const { fot, fotAddress } = await listFeeToken(f, USDC(100_000), [9_000, 0, 0, 0, 1_000]);
+      await signedBy(f.vault, await timelockSigner(suite.connection, f)).setTargets(
+        [f.tokens.usdc, f.tokens.weth, f.tokens.wbtc, f.tokens.link, fotAddress],
+        [10_000, 0, 0, 0, 0],
+      );
+      await fot.setFeeBps(100);
+      const vault = await f.vault.getAddress();
+      const held = await fot.balanceOf(vault);
+      const iia = Interface.from(["function Error(string)"]).encodeFunctionData("Error", ["IIA"]);
+      await expect(rebalanceBy(f))
+        .to.be.revertedWithCustomError(f.vault, "VaultSwapFailed")
+        .withArgs(fotAddress, f.tokens.usdc, anyUint, anyUint, iia);
+      expect(await fot.balanceOf(vault)).to.equal(held);
     });
 
     it("refuses its swap callback to anyone but the pool it is swapping on, the pool itself outside the swap", async function () {
