@@ -16,15 +16,21 @@ library Transfers {
     /// @notice Whether `token.transfer(to, amount)` succeeded, as SafeERC20 judges it (no return value
     /// from a contract, or `true`), with at most GAS_LIMIT gas.
     function tryTransfer(address token, address to, uint256 amount) internal returns (bool ok) {
-        bytes memory data = abi.encodeCall(IERC20.transfer, (to, amount));
+        bytes4 selector = IERC20.transfer.selector;
         uint256 gasLimit = GAS_LIMIT;
         assembly ("memory-safe") {
-            // Return data lands in scratch space and is capped at one word, so that a token returning
-            // a huge blob cannot make the caller pay for copying it.
-            let success := call(gasLimit, token, 0, add(data, 0x20), mload(data), 0x00, 0x20)
+            // The call's data is written in scratch space and over the free memory pointer (put back after),
+            // so that nothing is allocated; return data lands in scratch space and is capped at one word, so
+            // that a token returning a huge blob cannot make the caller pay for copying it.
+            let freeMemory := mload(0x40)
+            mstore(0x00, selector)
+            mstore(0x04, and(to, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(0x24, amount)
+            let success := call(gasLimit, token, 0, 0x00, 0x44, 0x00, 0x20)
             let noData := and(iszero(returndatasize()), gt(extcodesize(token), 0))
             let returnedTrue := and(gt(returndatasize(), 31), eq(mload(0x00), 1))
             ok := and(success, or(noData, returnedTrue))
+            mstore(0x40, freeMemory)
         }
     }
 }
