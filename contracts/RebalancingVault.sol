@@ -205,8 +205,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @notice Pays the Uniswap V3 pool a rebalance is swapping on, from within that swap; reverts for any
     /// other caller (see PoolSwap).
-    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data) external {
-        PoolSwap.pay(amount0Delta, amount1Delta, data);
+    function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        PoolSwap.pay(amount0Delta, amount1Delta);
     }
 
     /// @inheritdoc IRebalancingVault
@@ -670,6 +670,40 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @dev Ends the call returning `data`, already ABI-encoded (the trades the logic library encoded):
     /// copied out once rather than decoded and encoded again.
+    /// @dev Runs the rebalance (RebalanceLogic.run) probing only the tokens it receives; if one of its swaps
+    /// fails (a token it sends may be frozen), runs it again, the first attempt undone, probing every token.
+    function _run() private returns (bytes memory trades, bool reduced) {
+        (bool ok, bytes memory result) = _runLogic(false);
+        if (!ok && bytes4(result) == VaultSwapFailed.selector) (ok, result) = _runLogic(true);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        // `result` is run's return data, abi.encode(reduced, trades): reduced, 64 (where the trades begin),
+        // then the trades' encoding, whose offsets count from its own start. Rewritten in place into the
+        // bytes abi.encode(trades) (its length, 32, then that encoding), rather than decoded and encoded again.
+        assembly ("memory-safe") {
+            reduced := mload(add(result, 32))
+            trades := add(result, 32)
+            mstore(trades, sub(mload(result), 32))
+            mstore(add(trades, 32), 32)
+        }
+    }
+
+    function _runLogic(bool probeAll) private returns (bool, bytes memory) {
+        VaultState storage s = _s;
+        uint256 slot;
+        assembly ("memory-safe") {
+            slot := s.slot
+        }
+        // The library's own call, made by hand so that its revert can be caught and the rebalance run again.
+        // solhint-disable-next-line avoid-low-level-calls
+        return address(RebalanceLogic).delegatecall(
+            abi.encodeWithSelector(RebalanceLogic.run.selector, slot, FACTORY, probeAll)
+        );
+    }
+
     function _return(bytes memory data) private pure {
         assembly ("memory-safe") {
             return(add(data, 32), mload(data))
@@ -695,7 +729,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         uint256 wethValue;
         if (_s.keeperPay.baseFeeCapGwei != 0) wethValue = FeeLogic.wethValue(_s, WETH9);
         bool reduced;
-        (trades, reduced) = RebalanceLogic.run(_s, FACTORY);
+        (trades, reduced) = _run();
         // Keeper pay repays a rebalance that reduced drift; one that reverts or does nothing pays nothing,
         // since it never gets here.
         if (wethValue != 0 && reduced) FeeLogic.payKeeper(_s, gasAtStart - gasleft(), wethValue, _msgSender());

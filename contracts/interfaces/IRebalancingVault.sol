@@ -274,8 +274,9 @@ interface IRebalancingVault {
     /// @notice The base asset cannot be transferred by the vault: nothing can be traded.
     error VaultTokenFrozen(address token);
     /// @notice A swap failed, typically because it would have paid less than `minAmountOut` (too
-    /// little liquidity, or a price pushed against the vault). `reason` is a pool's revert data, and empty
-    /// when the pools swapped but paid less than `minAmountOut`.
+    /// little liquidity, or a price pushed against the vault). `reason` is a pool's revert data
+    /// (PoolSwapPaymentFailed(token) when the vault could not pay it), and empty when the pools swapped but
+    /// paid less than `minAmountOut`. The rebalance was tried twice: the second time with every token probed.
     error VaultSwapFailed(address tokenIn, address tokenOut, uint256 amountIn, uint256 minAmountOut, bytes reason);
     /// @notice After trading, drift (in 1e18ths of NAV) did not decrease.
     error VaultDriftNotReduced(uint256 driftBeforeWad, uint256 driftAfterWad);

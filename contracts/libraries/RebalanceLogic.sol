@@ -56,7 +56,8 @@ library RebalanceLogic {
     }
 
     /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values (the
-    /// reference, and the lowest and highest of the oracle's references), targets.
+    /// reference, and the lowest and highest of the oracle's references), targets; and, for trading,
+    /// whether the vault owes any token (see Valuation.heldOf), which no rebalance changes.
     struct Basket {
         Holding[] holdings;
         uint256[] balances;
@@ -65,6 +66,7 @@ library RebalanceLogic {
         uint256[] highs;
         uint16[] targets;
         uint256 nav;
+        bool owing;
     }
 
     /// @dev A pool some path of the basket runs through.
@@ -116,13 +118,15 @@ library RebalanceLogic {
     /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any price
     /// check, so that a keeper hears "not due" first), plans, leaves out tokens the vault cannot
     /// transfer, checks the traded pools, swaps, checks the outcome, and emits Rebalanced (in the vault's
-    /// name, for its caller).
-    /// @return trades The swaps made, as executed: the ABI encoding of a `Trade[]`, which the vault returns
-    /// as it is rather than decoding and encoding it again.
+    /// name, for its caller). With `probeAll` false, only the tokens the plan receives are probed (see
+    /// `_frozen`): a token it only sends proves itself in its swap, and if that swap fails the vault runs
+    /// this again with `probeAll` true, in which every token the plan touches is probed first.
     /// @return reduced Whether drift fell, in basis points (what keeper pay repays).
-    function run(VaultState storage s, address factory)
+    /// @return trades The swaps made, as executed (the vault returns them from this call's return data as
+    /// they are, rather than decoding and encoding them again).
+    function run(VaultState storage s, address factory, bool probeAll)
         external
-        returns (bytes memory trades, bool reduced)
+        returns (bool reduced, IRebalancingVault.Trade[] memory trades)
     {
         uint256 gasAtStart = gasleft();
         IRebalancingVault.Parameters memory p = s.params;
@@ -131,6 +135,7 @@ library RebalanceLogic {
             revert IRebalancingVault.VaultAuctionsOnly();
         }
         Basket memory b = _basket(s);
+        b.owing = s.owingTokens != 0;
         outcome.navBefore = b.nav;
         uint256 driftBefore = BasketMath.drift(b.values, b.targets, b.nav, 1e18);
         outcome.driftBeforeBps = driftBefore / _FINE_PER_BPS;
@@ -147,7 +152,7 @@ library RebalanceLogic {
         Plan memory plan;
         for (;;) {
             plan = _plan(s, factory, b, excluded, p);
-            uint256 frozen = _frozen(b, plan.planned, excluded);
+            uint256 frozen = _frozen(b, plan, excluded, probeAll);
             if (frozen == 0) break;
             excluded |= frozen;
         }
@@ -156,7 +161,7 @@ library RebalanceLogic {
         {
             uint256 traded;
             for (uint256 k; k < plan.trades.length; ++k) {
-                traded += _swap(s, plan.trades[k], factory, b.holdings[0]);
+                traded += _swap(s, plan.trades[k], factory, b);
             }
             _checkImpact(plan.pools);
             (outcome.navAfter, outcome.driftAfterBps) =
@@ -169,8 +174,7 @@ library RebalanceLogic {
             (s.triggers.lastReturnPointBps, s.triggers.lastRebalanceGas) =
                 (p.residualDriftBps, uint32(gasAtStart - gasleft()));
         }
-        reduced = _report(outcome, plan.trades.length);
-        trades = abi.encode(plan.trades);
+        return (_report(outcome, plan.trades.length), plan.trades);
     }
 
     /// @dev Emits Rebalanced, in the vault's name (this runs in its context) for its caller; returns whether
@@ -690,23 +694,30 @@ library RebalanceLogic {
     // ================================================================== checks
 
     /// @dev Holdings of the plan that the vault cannot transfer (a transfer of one unit to itself fails),
-    /// among those not yet `excluded`, as a bit per index. The base asset frozen stops everything.
-    function _frozen(Basket memory b, RebalancePlanner.Trade[] memory planned, uint256 excluded)
+    /// among those not yet `excluded`, as a bit per index. The base asset frozen stops everything. Unless
+    /// `probeAll`, a token the plan sends (an amount above zero) is not probed: its swap pays it out, which
+    /// proves the vault can (see `run` for when that fails). Every token the plan only receives is probed, so
+    /// that the vault never buys, or sells into, a token it could not send on.
+    function _frozen(Basket memory b, Plan memory plan, uint256 excluded, bool probeAll)
         private
         returns (uint256 frozen)
     {
-        uint256 probed = excluded;
-        for (uint256 k; k < planned.length; ++k) {
-            for (uint256 side; side < 2; ++side) {
-                uint256 i = side == 0 ? planned[k].from : planned[k].to;
-                if (probed & (1 << i) != 0) continue;
-                probed |= 1 << i;
-                address token = b.holdings[i].token;
-                if (Transfers.tryTransfer(token, address(this), b.balances[i] == 0 ? 0 : 1)) continue;
-                if (i == 0) revert IRebalancingVault.VaultTokenFrozen(token);
-                frozen |= 1 << i;
-                emit IRebalancingVault.FrozenTokenSkipped(token);
-            }
+        uint256 unproven;
+        uint256 sent;
+        for (uint256 k; k < plan.planned.length; ++k) {
+            RebalancePlanner.Trade memory pt = plan.planned[k];
+            unproven |= (1 << pt.from) | (1 << pt.to);
+            if (plan.trades[k].amountIn != 0) sent |= 1 << pt.from;
+        }
+        if (!probeAll) unproven &= ~sent;
+        unproven &= ~excluded;
+        for (uint256 i; unproven >> i != 0; ++i) {
+            if ((unproven >> i) & 1 == 0) continue;
+            address token = b.holdings[i].token;
+            if (Transfers.tryTransfer(token, address(this), b.balances[i] == 0 ? 0 : 1)) continue;
+            if (i == 0) revert IRebalancingVault.VaultTokenFrozen(token);
+            frozen |= 1 << i;
+            emit IRebalancingVault.FrozenTokenSkipped(token);
         }
     }
 
@@ -754,10 +765,11 @@ library RebalanceLogic {
         uint256 driftBefore
     ) private view returns (uint256 navAfter, uint256 driftAfterBps) {
         uint256 n = b.holdings.length;
-        Basket memory a = Basket(b.holdings, new uint256[](n), new uint256[](n), b.lows, b.highs, b.targets, 0);
+        Basket memory a =
+            Basket(b.holdings, new uint256[](n), new uint256[](n), b.lows, b.highs, b.targets, 0, b.owing);
         for (uint256 i; i < n; ++i) {
             Holding memory h = b.holdings[i];
-            uint256 balance = Valuation.held(s, h);
+            uint256 balance = Valuation.heldOf(s, h.token, b.owing);
             if (i == 0 || balance == 0) {
                 a.values[i] = balance;
             } else if (b.balances[i] != 0) {
@@ -794,12 +806,13 @@ library RebalanceLogic {
     /// @dev One trade, hop by hop along its path; returns the oracle value (base units) it traded. Buys come
     /// after sells and spend at most the base asset held, which the sells may have left a little short
     /// of their oracle value; their minimum output shrinks in proportion.
-    function _swap(VaultState storage s, IRebalancingVault.Trade memory trade, address factory, Holding memory base)
+    function _swap(VaultState storage s, IRebalancingVault.Trade memory trade, address factory, Basket memory b)
         private
         returns (uint256 value)
     {
-        if (trade.tokenIn == base.token) {
-            uint256 idle = Valuation.held(s, base);
+        address base = b.holdings[0].token;
+        if (trade.tokenIn == base) {
+            uint256 idle = Valuation.heldOf(s, base, b.owing);
             if (trade.amountIn > idle) {
                 trade.expectedOut = Math.mulDiv(trade.expectedOut, idle, trade.amountIn);
                 trade.minAmountOut = Math.mulDiv(trade.minAmountOut, idle, trade.amountIn);

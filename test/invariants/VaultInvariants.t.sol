@@ -80,6 +80,9 @@ contract VaultHandler is CommonBase, StdUtils {
     uint256 public roundTripProfits;
     uint256 public rebalanceLosses;
     uint256 public driftIncreases;
+    /// @notice Rebalances that added to the vault's FRZ while FRZ would not let the vault send it (blacklisted
+    /// either way, or as a sender only, as USDT's blacklist works): a holding bought that it could not use.
+    uint256 public frozenBought;
     /// @notice Rebalances that stopped above their return point (beyond what their own fees explain) with
     /// the vault no longer due: a plan cut short that the vault would not carry on.
     uint256 public shortLandings;
@@ -455,8 +458,10 @@ contract VaultHandler is CommonBase, StdUtils {
         uint256 navBefore = VAULT.totalAssets();
         uint256 driftBefore = VAULT.driftBps();
         uint256 slippageBps = VAULT.parameters().maxSlippageBps;
+        uint256 frzBefore = FRZ.balanceOf(address(VAULT));
         vm.prank(OPERATOR);
         try VAULT.rebalance() {
+            if (FRZ.blacklisted(address(VAULT)) && FRZ.balanceOf(address(VAULT)) > frzBefore) frozenBought++;
             // Within the block the TWAP does not move: NAV at the same prices lost at most the bound,
             // and drift at the same prices did not grow. With FRZ frozen the promise is over the tokens
             // the vault can trade (it checks that itself): the frozen holding's weight grows by the fees
@@ -920,9 +925,12 @@ contract VaultHandler is CommonBase, StdUtils {
         VAULT.redeemInKind(left, newcomer, newcomer);
     }
 
-    /// @notice FRZ blacklists the vault, or lets it go.
-    function freeze(bool on) external {
-        FRZ.setBlacklisted(address(VAULT), on);
+    /// @notice FRZ lets the vault go (`how` 0), blacklists it (1), or blacklists it as a sender only (2: it
+    /// can still receive FRZ, as with USDT).
+    function freeze(uint256 how) external {
+        how = _bound(how, 0, 2);
+        FRZ.setBlacklisted(address(VAULT), how != 0);
+        FRZ.setSendersOnly(how == 2);
         done["freeze"]++;
     }
 
@@ -1294,10 +1302,10 @@ contract VaultInvariantsTest is BallastFixture {
         _moveTargets(600);
         handler.rebalanceAtBaseFee(30, 0);
         // FRZ freezes during an exit: its slice is held for the holder, who claims it once it thaws.
-        handler.freeze(true);
+        handler.freeze(1);
         handler.redeemInKind(0, 1e15);
         assertGt(vault.claimable(address(frz), actors[0]), 0, "a held slice");
-        handler.freeze(false);
+        handler.freeze(0);
         handler.claim(0, 3);
         handler.changeTargets(42);
         handler.changeParameter(uint256(IRebalancingVault.Parameter.MaxTradeBps), 2_000);
@@ -1315,10 +1323,10 @@ contract VaultInvariantsTest is BallastFixture {
         handler.warp(12);
         handler.executePending(0);
         // FRZ written off with a held slice owed, listed again: the slice stays apart, then back to targets.
-        handler.freeze(true);
+        handler.freeze(1);
         handler.redeemInKind(1, 1e15);
         handler.delist(0);
-        handler.freeze(false);
+        handler.freeze(0);
         handler.relist();
         handler.switchOracle(false);
         handler.switchOracle(true);
@@ -1651,6 +1659,7 @@ contract VaultInvariantsTest is BallastFixture {
     function _rebalancesStayWithinTheirBounds() private view {
         assertEq(handler.rebalanceLosses(), 0, "a rebalance lost more than its bound");
         assertEq(handler.driftIncreases(), 0, "a rebalance increased drift");
+        assertEq(handler.frozenBought(), 0, "a rebalance bought a token the vault could not send");
         assertEq(handler.shortLandings(), 0, "a rebalance stopped above its return point and the vault stopped with it");
         assertEq(handler.returnPointsOutOfBounds(), 0, "a return point outside governance's bounds");
     }

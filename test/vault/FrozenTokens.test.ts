@@ -171,6 +171,56 @@ describe("RebalancingVault: frozen tokens", function () {
       expect(await frz.balanceOf(vault)).to.be.lessThan(frzBefore);
     });
 
+    // A token the plan sells is not probed first: its swap pays it out, and the vault runs the whole
+    // rebalance again, probing every token, when a swap fails. A token the plan only receives is probed
+    // first, as every token was before.
+    it("never buys a token that would not let it send (a blacklist of senders only, as USDT's): it is probed before any swap", async function () {
+      const { f, frz, frzAddress, vault, gov } = await frozenVault();
+      // FRZ is to be raised to 15% and WETH cut to 20%: the plan buys FRZ.
+      await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 2_000, 1_500, 1_000, 1_500]);
+      const plan = await f.vault.previewRebalance();
+      expect(plan.some((t: { tokenOut: string }) => t.tokenOut === frzAddress), "the plan buys FRZ").to.equal(true);
+      await frz.setSendersOnly(true);
+      await frz.setBlacklisted(vault, true);
+      const frzBefore = await frz.balanceOf(vault);
+      const wethBefore = await f.weth.balanceOf(vault);
+      const tx = signedBy(f.vault, f.signers.keeper).rebalance();
+      await expect(tx).to.emit(f.vault, "FrozenTokenSkipped").withArgs(frzAddress);
+      await expect(tx).to.emit(f.vault, "Rebalanced");
+      expect(await frz.balanceOf(vault), "no FRZ bought").to.equal(frzBefore);
+      expect(await f.weth.balanceOf(vault), "WETH was sold").to.be.lessThan(wethBefore);
+    });
+
+    it("runs the rebalance again without a sold token that spends all the gas it is given: the pool's payment is capped as the probe is", async function () {
+      const { f, frz, frzAddress, vault, gov } = await frozenVault();
+      await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 3_200, 1_500, 1_000, 300]);
+      await frz.setDrainGas(true);
+      const frzBefore = await frz.balanceOf(vault);
+      const wethBefore = await f.weth.balanceOf(vault);
+      const tx = await signedBy(f.vault, f.signers.keeper).rebalance({ gasLimit: 5_000_000 });
+      await expect(tx).to.emit(f.vault, "FrozenTokenSkipped").withArgs(frzAddress);
+      await expect(tx).to.emit(f.vault, "Rebalanced");
+      const receipt = await tx.wait();
+      // Two attempts and the drained payment and probe, each held to Transfers.GAS_LIMIT (300,000).
+      expect(receipt!.gasUsed, "the drained transfers were held to their limit").to.be.lessThan(2_500_000n);
+      expect(await frz.balanceOf(vault)).to.equal(frzBefore);
+      expect(await f.weth.balanceOf(vault), "WETH was bought").to.be.greaterThan(wethBefore);
+    });
+
+    it("fails with VaultSwapFailed naming PoolSwapPaymentFailed when a token lets the vault move it but refuses its pool", async function () {
+      const { f, frz, frzAddress, vault, gov } = await frozenVault();
+      await signedBy(f.vault, gov).setTargets([...f.basket, frzAddress], [4_000, 3_200, 1_500, 1_000, 300]);
+      const [sale] = (await f.vault.previewRebalance()).filter((t: { tokenIn: string }) => t.tokenIn === frzAddress);
+      // The probe (a transfer to itself) passes; paying the pool does not, in either attempt.
+      await frz.setBlacklisted(await f.factory.getPool(f.tokens.usdc, frzAddress, 3000), true);
+      const frzBefore = await frz.balanceOf(vault);
+      const reason = f.vault.interface.encodeErrorResult("PoolSwapPaymentFailed", [frzAddress]);
+      await expect(signedBy(f.vault, f.signers.keeper).rebalance())
+        .to.be.revertedWithCustomError(f.vault, "VaultSwapFailed")
+        .withArgs(frzAddress, f.tokens.usdc, sale.amountIn, sale.minAmountOut, reason);
+      expect(await frz.balanceOf(vault)).to.equal(frzBefore);
+    });
+
     it("checks that the traded basket's drift fell, not the whole basket's, when the frozen token is the furthest off", async function () {
       const { f, frz, frzAddress, vault, gov } = await frozenVault();
       // FRZ is 9% over its 1% target, the widest gap; WETH 5% and LINK 4% under theirs.
