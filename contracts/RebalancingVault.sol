@@ -668,8 +668,6 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (paused()) revert VaultPaused(_s.pausedUntil);
     }
 
-    /// @dev Ends the call returning `data`, already ABI-encoded (the trades the logic library encoded):
-    /// copied out once rather than decoded and encoded again.
     /// @dev Runs the rebalance (RebalanceLogic.run) probing only the tokens it receives; if one of its swaps
     /// fails (a token it sends may be frozen), runs it again, the first attempt undone, probing every token.
     function _run() private returns (bytes memory trades, bool reduced) {
@@ -691,6 +689,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         }
     }
 
+    /// @dev One attempt: `RebalanceLogic.run` on the vault's state, and whether it succeeded, with its return
+    /// or revert data.
     function _runLogic(bool probeAll) private returns (bool, bytes memory) {
         VaultState storage s = _s;
         uint256 slot;
@@ -704,6 +704,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         );
     }
 
+    /// @dev Ends the call returning `data`, already ABI-encoded (the trades the logic library returned):
+    /// copied out once rather than decoded and encoded again.
     function _return(bytes memory data) private pure {
         assembly ("memory-safe") {
             return(add(data, 32), mload(data))
