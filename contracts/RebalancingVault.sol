@@ -671,8 +671,8 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @dev Runs the rebalance (RebalanceLogic.run) probing only the tokens it receives; if one of its swaps
     /// fails (a token it sends may be frozen), runs it again, the first attempt undone, probing every token.
     function _run() private returns (bytes memory trades, bool reduced) {
-        (bool ok, bytes memory result) = _runLogic(false);
-        if (!ok && bytes4(result) == VaultSwapFailed.selector) (ok, result) = _runLogic(true);
+        (bool ok, bytes memory result) = _runLogic(0);
+        if (!ok && bytes4(result) == VaultSwapFailed.selector) (ok, result) = _runLogic(1);
         if (!ok) {
             assembly ("memory-safe") {
                 revert(add(result, 32), mload(result))
@@ -689,9 +689,9 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         }
     }
 
-    /// @dev One attempt: `RebalanceLogic.run` on the vault's state, and whether it succeeded, with its return
-    /// or revert data.
-    function _runLogic(bool probeAll) private returns (bool, bytes memory) {
+    /// @dev One `attempt` (0, the first; 1, the second: see `RebalanceLogic.run`) on the vault's state, and
+    /// whether it succeeded, with its return or revert data.
+    function _runLogic(uint256 attempt) private returns (bool, bytes memory) {
         VaultState storage s = _s;
         uint256 slot;
         assembly ("memory-safe") {
@@ -700,7 +700,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         // The library's own call, made by hand so that its revert can be caught and the rebalance run again.
         // solhint-disable-next-line avoid-low-level-calls
         return address(RebalanceLogic).delegatecall(
-            abi.encodeWithSelector(RebalanceLogic.run.selector, slot, FACTORY, probeAll)
+            abi.encodeWithSelector(RebalanceLogic.run.selector, slot, FACTORY, attempt)
         );
     }
 

@@ -118,13 +118,14 @@ library RebalanceLogic {
     /// read per held token), finds the trigger (VaultRebalanceNotDue when none fires, before any price
     /// check, so that a keeper hears "not due" first), plans, leaves out tokens the vault cannot
     /// transfer, checks the traded pools, swaps, checks the outcome, and emits Rebalanced (in the vault's
-    /// name, for its caller). With `probeAll` false, only the tokens the plan receives are probed (see
-    /// `_frozen`): a token it only sends proves itself in its swap, and if that swap fails the vault runs
-    /// this again with `probeAll` true, in which every token the plan touches is probed first.
+    /// name, for its caller). On the first `attempt` (0) only the tokens the plan receives are probed (see
+    /// `_frozen`): a token it sends proves itself in its swap, and if a swap fails the vault makes a second
+    /// attempt (any other number; a number rather than a flag, which would cost every library call's
+    /// decoding a shared helper), in which every token the plan touches is probed first.
     /// @return reduced Whether drift fell, in basis points (what keeper pay repays).
     /// @return trades The swaps made, as executed (the vault returns them from this call's return data as
     /// they are, rather than decoding and encoding them again).
-    function run(VaultState storage s, address factory, bool probeAll)
+    function run(VaultState storage s, address factory, uint256 attempt)
         external
         returns (bool reduced, IRebalancingVault.Trade[] memory trades)
     {
@@ -152,7 +153,7 @@ library RebalanceLogic {
         Plan memory plan;
         for (;;) {
             plan = _plan(s, factory, b, excluded, p);
-            uint256 frozen = _frozen(b, plan, excluded, probeAll);
+            uint256 frozen = _frozen(b, plan, excluded, attempt != 0);
             if (frozen == 0) break;
             excluded |= frozen;
         }
