@@ -717,8 +717,11 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         if (guardian_ == address(0) || _msgSender() != guardian_) revert VaultNotGuardian(_msgSender());
     }
 
-    function _rebalance() private nonReentrant whenNotPaused returns (bytes memory trades) {
+    function _rebalance() private nonReentrant returns (bytes memory trades) {
         uint256 gasAtStart = gasleft();
+        // The pause, and whether fees and keeper pay are on, in one read of the slot they share.
+        (uint256 until, bool feesOn, bool keeperPayOn) = (_s.pausedUntil, _s.feesOn, _s.keeperPayOn);
+        if (block.timestamp < until) revert VaultPaused(until);
         // The caller's own grant first: a listed keeper, the usual case, costs one read, not two.
         if (!hasRole(KEEPER_ROLE, _msgSender()) && !hasRole(KEEPER_ROLE, address(0))) {
             revert AccessControlUnauthorizedAccount(_msgSender(), KEEPER_ROLE);
@@ -726,10 +729,10 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
         uint256 readyAt = RebalanceLogic.readyAt(_s.params.lastRebalanceAt, _s.params.cooldownSeconds);
         if (block.timestamp < readyAt) revert VaultCooldownActive(readyAt - block.timestamp);
         // Unpriced with both fees off, accrual does nothing: not calling it spares the supply's read.
-        if (_s.fees.managementFeeBps | _s.fees.performanceFeeBps != 0) _accrueFees(false, 0);
+        if (feesOn) _accrueFees(false, 0);
         // Keeper pay (off by default) is priced before the trades (see FeeLogic.wethValue).
         uint256 wethValue;
-        if (_s.keeperPay.baseFeeCapGwei != 0) wethValue = FeeLogic.wethValue(_s, WETH9);
+        if (keeperPayOn) wethValue = FeeLogic.wethValue(_s, WETH9);
         bool reduced;
         (trades, reduced) = _run();
         // Keeper pay repays a rebalance that reduced drift; one that reverts or does nothing pays nothing,

@@ -517,10 +517,13 @@ library BasketConfig {
         uint256 old;
         if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) {
             (old, f.managementFeeBps) = (f.managementFeeBps, uint16(value));
+            s.feesOn = value | f.performanceFeeBps != 0;
         } else if (parameter == IRebalancingVault.Parameter.PerformanceFeeBps) {
             (old, f.performanceFeeBps) = (f.performanceFeeBps, uint16(value));
+            s.feesOn = value | f.managementFeeBps != 0;
         } else if (parameter == IRebalancingVault.Parameter.KeeperBaseFeeCapGwei) {
             (old, k.baseFeeCapGwei) = (k.baseFeeCapGwei, uint32(value));
+            s.keeperPayOn = value != 0;
         } else if (parameter == IRebalancingVault.Parameter.KeeperTipBps) {
             (old, k.tipBps) = (k.tipBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) {

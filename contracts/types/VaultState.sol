@@ -24,10 +24,15 @@ struct VaultState {
     IRebalancingVault.Parameters params;
     uint256 depositCap;
     /// @dev One slot: the oracle, the pause and `owingTokens`, which every valuation reads together
-    /// (the guardian, which only its own actions read, in the next).
+    /// (the guardian, which only its own actions read, in the next); and whether a fee rate is set and
+    /// whether keeper pay is on, which BasketConfig keeps beside every write of the rates and of
+    /// KeeperBaseFeeCapGwei, so that a rebalance, which reads the pause, reads the fees' and keeper pay's
+    /// slots only when they are on. `owingTokens` counts at most MAX_TOKENS.
     IPriceOracle oracle;
     uint64 pausedUntil;
-    uint32 owingTokens;
+    uint16 owingTokens;
+    bool feesOn;
+    bool keeperPayOn;
     address guardian;
     IRebalancingVault.Fees fees;
     /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.

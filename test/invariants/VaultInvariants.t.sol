@@ -83,6 +83,9 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @notice Rebalances that added to the vault's FRZ while FRZ would not let the vault send it (blacklisted
     /// either way, or as a sender only, as USDT's blacklist works): a holding bought that it could not use.
     uint256 public frozenBought;
+    /// @notice Rebalances that did not accrue the fees while a rate was set, or paid their keeper while keeper
+    /// pay was off: the switches the vault keeps beside the pause fell out of step with the rates or the cap.
+    uint256 public switchesMissed;
     /// @notice Rebalances that stopped above their return point (beyond what their own fees explain) with
     /// the vault no longer due: a plan cut short that the vault would not carry on.
     uint256 public shortLandings;
@@ -462,6 +465,7 @@ contract VaultHandler is CommonBase, StdUtils {
         vm.prank(OPERATOR);
         try VAULT.rebalance() {
             if (FRZ.blacklisted(address(VAULT)) && FRZ.balanceOf(address(VAULT)) > frzBefore) frozenBought++;
+            _checkSwitches(paidBefore);
             // Within the block the TWAP does not move: NAV at the same prices lost at most the bound,
             // and drift at the same prices did not grow. With FRZ frozen the promise is over the tokens
             // the vault can trade (it checks that itself): the frozen holding's weight grows by the fees
@@ -475,6 +479,16 @@ contract VaultHandler is CommonBase, StdUtils {
         } catch {
             // Refused (a pushed pool, unsettled prices, nothing to trade): nothing moved.
         }
+    }
+
+    /// @dev After a rebalance: fees on (either rate) means it accrued them; keeper pay off (no cap) means it
+    /// paid its keeper nothing.
+    function _checkSwitches(uint256 paidBefore) private {
+        (IRebalancingVault.Fees memory fees,) = VAULT.fees();
+        bool feesOn = fees.managementFeeBps != 0 || fees.performanceFeeBps != 0;
+        if (feesOn && fees.lastAccrualAt != block.timestamp) switchesMissed++;
+        bool payOff = VAULT.keeperPay().baseFeeCapGwei == 0;
+        if (payOff && IERC20(_tokens[0]).balanceOf(OPERATOR) != paidBefore) switchesMissed++;
     }
 
     /// @dev Whether a rebalance stopped short of where its return point says (every holding within `aimed`,
@@ -1660,6 +1674,7 @@ contract VaultInvariantsTest is BallastFixture {
         assertEq(handler.rebalanceLosses(), 0, "a rebalance lost more than its bound");
         assertEq(handler.driftIncreases(), 0, "a rebalance increased drift");
         assertEq(handler.frozenBought(), 0, "a rebalance bought a token the vault could not send");
+        assertEq(handler.switchesMissed(), 0, "a rebalance missed the fees or paid with keeper pay off");
         assertEq(handler.shortLandings(), 0, "a rebalance stopped above its return point and the vault stopped with it");
         assertEq(handler.returnPointsOutOfBounds(), 0, "a return point outside governance's bounds");
     }

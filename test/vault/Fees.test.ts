@@ -766,6 +766,41 @@ describe("RebalancingVault: fees", function () {
       expect(await f.usdc.balanceOf(f.signers.keeper.address)).to.equal(0n);
     });
 
+    it("follows every switch of the fees and of keeper pay: a rebalance accrues while either rate is set, and pays while the cap is", async function () {
+      // The vault keeps whether each is on beside the pause, written with the rates and the cap: every order
+      // of switching on and off must leave a rebalance doing what the rates and the cap say.
+      const f = await load();
+      await signedBy(f.vault, f.signers.alice).deposit(USDC(1_000_000), f.signers.alice.address);
+      const gov = signedBy(f.vault, await timelockSigner(suite.connection, f));
+      await gov.grantRole(await f.vault.KEEPER_ROLE(), ZeroAddress);
+      // Keeper pay's terms set, its cap (what switches it on) not yet.
+      await gov.setParameter(Parameter.KeeperTipBps, 2_000);
+      await gov.setParameter(Parameter.KeeperMaxGas, 5_000_000);
+      await gov.setParameter(Parameter.KeeperMaxGasPerDay, 20_000_000);
+      const start = await suite.connection.networkHelpers.takeSnapshot();
+      const cases: { steps: [number, number][]; accrues: boolean; pays: boolean }[] = [
+        { steps: [[Parameter.ManagementFeeBps, 200]], accrues: true, pays: false },
+        { steps: [[Parameter.PerformanceFeeBps, 1_000]], accrues: true, pays: false },
+        { steps: [[Parameter.ManagementFeeBps, 200], [Parameter.PerformanceFeeBps, 1_000], [Parameter.ManagementFeeBps, 0]], accrues: true, pays: false },
+        { steps: [[Parameter.PerformanceFeeBps, 1_000], [Parameter.ManagementFeeBps, 200], [Parameter.PerformanceFeeBps, 0]], accrues: true, pays: false },
+        { steps: [[Parameter.ManagementFeeBps, 200], [Parameter.PerformanceFeeBps, 1_000], [Parameter.PerformanceFeeBps, 0], [Parameter.ManagementFeeBps, 0]], accrues: false, pays: false },
+        { steps: [[Parameter.KeeperBaseFeeCapGwei, 50]], accrues: false, pays: true },
+        { steps: [[Parameter.KeeperBaseFeeCapGwei, 50], [Parameter.KeeperBaseFeeCapGwei, 0]], accrues: false, pays: false },
+        { steps: [[Parameter.KeeperBaseFeeCapGwei, 50], [Parameter.KeeperBaseFeeCapGwei, 0], [Parameter.KeeperBaseFeeCapGwei, 30], [Parameter.ManagementFeeBps, 100]], accrues: true, pays: true },
+      ];
+      for (const { steps, accrues, pays } of cases) {
+        await start.restore();
+        for (const [parameter, value] of steps) await setParameter(f, parameter, value);
+        const [{ lastAccrualAt }] = await f.vault.fees();
+        await time().increase(DAY);
+        const { paid, receipt } = await rebalanceAt(f);
+        const at = (await suite.connection.ethers.provider.getBlock(receipt.blockNumber))!.timestamp;
+        const label = JSON.stringify(steps);
+        expect((await f.vault.fees())[0].lastAccrualAt, label).to.equal(accrues ? BigInt(at) : lastAccrualAt);
+        expect(paid !== null, label).to.equal(pays);
+      }
+    });
+
     it("repays the gas a rebalance used at the base fee, plus the tip, valued by the oracle in the base asset", async function () {
       const f = await paying(50, 2_000);
       const { carol } = f.signers;
