@@ -231,7 +231,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     {
         uint8 fired;
         (due, fired, drift, readyAt, thresholdBps, volatilityBps, returnPointBps) =
-            RebalanceLogic.status(_s, paused());
+            RebalanceLogic.status(_s);
         trigger = Trigger(fired);
     }
 
@@ -242,7 +242,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
 
     /// @inheritdoc IRebalancingVault
     function rebalanceTrigger() public view nonReentrantView returns (bool canExec, bytes memory execPayload) {
-        if (RebalanceLogic.executable(_s, paused())) return (true, abi.encodeCall(this.rebalance, ()));
+        if (RebalanceLogic.executable(_s)) return (true, abi.encodeCall(this.rebalance, ()));
     }
 
     /// @inheritdoc IRebalancingVault
@@ -336,7 +336,7 @@ contract RebalancingVault is IRebalancingVault, ERC4626, AccessControl, Reentran
     /// @inheritdoc IRebalancingVault
     function pause() external onlyGuardian {
         uint256 until = block.timestamp + _s.params.pauseSeconds;
-        _s.pausedUntil = uint64(until);
+        _s.pausedUntil = uint40(until);
         emit Paused(_msgSender(), until);
     }
 

@@ -517,13 +517,10 @@ library BasketConfig {
         uint256 old;
         if (parameter == IRebalancingVault.Parameter.ManagementFeeBps) {
             (old, f.managementFeeBps) = (f.managementFeeBps, uint16(value));
-            s.feesOn = value | f.performanceFeeBps != 0;
         } else if (parameter == IRebalancingVault.Parameter.PerformanceFeeBps) {
             (old, f.performanceFeeBps) = (f.performanceFeeBps, uint16(value));
-            s.feesOn = value | f.managementFeeBps != 0;
         } else if (parameter == IRebalancingVault.Parameter.KeeperBaseFeeCapGwei) {
             (old, k.baseFeeCapGwei) = (k.baseFeeCapGwei, uint32(value));
-            s.keeperPayOn = value != 0;
         } else if (parameter == IRebalancingVault.Parameter.KeeperTipBps) {
             (old, k.tipBps) = (k.tipBps, uint16(value));
         } else if (parameter == IRebalancingVault.Parameter.KeeperMaxGas) {
@@ -551,7 +548,21 @@ library BasketConfig {
         } else {
             (old, v.residualCeilingBps) = (v.residualCeilingBps, uint16(value));
         }
+        _setSwitches(s, f, k, v);
         emit IRebalancingVault.ParameterSet(parameter, old, value);
+    }
+
+    /// @dev The switches the vault keeps beside the pause (see VaultState), from the settings as they now stand.
+    function _setSwitches(
+        VaultState storage s,
+        IRebalancingVault.Fees storage f,
+        IRebalancingVault.KeeperPay storage k,
+        IRebalancingVault.TriggerSettings storage v
+    ) private {
+        s.feesOn = f.managementFeeBps | f.performanceFeeBps != 0;
+        s.keeperPayOn = k.baseFeeCapGwei != 0;
+        s.triggersOn = v.referenceBps | v.minThresholdBps | v.maxThresholdBps | v.intervalSeconds | v.intervals
+            | v.executionMode | v.residualCeilingBps != 0;
     }
 
     function _parameterValue(IRebalancingVault.Parameters memory p, uint256 cap, IRebalancingVault.Parameter parameter)

@@ -53,6 +53,8 @@ library RebalanceLogic {
         uint256 navAfter;
         uint256 driftBeforeBps;
         uint256 driftAfterBps;
+        /// Whether the return point is derived (ResidualCeilingBps set): the run records its aim and gas.
+        bool derived;
     }
 
     /// @dev The basket as planning sees it: holdings, balances (less what is owed), oracle values (the
@@ -132,23 +134,11 @@ library RebalanceLogic {
         uint256 gasAtStart = gasleft();
         IRebalancingVault.Parameters memory p = s.params;
         Outcome memory outcome;
-        if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
-            revert IRebalancingVault.VaultAuctionsOnly();
-        }
         Basket memory b = _basket(s);
-        b.owing = s.owingTokens != 0;
         outcome.navBefore = b.nav;
         uint256 driftBefore = BasketMath.drift(b.values, b.targets, b.nav, 1e18);
         outcome.driftBeforeBps = driftBefore / _FINE_PER_BPS;
-        {
-            (uint256 thresholdNow,) = effectiveThreshold(s, p);
-            // The plan aims at the return point (a derived one lies within 16-bit bounds: the cast is exact).
-            p.residualDriftBps = uint16(returnPoint(s, p, thresholdNow, b.nav));
-            outcome.trigger = firedTrigger(p, outcome.driftBeforeBps, thresholdNow);
-            if (outcome.trigger == IRebalancingVault.Trigger.None) {
-                revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, thresholdNow, calendarDueAt(p));
-            }
-        }
+        _fire(s, p, b, outcome);
         uint256 excluded;
         Plan memory plan;
         for (;;) {
@@ -171,11 +161,40 @@ library RebalanceLogic {
         // When it ran, and whether it carries on: one write of the slot the vault reads its parameters from.
         (s.params.lastRebalanceAt, s.params.lastRebalanceUnfinished) = (uint40(block.timestamp), plan.limited);
         // The derived return point's inputs for the next one: where this one aimed, and what it cost.
-        if (s.triggers.residualCeilingBps != 0) {
+        if (outcome.derived) {
             (s.triggers.lastReturnPointBps, s.triggers.lastRebalanceGas) =
                 (p.residualDriftBps, uint32(gasAtStart - gasleft()));
         }
         return (_report(outcome, plan.trades.length), plan.trades);
+    }
+
+    /// @dev The trigger that fires for `b` (VaultRebalanceNotDue when none does, VaultAuctionsOnly in that
+    /// mode), into `outcome`, with `p`'s residual set to the return point. Reads the trigger settings only while
+    /// one is on (see VaultState), in the read of the pause's slot that tells whether the vault owes anything.
+    function _fire(
+        VaultState storage s,
+        IRebalancingVault.Parameters memory p,
+        Basket memory b,
+        Outcome memory outcome
+    ) private view {
+        bool triggersOn;
+        (b.owing, triggersOn) = (s.owingTokens != 0, s.triggersOn);
+        uint256 thresholdNow;
+        if (triggersOn) {
+            if (s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions)) {
+                revert IRebalancingVault.VaultAuctionsOnly();
+            }
+            (thresholdNow,) = effectiveThreshold(s, p);
+            // The plan aims at the return point (a derived one lies within 16-bit bounds: the cast is exact).
+            p.residualDriftBps = uint16(returnPoint(s, p, thresholdNow, b.nav));
+            outcome.derived = s.triggers.residualCeilingBps != 0;
+        } else {
+            thresholdNow = threshold(p);
+        }
+        outcome.trigger = firedTrigger(p, outcome.driftBeforeBps, thresholdNow);
+        if (outcome.trigger == IRebalancingVault.Trigger.None) {
+            revert IRebalancingVault.VaultRebalanceNotDue(outcome.driftBeforeBps, thresholdNow, calendarDueAt(p));
+        }
     }
 
     /// @dev Emits Rebalanced, in the vault's name (this runs in its context) for its caller; returns whether
@@ -198,6 +217,7 @@ library RebalanceLogic {
     function preview(VaultState storage s, address factory) external view returns (bytes memory) {
         IRebalancingVault.Parameters memory p = s.params;
         Basket memory b = _basket(s);
+        // Not through the pause's slot: in the keeper's check the trigger settings were read already when set.
         if (s.triggers.residualCeilingBps != 0) {
             (uint256 thresholdBps,) = effectiveThreshold(s, p);
             p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, b.nav));
@@ -210,7 +230,7 @@ library RebalanceLogic {
     /// @notice See {IRebalancingVault-rebalanceStatus}; `trigger` is the `Trigger`'s number (an enum in
     /// an external library function's ABI is a type name that ABI tools cannot read). Not due, drift 0,
     /// while the oracle cannot price a holding.
-    function status(VaultState storage s, bool paused)
+    function status(VaultState storage s)
         public
         view
         returns (
@@ -224,22 +244,25 @@ library RebalanceLogic {
         )
     {
         IRebalancingVault.Parameters memory p = s.params;
+        // The pause, and whether any trigger setting is on: one read of the slot they share.
+        (uint256 pausedUntil, bool triggersOn) = (s.pausedUntil, s.triggersOn);
         ready = readyAt(p.lastRebalanceAt, p.cooldownSeconds);
-        (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
+        if (triggersOn) (thresholdBps, volatilityBps) = effectiveThreshold(s, p);
+        else thresholdBps = threshold(p);
         bool ok;
-        (ok, drift) = _driftAiming(s, p, thresholdBps);
+        (ok, drift) = _driftAiming(s, p, triggersOn, thresholdBps);
         returnPointBps = p.residualDriftBps;
         if (!ok) return (false, 0, 0, ready, thresholdBps, volatilityBps, returnPointBps);
         IRebalancingVault.Trigger fired = firedTrigger(p, drift, thresholdBps);
-        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && !paused
-            && s.triggers.executionMode != uint8(IRebalancingVault.ExecutionMode.Auctions);
+        due = fired != IRebalancingVault.Trigger.None && block.timestamp >= ready && block.timestamp >= pausedUntil
+            && !(triggersOn && s.triggers.executionMode == uint8(IRebalancingVault.ExecutionMode.Auctions));
         trigger = uint8(fired);
     }
 
     /// @notice See {IRebalancingVault-rebalanceTrigger}: due, and a plan that has trades and passes its
     /// checks now (a pushed pool or unsettled prices would make the call revert).
-    function executable(VaultState storage s, bool paused) external view returns (bool) {
-        (bool due,,,,,,) = status(s, paused);
+    function executable(VaultState storage s) external view returns (bool) {
+        (bool due,,,,,,) = status(s);
         if (!due) return false;
         // A preview that reverts plans nothing. Its return is `(offset, length, ...)`: only the length is read.
         (bool ok, bytes memory trades) =
@@ -251,17 +274,18 @@ library RebalanceLogic {
 
     /// @dev The basket's drift, with `p`'s residual set to the return point (see `returnPoint`); false, and
     /// `p` as it was, while the oracle cannot price a holding.
-    function _driftAiming(VaultState storage s, IRebalancingVault.Parameters memory p, uint256 thresholdBps)
-        private
-        view
-        returns (bool ok, uint256 drift)
-    {
+    function _driftAiming(
+        VaultState storage s,
+        IRebalancingVault.Parameters memory p,
+        bool triggersOn,
+        uint256 thresholdBps
+    ) private view returns (bool ok, uint256 drift) {
         uint256[] memory values;
         uint256 nav;
         uint16[] memory targets;
         (ok,, values, nav, targets) = Valuation.values(s, false);
         if (!ok) return (false, 0);
-        p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, nav));
+        if (triggersOn) p.residualDriftBps = uint16(returnPoint(s, p, thresholdBps, nav));
         drift = BasketMath.driftBps(values, targets, nav);
     }
 

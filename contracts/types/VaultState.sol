@@ -24,15 +24,17 @@ struct VaultState {
     IRebalancingVault.Parameters params;
     uint256 depositCap;
     /// @dev One slot: the oracle, the pause and `owingTokens`, which every valuation reads together
-    /// (the guardian, which only its own actions read, in the next); and whether a fee rate is set and
-    /// whether keeper pay is on, which BasketConfig keeps beside every write of the rates and of
-    /// KeeperBaseFeeCapGwei, so that a rebalance, which reads the pause, reads the fees' and keeper pay's
-    /// slots only when they are on. `owingTokens` counts at most MAX_TOKENS.
+    /// (the guardian, which only its own actions read, in the next); and three switches: whether a fee
+    /// rate is set, whether keeper pay is on (KeeperBaseFeeCapGwei), and whether any trigger setting is
+    /// (TriggerSettings). BasketConfig sets them with every write of those settings, so that a rebalance and
+    /// the keeper's check, which read this slot for the pause, read the other slots only when on.
+    /// `pausedUntil` fits a timestamp as `lastRebalanceAt` does; `owingTokens` counts at most MAX_TOKENS.
     IPriceOracle oracle;
-    uint64 pausedUntil;
+    uint40 pausedUntil;
     uint16 owingTokens;
     bool feesOn;
     bool keeperPayOn;
+    bool triggersOn;
     address guardian;
     IRebalancingVault.Fees fees;
     /// @dev Value per share (see IRebalancingVault.FeesAccrued) above which the performance fee is due.

@@ -83,8 +83,9 @@ contract VaultHandler is CommonBase, StdUtils {
     /// @notice Rebalances that added to the vault's FRZ while FRZ would not let the vault send it (blacklisted
     /// either way, or as a sender only, as USDT's blacklist works): a holding bought that it could not use.
     uint256 public frozenBought;
-    /// @notice Rebalances that did not accrue the fees while a rate was set, or paid their keeper while keeper
-    /// pay was off: the switches the vault keeps beside the pause fell out of step with the rates or the cap.
+    /// @notice Rebalances that did not accrue the fees while a rate was set, went through in auctions-only
+    /// mode, or paid their keeper while keeper pay was off: the switches the vault keeps beside the pause fell
+    /// out of step with the settings.
     uint256 public switchesMissed;
     /// @notice Rebalances that stopped above their return point (beyond what their own fees explain) with
     /// the vault no longer due: a plan cut short that the vault would not carry on.
@@ -454,6 +455,13 @@ contract VaultHandler is CommonBase, StdUtils {
         _checkReturnPoint(aimed, thresholdBps);
         if (!due) {
             _checkCarriesOn(drift, readyAt, aimed);
+            // Auctions only: the keeper calls anyway, and the vault must refuse whatever its drift.
+            if (VAULT.parameter(IRebalancingVault.Parameter.ExecutionMode) == 2) {
+                vm.prank(OPERATOR);
+                try VAULT.rebalance() {
+                    switchesMissed++;
+                } catch {}
+            }
             return;
         }
         // Keeper pay (on from the start) is the keeper's, not a loss of the trades: counted back.
@@ -482,7 +490,7 @@ contract VaultHandler is CommonBase, StdUtils {
     }
 
     /// @dev After a rebalance: fees on (either rate) means it accrued them; keeper pay off (no cap) means it
-    /// paid its keeper nothing.
+    /// paid its keeper nothing. (Auctions only, where it must not go through, is tried in `_rebalance`.)
     function _checkSwitches(uint256 paidBefore) private {
         (IRebalancingVault.Fees memory fees,) = VAULT.fees();
         bool feesOn = fees.managementFeeBps != 0 || fees.performanceFeeBps != 0;

@@ -799,6 +799,17 @@ describe("RebalancingVault: fees", function () {
         expect((await f.vault.fees())[0].lastAccrualAt, label).to.equal(accrues ? BigInt(at) : lastAccrualAt);
         expect(paid !== null, label).to.equal(pays);
       }
+      // The trigger settings' switch: auctions only, then back to slices, with the volatility scaling set
+      // and unset between (each a write that recomputes it).
+      await start.restore();
+      await setParameter(f, Parameter.VolReferenceBps, 10_000);
+      await setParameter(f, Parameter.ExecutionMode, 2);
+      await setParameter(f, Parameter.VolReferenceBps, 0);
+      expect((await f.vault.rebalanceStatus()).due).to.equal(false);
+      await expect(signedBy(f.vault, f.signers.carol).rebalance()).to.be.revertedWithCustomError(f.vault, "VaultAuctionsOnly");
+      await setParameter(f, Parameter.ExecutionMode, 0);
+      expect((await f.vault.rebalanceStatus()).due).to.equal(true);
+      await expect(signedBy(f.vault, f.signers.carol).rebalance()).to.emit(f.vault, "Rebalanced");
     });
 
     it("repays the gas a rebalance used at the base fee, plus the tip, valued by the oracle in the base asset", async function () {
