@@ -48,10 +48,25 @@ library SwapPath {
     }
 
     /// @notice The pool of `factory` for two tokens and a fee (CREATE2, as the factory deploys it).
-    function pool(address factory, address tokenA, address tokenB, uint24 fee) internal pure returns (address) {
+    function pool(address factory, address tokenA, address tokenB, uint24 fee) internal pure returns (address p) {
         (address token0, address token1) = tokenA < tokenB ? (tokenA, tokenB) : (tokenB, tokenA);
-        bytes32 salt = keccak256(abi.encode(token0, token1, fee));
-        return address(uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, salt, POOL_INIT_CODE_HASH)))));
+        // keccak256(abi.encode(token0, token1, fee)) as the salt, then the CREATE2 address
+        // keccak256(0xff ++ factory ++ salt ++ POOL_INIT_CODE_HASH), both hashed in the free memory past the
+        // pointer, which nothing has claimed (rather than in two allocations that live on).
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let mask := 0xffffffffffffffffffffffffffffffffffffffff
+            // A short type's unused bits are not promised clean in assembly: each value masked to its width.
+            mstore(ptr, and(token0, mask))
+            mstore(add(ptr, 32), and(token1, mask))
+            mstore(add(ptr, 64), and(fee, 0xffffff))
+            let salt := keccak256(ptr, 96)
+            mstore(ptr, and(factory, mask))
+            mstore8(add(ptr, 11), 0xff)
+            mstore(add(ptr, 32), salt)
+            mstore(add(ptr, 64), POOL_INIT_CODE_HASH)
+            p := and(keccak256(add(ptr, 11), 85), mask)
+        }
     }
 
     function first(bytes memory path) internal pure returns (address) {

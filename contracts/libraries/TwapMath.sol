@@ -158,6 +158,17 @@ library TwapMath {
     /// up (never under the true distance): (high^2 - low^2) / low^2 = (high - low)(high + low) / low^2.
     function moveBps(uint160 a, uint160 b) internal pure returns (uint256) {
         (uint256 low, uint256 high) = a < b ? (uint256(a), uint256(b)) : (uint256(b), uint256(a));
+        // Below 2^95 apart (any move a rebalance's checks pass, and far beyond) nothing overflows 256 bits:
+        // (high - low)(high + low) < 2^95 * 2^161, its quotient by low (> 0: a pool's price) under 2^256 / low,
+        // and that plus one, times 10,000, under 2^256 while low > 2^14. Past it, the 512-bit path gives the
+        // same ceilings.
+        if (high - low < 1 << 95 && low > 1 << 14) {
+            unchecked {
+                uint256 product = (high - low) * (high + low);
+                uint256 ratio = (product / low + (product % low == 0 ? 0 : 1)) * 10_000;
+                return ratio / low + (ratio % low == 0 ? 0 : 1);
+            }
+        }
         return Math.mulDiv(
             Math.mulDiv(high - low, high + low, low, Math.Rounding.Ceil), 10_000, low, Math.Rounding.Ceil
         );

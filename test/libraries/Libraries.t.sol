@@ -185,6 +185,21 @@ contract SwapPathTest is BallastTest {
         assertEq(SwapPath.pool(factory, usdc, weth, 3000), 0x8ad599c3A0ff1De082011EFDDc58f1908eb6e6D8);
     }
 
+    /// @dev The address hashed in free memory is the one the two encodings give, for any tokens, fee and
+    /// factory, in either order.
+    function testFuzz_poolAddressMatchesTheEncodedCreate2Formula(address factory, address a, address b, uint24 fee)
+        public
+        pure
+    {
+        (address token0, address token1) = a < b ? (a, b) : (b, a);
+        bytes32 salt = keccak256(abi.encode(token0, token1, fee));
+        address expected = address(
+            uint160(uint256(keccak256(abi.encodePacked(hex"ff", factory, salt, SwapPath.POOL_INIT_CODE_HASH))))
+        );
+        assertEq(SwapPath.pool(factory, a, b, fee), expected);
+        assertEq(SwapPath.pool(factory, b, a, fee), expected);
+    }
+
     function testFuzz_rejectsMalformedLengths(uint8 length) public {
         vm.assume(length < 43 || (uint256(length) - 20) % 23 != 0);
         vm.expectRevert(abi.encodeWithSelector(SwapPath.SwapPathMalformed.selector, uint256(length)));
@@ -255,6 +270,23 @@ contract TwapMathTest is BallastTest {
         uint256 scaledDown = Math.mulDiv((high - low) * 10_000, high + low, low);
         assertGe(moved * low, scaledUp, "never under the true distance");
         assertLe((moved - Math.min(moved, 2)) * low, scaledDown, "at most two basis points over");
+    }
+
+    /// @dev The 256-bit path (moves under 2^95 apart) gives exactly what the 512-bit path gives: both ceilings
+    /// of exact quotients. Spreads drawn on both sides of the bound.
+    function testFuzz_moveBpsIsTheFullPrecisionCeiling(uint160 a, uint256 spread, bool wide) public pure {
+        uint256 low = bound(a, TickMath.MIN_SQRT_RATIO, TickMath.MAX_SQRT_RATIO - 1);
+        // At most 2^20 times the lower square root apart (a 2^40-fold price), as the bound test above: beyond,
+        // both paths overflow alike.
+        uint256 most = Math.min(TickMath.MAX_SQRT_RATIO - low, low << 20);
+        wide = wide && most >= 1 << 95;
+        uint256 d = wide ? bound(spread, 1 << 95, most) : bound(spread, 0, Math.min((1 << 95) - 1, most));
+        uint256 high = low + d;
+        uint256 full = Math.mulDiv(
+            Math.mulDiv(high - low, high + low, low, Math.Rounding.Ceil), 10_000, low, Math.Rounding.Ceil
+        );
+        assertEq(TwapMath.moveBps(uint160(low), uint160(high)), full);
+        assertEq(TwapMath.moveBps(uint160(high), uint160(low)), full);
     }
 
     function test_moveBpsOfKnownMoves() public pure {
