@@ -423,14 +423,14 @@ library RebalanceLogic {
         Reference[] memory refs = new Reference[](b.holdings.length);
         for (uint256 k; k < trades.length; ++k) {
             RebalancePlanner.Trade memory pt = plan.planned[k];
-            IRebalancingVault.Trade memory t = _priced(s, pt, b, refs, p);
+            IRebalancingVault.Trade memory t = trades[k];
+            _priced(s, pt, b, refs, p, t);
             Candidate memory c = _candidateOf(plan.candidates, pt);
             // A candidate walks from its token to the base asset, or from the lower-indexed token of a pair.
             t.path = pt.from == c.from ? c.path : c.path.reverse();
             for (uint256 h; h < c.pools.length; ++h) {
                 plan.pools[c.pools[h]].traded = true;
             }
-            trades[k] = t;
         }
     }
 
@@ -474,7 +474,7 @@ library RebalanceLogic {
         for (uint256 i; i < n; ++i) {
             if (excluded & (1 << i) != 0) continue;
             // At most 10,000 * t / kept <= 10,000: fits 16 bits.
-            targets[i] = uint16(Math.mulDiv(b.targets[i], BasketMath.BPS, kept));
+            targets[i] = uint16(uint256(b.targets[i]) * BasketMath.BPS / kept);
             sum += targets[i];
         }
         targets[0] += uint16(BasketMath.BPS - sum);
@@ -511,7 +511,8 @@ library RebalanceLogic {
         assembly ("memory-safe") {
             mstore(pools, count)
         }
-        uint256 tradeCap = Math.mulDiv(nav, maxTradeBps, BasketMath.BPS);
+        // NAV times 10,000 fits: the drift measured before would have panicked.
+        uint256 tradeCap = nav * maxTradeBps / BasketMath.BPS;
         for (uint256 i = 1; i < n; ++i) {
             caps[i] = tradeCap;
         }
@@ -546,15 +547,16 @@ library RebalanceLogic {
         candidates = new Candidate[](count);
         count = n - 1;
         address base = b.holdings[0].token;
-        // Each candidate's pools are set when sizing reads its path: empty until then, one empty array for all.
-        uint256[] memory none;
+        // Set in the array's own entries (each candidate's pools are set when sizing reads its path).
         for (uint256 i = 1; i < n; ++i) {
             if (values[i] == 0 && targets[i] == 0) continue;
             address token = b.holdings[i].token;
-            candidates[i - 1] = Candidate(Valuation.swapPath(s, b.holdings[i], base), i, 0, none);
+            Candidate memory c = candidates[i - 1];
+            (c.path, c.from) = (Valuation.swapPath(s, b.holdings[i], base), i);
             for (uint256 j = i + 1; j < n; ++j) {
                 if ((masks[i] >> j) & 1 == 0) continue;
-                candidates[count++] = Candidate(s.pairPaths[token][b.holdings[j].token], i, j, none);
+                c = candidates[count++];
+                (c.path, c.from, c.to) = (s.pairPaths[token][b.holdings[j].token], i, j);
             }
         }
     }
@@ -620,17 +622,10 @@ library RebalanceLogic {
         if (c.to != 0) {
             value = _convert(_read(factory, Valuation.swapPath(s, b.holdings[c.to], b.holdings[0].token)), 0, value);
         }
-        pool = Pool({
-            pool: hop.pool,
-            fee: hop.fee,
-            paths: 1,
-            budget: Math.mulDiv(value, hop.fee, _PIPS * _SIZING_SHARE_OF_FEE),
-            sqrtPriceX96: hop.sqrtPriceX96,
-            tick: hop.tick,
-            observationIndex: hop.observationIndex,
-            observationCardinality: hop.observationCardinality,
-            traded: false
-        });
+        (pool.pool, pool.fee, pool.paths) = (hop.pool, hop.fee, 1);
+        pool.budget = Math.mulDiv(value, hop.fee, _PIPS * _SIZING_SHARE_OF_FEE);
+        (pool.sqrtPriceX96, pool.tick) = (hop.sqrtPriceX96, hop.tick);
+        (pool.observationIndex, pool.observationCardinality) = (hop.observationIndex, hop.observationCardinality);
     }
 
     /// @dev Every hop of `path`: its pool, the direction the path walks it, and what its `slot0` says now.
@@ -657,7 +652,7 @@ library RebalanceLogic {
         return amount;
     }
 
-    /// @dev A planned trade in token amounts. What the vault gives is valued at the highest of the
+    /// @dev A planned trade in token amounts, set in `trade`. What the vault gives is valued at the highest of the
     /// oracle's references and what it gets at the lowest (`expectedOut`), so that a lagging average
     /// never widens the minimum output; `minAmountOut` is that less MaxSlippageBps.
     function _priced(
@@ -665,8 +660,9 @@ library RebalanceLogic {
         RebalancePlanner.Trade memory pt,
         Basket memory b,
         Reference[] memory refs,
-        IRebalancingVault.Parameters memory p
-    ) private view returns (IRebalancingVault.Trade memory trade) {
+        IRebalancingVault.Parameters memory p,
+        IRebalancingVault.Trade memory trade
+    ) private view {
         trade.tokenIn = b.holdings[pt.from].token;
         trade.tokenOut = b.holdings[pt.to].token;
         trade.value = pt.value;
@@ -790,8 +786,8 @@ library RebalanceLogic {
         uint256 driftBefore
     ) private view returns (uint256 navAfter, uint256 driftAfterBps) {
         uint256 n = b.holdings.length;
-        Basket memory a =
-            Basket(b.holdings, new uint256[](n), new uint256[](n), b.lows, b.highs, b.targets, 0, b.owing);
+        // After the trades: new values at the prices before (its balances, lows and highs are not read).
+        Basket memory a = Basket(b.holdings, b.balances, new uint256[](n), b.lows, b.highs, b.targets, 0, b.owing);
         for (uint256 i; i < n; ++i) {
             Holding memory h = b.holdings[i];
             uint256 balance = Valuation.heldOf(s, h.token, b.owing);

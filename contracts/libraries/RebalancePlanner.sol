@@ -38,7 +38,8 @@ library RebalancePlanner {
         uint256 value;
     }
 
-    /// @param values Each holding's value in base units; index 0 is the base asset.
+    /// @param values Each holding's value in base units; index 0 is the base asset. Their sum times 10,000
+    /// fits 256 bits (a larger basket panics; the vault's drift, measured before, panics first).
     /// @param targetsBps Target weights, same order, summing to 10,000.
     /// @param pairMasks Bit `j` of `pairMasks[i]` is set when a direct route between holdings `i` and
     /// `j` (both other than the base asset) exists.
@@ -70,7 +71,7 @@ library RebalancePlanner {
         if (total == 0) return (new Trade[](0), false);
 
         Flows memory f =
-            _flows(values, targetsBps, total, bandBps, Math.mulDiv(total, residualBps, BasketMath.BPS), caps);
+            _flows(values, targetsBps, total, bandBps, total * residualBps / BasketMath.BPS, caps);
         // Balance the two sides from the spare of the short side's holdings, base asset first.
         if (f.supply > f.demand) {
             f.demand += _fill(f, f.buys, costs, false, f.supply - f.demand);
@@ -96,7 +97,8 @@ library RebalancePlanner {
         uint256[] sells;
         uint256[] buys;
         uint256[] spare;
-        bool[] overweight;
+        /// Bit `i` set: holding `i` stands above its target.
+        uint256 overweight;
         uint256 supply;
         uint256 demand;
         /// Whether a cap stopped a holding short of where it must go.
@@ -115,14 +117,13 @@ library RebalancePlanner {
         f.sells = new uint256[](n);
         f.buys = new uint256[](n);
         f.spare = new uint256[](n);
-        f.overweight = new bool[](n);
         for (uint256 i; i < n; ++i) {
-            uint256 target = Math.mulDiv(total, targetsBps[i], BasketMath.BPS);
+            uint256 target = total * targetsBps[i] / BasketMath.BPS;
             bool over = values[i] > target;
             uint256 gap = over ? values[i] - target : target - values[i];
-            f.overweight[i] = over;
+            if (over) f.overweight |= 1 << i;
             // The base asset is the hub: what it funds or absorbs is the sum of the other trades.
-            uint256 want = i == 0 ? gap : Math.min(gap, caps[i]);
+            uint256 want = i == 0 ? gap : (gap < caps[i] ? gap : caps[i]);
             bool windingDown = i != 0 && targetsBps[i] == 0;
             if (!windingDown && gap * BasketMath.BPS < bandBps * total) {
                 f.spare[i] = want;
@@ -134,7 +135,7 @@ library RebalancePlanner {
             uint256 need = windingDown ? gap : gap > residual ? gap - residual : 0;
             if (want < need) f.limited = true;
             if (!windingDown) {
-                uint256 must = Math.min(want, need);
+                uint256 must = want < need ? want : need;
                 f.spare[i] = want - must;
                 want = must;
             }
@@ -160,12 +161,14 @@ library RebalancePlanner {
         while (needed != 0) {
             uint256 next = type(uint256).max;
             for (uint256 i; i < side.length; ++i) {
-                if ((used >> i) & 1 != 0 || f.spare[i] == 0 || f.overweight[i] != wantOverweight) continue;
+                if ((used >> i) & 1 != 0 || f.spare[i] == 0 || ((f.overweight >> i) & 1 != 0) != wantOverweight) {
+                    continue;
+                }
                 if (next == type(uint256).max || (next != 0 && (i == 0 || costs[i] < costs[next]))) next = i;
             }
             if (next == type(uint256).max) break;
             used |= 1 << next;
-            uint256 take = Math.min(f.spare[next], needed);
+            uint256 take = f.spare[next] < needed ? f.spare[next] : needed;
             side[next] += take;
             added += take;
             needed -= take;
@@ -185,10 +188,15 @@ library RebalancePlanner {
     /// swap), then from the others in order.
     function _trim(uint256[] memory side, uint256 excess) private pure {
         for (uint256 i; i < side.length && excess != 0; ++i) {
-            uint256 cut = Math.min(side[i], excess);
+            uint256 cut = side[i] < excess ? side[i] : excess;
             side[i] -= cut;
             excess -= cut;
         }
+    }
+
+    /// @dev Sets `t` (an entry of the array `_route` allocates, rather than a second struct).
+    function _set(Trade memory t, uint256 from, uint256 to, uint256 value) private pure {
+        (t.from, t.to, t.value) = (from, to, value);
     }
 
     /// @dev Turns flows into trades: direct seller-to-buyer where a route exists, the rest through
@@ -201,7 +209,7 @@ library RebalancePlanner {
         returns (Trade[] memory trades)
     {
         uint256 n = sells.length;
-        uint256 dust = Math.mulDiv(total, DUST_PPM, 1_000_000);
+        uint256 dust = total * DUST_PPM / 1_000_000;
         trades = new Trade[](n);
         uint256 k;
         // What sellers would have brought the base asset but, as dust, do not: the buys give it up, so
@@ -214,18 +222,18 @@ library RebalancePlanner {
             }
             for (uint256 j = 1; pairMasks[i] != 0 && j < n && sells[i] != 0; ++j) {
                 if (buys[j] <= dust || (pairMasks[i] >> j) & 1 == 0) continue;
-                uint256 v = Math.min(sells[i], buys[j]);
-                trades[k++] = Trade(i, j, v);
+                uint256 v = sells[i] < buys[j] ? sells[i] : buys[j];
+                _set(trades[k++], i, j, v);
                 sells[i] -= v;
                 buys[j] -= v;
             }
-            if (sells[i] > dust) trades[k++] = Trade(i, 0, sells[i]);
+            if (sells[i] > dust) _set(trades[k++], i, 0, sells[i]);
             else unfunded += sells[i];
         }
         for (uint256 j = 1; j < n; ++j) {
-            uint256 cut = Math.min(buys[j], unfunded);
+            uint256 cut = buys[j] < unfunded ? buys[j] : unfunded;
             unfunded -= cut;
-            if (buys[j] - cut > dust) trades[k++] = Trade(0, j, buys[j] - cut);
+            if (buys[j] - cut > dust) _set(trades[k++], 0, j, buys[j] - cut);
         }
         // Every trade above exhausted a seller or a buyer (or was dust), and sellers and buyers are
         // distinct holdings other than the base asset: k <= n - 1 < n. Trim the array to k.
