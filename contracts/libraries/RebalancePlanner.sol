@@ -123,7 +123,7 @@ library RebalancePlanner {
             uint256 gap = over ? values[i] - target : target - values[i];
             if (over) f.overweight |= 1 << i;
             // The base asset is the hub: what it funds or absorbs is the sum of the other trades.
-            uint256 want = i == 0 ? gap : (gap < caps[i] ? gap : caps[i]);
+            uint256 want = i == 0 ? gap : Math.min(gap, caps[i]);
             bool windingDown = i != 0 && targetsBps[i] == 0;
             if (!windingDown && gap * BasketMath.BPS < bandBps * total) {
                 f.spare[i] = want;
@@ -135,7 +135,7 @@ library RebalancePlanner {
             uint256 need = windingDown ? gap : gap > residual ? gap - residual : 0;
             if (want < need) f.limited = true;
             if (!windingDown) {
-                uint256 must = want < need ? want : need;
+                uint256 must = Math.min(want, need);
                 f.spare[i] = want - must;
                 want = must;
             }
@@ -168,7 +168,7 @@ library RebalancePlanner {
             }
             if (next == type(uint256).max) break;
             used |= 1 << next;
-            uint256 take = f.spare[next] < needed ? f.spare[next] : needed;
+            uint256 take = Math.min(f.spare[next], needed);
             side[next] += take;
             added += take;
             needed -= take;
@@ -188,7 +188,7 @@ library RebalancePlanner {
     /// swap), then from the others in order.
     function _trim(uint256[] memory side, uint256 excess) private pure {
         for (uint256 i; i < side.length && excess != 0; ++i) {
-            uint256 cut = side[i] < excess ? side[i] : excess;
+            uint256 cut = Math.min(side[i], excess);
             side[i] -= cut;
             excess -= cut;
         }
@@ -222,7 +222,7 @@ library RebalancePlanner {
             }
             for (uint256 j = 1; pairMasks[i] != 0 && j < n && sells[i] != 0; ++j) {
                 if (buys[j] <= dust || (pairMasks[i] >> j) & 1 == 0) continue;
-                uint256 v = sells[i] < buys[j] ? sells[i] : buys[j];
+                uint256 v = Math.min(sells[i], buys[j]);
                 _set(trades[k++], i, j, v);
                 sells[i] -= v;
                 buys[j] -= v;
@@ -231,7 +231,7 @@ library RebalancePlanner {
             else unfunded += sells[i];
         }
         for (uint256 j = 1; j < n; ++j) {
-            uint256 cut = buys[j] < unfunded ? buys[j] : unfunded;
+            uint256 cut = Math.min(buys[j], unfunded);
             unfunded -= cut;
             if (buys[j] - cut > dust) _set(trades[k++], 0, j, buys[j] - cut);
         }
